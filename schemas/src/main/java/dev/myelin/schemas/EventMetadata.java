@@ -1,0 +1,164 @@
+package dev.myelin.schemas;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Objects;
+import java.util.Optional;
+
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * The facts about one stored event that are not part of its payload, carried as Kafka record
+ * headers so that any consumer (Kafka Connect, a console consumer, another service) can read them
+ * without knowing Avro.
+ *
+ * <p>Every header value is UTF-8 text: the sequence as a decimal number and the timestamp in
+ * ISO-8601, so the headers stay readable in plain tools.
+ *
+ * <pre>{@code
+ * EventMetadata metadata = new EventMetadata(UUID.randomUUID().toString(), "Deposited", "acc-1", 42,
+ *         Instant.now(), commandId, correlationId, causationId);
+ * metadata.writeTo(record.headers());
+ * EventMetadata read = EventMetadata.readFrom(consumed.headers());
+ * }</pre>
+ *
+ * @param eventId       unique id of this event
+ * @param eventType     the event's type name (its Avro record name, unless the application says otherwise)
+ * @param aggregateId   the aggregate the event belongs to
+ * @param sequence      the event's position in its aggregate's history, starting at 1
+ * @param timestamp     when the event was decided
+ * @param commandId     the command that produced the event
+ * @param correlationId the id shared by every message of one business transaction
+ * @param causationId   the id of the message that directly caused this event
+ */
+public record EventMetadata(
+        String eventId,
+        String eventType,
+        String aggregateId,
+        long sequence,
+        Instant timestamp,
+        String commandId,
+        String correlationId,
+        String causationId) {
+
+    /** Header holding {@link #eventId()}. */
+    public static final String EVENT_ID = "myelin.event-id";
+    /** Header holding {@link #eventType()}. */
+    public static final String EVENT_TYPE = "myelin.event-type";
+    /** Header holding {@link #aggregateId()}. */
+    public static final String AGGREGATE_ID = "myelin.aggregate-id";
+    /** Header holding {@link #sequence()}. */
+    public static final String SEQUENCE = "myelin.sequence";
+    /** Header holding {@link #timestamp()}. */
+    public static final String TIMESTAMP = "myelin.timestamp";
+    /** Header holding {@link #commandId()}. */
+    public static final String COMMAND_ID = "myelin.command-id";
+    /** Header holding {@link #correlationId()}. */
+    public static final String CORRELATION_ID = "myelin.correlation-id";
+    /** Header holding {@link #causationId()}. */
+    public static final String CAUSATION_ID = "myelin.causation-id";
+
+    /**
+     * Checks every component.
+     *
+     * @throws NullPointerException     if any component is null
+     * @throws IllegalArgumentException if {@code sequence} is less than 1 or an id is blank
+     */
+    public EventMetadata {
+        requireText(eventId, "eventId");
+        requireText(eventType, "eventType");
+        requireText(aggregateId, "aggregateId");
+        Objects.requireNonNull(timestamp, "timestamp");
+        requireText(commandId, "commandId");
+        requireText(correlationId, "correlationId");
+        requireText(causationId, "causationId");
+        if (sequence < 1) {
+            throw new IllegalArgumentException("sequence must be 1 or more: " + sequence);
+        }
+    }
+
+    /**
+     * Writes this metadata into {@code headers}, replacing any Myelin metadata headers already there.
+     *
+     * @param headers the record headers to write to
+     * @return the same headers, for chaining
+     */
+    public Headers writeTo(Headers headers) {
+        put(headers, EVENT_ID, eventId);
+        put(headers, EVENT_TYPE, eventType);
+        put(headers, AGGREGATE_ID, aggregateId);
+        put(headers, SEQUENCE, Long.toString(sequence));
+        put(headers, TIMESTAMP, timestamp.toString());
+        put(headers, COMMAND_ID, commandId);
+        put(headers, CORRELATION_ID, correlationId);
+        put(headers, CAUSATION_ID, causationId);
+        return headers;
+    }
+
+    /**
+     * Reads the metadata of one event from its record headers.
+     *
+     * @param headers the headers of a record from an events topic
+     * @return the metadata
+     * @throws InvalidEventMetadataException if a header is missing or cannot be parsed; the message
+     *                                       names the header
+     */
+    public static EventMetadata readFrom(Headers headers) {
+        Objects.requireNonNull(headers, "headers");
+        String sequenceText = required(headers, SEQUENCE);
+        long sequence;
+        try {
+            sequence = Long.parseLong(sequenceText);
+        } catch (NumberFormatException e) {
+            throw new InvalidEventMetadataException("header " + SEQUENCE + " is not a number: '" + sequenceText + "'");
+        }
+        String timestampText = required(headers, TIMESTAMP);
+        Instant timestamp;
+        try {
+            timestamp = Instant.parse(timestampText);
+        } catch (DateTimeParseException e) {
+            throw new InvalidEventMetadataException("header " + TIMESTAMP + " is not an ISO-8601 instant: '" + timestampText + "'");
+        }
+        try {
+            return new EventMetadata(required(headers, EVENT_ID), required(headers, EVENT_TYPE),
+                    required(headers, AGGREGATE_ID), sequence, timestamp, required(headers, COMMAND_ID),
+                    required(headers, CORRELATION_ID), required(headers, CAUSATION_ID));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidEventMetadataException(e.getMessage());
+        }
+    }
+
+    /**
+     * Returns the text of the last header named {@code name}, if there is one.
+     *
+     * @param headers the record headers
+     * @param name    the header name
+     * @return its UTF-8 value, or empty when absent or null-valued
+     */
+    public static Optional<String> header(Headers headers, String name) {
+        Header header = headers.lastHeader(name);
+        if (header == null || header.value() == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new String(header.value(), StandardCharsets.UTF_8));
+    }
+
+    private static String required(Headers headers, String name) {
+        return header(headers, name).orElseThrow(() -> new InvalidEventMetadataException(
+                "header " + name + " is missing; records on a Myelin events topic carry all myelin.* metadata headers"));
+    }
+
+    private static void put(Headers headers, String name, String value) {
+        headers.remove(name);
+        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void requireText(String value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isBlank()) {
+            throw new IllegalArgumentException(name + " must not be blank");
+        }
+    }
+}

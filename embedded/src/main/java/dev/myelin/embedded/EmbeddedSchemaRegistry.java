@@ -1,0 +1,525 @@
+package dev.myelin.embedded;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.CodeSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.myelin.embedded.internal.Directories;
+import dev.myelin.embedded.internal.FreePorts;
+import dev.myelin.embedded.internal.OrphanGuard;
+
+/**
+ * A real Apicurio Registry server, run as a child process on 127.0.0.1 and a free port, that
+ * speaks the Confluent Schema Registry REST API at {@link #url()}. It stores schemas in memory:
+ * each instance starts empty and forgets everything on {@link #close()}.
+ *
+ * <p>The server comes from Maven Central ({@code io.apicurio:apicurio-registry-app:2.6.13.Final:tar.gz:all}),
+ * which Maven downloads as a dependency of this module. It is unpacked once into
+ * {@code ~/.cache/myelin} and shared by every JVM on the machine. The global compatibility rule is
+ * {@code BACKWARD} unless set otherwise, and schemas are compared by their canonical form, so a
+ * schema re-sent with different whitespace keeps its id.
+ *
+ * <pre>{@code
+ * try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.builder()
+ *         .compatibility("FULL")
+ *         .startupTimeout(Duration.ofSeconds(90))
+ *         .start()) {
+ *     HttpRequest register = HttpRequest.newBuilder(URI.create(registry.url() + "/subjects/orders-value/versions"))
+ *             .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+ *             .POST(HttpRequest.BodyPublishers.ofString("{\"schema\": \"\\\"string\\\"\"}"))
+ *             .build();
+ *     HttpClient.newHttpClient().send(register, HttpResponse.BodyHandlers.ofString()); // {"id":1}
+ * }
+ * }</pre>
+ *
+ * <p>In tests, {@link MyelinSchemaRegistry @MyelinSchemaRegistry} starts and closes one registry
+ * per test class. The process is stopped on {@link #close()}; should the test JVM end first, a
+ * shutdown hook stops it, and should the test JVM be killed outright, the server notices its
+ * parent is gone and exits by itself, so a run cut short leaves no server behind.
+ */
+public final class EmbeddedSchemaRegistry implements AutoCloseable {
+
+    /** How long {@link Builder#start()} waits for the registry when the builder names no timeout. */
+    public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(60);
+    /** The global compatibility level when the builder names none. */
+    public static final String DEFAULT_COMPATIBILITY = "BACKWARD";
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedSchemaRegistry.class);
+    private static final Set<String> COMPATIBILITY_LEVELS = new TreeSet<>(Arrays.asList("NONE", "BACKWARD",
+            "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"));
+    private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    private static final String API_PATH = "/apis/ccompat/v7";
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    private static final int START_ATTEMPTS = 3;
+    private static final int LOG_TAIL_LINES = 40;
+    private static final String RUNNER_MAIN_CLASS = "io.quarkus.runner.GeneratedMain";
+    /*
+     * Variables the child keeps. Apicurio reads many settings from the environment (HTTP_PORT,
+     * REGISTRY_DATASOURCE_URL, QUARKUS_*), so an inherited variable could move its port or storage.
+     */
+    private static final List<String> INHERITED_ENVIRONMENT = List.of("PATH", "HOME", "USER", "LANG", "LC_ALL", "TZ");
+
+    private final Process process;
+    private final int port;
+    private final Path workDirectory;
+    private final Thread shutdownHook;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private EmbeddedSchemaRegistry(Process process, int port, Path workDirectory, Thread shutdownHook) {
+        this.process = process;
+        this.port = port;
+        this.workDirectory = workDirectory;
+        this.shutdownHook = shutdownHook;
+    }
+
+    /**
+     * Starts a registry with the defaults: {@value #DEFAULT_COMPATIBILITY} compatibility and a
+     * 60-second startup timeout.
+     *
+     * @return the running registry; close it to stop the server
+     * @throws EmbeddedSchemaRegistryException if the distribution is missing or the server does not
+     *                                         come up in time
+     */
+    public static EmbeddedSchemaRegistry start() {
+        return builder().start();
+    }
+
+    /**
+     * Returns a builder for a registry with settings other than the defaults.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns the base URL of the Confluent-compatible API, for example
+     * {@code http://127.0.0.1:41234/apis/ccompat/v7}: the value for a serde's
+     * {@code schema.registry.url}.
+     *
+     * @return the URL, without a trailing slash
+     */
+    public String url() {
+        return baseUrl(port);
+    }
+
+    /**
+     * Returns the HTTP port the server listens on, on 127.0.0.1.
+     *
+     * @return the port
+     */
+    public int port() {
+        return port;
+    }
+
+    /**
+     * Returns the operating-system id of the server process.
+     *
+     * @return the process id
+     */
+    public long pid() {
+        return process.pid();
+    }
+
+    /**
+     * Stops the server process, waiting for it to exit (and killing it if it does not exit within
+     * ten seconds), and deletes its log and temporary files. Safe to call twice.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        removeShutdownHook(shutdownHook);
+        stop(process);
+        Directories.deleteQuietly(workDirectory);
+        log.info("Stopped embedded schema registry on port {} (pid {})", port, process.pid());
+    }
+
+    @Override
+    public String toString() {
+        return "EmbeddedSchemaRegistry[" + url() + ", pid " + process.pid() + (closed.get() ? ", closed]" : "]");
+    }
+
+    private static String baseUrl(int port) {
+        return "http://127.0.0.1:" + port + API_PATH;
+    }
+
+    private static EmbeddedSchemaRegistry launch(Settings settings) {
+        long started = System.nanoTime();
+        Path archive = ApicurioDistribution.locate(settings.distribution(), System.getProperties());
+        Path home = ApicurioDistribution.unpacked(archive, ApicurioDistribution.cacheRoot(System.getProperties()));
+        Path work;
+        try {
+            work = Files.createTempDirectory("myelin-apicurio-");
+            Files.createDirectories(work.resolve("tmp"));
+        } catch (IOException e) {
+            throw new EmbeddedSchemaRegistryException("cannot create a work folder for Apicurio Registry: " + e, e);
+        }
+        Path logFile = work.resolve("registry.log");
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(1))
+                .build();
+        try {
+            for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+                int port = FreePorts.pick();
+                Process process = spawn(home, work, logFile, port, settings.compatibility());
+                Thread hook = new Thread(() -> {
+                    stop(process);
+                    Directories.deleteQuietly(work);
+                }, "myelin-apicurio-stop-" + process.pid());
+                // Registered before the wait, so a test run killed during startup leaves no orphan.
+                Runtime.getRuntime().addShutdownHook(hook);
+                Readiness readiness;
+                try {
+                    readiness = awaitReady(http, process, port, logFile, settings.startupTimeout());
+                } catch (RuntimeException e) {
+                    stopAndForget(process, hook);
+                    throw e;
+                }
+                switch (readiness) {
+                    case READY:
+                        EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(process, port, work, hook);
+                        try {
+                            publishCompatibility(http, port, settings.compatibility());
+                        } catch (RuntimeException e) {
+                            registry.close();
+                            throw e;
+                        }
+                        log.info("Embedded schema registry ready at {} (pid {}) in {} ms", registry.url(), process.pid(),
+                                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                        return registry;
+                    case PORT_TAKEN:
+                        log.info("Port {} was taken before Apicurio Registry bound it; retrying on another", port);
+                        stopAndForget(process, hook);
+                        break;
+                    case EXITED:
+                        stopAndForget(process, hook);
+                        throw EmbeddedSchemaRegistryException.exited(process.exitValue(), logFile, tail(logFile));
+                    default:
+                        stopAndForget(process, hook);
+                        throw EmbeddedSchemaRegistryException.timedOut(settings.startupTimeout(),
+                                baseUrl(port) + "/subjects", logFile, tail(logFile));
+                }
+            }
+            throw EmbeddedSchemaRegistryException.portsTaken(START_ATTEMPTS, logFile, tail(logFile));
+        } catch (RuntimeException e) {
+            Directories.deleteQuietly(work);
+            throw e;
+        }
+    }
+
+    private static Process spawn(Path home, Path work, Path logFile, int port, String compatibility) {
+        List<String> command = new ArrayList<>();
+        command.add(javaExecutable());
+        // A registry for tests: small heap, one GC thread, and C1 only, which starts it about
+        // a third faster on a small machine.
+        command.add("-Xmx256m");
+        command.add("-XX:+UseSerialGC");
+        command.add("-XX:TieredStopAtLevel=1");
+        // Vert.x and Narayana write scratch files; keep them in the folder close() deletes.
+        command.add("-Djava.io.tmpdir=" + work.resolve("tmp"));
+        command.add("-Dquarkus.http.host=127.0.0.1");
+        command.add("-Dquarkus.http.port=" + port);
+        // No quarkus.management.* settings: this build has no management interface (it is a
+        // build-time switch), so health and metrics share the one HTTP port above.
+        command.add("-Dregistry.rules.global.compatibility=" + compatibility);
+        command.add("-Dregistry.ccompat.use-canonical-hash=true");
+        Path runner = home.resolve(ApicurioDistribution.RUNNER_JAR);
+        Optional<Path> guard = codeSourceOf(OrphanGuard.class);
+        if (guard.isPresent()) {
+            command.add("-cp");
+            command.add(runner + File.pathSeparator + guard.get());
+            command.add(OrphanGuard.class.getName());
+            command.add(RUNNER_MAIN_CLASS);
+        } else {
+            // Loaded from somewhere a child JVM cannot read (a nested jar): no guard, and only the
+            // shutdown hook stops the server.
+            command.add("-jar");
+            command.add(runner.toString());
+        }
+
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(work.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(logFile.toFile()));
+        Map<String, String> environment = builder.environment();
+        environment.keySet().retainAll(INHERITED_ENVIRONMENT);
+        try {
+            // The child's standard input stays open and unused: OrphanGuard ends the child when it closes.
+            return builder.start();
+        } catch (IOException e) {
+            throw new EmbeddedSchemaRegistryException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Optional<Path> codeSourceOf(Class<?> type) {
+        try {
+            CodeSource source = type.getProtectionDomain().getCodeSource();
+            if (source == null || !"file".equals(source.getLocation().getProtocol())) {
+                return Optional.empty();
+            }
+            Path path = Path.of(source.getLocation().toURI());
+            return Files.exists(path) ? Optional.of(path) : Optional.empty();
+        } catch (URISyntaxException | IllegalArgumentException | SecurityException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String javaExecutable() {
+        // The running JVM's own launcher: java.home is reliable even when the process was started
+        // through a wrapper (an IDE, mvnd), whose command() would not be a java launcher.
+        Path fromHome = Path.of(System.getProperty("java.home"), "bin", isWindows() ? "java.exe" : "java");
+        if (Files.isExecutable(fromHome)) {
+            return fromHome.toString();
+        }
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    private static boolean isWindows() {
+        return System.getProperty("os.name", "").toLowerCase().startsWith("windows");
+    }
+
+    private enum Readiness { READY, PORT_TAKEN, EXITED, TIMED_OUT }
+
+    private static Readiness awaitReady(HttpClient http, Process process, int port, Path logFile, Duration timeout) {
+        HttpRequest probe = HttpRequest.newBuilder(URI.create(baseUrl(port) + "/subjects"))
+                .timeout(Duration.ofSeconds(2))
+                .GET()
+                .build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (true) {
+                if (!process.isAlive()) {
+                    return portTaken(logFile, port) ? Readiness.PORT_TAKEN : Readiness.EXITED;
+                }
+                try {
+                    if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        return Readiness.READY;
+                    }
+                } catch (IOException notListeningYet) {
+                    // expected until Quarkus has bound its port
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    return Readiness.TIMED_OUT;
+                }
+                // The pause between probes ends early if the process dies.
+                process.waitFor(POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EmbeddedSchemaRegistryException("interrupted while waiting for Apicurio Registry to start", e);
+        }
+    }
+
+    private static boolean portTaken(Path logFile, int port) {
+        String log = tail(logFile);
+        return log.contains("Port " + port + " seems to be in use") || log.contains("Address already in use");
+    }
+
+    /*
+     * Apicurio 2.x enforces the configured default rule but its ccompat GET /config answers NONE
+     * until a global rule is stored. Storing it makes what Confluent clients read match what the
+     * registry enforces.
+     */
+    private static void publishCompatibility(HttpClient http, int port, String compatibility) {
+        HttpRequest put = HttpRequest.newBuilder(URI.create(baseUrl(port) + "/config"))
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", CONTENT_TYPE)
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"" + compatibility + "\"}"))
+                .build();
+        try {
+            HttpResponse<String> response = http.send(put, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new EmbeddedSchemaRegistryException("Apicurio Registry refused compatibility " + compatibility
+                        + ": HTTP " + response.statusCode() + " " + response.body());
+            }
+        } catch (IOException e) {
+            throw new EmbeddedSchemaRegistryException("cannot set compatibility " + compatibility
+                    + " on Apicurio Registry: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EmbeddedSchemaRegistryException("interrupted while configuring Apicurio Registry", e);
+        }
+    }
+
+    private static void stopAndForget(Process process, Thread hook) {
+        removeShutdownHook(hook);
+        stop(process);
+    }
+
+    private static void removeShutdownHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or about to run and stops the process itself
+        }
+    }
+
+    /* Stops this one process, by its own handle: never a search by name. */
+    private static void stop(Process process) {
+        try {
+            stopAndWait(process);
+        } finally {
+            closeQuietly(process.getOutputStream());
+        }
+    }
+
+    private static void closeQuietly(OutputStream stream) {
+        try {
+            stream.close();
+        } catch (IOException ignored) {
+            // the pipe is gone with the process; nothing to release
+        }
+    }
+
+    private static void stopAndWait(Process process) {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("Apicurio Registry (pid {}) ignored SIGTERM for {}; killing it", process.pid(), STOP_TIMEOUT);
+                process.destroyForcibly();
+                process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String tail(Path logFile) {
+        try {
+            // Decoded leniently: a stray byte in the child's output must not hide the rest.
+            List<String> lines = new String(Files.readAllBytes(logFile), StandardCharsets.UTF_8).lines().toList();
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+        } catch (IOException e) {
+            return "(log unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    private record Settings(String compatibility, Duration startupTimeout, Path distribution) {
+    }
+
+    /**
+     * Collects the settings of a registry; {@link #start()} starts it. Each setter checks its value
+     * at once and may be called once.
+     */
+    public static final class Builder {
+        private String compatibility;
+        private Duration startupTimeout;
+        private Path distribution;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the global compatibility level that every subject without its own level follows
+         * (default {@value EmbeddedSchemaRegistry#DEFAULT_COMPATIBILITY}).
+         *
+         * @param level one of {@code NONE}, {@code BACKWARD}, {@code BACKWARD_TRANSITIVE},
+         *              {@code FORWARD}, {@code FORWARD_TRANSITIVE}, {@code FULL},
+         *              {@code FULL_TRANSITIVE}
+         * @return this builder
+         * @throws NullPointerException     if {@code level} is null
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if {@code level} is not one of the above
+         */
+        public Builder compatibility(String level) {
+            Objects.requireNonNull(level, "level");
+            if (compatibility != null) {
+                throw new IllegalStateException("compatibility was already set to " + compatibility);
+            }
+            if (!COMPATIBILITY_LEVELS.contains(level)) {
+                throw new IllegalArgumentException("compatibility must be one of " + COMPATIBILITY_LEVELS + ": " + level);
+            }
+            compatibility = level;
+            return this;
+        }
+
+        /**
+         * Sets how long {@link #start()} waits for the server to answer (default 60 seconds).
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         * @throws NullPointerException     if {@code timeout} is null
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if {@code timeout} is zero or negative
+         */
+        public Builder startupTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (startupTimeout != null) {
+                throw new IllegalStateException("startupTimeout was already set to " + startupTimeout);
+            }
+            if (timeout.isZero() || timeout.isNegative()) {
+                throw new IllegalArgumentException("startupTimeout must be positive: " + timeout);
+            }
+            startupTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Sets the distribution archive ({@code apicurio-registry-app-2.6.13.Final-all.tar.gz}) to
+         * run, instead of looking for it in the {@code myelin.apicurio.distribution} system
+         * property and the local Maven repository.
+         *
+         * @param archive the {@code .tar.gz} file
+         * @return this builder
+         * @throws NullPointerException  if {@code archive} is null
+         * @throws IllegalStateException if already set
+         */
+        public Builder distribution(Path archive) {
+            Objects.requireNonNull(archive, "archive");
+            if (distribution != null) {
+                throw new IllegalStateException("distribution was already set to " + distribution);
+            }
+            distribution = archive;
+            return this;
+        }
+
+        /**
+         * Starts the registry and waits until its Confluent-compatible API answers. The first start
+         * on a machine also unpacks the distribution, which takes a few seconds more. The builder
+         * stays usable.
+         *
+         * @return the running registry; close it to stop the server
+         * @throws EmbeddedSchemaRegistryException if the distribution is missing or the server does
+         *                                         not come up in time (the message holds the end
+         *                                         of its log)
+         */
+        public EmbeddedSchemaRegistry start() {
+            return launch(new Settings(
+                    compatibility == null ? DEFAULT_COMPATIBILITY : compatibility,
+                    startupTimeout == null ? DEFAULT_STARTUP_TIMEOUT : startupTimeout,
+                    distribution));
+        }
+    }
+}

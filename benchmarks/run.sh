@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs every benchmark beside its raw-Kafka baseline and rewrites docs/benchmarks.md.
+# Usage: benchmarks/run.sh [--size tiny|full] [--only raw,commands,latency] [--no-write]
+# Run it on an otherwise idle machine; it takes a few minutes at the full size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mvn -B -q install -DskipTests
+MAVEN_OPTS="${MAVEN_OPTS:-} -Xmx4g" mvn -B -q -pl benchmarks exec:java -Dexec.args="$*"

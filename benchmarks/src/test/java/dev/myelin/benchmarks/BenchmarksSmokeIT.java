@@ -1,0 +1,24 @@
+package dev.myelin.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs every benchmark once at the tiny size so that they cannot rot; the figures themselves
+ * mean nothing at this size and are not checked beyond being real numbers.
+ */
+class BenchmarksSmokeIT {
+
+    @Test
+    void everyBenchmarkRunsAndProducesAFigure() throws Exception {
+        List<Measurement> results = Benchmarks.run(Benchmarks.Options.parse(new String[] {"--size", "tiny", "--no-write"}));
+
+        assertThat(results).extracting(Measurement::benchmark).contains(
+                "raw idempotent producer", "raw Kafka Streams EOS v2 pass-through", "raw Kafka Streams EOS v2 pass-through latency");
+        assertThat(results).allSatisfy(m -> assertThat(m.value()).as(m.benchmark() + " " + m.metric()).isPositive().isFinite());
+        assertThat(Report.table(results)).contains("| raw idempotent producer | records/s |");
+    }
+}

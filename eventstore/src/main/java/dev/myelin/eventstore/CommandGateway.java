@@ -1,0 +1,133 @@
+package dev.myelin.eventstore;
+
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.kafka.common.serialization.Serde;
+
+import dev.myelin.eventstore.internal.DefaultCommandGateway;
+
+/**
+ * Sends commands to an aggregate type's command processor and completes a future with each result.
+ * A gateway is thread-safe and pipelines: many commands may be in flight at once, from many threads.
+ * It reads results from the command-results topic with {@code read_committed}, so a result it sees is
+ * committed together with its events; it only waits for its own commands.
+ *
+ * <pre>{@code
+ * try (CommandGateway<SpecificRecord, SpecificRecord> gateway = CommandGateway.builder(Account.TYPE, config)
+ *         .commandSerde(commands).eventSerde(events).start()) {
+ *     CommandResult<SpecificRecord> opened = gateway.send("acc-1", new OpenAccount("ada")).join();
+ *     CommandResult<SpecificRecord> withdrawn = gateway.send("acc-1", new Withdraw(10L), SendOptions.expectingVersion(1)).join();
+ * }
+ * }</pre>
+ *
+ * @param <C> the command type
+ * @param <E> the event type
+ */
+public interface CommandGateway<C, E> extends AutoCloseable {
+
+    /**
+     * Starts building a gateway for {@code type} in the application {@code config} describes.
+     *
+     * @param type   the aggregate type
+     * @param config the application's configuration
+     * @param <C>    the command type
+     * @param <E>    the event type
+     * @return a builder
+     */
+    static <C, E> Builder<C, E> builder(AggregateType<?, C, E> type, MyelinConfig config) {
+        return new Builder<>(type, config);
+    }
+
+    /**
+     * Sends {@code command} to aggregate {@code aggregateId}, with a generated command id, any
+     * expected version and the configured timeout.
+     *
+     * @param aggregateId the aggregate
+     * @param command     the command
+     * @return the result; fails with {@link CommandTimeoutException} when it does not arrive in time
+     * @throws IllegalStateException if the gateway is closed
+     */
+    default CompletableFuture<CommandResult<E>> send(String aggregateId, C command) {
+        return send(aggregateId, command, SendOptions.defaults());
+    }
+
+    /**
+     * Sends {@code command} to aggregate {@code aggregateId}. A second send with the command id of a
+     * command still in flight returns the first send's future.
+     *
+     * @param aggregateId the aggregate
+     * @param command     the command
+     * @param options     expected version, command id, timeout
+     * @return the result; fails with {@link CommandTimeoutException} when it does not arrive in time,
+     *         or with a {@link MyelinEventStoreException} when the command cannot be serialized or sent
+     * @throws IllegalStateException    if the gateway is closed
+     * @throws IllegalArgumentException if {@code aggregateId} is blank or contains a NUL character
+     */
+    CompletableFuture<CommandResult<E>> send(String aggregateId, C command, SendOptions options);
+
+    /**
+     * Stops the gateway; futures still waiting fail.
+     */
+    @Override
+    void close();
+
+    /**
+     * Builds a {@link CommandGateway}.
+     *
+     * @param <C> the command type
+     * @param <E> the event type
+     */
+    final class Builder<C, E> {
+        private final AggregateType<?, C, E> type;
+        private final MyelinConfig config;
+        private Serde<C> commandSerde;
+        private Serde<E> eventSerde;
+
+        private Builder(AggregateType<?, C, E> type, MyelinConfig config) {
+            this.type = Objects.requireNonNull(type, "type");
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /**
+         * Sets how commands are written.
+         *
+         * @param serde the command serde
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder<C, E> commandSerde(Serde<C> serde) {
+            Objects.requireNonNull(serde, "serde");
+            MyelinConfig.requireState(commandSerde == null, "commandSerde was already set to %s", commandSerde);
+            commandSerde = serde;
+            return this;
+        }
+
+        /**
+         * Sets how the events in accepted results are read.
+         *
+         * @param serde the event serde
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder<C, E> eventSerde(Serde<E> serde) {
+            Objects.requireNonNull(serde, "serde");
+            MyelinConfig.requireState(eventSerde == null, "eventSerde was already set to %s", eventSerde);
+            eventSerde = serde;
+            return this;
+        }
+
+        /**
+         * Creates the topics if missing (checking them if present), connects and starts the gateway.
+         *
+         * @return the running gateway
+         * @throws IllegalStateException        if a serde was not set
+         * @throws TopicConfigurationException  if an existing topic is configured wrongly
+         */
+        public CommandGateway<C, E> start() {
+            MyelinConfig.requireState(commandSerde != null, "commandSerde was not set");
+            MyelinConfig.requireState(eventSerde != null, "eventSerde was not set");
+            return DefaultCommandGateway.start(config, config.topics(type), commandSerde, eventSerde, true);
+        }
+    }
+}

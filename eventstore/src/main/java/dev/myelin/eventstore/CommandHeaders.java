@@ -1,0 +1,32 @@
+package dev.myelin.eventstore;
+
+/**
+ * The record headers of a command on a commands topic, for code that sends commands without a
+ * {@link CommandGateway} (a saga, a connector). All values are UTF-8 text.
+ */
+public final class CommandHeaders {
+    /** The command's id; results are keyed by it and a repeated id returns the first result. */
+    public static final String COMMAND_ID = "myelin.command-id";
+    /** Where the sender reads its result; when absent, a command that fails goes to the dead-letter topic. */
+    public static final String REPLY_TO = "myelin.reply-to";
+    /** The version the aggregate must be at, as a decimal number; absent means any version. */
+    public static final String EXPECTED_VERSION = "myelin.expected-version";
+    /** What the record asks for: {@link #TYPE_COMMAND} (the default), {@link #TYPE_APPEND} or {@link #TYPE_FORGET}. */
+    public static final String COMMAND_TYPE = "myelin.command-type";
+    /** The id shared by every message of one business transaction; defaults to the command id. */
+    public static final String CORRELATION_ID = "myelin.correlation-id";
+    /** The id of the message that caused this command; defaults to the command id. */
+    public static final String CAUSATION_ID = "myelin.causation-id";
+    /** Set on dead letters and on results of failed commands: what went wrong. */
+    public static final String ERROR = "myelin.error";
+
+    /** The value is one command, for {@code decide}. */
+    public static final String TYPE_COMMAND = "command";
+    /** The value is a list of already-decided events to append (see {@link EventStore#append}). */
+    public static final String TYPE_APPEND = "append";
+    /** The value is empty; erase the aggregate (see {@link EventStore#forget}). */
+    public static final String TYPE_FORGET = "forget";
+
+    private CommandHeaders() {
+    }
+}

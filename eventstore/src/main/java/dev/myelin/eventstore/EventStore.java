@@ -1,0 +1,256 @@
+package dev.myelin.eventstore;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.streams.Topology;
+
+import dev.myelin.eventstore.internal.AvroSingleObjectSerde;
+import dev.myelin.eventstore.internal.CommandTopology;
+import dev.myelin.eventstore.internal.DefaultEventStore;
+import dev.myelin.eventstore.internal.StateListener;
+
+/**
+ * Runs one aggregate type: the exactly-once command processor (a Kafka Streams application) and the
+ * reads it serves. Several instances with the same {@link MyelinConfig} share the partitions.
+ *
+ * <pre>{@code
+ * MyelinConfig config = MyelinConfig.builder("bank").bootstrapServers(servers).build();
+ * try (EventStore<AccountState, SpecificRecord, SpecificRecord> store = EventStore.builder(Account.TYPE, config)
+ *         .commandSerde(commands).eventSerde(events)        // the Avro state's serde is derived
+ *         .stateDirectory(Path.of("/var/lib/bank"))
+ *         .start()) {
+ *     store.gateway().send("acc-1", new OpenAccount("ada")).join();
+ *     Optional<AggregateState<AccountState>> state = store.state("acc-1");
+ *     List<RecordedEvent<SpecificRecord>> history = store.history("acc-1");
+ * }
+ * }</pre>
+ *
+ * @param <S> the state type
+ * @param <C> the command type
+ * @param <E> the event type
+ */
+public interface EventStore<S, C, E> extends AutoCloseable {
+
+    /**
+     * Starts building an event store for {@code type} in the application {@code config} describes.
+     *
+     * @param type   the aggregate type
+     * @param config the application's configuration
+     * @param <S>    the state type
+     * @param <C>    the command type
+     * @param <E>    the event type
+     * @return a builder
+     */
+    static <S, C, E> Builder<S, C, E> builder(AggregateType<S, C, E> type, MyelinConfig config) {
+        return new Builder<>(type, config);
+    }
+
+    /**
+     * Returns this store's gateway, for sending commands; it is started with the store and closed
+     * with it.
+     *
+     * @return the gateway
+     */
+    CommandGateway<C, E> gateway();
+
+    /**
+     * Appends events decided elsewhere, through the same processor as commands (so with the same
+     * consistency: version check, one writer, one transaction).
+     *
+     * @param aggregateId     the aggregate
+     * @param expectedVersion the version it must be at, or {@link SendOptions#ANY_VERSION}
+     * @param events          the events, in order
+     * @return the result: {@code Accepted} or {@code Conflict}, or {@code Rejected} if {@code evolve} throws
+     * @throws IllegalArgumentException if an event cannot be serialized
+     */
+    CompletableFuture<CommandResult<E>> append(String aggregateId, long expectedVersion, List<? extends E> events);
+
+    /**
+     * Returns an aggregate's current state from the local store (through a cache the processor
+     * writes through). Like any Kafka Streams interactive query under exactly-once on Kafka 4.3, it
+     * may show a command whose transaction is still committing; the command's result, read through
+     * the gateway, is the committed truth.
+     *
+     * @param aggregateId the aggregate
+     * @return its state and version, or empty if it has no events
+     * @throws AggregateNotLocalException if another instance serves the aggregate's partition
+     */
+    Optional<AggregateState<S>> state(String aggregateId);
+
+    /**
+     * Returns an aggregate's events, oldest first.
+     *
+     * @param aggregateId the aggregate
+     * @return its events; empty if it has none
+     * @throws AggregateNotLocalException if another instance serves the aggregate's partition
+     */
+    default List<RecordedEvent<E>> history(String aggregateId) {
+        return history(aggregateId, 1);
+    }
+
+    /**
+     * Returns an aggregate's events from sequence {@code fromSequence} on, oldest first.
+     *
+     * @param aggregateId  the aggregate
+     * @param fromSequence the first sequence wanted (1 for all)
+     * @return the events
+     * @throws IllegalArgumentException   if {@code fromSequence} is less than 1
+     * @throws AggregateNotLocalException if another instance serves the aggregate's partition
+     */
+    List<RecordedEvent<E>> history(String aggregateId, long fromSequence);
+
+    /**
+     * Erases an aggregate: writes a tombstone for each of its events and deletes its state, through
+     * the processor. Once the events topic is compacted, nothing of it is left on Kafka.
+     *
+     * @param aggregateId the aggregate
+     * @return {@code Accepted} with version 0 and no events
+     */
+    CompletableFuture<CommandResult<E>> forget(String aggregateId);
+
+    /**
+     * Returns the names of this aggregate type's topics.
+     *
+     * @return the topics
+     */
+    AggregateTopics topics();
+
+    /**
+     * Stops the processor and the gateway.
+     */
+    @Override
+    void close();
+
+    /**
+     * Builds an {@link EventStore}.
+     *
+     * @param <S> the state type
+     * @param <C> the command type
+     * @param <E> the event type
+     */
+    final class Builder<S, C, E> {
+        private final AggregateType<S, C, E> type;
+        private final MyelinConfig config;
+        private Serde<C> commandSerde;
+        private Serde<E> eventSerde;
+        private Serde<S> stateSerde;
+        private Path stateDirectory;
+
+        private Builder(AggregateType<S, C, E> type, MyelinConfig config) {
+            this.type = Objects.requireNonNull(type, "type");
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /**
+         * Sets how commands are read and written.
+         *
+         * @param serde the command serde
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder<S, C, E> commandSerde(Serde<C> serde) {
+            Objects.requireNonNull(serde, "serde");
+            MyelinConfig.requireState(commandSerde == null, "commandSerde was already set to %s", commandSerde);
+            commandSerde = serde;
+            return this;
+        }
+
+        /**
+         * Sets how events are read and written (on the events topic, in results and in the history store).
+         *
+         * @param serde the event serde
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder<S, C, E> eventSerde(Serde<E> serde) {
+            Objects.requireNonNull(serde, "serde");
+            MyelinConfig.requireState(eventSerde == null, "eventSerde was already set to %s", eventSerde);
+            eventSerde = serde;
+            return this;
+        }
+
+        /**
+         * Sets how the state is stored. Optional when the state is a generated Avro record: then a
+         * registry-free Avro single-object serde is derived.
+         *
+         * @param serde the state serde
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder<S, C, E> stateSerde(Serde<S> serde) {
+            Objects.requireNonNull(serde, "serde");
+            MyelinConfig.requireState(stateSerde == null, "stateSerde was already set to %s", stateSerde);
+            stateSerde = serde;
+            return this;
+        }
+
+        /**
+         * Sets where the local stores live (Kafka Streams' {@code state.dir}). Two instances on one
+         * machine need two directories.
+         *
+         * @param directory the directory
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder<S, C, E> stateDirectory(Path directory) {
+            Objects.requireNonNull(directory, "directory");
+            MyelinConfig.requireState(stateDirectory == null, "stateDirectory was already set to %s", stateDirectory);
+            stateDirectory = directory;
+            return this;
+        }
+
+        /**
+         * Returns the command-processing topology this builder would run, for
+         * {@code TopologyTestDriver} tests and for {@code describe()}.
+         *
+         * @return a new topology
+         * @throws IllegalStateException if a required serde was not set
+         */
+        public Topology topology() {
+            return CommandTopology.build(type, requireCommandSerde(), requireEventSerde(), resolveStateSerde(), config.topics(type),
+                    config.dedupWindow(), StateListener.none());
+        }
+
+        /**
+         * Creates the topics if missing (checking them if present), starts the processor, waits until
+         * it runs, and starts the gateway.
+         *
+         * @return the running store
+         * @throws IllegalStateException       if a required serde was not set
+         * @throws TopicConfigurationException if an existing topic is configured wrongly
+         */
+        public EventStore<S, C, E> start() {
+            return DefaultEventStore.start(type, config, requireCommandSerde(), requireEventSerde(), resolveStateSerde(),
+                    Optional.ofNullable(stateDirectory));
+        }
+
+        private Serde<C> requireCommandSerde() {
+            MyelinConfig.requireState(commandSerde != null, "commandSerde was not set");
+            return commandSerde;
+        }
+
+        private Serde<E> requireEventSerde() {
+            MyelinConfig.requireState(eventSerde != null, "eventSerde was not set");
+            return eventSerde;
+        }
+
+        private Serde<S> resolveStateSerde() {
+            if (stateSerde != null) {
+                return stateSerde;
+            }
+            S initial = type.initialState();
+            MyelinConfig.requireState(initial instanceof SpecificRecord,
+                    "stateSerde was not set and the state type %s is not a generated Avro record, so none can be derived; "
+                            + "call stateSerde(...)", initial.getClass().getName());
+            @SuppressWarnings("unchecked")
+            Class<? extends S> stateClass = (Class<? extends S>) initial.getClass();
+            return AvroSingleObjectSerde.of(stateClass);
+        }
+    }
+}

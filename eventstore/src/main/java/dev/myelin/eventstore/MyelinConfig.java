@@ -1,0 +1,377 @@
+package dev.myelin.eventstore;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Where an application's event stores and gateways connect and how their topics are laid out.
+ * Immutable; made with {@link #builder(String)}.
+ *
+ * <pre>{@code
+ * MyelinConfig config = MyelinConfig.builder("bank")
+ *         .bootstrapServers("kafka-1:9092,kafka-2:9092,kafka-3:9092")
+ *         .partitions(12)
+ *         .property("num.standby.replicas", 1)          // any Kafka Streams or client property
+ *         .property("myelin.dedup.window", 64)          // or a Myelin setting by its myelin.* key
+ *         .build();
+ * }</pre>
+ *
+ * <p>Defaults are safe for a three-broker cluster: replication factor 3 and {@code min.insync.replicas}
+ * 2. {@link Builder#singleBrokerDevMode()} sets both to 1 for a laptop or an embedded broker.
+ */
+public final class MyelinConfig {
+
+    /** {@code myelin.replication.factor}: see {@link Builder#replicationFactor(int)}. */
+    public static final String REPLICATION_FACTOR = "myelin.replication.factor";
+    /** {@code myelin.min.insync.replicas}: see {@link Builder#minInsyncReplicas(int)}. */
+    public static final String MIN_INSYNC_REPLICAS = "myelin.min.insync.replicas";
+    /** {@code myelin.partitions}: see {@link Builder#partitions(int)}. */
+    public static final String PARTITIONS = "myelin.partitions";
+    /** {@code myelin.dev.mode}: {@code true} for {@link Builder#singleBrokerDevMode()}. */
+    public static final String DEV_MODE = "myelin.dev.mode";
+    /** {@code myelin.dedup.window}: see {@link Builder#dedupWindow(int)}. */
+    public static final String DEDUP_WINDOW = "myelin.dedup.window";
+    /** {@code myelin.command.timeout.ms}: see {@link Builder#commandTimeout(Duration)}. */
+    public static final String COMMAND_TIMEOUT_MS = "myelin.command.timeout.ms";
+
+    private static final Set<String> MYELIN_KEYS = Set.of(REPLICATION_FACTOR, MIN_INSYNC_REPLICAS, PARTITIONS, DEV_MODE,
+            DEDUP_WINDOW, COMMAND_TIMEOUT_MS);
+    private static final Pattern APPLICATION = Pattern.compile("[a-z][a-z0-9-]*");
+
+    private final String application;
+    private final String bootstrapServers;
+    private final int replicationFactor;
+    private final int minInsyncReplicas;
+    private final int partitions;
+    private final int dedupWindow;
+    private final Duration commandTimeout;
+    private final Map<String, Object> properties;
+
+    private MyelinConfig(Builder b, int replicationFactor, int minInsyncReplicas) {
+        this.application = b.application;
+        this.bootstrapServers = b.bootstrapServers;
+        this.replicationFactor = replicationFactor;
+        this.minInsyncReplicas = minInsyncReplicas;
+        this.partitions = b.partitions == null ? 6 : b.partitions;
+        this.dedupWindow = b.dedupWindow == null ? 32 : b.dedupWindow;
+        this.commandTimeout = b.commandTimeout == null ? Duration.ofSeconds(30) : b.commandTimeout;
+        this.properties = Map.copyOf(b.properties);
+    }
+
+    /**
+     * Starts a configuration for the application {@code application}; its name prefixes topic names
+     * and the Kafka Streams {@code application.id}.
+     *
+     * @param application the application's name, lower-case letters, digits and dashes
+     * @return a builder
+     * @throws IllegalArgumentException if {@code application} is not lower-case letters, digits and dashes
+     */
+    public static Builder builder(String application) {
+        Objects.requireNonNull(application, "application");
+        if (!APPLICATION.matcher(application).matches()) {
+            throw new IllegalArgumentException("application name must match " + APPLICATION + " (it is part of topic names): '"
+                    + application + "'");
+        }
+        return new Builder(application);
+    }
+
+    /**
+     * Returns the application name.
+     *
+     * @return the application name
+     */
+    public String application() {
+        return application;
+    }
+
+    /**
+     * Returns the Kafka bootstrap servers.
+     *
+     * @return the Kafka bootstrap servers
+     */
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /**
+     * Returns the replication factor of the topics Myelin creates.
+     *
+     * @return the replication factor of the topics Myelin creates
+     */
+    public int replicationFactor() {
+        return replicationFactor;
+    }
+
+    /**
+     * Returns the {@code min.insync.replicas} of the topics Myelin creates.
+     *
+     * @return the {@code min.insync.replicas} of the topics Myelin creates
+     */
+    public int minInsyncReplicas() {
+        return minInsyncReplicas;
+    }
+
+    /**
+     * Returns the partition count of the topics Myelin creates.
+     *
+     * @return the partition count of the topics Myelin creates
+     */
+    public int partitions() {
+        return partitions;
+    }
+
+    /**
+     * Returns how many recent command ids each aggregate remembers.
+     *
+     * @return how many recent command ids each aggregate remembers
+     */
+    public int dedupWindow() {
+        return dedupWindow;
+    }
+
+    /**
+     * Returns how long a gateway waits for a result unless told otherwise.
+     *
+     * @return how long a gateway waits for a result unless told otherwise
+     */
+    public Duration commandTimeout() {
+        return commandTimeout;
+    }
+
+    /** @return the pass-through Kafka properties (no {@code myelin.*} keys); immutable */
+    public Map<String, Object> properties() {
+        return properties;
+    }
+
+    /**
+     * Returns the topic names of {@code aggregate} in this application.
+     *
+     * @param aggregate the aggregate type
+     * @return its topics
+     */
+    public AggregateTopics topics(AggregateType<?, ?, ?> aggregate) {
+        return AggregateTopics.of(application, aggregate.name());
+    }
+
+    @Override
+    public String toString() {
+        return "MyelinConfig[application=" + application + ", bootstrapServers=" + bootstrapServers + ", replicationFactor="
+                + replicationFactor + ", minInsyncReplicas=" + minInsyncReplicas + ", partitions=" + partitions
+                + ", dedupWindow=" + dedupWindow + ", commandTimeout=" + commandTimeout + ", properties=" + properties.keySet() + "]";
+    }
+
+    /** Builds a {@link MyelinConfig}; each setting may be set once. */
+    public static final class Builder {
+        private final String application;
+        private String bootstrapServers;
+        private Integer replicationFactor;
+        private Integer minInsyncReplicas;
+        private Boolean devMode;
+        private Integer partitions;
+        private Integer dedupWindow;
+        private Duration commandTimeout;
+        private final Map<String, Object> properties = new LinkedHashMap<>();
+
+        private Builder(String application) {
+            this.application = application;
+        }
+
+        /**
+         * Sets the Kafka cluster to connect to.
+         *
+         * @param servers {@code host:port} pairs, comma-separated
+         * @return this builder
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if blank
+         */
+        public Builder bootstrapServers(String servers) {
+            Objects.requireNonNull(servers, "servers");
+            requireState(bootstrapServers == null, "bootstrapServers was already set to %s", bootstrapServers);
+            requireArgument(!servers.isBlank(), "bootstrapServers must not be blank");
+            bootstrapServers = servers;
+            return this;
+        }
+
+        /**
+         * Sets the replication factor of the topics Myelin creates, and of Kafka Streams' internal
+         * topics (default 3).
+         *
+         * @param factor the replication factor
+         * @return this builder
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if less than 1
+         */
+        public Builder replicationFactor(int factor) {
+            requireState(replicationFactor == null, "replicationFactor was already set to %s", replicationFactor);
+            requireArgument(factor >= 1, "replicationFactor must be 1 or more: %s", factor);
+            replicationFactor = factor;
+            return this;
+        }
+
+        /**
+         * Sets {@code min.insync.replicas} of the topics Myelin creates (default 2).
+         *
+         * @param replicas the minimum in-sync replicas
+         * @return this builder
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if less than 1
+         */
+        public Builder minInsyncReplicas(int replicas) {
+            requireState(minInsyncReplicas == null, "minInsyncReplicas was already set to %s", minInsyncReplicas);
+            requireArgument(replicas >= 1, "minInsyncReplicas must be 1 or more: %s", replicas);
+            minInsyncReplicas = replicas;
+            return this;
+        }
+
+        /**
+         * Sets replication factor and {@code min.insync.replicas} to 1, for a single broker. Never for
+         * production: one lost disk loses the events.
+         *
+         * @return this builder
+         * @throws IllegalStateException if already called
+         */
+        public Builder singleBrokerDevMode() {
+            requireState(devMode == null, "singleBrokerDevMode was already set to %s", devMode);
+            devMode = true;
+            return this;
+        }
+
+        /**
+         * Sets the partition count of the topics Myelin creates (default 6). It bounds how many
+         * instances share the work; commands and events topics must always have the same count.
+         *
+         * @param count the partition count
+         * @return this builder
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if less than 1
+         */
+        public Builder partitions(int count) {
+            requireState(partitions == null, "partitions was already set to %s", partitions);
+            requireArgument(count >= 1, "partitions must be 1 or more: %s", count);
+            partitions = count;
+            return this;
+        }
+
+        /**
+         * Sets how many recent command ids each aggregate remembers with their outcome (default 32). A
+         * retry within that many later commands of the same aggregate returns the first result; the
+         * window is bounded so the stored value stays small.
+         *
+         * @param size the window size
+         * @return this builder
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if less than 1
+         */
+        public Builder dedupWindow(int size) {
+            requireState(dedupWindow == null, "dedupWindow was already set to %s", dedupWindow);
+            requireArgument(size >= 1, "dedupWindow must be 1 or more: %s", size);
+            dedupWindow = size;
+            return this;
+        }
+
+        /**
+         * Sets how long a gateway waits for a command's result unless {@link SendOptions} says
+         * otherwise (default 30 seconds).
+         *
+         * @param timeout the timeout
+         * @return this builder
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder commandTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            requireState(commandTimeout == null, "commandTimeout was already set to %s", commandTimeout);
+            requireArgument(!timeout.isNegative() && !timeout.isZero(), "commandTimeout must be positive: %s", timeout);
+            commandTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Sets a property. A {@code myelin.*} key sets the Myelin setting of that name (see the
+         * constants of {@link MyelinConfig}); any other key passes through to Kafka Streams and the
+         * gateway's clients (client keys may carry Kafka Streams' {@code producer.}/{@code consumer.} prefixes).
+         *
+         * @param key   the property name
+         * @param value its value
+         * @return this builder
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if a {@code myelin.*} key is unknown or its value invalid
+         */
+        public Builder property(String key, Object value) {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(value, "value");
+            if (key.startsWith("myelin.")) {
+                requireArgument(MYELIN_KEYS.contains(key), "unknown Myelin property %s; known: %s", key, MYELIN_KEYS);
+                String text = value.toString().trim();
+                switch (key) {
+                    case REPLICATION_FACTOR -> replicationFactor(parseInt(key, text));
+                    case MIN_INSYNC_REPLICAS -> minInsyncReplicas(parseInt(key, text));
+                    case PARTITIONS -> partitions(parseInt(key, text));
+                    case DEDUP_WINDOW -> dedupWindow(parseInt(key, text));
+                    case COMMAND_TIMEOUT_MS -> commandTimeout(Duration.ofMillis(parseInt(key, text)));
+                    case DEV_MODE -> {
+                        requireArgument(text.equals("true") || text.equals("false"), "%s must be true or false: %s", key, text);
+                        if (text.equals("true")) {
+                            singleBrokerDevMode();
+                        }
+                    }
+                    default -> throw new IllegalStateException("unhandled key " + key);
+                }
+                return this;
+            }
+            requireState(!properties.containsKey(key), "property %s was already set to %s", key, properties.get(key));
+            properties.put(key, value);
+            return this;
+        }
+
+        /**
+         * Builds the configuration; the builder stays usable.
+         *
+         * @return the configuration
+         * @throws IllegalStateException if no bootstrap servers were set, if dev mode was combined with
+         *                               an explicit replication setting, or if {@code min.insync.replicas}
+         *                               exceeds the replication factor
+         */
+        public MyelinConfig build() {
+            requireState(bootstrapServers != null, "bootstrapServers was not set; call bootstrapServers(\"host:9092\")");
+            int rf;
+            int isr;
+            if (Boolean.TRUE.equals(devMode)) {
+                requireState(replicationFactor == null && minInsyncReplicas == null,
+                        "singleBrokerDevMode sets replication to 1; do not also set replicationFactor (%s) or minInsyncReplicas (%s)",
+                        replicationFactor, minInsyncReplicas);
+                rf = 1;
+                isr = 1;
+            } else {
+                rf = replicationFactor == null ? 3 : replicationFactor;
+                isr = minInsyncReplicas == null ? Math.min(2, rf) : minInsyncReplicas;
+            }
+            requireState(isr <= rf, "minInsyncReplicas (%s) must not exceed replicationFactor (%s): no write could ever succeed", isr, rf);
+            return new MyelinConfig(this, rf, isr);
+        }
+
+        private static int parseInt(String key, String text) {
+            try {
+                return Integer.parseInt(text);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(key + " must be a whole number: '" + text + "'");
+            }
+        }
+    }
+
+    static void requireState(boolean ok, String format, Object... args) {
+        if (!ok) {
+            throw new IllegalStateException(String.format(format, args));
+        }
+    }
+
+    static void requireArgument(boolean ok, String format, Object... args) {
+        if (!ok) {
+            throw new IllegalArgumentException(String.format(format, args));
+        }
+    }
+}

@@ -1,0 +1,372 @@
+package dev.myelin.eventstore.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.myelin.eventstore.AggregateTopics;
+import dev.myelin.eventstore.AggregateType;
+import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.CommandResult;
+import dev.myelin.eventstore.Decision;
+import dev.myelin.eventstore.SendOptions;
+import dev.myelin.schemas.EventMetadata;
+
+/**
+ * Turns one command into events, a result and a new state. Kafka Streams runs it under
+ * exactly_once_v2, so everything it forwards and puts commits atomically with the command's offset:
+ * one writer per aggregate (the task owning its partition), no lost updates, no duplicates.
+ *
+ * <p>Everything that can fail because of the command (decoding, {@code decide}, {@code evolve},
+ * serializing events) is done before anything is forwarded or stored; a failure then answers
+ * {@code Rejected} (or dead-letters the command when it has no reply address) and the partition
+ * moves on.
+ */
+final class CommandProcessor<S, C, E> implements Processor<String, byte[], String, byte[]> {
+
+    private static final Logger log = LoggerFactory.getLogger(CommandProcessor.class);
+
+    private final AggregateType<S, C, E> type;
+    private final Serde<C> commandSerde;
+    private final Serde<E> eventSerde;
+    private final Serde<S> stateSerde;
+    private final AggregateTopics topics;
+    private final int dedupWindow;
+    private final StateListener<S> listener;
+
+    private ProcessorContext<String, byte[]> context;
+    private KeyValueStore<String, byte[]> aggregates;
+    private KeyValueStore<Bytes, byte[]> history;
+    private Deserializer<C> commandDeserializer;
+    private Serializer<E> eventSerializer;
+    private Deserializer<E> eventDeserializer;
+    private Serializer<S> stateSerializer;
+    private Deserializer<S> stateDeserializer;
+
+    CommandProcessor(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde, Serde<S> stateSerde,
+                     AggregateTopics topics, int dedupWindow, StateListener<S> listener) {
+        this.type = type;
+        this.commandSerde = commandSerde;
+        this.eventSerde = eventSerde;
+        this.stateSerde = stateSerde;
+        this.topics = topics;
+        this.dedupWindow = dedupWindow;
+        this.listener = listener;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+        this.context = context;
+        this.aggregates = context.getStateStore(CommandTopology.AGGREGATES_STORE);
+        this.history = context.getStateStore(CommandTopology.HISTORY_STORE);
+        this.commandDeserializer = commandSerde.deserializer();
+        this.eventSerializer = eventSerde.serializer();
+        this.eventDeserializer = eventSerde.deserializer();
+        this.stateSerializer = stateSerde.serializer();
+        this.stateDeserializer = stateSerde.deserializer();
+    }
+
+    /** A problem with one command; it is answered, never retried. */
+    private static final class CommandFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CommandFailure(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    @Override
+    public void process(Record<String, byte[]> command) {
+        Headers headers = command.headers();
+        String commandId = EventMetadata.header(headers, CommandHeaders.COMMAND_ID).orElseGet(this::syntheticCommandId);
+        try {
+            handle(command, commandId);
+        } catch (CommandFailure failure) {
+            fail(command, commandId, failure.getMessage());
+        }
+    }
+
+    private void handle(Record<String, byte[]> command, String commandId) {
+        String aggregateId = command.key();
+        if (aggregateId == null || aggregateId.isBlank()) {
+            throw new CommandFailure("command " + commandId + " has no aggregate id: its record key must be the aggregate id");
+        }
+        if (aggregateId.indexOf('\0') >= 0) {
+            // the history store separates id and sequence with a zero byte
+            throw new CommandFailure("aggregate id of command " + commandId + " contains a NUL character, which ids must not");
+        }
+        Headers headers = command.headers();
+        Optional<StoredAggregate> stored = load(aggregateId);
+        long version = stored.map(StoredAggregate::version).orElse(0L);
+
+        Optional<StoredAggregate.Outcome> seen = stored.flatMap(s -> s.find(commandId));
+        if (seen.isPresent()) {
+            log.debug("command {} for {} was seen before; answering its first result", commandId, aggregateId);
+            reply(command, commandId, replay(aggregateId, seen.get()));
+            return;
+        }
+        long expected = expectedVersion(headers);
+        if (expected != SendOptions.ANY_VERSION && expected != version) {
+            // not remembered: the command was never evaluated, so a retry with a fresh expected version is legitimate
+            reply(command, commandId, new CommandResult.Conflict<>(expected, version));
+            return;
+        }
+        String kind = EventMetadata.header(headers, CommandHeaders.COMMAND_TYPE).orElse(CommandHeaders.TYPE_COMMAND);
+        switch (kind) {
+            case CommandHeaders.TYPE_COMMAND -> {
+                S state = state(aggregateId, stored);
+                C decoded = decodeCommand(command, commandId);
+                Decision<E> decision;
+                try {
+                    decision = type.decide(state, decoded);
+                } catch (RuntimeException e) {
+                    throw new CommandFailure(type.name() + ".decide threw " + describe(e) + " for command " + commandId);
+                }
+                if (decision instanceof Decision.Reject<E> reject) {
+                    StoredAggregate base = stored.orElseGet(() -> new StoredAggregate(0, serializeState(aggregateId, state), List.of()));
+                    StoredAggregate next = base.with(version, base.state(),
+                            new StoredAggregate.Outcome(commandId, false, 0, 0, reject.reason()), dedupWindow);
+                    aggregates.put(aggregateId, next.encode());
+                    reply(command, commandId, new CommandResult.Rejected<>(reject.reason()));
+                } else if (decision instanceof Decision.Accept<E> accept) {
+                    append(command, commandId, aggregateId, stored, state, accept.events());
+                }
+            }
+            case CommandHeaders.TYPE_APPEND -> append(command, commandId, aggregateId, stored, state(aggregateId, stored),
+                    decodeEvents(command, commandId));
+            case CommandHeaders.TYPE_FORGET -> forget(command, commandId, aggregateId, version);
+            default -> throw new CommandFailure("unknown " + CommandHeaders.COMMAND_TYPE + " '" + kind + "' on command " + commandId
+                    + "; expected " + CommandHeaders.TYPE_COMMAND + ", " + CommandHeaders.TYPE_APPEND + " or " + CommandHeaders.TYPE_FORGET);
+        }
+    }
+
+    private void append(Record<String, byte[]> command, String commandId, String aggregateId, Optional<StoredAggregate> stored,
+                        S state, List<E> events) {
+        long version = stored.map(StoredAggregate::version).orElse(0L);
+        S next = state;
+        for (E event : events) {
+            try {
+                next = type.evolve(next, event);
+            } catch (RuntimeException e) {
+                throw new CommandFailure(type.name() + ".evolve threw " + describe(e) + " for an event of command " + commandId);
+            }
+        }
+        Headers in = command.headers();
+        String correlationId = EventMetadata.header(in, CommandHeaders.CORRELATION_ID).orElse(commandId);
+        String causationId = EventMetadata.header(in, CommandHeaders.CAUSATION_ID).orElse(commandId);
+        Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+        List<Record<String, byte[]>> records = new ArrayList<>(events.size());
+        List<byte[]> serialized = new ArrayList<>(events.size());
+        List<EventMetadata> metadata = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            E event = events.get(i);
+            long sequence = version + i + 1;
+            EventMetadata m = new EventMetadata(UUID.randomUUID().toString(), type.eventTypeName(event), aggregateId, sequence, now,
+                    commandId, correlationId, causationId);
+            Headers headers = m.writeTo(new RecordHeaders());
+            byte[] bytes;
+            try {
+                bytes = eventSerializer.serialize(topics.events(), headers, event);
+            } catch (RuntimeException e) {
+                throw new CommandFailure("event " + m.eventType() + " of command " + commandId + " cannot be serialized: " + describe(e));
+            }
+            if (bytes == null) {
+                throw new CommandFailure("the event serde turned " + m.eventType() + " into null; events must not be tombstones");
+            }
+            records.add(new Record<>(AggregatePartitioner.eventKey(aggregateId, sequence), bytes, command.timestamp(), headers));
+            serialized.add(bytes);
+            metadata.add(m);
+        }
+        long newVersion = version + events.size();
+        byte[] newState = serializeState(aggregateId, next);
+
+        // nothing below depends on the command any more: from here on, only Kafka itself can fail
+        for (int i = 0; i < records.size(); i++) {
+            context.forward(records.get(i), CommandTopology.EVENTS_SINK);
+            history.put(HistoryCodec.key(aggregateId, metadata.get(i).sequence()), HistoryCodec.encode(metadata.get(i), serialized.get(i)));
+        }
+        StoredAggregate base = stored.orElseGet(() -> new StoredAggregate(0, newState, List.of()));
+        aggregates.put(aggregateId, base.with(newVersion, newState,
+                new StoredAggregate.Outcome(commandId, true, newVersion, events.size(), ""), dedupWindow).encode());
+        listener.updated(aggregateId, newVersion, next);
+        reply(command, commandId, new CommandResult.Accepted<>(newVersion, serialized));
+    }
+
+    private void forget(Record<String, byte[]> command, String commandId, String aggregateId, long version) {
+        for (long sequence = 1; sequence <= version; sequence++) {
+            context.forward(new Record<String, byte[]>(AggregatePartitioner.eventKey(aggregateId, sequence), null, command.timestamp()),
+                    CommandTopology.EVENTS_SINK);
+            history.delete(HistoryCodec.key(aggregateId, sequence));
+        }
+        aggregates.delete(aggregateId);
+        listener.removed(aggregateId);
+        log.info("forgot aggregate {}: {} event tombstones written", aggregateId, version);
+        reply(command, commandId, new CommandResult.Accepted<>(0, List.of()));
+    }
+
+    private CommandResult<byte[]> replay(String aggregateId, StoredAggregate.Outcome outcome) {
+        if (!outcome.accepted()) {
+            return new CommandResult.Rejected<>(outcome.reason());
+        }
+        List<byte[]> events = new ArrayList<>(outcome.eventCount());
+        for (long sequence = outcome.newVersion() - outcome.eventCount() + 1; sequence <= outcome.newVersion(); sequence++) {
+            byte[] entry = history.get(HistoryCodec.key(aggregateId, sequence));
+            if (entry != null) {
+                events.add(HistoryCodec.decode(entry).event());
+            }
+        }
+        return new CommandResult.Accepted<>(outcome.newVersion(), events);
+    }
+
+    private Optional<StoredAggregate> load(String aggregateId) {
+        byte[] bytes = aggregates.get(aggregateId);
+        return bytes == null ? Optional.empty() : Optional.of(StoredAggregate.decode(bytes));
+    }
+
+    private S state(String aggregateId, Optional<StoredAggregate> stored) {
+        if (stored.isEmpty()) {
+            return type.initialState();
+        }
+        try {
+            S state = stateDeserializer.deserialize(stateTopic(), stored.get().state());
+            if (state == null) {
+                throw new CommandFailure("the state serde decoded the stored state of " + aggregateId + " to null");
+            }
+            return state;
+        } catch (RuntimeException e) {
+            if (e instanceof CommandFailure failure) {
+                throw failure;
+            }
+            throw new CommandFailure("the stored state of " + aggregateId + " cannot be decoded: " + describe(e)
+                    + "; a state schema change needs the old schema to stay readable");
+        }
+    }
+
+    private byte[] serializeState(String aggregateId, S state) {
+        try {
+            byte[] bytes = stateSerializer.serialize(stateTopic(), state);
+            if (bytes == null) {
+                throw new CommandFailure("the state serde turned the state of " + aggregateId + " into null");
+            }
+            return bytes;
+        } catch (RuntimeException e) {
+            if (e instanceof CommandFailure failure) {
+                throw failure;
+            }
+            throw new CommandFailure("the state of " + aggregateId + " cannot be serialized: " + describe(e));
+        }
+    }
+
+    private String stateTopic() {
+        return topics.events().replaceFirst("\\.events$", ".state");
+    }
+
+    private C decodeCommand(Record<String, byte[]> command, String commandId) {
+        if (command.value() == null) {
+            throw new CommandFailure("command " + commandId + " has no value");
+        }
+        C decoded;
+        try {
+            decoded = commandDeserializer.deserialize(topics.commands(), command.headers(), command.value());
+        } catch (RuntimeException e) {
+            throw new CommandFailure("command " + commandId + " cannot be deserialized: " + describe(e));
+        }
+        if (decoded == null) {
+            throw new CommandFailure("command " + commandId + " deserialized to null");
+        }
+        return decoded;
+    }
+
+    private List<E> decodeEvents(Record<String, byte[]> command, String commandId) {
+        if (command.value() == null) {
+            throw new CommandFailure("append " + commandId + " has no value");
+        }
+        try {
+            List<byte[]> encoded = EventListCodec.decode(command.value());
+            List<E> events = new ArrayList<>(encoded.size());
+            for (byte[] bytes : encoded) {
+                E event = eventDeserializer.deserialize(topics.events(), bytes);
+                if (event == null) {
+                    throw new IllegalArgumentException("an event deserialized to null");
+                }
+                events.add(event);
+            }
+            return events;
+        } catch (RuntimeException e) {
+            throw new CommandFailure("the events of append " + commandId + " cannot be deserialized: " + describe(e));
+        }
+    }
+
+    private long expectedVersion(Headers headers) {
+        Optional<String> text = EventMetadata.header(headers, CommandHeaders.EXPECTED_VERSION);
+        if (text.isEmpty()) {
+            return SendOptions.ANY_VERSION;
+        }
+        try {
+            long expected = Long.parseLong(text.get().trim());
+            if (expected < SendOptions.ANY_VERSION) {
+                throw new NumberFormatException();
+            }
+            return expected;
+        } catch (NumberFormatException e) {
+            throw new CommandFailure("header " + CommandHeaders.EXPECTED_VERSION + " is not a version: '" + text.get() + "'");
+        }
+    }
+
+    private void reply(Record<String, byte[]> command, String commandId, CommandResult<byte[]> result) {
+        Headers headers = new RecordHeaders();
+        copy(command.headers(), headers, CommandHeaders.REPLY_TO);
+        copy(command.headers(), headers, CommandHeaders.CORRELATION_ID);
+        if (command.key() != null) {
+            headers.add(EventMetadata.AGGREGATE_ID, command.key().getBytes(StandardCharsets.UTF_8));
+        }
+        if (result instanceof CommandResult.Rejected<byte[]> rejected) {
+            headers.add(CommandHeaders.ERROR, rejected.reason().getBytes(StandardCharsets.UTF_8));
+        }
+        context.forward(new Record<>(commandId, ResultCodec.encode(result), command.timestamp(), headers), CommandTopology.RESULTS_SINK);
+    }
+
+    private void fail(Record<String, byte[]> command, String commandId, String reason) {
+        if (EventMetadata.header(command.headers(), CommandHeaders.REPLY_TO).isPresent()) {
+            log.warn("rejecting command {} for {}: {}", commandId, command.key(), reason);
+            reply(command, commandId, new CommandResult.Rejected<>(reason));
+        } else {
+            log.warn("dead-lettering command {} for {} (it has no {} header): {}", commandId, command.key(), CommandHeaders.REPLY_TO, reason);
+            Headers headers = new RecordHeaders(command.headers().toArray());
+            headers.remove(CommandHeaders.ERROR);
+            headers.add(CommandHeaders.ERROR, reason.getBytes(StandardCharsets.UTF_8));
+            context.forward(new Record<>(command.key(), command.value(), command.timestamp(), headers), CommandTopology.DEAD_LETTERS_SINK);
+        }
+    }
+
+    private String syntheticCommandId() {
+        return context.recordMetadata()
+                .map(m -> m.topic() + "-" + m.partition() + "@" + m.offset())
+                .orElseGet(() -> UUID.randomUUID().toString());
+    }
+
+    private static void copy(Headers from, Headers to, String name) {
+        EventMetadata.header(from, name).ifPresent(v -> to.add(name, v.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+}

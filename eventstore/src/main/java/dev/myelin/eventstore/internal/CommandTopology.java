@@ -1,0 +1,66 @@
+package dev.myelin.eventstore.internal;
+
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+import dev.myelin.eventstore.AggregateTopics;
+import dev.myelin.eventstore.AggregateType;
+
+/**
+ * Builds the command-processing topology: commands in; events, results and dead letters out; two
+ * stores, both owned by the one processor so that an aggregate's state and its history live in the
+ * same task (and so on the same instance).
+ */
+public final class CommandTopology {
+    /** The store of aggregate id to {state, version, recent command ids}. */
+    public static final String AGGREGATES_STORE = "aggregates";
+    /** The store of (aggregate id, sequence) to event. */
+    public static final String HISTORY_STORE = "history";
+    static final String EVENTS_SINK = "events";
+    static final String RESULTS_SINK = "command-results";
+    static final String DEAD_LETTERS_SINK = "dead-letters";
+    private static final String SOURCE = "commands";
+    private static final String PROCESSOR = "command-processor";
+
+    private CommandTopology() {
+    }
+
+    /**
+     * Builds the topology.
+     *
+     * @param type         the aggregate type
+     * @param commandSerde the command serde
+     * @param eventSerde   the event serde
+     * @param stateSerde   the state serde
+     * @param topics       the topic names
+     * @param dedupWindow  how many command ids each aggregate remembers
+     * @param listener     told about every state written
+     * @param <S>          the state type
+     * @param <C>          the command type
+     * @param <E>          the event type
+     * @return the topology
+     */
+    public static <S, C, E> Topology build(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde,
+                                           Serde<S> stateSerde, AggregateTopics topics, int dedupWindow,
+                                           StateListener<S> listener) {
+        Topology topology = new Topology();
+        topology.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.commands());
+        topology.addProcessor(PROCESSOR,
+                () -> new CommandProcessor<>(type, commandSerde, eventSerde, stateSerde, topics, dedupWindow, listener), SOURCE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGGREGATES_STORE), Serdes.String(),
+                Serdes.ByteArray()), PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HISTORY_STORE), Serdes.Bytes(),
+                Serdes.ByteArray()), PROCESSOR);
+        topology.addSink(EVENTS_SINK, topics.events(), new StringSerializer(), new ByteArraySerializer(), new AggregatePartitioner(),
+                PROCESSOR);
+        topology.addSink(RESULTS_SINK, topics.commandResults(), new StringSerializer(), new ByteArraySerializer(), PROCESSOR);
+        topology.addSink(DEAD_LETTERS_SINK, topics.deadLetters(), new StringSerializer(), new ByteArraySerializer(), PROCESSOR);
+        return topology;
+    }
+}

@@ -1,0 +1,284 @@
+package dev.myelin.eventstore.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.myelin.eventstore.AggregateTopics;
+import dev.myelin.eventstore.CommandGateway;
+import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.CommandResult;
+import dev.myelin.eventstore.CommandTimeoutException;
+import dev.myelin.eventstore.MyelinConfig;
+import dev.myelin.eventstore.MyelinEventStoreException;
+import dev.myelin.eventstore.SendOptions;
+
+/**
+ * The gateway: an idempotent producer for commands and one thread that reads the command-results
+ * topic (read_committed, every partition assigned by hand, no consumer group) and completes the
+ * futures of this gateway's own command ids; other gateways' results are skipped.
+ */
+public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
+    private static final Logger log = LoggerFactory.getLogger(DefaultCommandGateway.class);
+
+    private final AggregateTopics topics;
+    private final Serializer<C> commandSerializer;
+    private final Deserializer<E> eventDeserializer;
+    private final Duration defaultTimeout;
+    private final KafkaProducer<String, byte[]> producer;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Map<String, Pending<E>> pending = new ConcurrentHashMap<>();
+    private final ScheduledThreadPoolExecutor timer;
+    private final Thread poller;
+    private volatile boolean running = true;
+
+    private record Pending<E>(String aggregateId, CompletableFuture<CommandResult<E>> future) {
+    }
+
+    private DefaultCommandGateway(MyelinConfig config, AggregateTopics topics, Serde<C> commandSerde, Serde<E> eventSerde) {
+        this.topics = topics;
+        this.commandSerializer = commandSerde.serializer();
+        this.eventDeserializer = eventSerde.deserializer();
+        this.defaultTimeout = config.commandTimeout();
+        String id = "myelin-gateway-" + topics.commands() + "-" + UUID.randomUUID().toString().substring(0, 8);
+
+        Map<String, Object> producerProps = clientProperties(config, ProducerConfig.configNames(), "producer.");
+        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        producerProps.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, id);
+        producerProps.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
+        producerProps.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // commands are latency-bound: do not wait to fill batches (Kafka 4's default linger is 5 ms)
+        producerProps.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
+        this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
+
+        Map<String, Object> consumerProps = clientProperties(config, ConsumerConfig.configNames(), "consumer.");
+        consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        consumerProps.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, id + "-results");
+        consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerProps.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        // a result becomes readable when its transaction's marker lands, which does not always wake a parked fetch:
+        // a short wait bounds that delay (measured: p50 19 ms at 100, 17 ms at 5) at the price of idle fetches
+        consumerProps.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+        this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
+
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo p : consumer.partitionsFor(topics.commandResults(), Duration.ofSeconds(60))) {
+            partitions.add(new TopicPartition(p.topic(), p.partition()));
+        }
+        if (partitions.isEmpty()) {
+            throw new MyelinEventStoreException("topic " + topics.commandResults() + " has no partitions; was it created?");
+        }
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        // resolve the end offsets now, before any command is sent, so no result can slip past
+        partitions.forEach(tp -> consumer.position(tp, Duration.ofSeconds(60)));
+
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, id + "-timeouts");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        this.poller = new Thread(this::pollResults, id + "-results");
+        poller.setDaemon(true);
+        poller.start();
+    }
+
+    /**
+     * Starts a gateway.
+     *
+     * @param config       the configuration
+     * @param topics       the topic names
+     * @param commandSerde the command serde
+     * @param eventSerde   the event serde
+     * @param setupTopics  whether to create and check the topics first
+     * @param <C>          the command type
+     * @param <E>          the event type
+     * @return the running gateway
+     */
+    public static <C, E> DefaultCommandGateway<C, E> start(MyelinConfig config, AggregateTopics topics, Serde<C> commandSerde,
+                                                          Serde<E> eventSerde, boolean setupTopics) {
+        if (setupTopics) {
+            try (Admin admin = Admin.create(adminProperties(config))) {
+                TopicSetup.ensure(admin, config, topics);
+            }
+        }
+        return new DefaultCommandGateway<>(config, topics, commandSerde, eventSerde);
+    }
+
+    static Map<String, Object> adminProperties(MyelinConfig config) {
+        Map<String, Object> props = clientProperties(config, AdminClientConfig.configNames(), "admin.");
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        return props;
+    }
+
+    private static Map<String, Object> clientProperties(MyelinConfig config, java.util.Set<String> known, String prefix) {
+        Map<String, Object> props = new HashMap<>();
+        config.properties().forEach((k, v) -> {
+            if (known.contains(k)) {
+                props.put(k, v);
+            }
+        });
+        // prefixed keys win over plain ones, as in Kafka Streams
+        config.properties().forEach((k, v) -> {
+            if (k.startsWith(prefix) && known.contains(k.substring(prefix.length()))) {
+                props.put(k.substring(prefix.length()), v);
+            }
+        });
+        return props;
+    }
+
+    @Override
+    public CompletableFuture<CommandResult<E>> send(String aggregateId, C command, SendOptions options) {
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(options, "options");
+        Headers headers = new RecordHeaders();
+        byte[] value;
+        try {
+            value = commandSerializer.serialize(topics.commands(), headers, command);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new MyelinEventStoreException("cannot serialize command "
+                    + command.getClass().getSimpleName() + " for " + aggregateId + ": " + e.getMessage(), e));
+        }
+        return sendRaw(aggregateId, CommandHeaders.TYPE_COMMAND, value, headers, options);
+    }
+
+    /**
+     * Sends an already-serialized request of any command type.
+     *
+     * @param aggregateId the aggregate
+     * @param commandType the {@link CommandHeaders#COMMAND_TYPE}
+     * @param value       the record value
+     * @param headers     headers the serializer may have written
+     * @param options     the options
+     * @return the result
+     */
+    public CompletableFuture<CommandResult<E>> sendRaw(String aggregateId, String commandType, byte[] value, Headers headers,
+                                                       SendOptions options) {
+        Objects.requireNonNull(aggregateId, "aggregateId");
+        if (aggregateId.isBlank() || aggregateId.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("aggregateId must not be blank or contain NUL characters: '" + aggregateId + "'");
+        }
+        if (!running) {
+            throw new IllegalStateException("this gateway is closed");
+        }
+        String commandId = options.commandId().isEmpty() ? UUID.randomUUID().toString() : options.commandId();
+        Duration timeout = options.timeout().isZero() ? defaultTimeout : options.timeout();
+        Pending<E> mine = new Pending<>(aggregateId, new CompletableFuture<>());
+        Pending<E> inFlight = pending.putIfAbsent(commandId, mine);
+        if (inFlight != null) {
+            return inFlight.future();
+        }
+        headers.add(CommandHeaders.COMMAND_ID, bytes(commandId));
+        headers.add(CommandHeaders.REPLY_TO, bytes(topics.commandResults()));
+        headers.add(CommandHeaders.COMMAND_TYPE, bytes(commandType));
+        if (options.expectedVersion() != SendOptions.ANY_VERSION) {
+            headers.add(CommandHeaders.EXPECTED_VERSION, bytes(Long.toString(options.expectedVersion())));
+        }
+        ScheduledFuture<?> deadline = timer.schedule(() -> {
+            if (pending.remove(commandId, mine)) {
+                mine.future().completeExceptionally(new CommandTimeoutException(commandId, aggregateId, timeout));
+            }
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        mine.future().whenComplete((r, e) -> deadline.cancel(false));
+        try {
+            producer.send(new ProducerRecord<>(topics.commands(), null, aggregateId, value, headers), (metadata, error) -> {
+                if (error != null && pending.remove(commandId, mine)) {
+                    mine.future().completeExceptionally(new MyelinEventStoreException("could not send command " + commandId
+                            + " to " + topics.commands() + ": " + error.getMessage(), error));
+                }
+            });
+        } catch (RuntimeException e) {
+            pending.remove(commandId, mine);
+            mine.future().completeExceptionally(new MyelinEventStoreException("could not send command " + commandId + ": " + e.getMessage(), e));
+        }
+        return mine.future();
+    }
+
+    private void pollResults() {
+        try {
+            while (running) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (record.key() == null) {
+                        continue;
+                    }
+                    Pending<E> waiting = pending.remove(record.key());
+                    if (waiting == null) {
+                        continue;
+                    }
+                    try {
+                        waiting.future().complete(ResultCodec.decode(record.value(),
+                                bytes -> eventDeserializer.deserialize(topics.events(), bytes)));
+                    } catch (RuntimeException e) {
+                        waiting.future().completeExceptionally(new MyelinEventStoreException("cannot read the result of command "
+                                + record.key() + ": " + e.getMessage(), e));
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // close() woke us up
+        } catch (RuntimeException e) {
+            log.error("the result reader of {} stopped; pending commands will time out", topics.commandResults(), e);
+        } finally {
+            consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        consumer.wakeup();
+        try {
+            poller.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(5));
+        timer.shutdownNow();
+        MyelinEventStoreException closed = new MyelinEventStoreException("the gateway was closed before the result arrived");
+        pending.values().forEach(p -> p.future().completeExceptionally(closed));
+        pending.clear();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,269 @@
+package dev.myelin.eventstore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.myelin.eventstore.bank.Account;
+import dev.myelin.eventstore.bank.AccountOpened;
+import dev.myelin.eventstore.bank.AccountState;
+import dev.myelin.eventstore.bank.Bank;
+import dev.myelin.eventstore.bank.Deposit;
+import dev.myelin.eventstore.bank.Deposited;
+import dev.myelin.eventstore.bank.OpenAccount;
+import dev.myelin.eventstore.bank.Withdraw;
+import dev.myelin.eventstore.internal.EventListCodec;
+import dev.myelin.eventstore.internal.ResultCodec;
+import dev.myelin.schemas.EventMetadata;
+import dev.myelin.schemas.InMemorySchemaRegistry;
+
+/** The command-processing topology on TopologyTestDriver, with the in-memory schema registry. */
+class CommandTopologyTest {
+
+    private static final MyelinConfig CONFIG = MyelinConfig.builder("bank").bootstrapServers("unused:9092").singleBrokerDevMode().build();
+    private static final AggregateTopics TOPICS = AggregateTopics.of("bank", "account");
+
+    private final Serde<SpecificRecord> avro = Bank.avro(new InMemorySchemaRegistry());
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, byte[]> commands;
+    private TestOutputTopic<String, byte[]> events;
+    private TestOutputTopic<String, byte[]> results;
+    private TestOutputTopic<String, byte[]> deadLetters;
+
+    @BeforeEach
+    void start() {
+        startWith(Account.TYPE);
+    }
+
+    private void startWith(AggregateType<AccountState, SpecificRecord, SpecificRecord> type) {
+        startWith(type, CONFIG);
+    }
+
+    private void startWith(AggregateType<AccountState, SpecificRecord, SpecificRecord> type, MyelinConfig config) {
+        if (driver != null) {
+            driver.close();
+        }
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bank.account");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        driver = new TopologyTestDriver(EventStore.builder(type, config).commandSerde(avro).eventSerde(avro).topology(), props);
+        commands = driver.createInputTopic(TOPICS.commands(), new StringSerializer(), new ByteArraySerializer());
+        events = driver.createOutputTopic(TOPICS.events(), new StringDeserializer(), new ByteArrayDeserializer());
+        results = driver.createOutputTopic(TOPICS.commandResults(), new StringDeserializer(), new ByteArrayDeserializer());
+        deadLetters = driver.createOutputTopic(TOPICS.deadLetters(), new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    private String send(String aggregateId, SpecificRecord command, long expectedVersion) {
+        String commandId = UUID.randomUUID().toString();
+        send(aggregateId, command, commandId, expectedVersion);
+        return commandId;
+    }
+
+    private void send(String aggregateId, SpecificRecord command, String commandId, long expectedVersion) {
+        Headers headers = headers(commandId, true);
+        if (expectedVersion >= 0) {
+            headers.add(CommandHeaders.EXPECTED_VERSION, Long.toString(expectedVersion).getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] value = avro.serializer().serialize(TOPICS.commands(), headers, command);
+        commands.pipeInput(new TestRecord<>(aggregateId, value, headers));
+    }
+
+    private static Headers headers(String commandId, boolean replyTo) {
+        Headers headers = new RecordHeaders();
+        headers.add(CommandHeaders.COMMAND_ID, commandId.getBytes(StandardCharsets.UTF_8));
+        if (replyTo) {
+            headers.add(CommandHeaders.REPLY_TO, TOPICS.commandResults().getBytes(StandardCharsets.UTF_8));
+        }
+        return headers;
+    }
+
+    private CommandResult<SpecificRecord> result(String commandId) {
+        TestRecord<String, byte[]> record = results.readRecord();
+        assertThat(record.key()).isEqualTo(commandId);
+        return ResultCodec.decode(record.value(), bytes -> avro.deserializer().deserialize(TOPICS.events(), bytes));
+    }
+
+    @Test
+    void anAcceptedCommandWritesItsEventsWithMetadataAndAnswersAccepted() {
+        String id = send("acc-1", new OpenAccount("ada"), -1);
+
+        assertThat(result(id)).isEqualTo(new CommandResult.Accepted<>(1, List.of(new AccountOpened("ada"))));
+        TestRecord<String, byte[]> event = events.readRecord();
+        assertThat(event.key()).isEqualTo("acc-1@1");
+        assertThat(avro.deserializer().deserialize(TOPICS.events(), event.value())).isEqualTo(new AccountOpened("ada"));
+        EventMetadata metadata = EventMetadata.readFrom(event.headers());
+        assertThat(metadata.aggregateId()).isEqualTo("acc-1");
+        assertThat(metadata.sequence()).isEqualTo(1);
+        assertThat(metadata.eventType()).isEqualTo("AccountOpened");
+        assertThat(metadata.commandId()).isEqualTo(id);
+        assertThat(metadata.correlationId()).isEqualTo(id);
+        assertThat(events.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aRejectedCommandAppendsNothing() {
+        send("acc-1", new OpenAccount("ada"), -1);
+        results.readRecord();
+        events.readRecord();
+
+        String id = send("acc-1", new Withdraw(5L), -1);
+
+        assertThat(result(id)).isEqualTo(new CommandResult.Rejected<>("withdrawing 5 would overdraw balance 0"));
+        assertThat(events.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aWrongExpectedVersionAnswersConflictAndAppendsNothing() {
+        send("acc-1", new OpenAccount("ada"), 0);
+        results.readRecord();
+        events.readRecord();
+
+        String id = send("acc-1", new Deposit(5L), 0);
+
+        assertThat(result(id)).isEqualTo(new CommandResult.Conflict<>(0, 1));
+        assertThat(events.isEmpty()).isTrue();
+        String retried = send("acc-1", new Deposit(5L), 1);
+        assertThat(result(retried)).isEqualTo(new CommandResult.Accepted<>(2, List.of(new Deposited(5L))));
+    }
+
+    @Test
+    void aRepeatedCommandIdAnswersTheFirstResultAndAppendsNothing() {
+        send("acc-1", new OpenAccount("ada"), -1);
+        results.readRecord();
+        events.readRecord();
+
+        for (int i = 0; i < 3; i++) {
+            send("acc-1", new Deposit(7L), "deposit-once", -1);
+        }
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(result("deposit-once")).isEqualTo(new CommandResult.Accepted<>(2, List.of(new Deposited(7L))));
+        }
+        assertThat(events.readKeyValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void aCommandIdOlderThanTheDedupWindowIsProcessedAgain() {
+        startWith(Account.TYPE, MyelinConfig.builder("bank").bootstrapServers("unused:9092").singleBrokerDevMode().dedupWindow(2).build());
+        send("acc-1", new OpenAccount("ada"), "open", -1);
+        send("acc-1", new Deposit(1L), "d1", -1);
+        send("acc-1", new Deposit(2L), "d2", -1);
+        results.readRecordsToList();
+        events.readRecordsToList();
+
+        send("acc-1", new Deposit(2L), "d2", -1);
+        send("acc-1", new Deposit(1L), "d1", -1);
+        send("acc-1", new OpenAccount("ada"), "open", -1);
+
+        assertThat(result("d2")).isEqualTo(new CommandResult.Accepted<>(3, List.of(new Deposited(2L))));
+        assertThat(result("d1")).isEqualTo(new CommandResult.Accepted<>(2, List.of(new Deposited(1L))));
+        // "open" fell out of the two-command window, so it is decided again, against today's state
+        assertThat(result("open")).isEqualTo(new CommandResult.Rejected<>("account is already open"));
+        assertThat(events.isEmpty()).isTrue();
+    }
+
+    @Test
+    void anUndecodableCommandIsRejectedAndTheNextOneStillProcessed() {
+        Headers headers = headers("garbage", true);
+        commands.pipeInput(new TestRecord<>("acc-1", new byte[] {1, 2, 3}, headers));
+        String id = send("acc-1", new OpenAccount("ada"), -1);
+
+        CommandResult<SpecificRecord> garbage = result("garbage");
+        assertThat(garbage).isInstanceOf(CommandResult.Rejected.class);
+        assertThat(((CommandResult.Rejected<SpecificRecord>) garbage).reason()).contains("garbage", "cannot be deserialized");
+        assertThat(result(id)).isInstanceOf(CommandResult.Accepted.class);
+        assertThat(events.readKeyValuesToList()).hasSize(1);
+        assertThat(deadLetters.isEmpty()).isTrue();
+    }
+
+    @Test
+    void anUndecodableCommandWithoutReplyAddressGoesToTheDeadLetters() {
+        commands.pipeInput(new TestRecord<>("acc-1", new byte[] {1, 2, 3}, headers("garbage", false)));
+
+        TestRecord<String, byte[]> dead = deadLetters.readRecord();
+        assertThat(dead.key()).isEqualTo("acc-1");
+        assertThat(dead.value()).containsExactly(1, 2, 3);
+        assertThat(EventMetadata.header(dead.headers(), CommandHeaders.ERROR)).hasValueSatisfying(
+                reason -> assertThat(reason).contains("cannot be deserialized"));
+        assertThat(results.isEmpty()).isTrue();
+        assertThat(events.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aDecideThatThrowsIsRejectedWithTheReason() {
+        startWith(AggregateType.<AccountState, SpecificRecord, SpecificRecord>named("account")
+                .initialState(new AccountState(false, "", 0L))
+                .decide((state, command) -> {
+                    throw new IllegalStateException("bug in decide");
+                })
+                .evolve((state, event) -> state));
+
+        String id = send("acc-1", new OpenAccount("ada"), -1);
+
+        CommandResult<SpecificRecord> result = result(id);
+        assertThat(result).isInstanceOf(CommandResult.Rejected.class);
+        assertThat(((CommandResult.Rejected<SpecificRecord>) result).reason()).contains("account.decide threw", "bug in decide");
+        assertThat(events.isEmpty()).isTrue();
+    }
+
+    @Test
+    void anAppendRunsEvolveAndChecksTheVersion() {
+        send("acc-1", new OpenAccount("ada"), -1);
+        results.readRecord();
+        events.readRecord();
+        Headers headers = headers("append-1", true);
+        headers.add(CommandHeaders.COMMAND_TYPE, CommandHeaders.TYPE_APPEND.getBytes(StandardCharsets.UTF_8));
+        headers.add(CommandHeaders.EXPECTED_VERSION, "1".getBytes(StandardCharsets.UTF_8));
+        byte[] value = EventListCodec.encode(List.of(avro.serializer().serialize(TOPICS.events(), new Deposited(3L)),
+                avro.serializer().serialize(TOPICS.events(), new Deposited(4L))));
+
+        commands.pipeInput(new TestRecord<>("acc-1", value, headers));
+
+        assertThat(result("append-1")).isEqualTo(new CommandResult.Accepted<>(3, List.of(new Deposited(3L), new Deposited(4L))));
+        assertThat(events.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("acc-1@2", "acc-1@3");
+    }
+
+    @Test
+    void forgetWritesATombstoneForEveryEventAndResetsTheAggregate() {
+        send("acc-1", new OpenAccount("ada"), -1);
+        send("acc-1", new Deposit(5L), -1);
+        results.readRecordsToList();
+        events.readRecordsToList();
+        Headers headers = headers("forget-1", true);
+        headers.add(CommandHeaders.COMMAND_TYPE, CommandHeaders.TYPE_FORGET.getBytes(StandardCharsets.UTF_8));
+
+        commands.pipeInput(new TestRecord<>("acc-1", new byte[0], headers));
+
+        assertThat(result("forget-1")).isEqualTo(new CommandResult.Accepted<>(0, List.of()));
+        List<TestRecord<String, byte[]>> tombstones = events.readRecordsToList();
+        assertThat(tombstones).extracting(TestRecord::key).containsExactly("acc-1@1", "acc-1@2");
+        assertThat(tombstones).allSatisfy(t -> assertThat(t.value()).isNull());
+        String reopened = send("acc-1", new Deposit(5L), 0);
+        assertThat(result(reopened)).isEqualTo(new CommandResult.Rejected<>("account is not open"));
+    }
+}

@@ -76,11 +76,28 @@ public final class Benchmarks {
                 passThrough = RawKafka.eosPassThroughThroughput(kafka, sizes.records(), 4, 100, stateDir);
                 results.add(passThrough);
             }
+            if (options.suites().contains("commands")) {
+                progress("Myelin: opening " + sizes.aggregates() + " accounts");
+                try (MyelinCommands bank = new MyelinCommands(kafka, sizes.aggregates(), 4, 100, stateDir)) {
+                    for (boolean checked : List.of(false, true)) {
+                        progress("Myelin: " + sizes.records() + " deposits, expected version " + (checked ? "checked" : "unchecked"));
+                        results.add(bank.throughput(sizes.records(), checked, passThrough));
+                    }
+                }
+            }
             if (options.suites().contains("latency")) {
                 for (int commitInterval : List.of(100, 20)) {
                     progress("raw: EOS v2 pass-through latency at " + sizes.latencyRate() + "/s, commit.interval.ms=" + commitInterval);
-                    results.addAll(RawKafka.eosPassThroughLatency(kafka, sizes.latencyRate(), sizes.latencyDuration(),
-                            commitInterval, stateDir));
+                    List<Measurement> raw = RawKafka.eosPassThroughLatency(kafka, sizes.latencyRate(), sizes.latencyDuration(),
+                            commitInterval, stateDir);
+                    results.addAll(raw);
+                    progress("Myelin: command latency at " + sizes.latencyRate() + "/s, commit.interval.ms=" + commitInterval);
+                    try (MyelinCommands bank = new MyelinCommands(kafka, sizes.aggregates(), 1, commitInterval, stateDir)) {
+                        List<Measurement> myelin = bank.latency(sizes.latencyRate(), sizes.latencyDuration(), commitInterval);
+                        for (int i = 0; i < myelin.size(); i++) {
+                            results.add(myelin.get(i).against(raw.get(i)));
+                        }
+                    }
                 }
             }
         } finally {
@@ -100,11 +117,11 @@ public final class Benchmarks {
     }
 
     /** How big each benchmark runs. */
-    record Sizes(int records, int latencyRate, Duration latencyDuration) {
+    record Sizes(int records, int aggregates, int latencyRate, Duration latencyDuration) {
         static Sizes of(String name) {
             return switch (name) {
-                case "tiny" -> new Sizes(2_000, 200, Duration.ofSeconds(2));
-                case "full" -> new Sizes(200_000, 1_000, Duration.ofSeconds(20));
+                case "tiny" -> new Sizes(2_000, 200, 200, Duration.ofSeconds(2));
+                case "full" -> new Sizes(200_000, 10_000, 1_000, Duration.ofSeconds(20));
                 default -> throw new IllegalArgumentException("--size must be tiny or full, not '" + name + "'");
             };
         }

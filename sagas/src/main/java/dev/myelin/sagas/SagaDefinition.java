@@ -1,0 +1,280 @@
+package dev.myelin.sagas;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+
+import dev.myelin.sagas.internal.DefinitionBuilder;
+
+/**
+ * A saga: the event that starts it, how its id and typed data come from that event, and its steps
+ * in order. Each call returns a stage that offers only the legal next calls, so a definition reads
+ * as the business story and an incomplete one does not compile.
+ *
+ * <pre>{@code
+ * SagaDefinition<OrderPlaced, PlaceOrderData> placeOrder = SagaDefinition.named("place-order", OrderPlaced.class)
+ *         .from("shop.order.events", avro)
+ *         .sagaId(OrderPlaced::getOrderId)
+ *         .data(PlaceOrderData.class, e -> new PlaceOrderData(e.getOrderId(), e.getCustomerId(), e.getSku(), e.getQuantity(), e.getTotal()))
+ *         .step("reserve-credit")
+ *             .invoke(customers, PlaceOrderData::getCustomerId, d -> new ReserveCredit(d.getOrderId(), d.getTotal()))
+ *             .compensate(d -> new ReleaseCredit(d.getOrderId()))
+ *         .step("reserve-stock")
+ *             .invoke(stock, PlaceOrderData::getSku, d -> new ReserveStock(d.getOrderId(), d.getQuantity()))
+ *             .compensate(d -> new ReleaseStock(d.getOrderId()))
+ *             .timeout(Duration.ofSeconds(5))
+ *             .retry(RetryPolicy.attempts(3).backoff(Duration.ofMillis(200)))
+ *         .step("approve")
+ *             .invoke(orders, PlaceOrderData::getOrderId, d -> new ApproveOrder(d.getOrderId()))
+ *         .build();
+ * }</pre>
+ *
+ * <p>If a step fails (its participant answers with a failure, or it times out after its last
+ * attempt), the compensations of the steps that succeeded run in reverse order; steps without a
+ * compensation (read-only or pivot steps) are skipped. The last step cannot have a compensation:
+ * nothing after it could fail. Definitions are immutable and thread-safe as long as the functions
+ * they hold are pure.
+ *
+ * @param <T> the trigger event type
+ * @param <D> the saga data type
+ */
+public interface SagaDefinition<T, D> {
+
+    /**
+     * Starts a definition. The name is part of topic names and of the Kafka Streams application id
+     * ({@code <application>.saga.<name>.log}), so it is lower-case letters, digits and dashes.
+     *
+     * @param name        the saga's name, such as {@code place-order}
+     * @param triggerType the class of the event that starts a saga; other events on the trigger topic are skipped
+     * @param <T>         the trigger event type
+     * @return the stage that takes the trigger topic
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code name} is not lower-case letters, digits and dashes
+     */
+    static <T> SourceStage<T> named(String name, Class<T> triggerType) {
+        return DefinitionBuilder.start(name, triggerType);
+    }
+
+    /**
+     * Returns the saga's name.
+     *
+     * @return the name
+     */
+    String name();
+
+    /**
+     * Returns the class of the event that starts a saga.
+     *
+     * @return the trigger type
+     */
+    Class<T> triggerType();
+
+    /**
+     * Returns the topic trigger events are read from.
+     *
+     * @return the topic
+     */
+    String triggerTopic();
+
+    /**
+     * Returns the names of the steps, in order.
+     *
+     * @return the step names; immutable
+     */
+    List<String> stepNames();
+
+    /**
+     * Renders the saga as a Mermaid flowchart: the steps in order with their participants, the
+     * success path to {@code COMPLETED}, and the compensation path from each step's failure through
+     * the compensations of the earlier steps to {@code COMPENSATED}.
+     *
+     * @return the diagram's source, starting with {@code flowchart TD}
+     */
+    String toMermaid();
+
+    /**
+     * The stage that takes the trigger topic.
+     *
+     * @param <T> the trigger event type
+     */
+    interface SourceStage<T> {
+        /**
+         * Sets where trigger events come from and how they are read. The topic may hold other event
+         * types too (such as an aggregate's events topic); only instances of the trigger type start sagas.
+         *
+         * @param topic the topic
+         * @param serde its value serde
+         * @return the stage that takes the saga id
+         * @throws NullPointerException     if an argument is null
+         * @throws IllegalArgumentException if {@code topic} is blank
+         */
+        IdStage<T> from(String topic, Serde<? super T> serde);
+    }
+
+    /**
+     * The stage that takes the saga id.
+     *
+     * @param <T> the trigger event type
+     */
+    interface IdStage<T> {
+        /**
+         * Sets how a trigger event names its saga. A second trigger with the same saga id is ignored,
+         * so re-delivered events start nothing twice.
+         *
+         * @param sagaId the function; must not return null or a blank id
+         * @return the stage that takes the saga data
+         * @throws NullPointerException if {@code sagaId} is null
+         */
+        DataStage<T> sagaId(Function<? super T, String> sagaId);
+    }
+
+    /**
+     * The stage that takes the saga data.
+     *
+     * @param <T> the trigger event type
+     */
+    interface DataStage<T> {
+        /**
+         * Sets the saga's data, made from the trigger and stored with the saga, and its serde.
+         *
+         * @param serde how the data is stored
+         * @param init  makes the data from the trigger event
+         * @param <D>   the data type
+         * @return the stage that takes the first step
+         * @throws NullPointerException if an argument is null
+         */
+        <D> StepsStage<T, D> data(Serde<D> serde, Function<? super T, ? extends D> init);
+
+        /**
+         * Sets the saga's data, a generated Avro record stored in Avro's single-object encoding (no
+         * schema registry call on the saga's path).
+         *
+         * @param type the generated Avro class
+         * @param init makes the data from the trigger event
+         * @param <D>  the data type
+         * @return the stage that takes the first step
+         * @throws NullPointerException if an argument is null
+         */
+        <D extends SpecificRecord> StepsStage<T, D> data(Class<D> type, Function<? super T, ? extends D> init);
+    }
+
+    /**
+     * The stage that takes the next step.
+     *
+     * @param <T> the trigger event type
+     * @param <D> the saga data type
+     */
+    interface StepsStage<T, D> {
+        /**
+         * Starts the next step.
+         *
+         * @param name the step's name, unique in this saga: lower-case letters, digits and dashes (it is
+         *             part of the ids of the commands the step sends)
+         * @return the stage that takes the step's command
+         * @throws NullPointerException     if {@code name} is null
+         * @throws IllegalArgumentException if {@code name} is not lower-case letters, digits and dashes
+         */
+        InvokeStage<T, D> step(String name);
+    }
+
+    /**
+     * The stage that takes a step's command.
+     *
+     * @param <T> the trigger event type
+     * @param <D> the saga data type
+     */
+    interface InvokeStage<T, D> {
+        /**
+         * Sets what the step does: send {@code command} to {@code participant}, keyed by
+         * {@code target} (for an aggregate, its id).
+         *
+         * @param participant who gets the command
+         * @param target      the command record's key, from the saga data
+         * @param command     the command, from the saga data
+         * @param <C>         the participant's command type
+         * @param <R>         the participant's reply type
+         * @return the stage that takes the step's options, the next step, or {@code build()}
+         * @throws NullPointerException     if an argument is null
+         * @throws IllegalArgumentException if {@code participant} was not made by {@link Participant}
+         */
+        <C, R> StepStage<T, D, C, R> invoke(Participant<C, R> participant, Function<? super D, String> target,
+                                            Function<? super D, ? extends C> command);
+    }
+
+    /**
+     * The stage that takes a step's options, the next step, or finishes the definition. Each option
+     * may be set once per step.
+     *
+     * @param <T> the trigger event type
+     * @param <D> the saga data type
+     * @param <C> the step's command type
+     * @param <R> the step's reply type
+     */
+    interface StepStage<T, D, C, R> extends StepsStage<T, D> {
+        /**
+         * Sets which replies are a success; all others are failures. Required for
+         * {@link Participant#service service} participants; for aggregates the default is
+         * {@code Accepted}.
+         *
+         * @param success the test
+         * @return this stage
+         * @throws IllegalStateException if already set for this step
+         */
+        StepStage<T, D, C, R> successWhen(Predicate<? super R> success);
+
+        /**
+         * Sets how a successful reply updates the saga data (by default it leaves the data as it is).
+         *
+         * @param update the function from the data and the reply to the new data
+         * @return this stage
+         * @throws IllegalStateException if already set for this step
+         */
+        StepStage<T, D, C, R> onSuccess(BiFunction<? super D, ? super R, ? extends D> update);
+
+        /**
+         * Sets the command that undoes this step, sent to the same participant and target when a
+         * later step fails. It must be safe to apply after the step's command succeeded.
+         *
+         * @param compensation the compensating command, from the saga data
+         * @return this stage
+         * @throws IllegalStateException if already set for this step
+         */
+        StepStage<T, D, C, R> compensate(Function<? super D, ? extends C> compensation);
+
+        /**
+         * Sets how long the step (and its compensation) waits for a reply before it times out. By
+         * default a step waits forever.
+         *
+         * @param timeout the time limit
+         * @return this stage
+         * @throws IllegalStateException    if already set for this step
+         * @throws IllegalArgumentException if {@code timeout} is not positive
+         */
+        StepStage<T, D, C, R> timeout(Duration timeout);
+
+        /**
+         * Sets how often the step's command (and its compensation) is sent when it times out
+         * (default {@link RetryPolicy#none()}).
+         *
+         * @param policy the policy
+         * @return this stage
+         * @throws IllegalStateException if already set for this step
+         */
+        StepStage<T, D, C, R> retry(RetryPolicy policy);
+
+        /**
+         * Checks the definition and returns it; the builder stays usable.
+         *
+         * @return the definition
+         * @throws InvalidSagaDefinitionException if two steps share a name, the last step has a
+         *                                        compensation, a step has no way to tell success from
+         *                                        failure, or a step retries without a timeout
+         */
+        SagaDefinition<T, D> build();
+    }
+}

@@ -1,0 +1,179 @@
+package dev.myelin.sagas;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+import org.apache.kafka.streams.Topology;
+
+import dev.myelin.eventstore.MyelinConfig;
+import dev.myelin.sagas.internal.DefaultSagaDefinition;
+import dev.myelin.sagas.internal.DefaultSagaRuntime;
+import dev.myelin.sagas.internal.SagaTopology;
+
+/**
+ * Runs one saga definition: a Kafka Streams application ({@code <application>.saga.<name>}) with
+ * {@code exactly_once_v2}. It reads trigger events and participants' replies, keeps each saga's
+ * state in a local store (backed by a changelog topic), and sends the next command; a saga's state
+ * change, the command it sends and its log entries commit in one transaction with the input that
+ * caused them. Several instances with the same configuration share the sagas.
+ *
+ * <pre>{@code
+ * try (SagaRuntime<OrderPlaced, PlaceOrderData> runtime = SagaRuntime.builder(placeOrder, config)
+ *         .stateDirectory(Path.of("/var/lib/shop/sagas"))
+ *         .start()) {
+ *     Optional<SagaState<PlaceOrderData>> order = runtime.state("o-1");
+ * }
+ * }</pre>
+ *
+ * @param <T> the trigger event type
+ * @param <D> the saga data type
+ */
+public interface SagaRuntime<T, D> extends AutoCloseable {
+
+    /**
+     * Starts building a runtime for {@code definition} in the application {@code config} describes.
+     *
+     * @param definition the saga
+     * @param config     the application's configuration (bootstrap servers, partitions, replication, Kafka properties)
+     * @param <T>        the trigger event type
+     * @param <D>        the saga data type
+     * @return a builder
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code definition} was not built by {@link SagaDefinition#named}
+     */
+    static <T, D> Builder<T, D> builder(SagaDefinition<T, D> definition, MyelinConfig config) {
+        return new Builder<>(DefaultSagaDefinition.of(definition), Objects.requireNonNull(config, "config"));
+    }
+
+    /**
+     * Returns a saga's state from this instance's store. Kafka Streams stores are read uncommitted
+     * (Kafka 4.3 has no transactional stores), so the state may run ahead of the saga's log topic by
+     * up to one commit interval, and after a crash a state seen here may be redone once more.
+     *
+     * @param sagaId the saga id
+     * @return its state, or empty if this instance holds no such saga (it does not exist, or another
+     *         instance owns its partition)
+     */
+    Optional<SagaState<D>> state(String sagaId);
+
+    /**
+     * Returns the names of the saga's own topics (its inbox and its log).
+     *
+     * @return the topics
+     */
+    SagaTopics topics();
+
+    /**
+     * Stops the Kafka Streams application.
+     */
+    @Override
+    void close();
+
+    /**
+     * Builds a {@link SagaRuntime}.
+     *
+     * @param <T> the trigger event type
+     * @param <D> the saga data type
+     */
+    final class Builder<T, D> {
+        private final DefaultSagaDefinition<T, D> definition;
+        private final MyelinConfig config;
+        private Path stateDirectory;
+        private Duration tick;
+        private Duration retention;
+
+        private Builder(DefaultSagaDefinition<T, D> definition, MyelinConfig config) {
+            this.definition = definition;
+            this.config = config;
+        }
+
+        /**
+         * Sets where the local stores live (Kafka Streams' {@code state.dir}).
+         *
+         * @param directory the directory
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder<T, D> stateDirectory(Path directory) {
+            Objects.requireNonNull(directory, "directory");
+            if (stateDirectory != null) {
+                throw new IllegalStateException("stateDirectory was already set to " + stateDirectory);
+            }
+            stateDirectory = directory;
+            return this;
+        }
+
+        /**
+         * Sets how often passed deadlines are looked for (default 100 ms): a timeout fires up to this
+         * much late.
+         *
+         * @param interval the interval
+         * @return this builder
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder<T, D> deadlineCheckInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (tick != null) {
+                throw new IllegalStateException("deadlineCheckInterval was already set to " + tick);
+            }
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("deadlineCheckInterval must be positive: " + interval);
+            }
+            tick = interval;
+            return this;
+        }
+
+        /**
+         * Sets how long a finished saga stays in the store (default 7 days). While it is there its
+         * state can be queried and a redelivered trigger is recognised; afterwards the same trigger
+         * would start a new saga. Keeping it short keeps the store, and a restore after a crash, small.
+         *
+         * @param retention how long
+         * @return this builder
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder<T, D> retainFinishedSagas(Duration retention) {
+            Objects.requireNonNull(retention, "retention");
+            if (this.retention != null) {
+                throw new IllegalStateException("retainFinishedSagas was already set to " + this.retention);
+            }
+            if (retention.isNegative() || retention.isZero()) {
+                throw new IllegalArgumentException("retainFinishedSagas must be positive: " + retention);
+            }
+            this.retention = retention;
+            return this;
+        }
+
+        /**
+         * Returns the topology this builder would run, for {@code TopologyTestDriver} and {@code describe()}.
+         *
+         * @return a new topology
+         */
+        public Topology topology() {
+            return SagaTopology.build(definition, SagaTopics.of(config.application(), definition.name()), resolvedTick(), resolvedRetention(), true);
+        }
+
+        /**
+         * Creates the saga's own topics if missing, starts the application and waits until it runs.
+         * The trigger topic and the participants' topics must exist.
+         *
+         * @return the running runtime
+         * @throws IllegalStateException if the application does not reach RUNNING within a minute
+         */
+        public SagaRuntime<T, D> start() {
+            return DefaultSagaRuntime.start(definition, config, Optional.ofNullable(stateDirectory), resolvedTick(), resolvedRetention());
+        }
+
+        private Duration resolvedRetention() {
+            return retention == null ? SagaTopology.DEFAULT_RETENTION : retention;
+        }
+
+        private Duration resolvedTick() {
+            return tick == null ? Duration.ofMillis(100) : tick;
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.myelin.sagas;
+
+/**
+ * The kinds of entries on a saga's log topic ({@code <application>.saga.<name>.log}), one per
+ * transition, keyed by saga id. Each value is a small JSON object:
+ * {@code {"saga":"place-order","id":"o-1","transition":"STEP_SENT","step":"reserve-credit","attempt":1,"status":"RUNNING","detail":"","at":"2026-01-01T00:00:00Z"}}.
+ */
+public enum SagaTransition {
+    /** The trigger arrived and the saga was created. */
+    STARTED,
+    /** A step's command was sent (again, when {@code attempt} is above 1). */
+    STEP_SENT,
+    /** A step's participant answered with success. */
+    STEP_SUCCEEDED,
+    /** A step's participant answered with failure, or the step timed out after its last attempt. */
+    STEP_FAILED,
+    /** A step's or a compensation's deadline passed without a reply. */
+    TIMED_OUT,
+    /** Compensation of the completed steps began. */
+    COMPENSATING,
+    /** A compensation command was sent. */
+    COMPENSATION_SENT,
+    /** A compensation's participant answered with success. */
+    COMPENSATION_SUCCEEDED,
+    /** Every completed step was compensated; final. */
+    COMPENSATED,
+    /** Every step succeeded; final. */
+    COMPLETED,
+    /** A compensation could not be completed; final. */
+    FAILED
+}

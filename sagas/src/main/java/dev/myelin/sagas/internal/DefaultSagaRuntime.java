@@ -1,0 +1,183 @@
+package dev.myelin.sagas.internal;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.myelin.eventstore.MyelinConfig;
+import dev.myelin.sagas.SagaRuntime;
+import dev.myelin.sagas.SagaState;
+import dev.myelin.sagas.SagaTopics;
+
+/** The running saga application. */
+public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
+    private static final Logger log = LoggerFactory.getLogger(DefaultSagaRuntime.class);
+
+    private final DefaultSagaDefinition<T, D> definition;
+    private final SagaTopics topics;
+    private final KafkaStreams streams;
+
+    private DefaultSagaRuntime(DefaultSagaDefinition<T, D> definition, SagaTopics topics, KafkaStreams streams) {
+        this.definition = definition;
+        this.topics = topics;
+        this.streams = streams;
+    }
+
+    /**
+     * Creates the saga's topics, starts the application and waits until it runs.
+     *
+     * @param definition     the saga
+     * @param config         the application configuration
+     * @param stateDirectory where stores live, or empty for Kafka Streams' default
+     * @param tick           the deadline check interval
+     * @param retention      how long finished sagas stay in the store
+     * @param <T>            the trigger type
+     * @param <D>            the data type
+     * @return the runtime
+     */
+    public static <T, D> DefaultSagaRuntime<T, D> start(DefaultSagaDefinition<T, D> definition, MyelinConfig config,
+                                                        Optional<Path> stateDirectory, Duration tick,
+                                                        Duration retention) {
+        SagaTopics topics = SagaTopics.of(config.application(), definition.name());
+        createTopics(config, definition, topics);
+
+        Properties props = new Properties();
+        props.putAll(config.properties());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.application() + ".saga." + definition.name());
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
+        // a saga step is a round trip through two transactions; a short commit interval keeps it quick
+        props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 20);
+        props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+        stateDirectory.ifPresent(dir -> props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString()));
+
+        KafkaStreams streams = new KafkaStreams(SagaTopology.build(definition, topics, tick, retention, true), props);
+        CountDownLatch running = new CountDownLatch(1);
+        streams.setStateListener((newState, oldState) -> {
+            // ERROR: no need to wait out the timeout to know it will not run
+            if (newState == KafkaStreams.State.RUNNING || newState == KafkaStreams.State.ERROR) {
+                running.countDown();
+            }
+        });
+        streams.start();
+        try {
+            if (!running.await(60, TimeUnit.SECONDS) || streams.state() != KafkaStreams.State.RUNNING) {
+                streams.close(Duration.ofSeconds(10));
+                throw new IllegalStateException("saga runtime " + definition.name() + " did not reach RUNNING within 60 s (state "
+                        + streams.state() + "); its log says why");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            streams.close(Duration.ofSeconds(10));
+            throw new IllegalStateException("interrupted while starting saga runtime " + definition.name(), e);
+        }
+        log.info("saga runtime {} running: triggers from {}, log on {}", definition.name(), definition.triggerTopic(), topics.log());
+        return new DefaultSagaRuntime<>(definition, topics, streams);
+    }
+
+    private static void createTopics(MyelinConfig config, DefaultSagaDefinition<?, ?> definition, SagaTopics topics) {
+        Map<String, Object> adminProps = new java.util.HashMap<>();
+        config.properties().forEach((k, v) -> {
+            if (AdminClientConfig.configNames().contains(k)) {
+                adminProps.put(k, v);
+            }
+        });
+        adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        try (Admin admin = Admin.create(adminProps)) {
+            Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+            // the saga reads and writes other services' topics but does not own them: say which are missing
+            // now, rather than let Kafka Streams fail on them later
+            Set<String> needed = new java.util.TreeSet<>();
+            needed.add(definition.triggerTopic());
+            definition.participants().forEach(p -> {
+                needed.add(p.commandTopic());
+                needed.add(p.replyTopic());
+            });
+            needed.removeAll(existing);
+            if (!needed.isEmpty()) {
+                throw new MissingTopicsException("saga " + definition.name() + " needs topics that do not exist: " + needed
+                        + "; start the participants' event stores (or create the services' topics) before the saga runtime");
+            }
+            List<NewTopic> missing = new ArrayList<>();
+            Map<String, String> configs = Map.of("cleanup.policy", "delete", "min.insync.replicas",
+                    Integer.toString(config.minInsyncReplicas()));
+            for (String topic : List.of(topics.inbox(), topics.log())) {
+                if (!existing.contains(topic)) {
+                    missing.add(new NewTopic(topic, config.partitions(), (short) config.replicationFactor()).configs(configs));
+                }
+            }
+            if (!missing.isEmpty()) {
+                try {
+                    admin.createTopics(missing).all().get(60, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                    // another instance created it first
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating the topics of " + topics, e);
+        } catch (MissingTopicsException e) {
+            throw new IllegalStateException(e.getMessage());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create the saga topics " + topics + ": " + e, e);
+        }
+    }
+
+    /** Carries the missing-topics message past the catch-all that wraps Kafka's exceptions. */
+    private static final class MissingTopicsException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        MissingTopicsException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    @Override
+    public Optional<SagaState<D>> state(String sagaId) {
+        try {
+            ReadOnlyKeyValueStore<String, byte[]> store = streams.store(
+                    StoreQueryParameters.fromNameAndType(SagaTopology.SAGAS_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+            byte[] bytes = store.get(sagaId);
+            return bytes == null ? Optional.empty() : Optional.of(SagaStates.decode(definition, bytes));
+        } catch (InvalidStateStoreException e) {
+            // rebalancing or restoring: the store is not queryable this moment
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public SagaTopics topics() {
+        return topics;
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+    }
+}

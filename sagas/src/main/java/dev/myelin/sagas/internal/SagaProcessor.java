@@ -1,0 +1,371 @@
+package dev.myelin.sagas.internal;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.sagas.RetryPolicy;
+import dev.myelin.sagas.SagaStatus;
+import dev.myelin.sagas.SagaTransition;
+import dev.myelin.schemas.EventMetadata;
+
+/**
+ * The saga state machine. Every input (a trigger, a reply, a passed deadline) loads one saga, decides
+ * its next state, forwards the commands and log entries that follow and stores the state; Kafka
+ * Streams commits all of it with the input's offset in one transaction, so a saga never sends a
+ * command without recording it, nor records a step it did not send.
+ */
+final class SagaProcessor<T, D> implements Processor<String, byte[], String, byte[]> {
+    private static final Logger log = LoggerFactory.getLogger(SagaProcessor.class);
+    private static final byte[] NOTHING = new byte[0];
+
+    private final DefaultSagaDefinition<T, D> definition;
+    private final List<StepModel<D>> steps;
+    private final List<String> stepNames;
+    private final Duration tick;
+    private final Duration retention;
+    private ProcessorContext<String, byte[]> context;
+    private KeyValueStore<String, byte[]> sagas;
+    private KeyValueStore<Bytes, byte[]> deadlines;
+
+    SagaProcessor(DefaultSagaDefinition<T, D> definition, Duration tick, Duration retention) {
+        this.retention = retention;
+        this.definition = definition;
+        this.steps = definition.steps();
+        this.stepNames = definition.stepNames();
+        this.tick = tick;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+        this.context = context;
+        this.sagas = context.getStateStore(SagaTopology.SAGAS_STORE);
+        this.deadlines = context.getStateStore(SagaTopology.DEADLINES_STORE);
+        context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::fireDeadlines);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        String kind = EventMetadata.header(record.headers(), SagaTopology.KIND).orElse("");
+        if (SagaTopology.KIND_TRIGGER.equals(kind)) {
+            start(record);
+        } else if (SagaTopology.KIND_REPLY.equals(kind)) {
+            reply(record);
+        } else {
+            log.warn("saga {}: ignoring an inbox record without a {} header (key {})", definition.name(), SagaTopology.KIND, record.key());
+        }
+    }
+
+    // ---- inputs
+
+    private void start(Record<String, byte[]> record) {
+        String sagaId = record.key();
+        if (sagas.get(sagaId) != null) {
+            log.info("saga {} {}: trigger seen again; a saga starts once", definition.name(), sagaId);
+            return;
+        }
+        T trigger;
+        D data;
+        try {
+            trigger = definition.triggerType().cast(definition.triggerSerde().deserializer()
+                    .deserialize(definition.triggerTopic(), record.headers(), record.value()));
+            data = definition.initialData(trigger);
+        } catch (RuntimeException e) {
+            log.warn("saga {} {}: cannot start: {}", definition.name(), sagaId, e.toString());
+            return;
+        }
+        StoredSaga saga = new StoredSaga(sagaId, SagaStatus.RUNNING, 0, 0, false, 0, encodeData(data), List.of(), "");
+        logEntry(saga, SagaTransition.STARTED, "");
+        save(null, send(saga, 0, CommandIds.Phase.INVOKE, 1));
+    }
+
+    private void reply(Record<String, byte[]> record) {
+        String sagaId = record.key();
+        String commandId = EventMetadata.header(record.headers(), SagaTopology.REPLY_COMMAND).orElse("");
+        Optional<CommandIds.Parsed> parsed = CommandIds.parse(definition.name(), commandId);
+        Optional<StoredSaga> stored = load(sagaId);
+        if (stored.isEmpty() || parsed.isEmpty()) {
+            log.warn("saga {}: ignoring a reply to {}: no such saga", definition.name(), commandId);
+            return;
+        }
+        StoredSaga saga = stored.get();
+        if (saga.status().isFinal()) {
+            log.info("saga {} {}: ignoring a reply to {}: the saga is {}", definition.name(), sagaId, commandId, saga.status());
+            return;
+        }
+        CommandIds.Phase expectedPhase = saga.status() == SagaStatus.RUNNING ? CommandIds.Phase.INVOKE : CommandIds.Phase.COMPENSATE;
+        if (parsed.get().phase() != expectedPhase || !parsed.get().step().equals(stepNames.get(saga.step()))) {
+            // a duplicate, or an answer to a command the saga has moved past: nothing to do
+            log.debug("saga {} {}: ignoring a reply to {}: it waits for step {} ({})", definition.name(), sagaId, commandId,
+                    saga.step(), expectedPhase);
+            return;
+        }
+        StepModel<D> step = steps.get(saga.step());
+        Object reply;
+        try {
+            reply = step.participant().decodeReply(record.headers(), record.value());
+        } catch (RuntimeException e) {
+            // whether the participant did it is unknown: compensating could leave its effect in place and
+            // going on could build on nothing, so the saga stops where a person can see it
+            save(saga, fail(saga, "the reply of " + step.participant().name() + " to " + commandId + " cannot be read: " + e));
+            return;
+        }
+        boolean success;
+        String reason = "";
+        try {
+            success = step.success().test(reply);
+            if (!success) {
+                reason = step.participant().failureReason(reply);
+            }
+        } catch (RuntimeException e) {
+            success = false;
+            reason = "successWhen of step '" + step.name() + "' threw " + e;
+        }
+        if (expectedPhase == CommandIds.Phase.INVOKE) {
+            stepAnswered(saga, step, reply, success, reason);
+        } else {
+            compensationAnswered(saga, success, reason);
+        }
+    }
+
+    private void stepAnswered(StoredSaga saga, StepModel<D> step, Object reply, boolean success, String reason) {
+        if (!success) {
+            logEntry(saga, SagaTransition.STEP_FAILED, reason);
+            save(saga, compensate(saga, step.name() + " failed: " + reason));
+            return;
+        }
+        List<Integer> completed = new ArrayList<>(saga.completed());
+        completed.add(saga.step());
+        StoredSaga next = saga.withCompleted(completed);
+        try {
+            D data = step.onSuccess().apply(decodeData(saga), reply);
+            next = next.withData(encodeData(data));
+        } catch (RuntimeException e) {
+            // the participant did the step, so it counts as completed and is compensated with the others
+            String why = "onSuccess of step '" + step.name() + "' threw " + e;
+            logEntry(next, SagaTransition.STEP_FAILED, why);
+            save(saga, compensate(next, why));
+            return;
+        }
+        logEntry(next, SagaTransition.STEP_SUCCEEDED, "");
+        if (saga.step() + 1 == steps.size()) {
+            next = next.with(SagaStatus.COMPLETED, saga.step(), saga.attempt(), false, 0);
+            logEntry(next, SagaTransition.COMPLETED, "");
+            save(saga, next);
+        } else {
+            save(saga, send(next, saga.step() + 1, CommandIds.Phase.INVOKE, 1));
+        }
+    }
+
+    private void compensationAnswered(StoredSaga saga, boolean success, String reason) {
+        if (!success) {
+            save(saga, fail(saga, "compensation of step '" + steps.get(saga.step()).name() + "' failed: " + reason));
+            return;
+        }
+        List<Integer> completed = new ArrayList<>(saga.completed());
+        completed.remove(Integer.valueOf(saga.step()));
+        StoredSaga next = saga.withCompleted(completed);
+        logEntry(next, SagaTransition.COMPENSATION_SUCCEEDED, "");
+        save(saga, compensateNext(next));
+    }
+
+    private void fireDeadlines(long now) {
+        List<KeyValue<Bytes, String>> due = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = deadlines.all()) {
+            while (it.hasNext()) {
+                Bytes key = it.next().key;
+                long deadline = ByteBuffer.wrap(key.get()).getLong();
+                if (deadline > now) {
+                    break; // big-endian non-negative longs sort in time order
+                }
+                due.add(KeyValue.pair(key, new String(key.get(), 8, key.get().length - 8, StandardCharsets.UTF_8)));
+            }
+        }
+        for (KeyValue<Bytes, String> entry : due) {
+            StoredSaga saga = load(entry.value).orElse(null);
+            if (saga == null || saga.deadline() != ByteBuffer.wrap(entry.key.get()).getLong()) {
+                deadlines.delete(entry.key); // stale: the saga moved on
+                continue;
+            }
+            if (saga.status().isFinal()) {
+                // retention is over: forget the saga, so the store (and its changelog) holds live sagas and recent ones only
+                deadlines.delete(entry.key);
+                sagas.delete(saga.sagaId());
+                log.debug("saga {} {}: {} for {}, removed from the store", definition.name(), saga.sagaId(), saga.status(), retention);
+                continue;
+            }
+            save(saga, deadlinePassed(saga, now));
+        }
+    }
+
+    private StoredSaga deadlinePassed(StoredSaga saga, long now) {
+        StepModel<D> step = steps.get(saga.step());
+        CommandIds.Phase phase = saga.status() == SagaStatus.RUNNING ? CommandIds.Phase.INVOKE : CommandIds.Phase.COMPENSATE;
+        if (saga.awaitingRetry()) {
+            return send(saga, saga.step(), phase, saga.attempt() + 1);
+        }
+        RetryPolicy retry = step.retry();
+        logEntry(saga, SagaTransition.TIMED_OUT, "no reply within " + step.timeout() + " (attempt " + saga.attempt() + " of "
+                + retry.attempts() + ")");
+        if (saga.attempt() < retry.attempts()) {
+            if (retry.backoff().isZero()) {
+                return send(saga, saga.step(), phase, saga.attempt() + 1);
+            }
+            return saga.with(saga.status(), saga.step(), saga.attempt(), true, now + retry.backoff().toMillis());
+        }
+        String why = (phase == CommandIds.Phase.INVOKE ? "step '" : "compensation of step '") + step.name() + "' timed out after "
+                + saga.attempt() + " attempt(s)";
+        if (phase == CommandIds.Phase.INVOKE) {
+            logEntry(saga, SagaTransition.STEP_FAILED, why);
+            return compensate(saga, why);
+        }
+        return fail(saga, why);
+    }
+
+    // ---- transitions
+
+    /** Sends the step's command (or compensation) and sets the reply deadline. */
+    private StoredSaga send(StoredSaga saga, int index, CommandIds.Phase phase, int attempt) {
+        StepModel<D> step = steps.get(index);
+        SagaStatus status = phase == CommandIds.Phase.INVOKE ? SagaStatus.RUNNING : SagaStatus.COMPENSATING;
+        StoredSaga sending = saga.with(status, index, attempt, false, 0);
+        String key;
+        byte[] value;
+        Headers headers = new RecordHeaders();
+        String commandId = CommandIds.of(definition.name(), saga.sagaId(), phase, step.name());
+        headers.add(CommandHeaders.COMMAND_ID, utf8(commandId));
+        if (step.participant().wantsReplyToHeader()) {
+            headers.add(CommandHeaders.REPLY_TO, utf8(step.participant().replyTopic()));
+        }
+        headers.add(CommandHeaders.CORRELATION_ID, utf8(saga.sagaId()));
+        headers.add(SagaTopology.ATTEMPT, utf8(Integer.toString(attempt)));
+        try {
+            D data = decodeData(saga);
+            key = step.target().apply(data);
+            if (key == null) {
+                throw new NullPointerException("the target of step '" + step.name() + "' is null");
+            }
+            Object command = phase == CommandIds.Phase.INVOKE ? step.command().apply(data) : step.compensation().apply(data);
+            value = step.participant().encodeCommand(headers, command);
+        } catch (RuntimeException e) {
+            // the saga's own functions or serdes failed: the command cannot exist, so the step fails
+            String why = "cannot make the " + (phase == CommandIds.Phase.INVOKE ? "command" : "compensation") + " of step '"
+                    + step.name() + "': " + e;
+            if (phase == CommandIds.Phase.INVOKE) {
+                logEntry(sending, SagaTransition.STEP_FAILED, why);
+                return compensate(sending, why);
+            }
+            return fail(sending, why);
+        }
+        context.forward(new Record<>(key, value, context.currentSystemTimeMs(), headers),
+                SagaTopology.commandSink(step.participant().commandTopic()));
+        logEntry(sending, phase == CommandIds.Phase.INVOKE ? SagaTransition.STEP_SENT : SagaTransition.COMPENSATION_SENT, commandId);
+        long deadline = step.hasTimeout() ? context.currentSystemTimeMs() + step.timeout().toMillis() : 0;
+        return sending.with(status, index, attempt, false, deadline);
+    }
+
+    /** Starts compensating the completed steps, last first. */
+    private StoredSaga compensate(StoredSaga saga, String reason) {
+        StoredSaga compensating = saga.with(SagaStatus.COMPENSATING, saga.step(), saga.attempt(), false, 0).withFailureReason(reason);
+        logEntry(compensating, SagaTransition.COMPENSATING, reason);
+        return compensateNext(compensating);
+    }
+
+    private StoredSaga compensateNext(StoredSaga saga) {
+        List<Integer> completed = saga.completed();
+        for (int i = completed.size() - 1; i >= 0; i--) {
+            int index = completed.get(i);
+            if (steps.get(index).hasCompensation()) {
+                return send(saga, index, CommandIds.Phase.COMPENSATE, 1);
+            }
+        }
+        // what is left completed cannot be undone (read-only or pivot steps): the saga is rolled back as far as it goes
+        StoredSaga done = saga.with(SagaStatus.COMPENSATED, saga.step(), saga.attempt(), false, 0);
+        logEntry(done, SagaTransition.COMPENSATED, saga.failureReason());
+        return done;
+    }
+
+    private StoredSaga fail(StoredSaga saga, String reason) {
+        StoredSaga failed = saga.with(SagaStatus.FAILED, saga.step(), saga.attempt(), false, 0).withFailureReason(reason);
+        log.error("saga {} {} FAILED and needs attention: {}", definition.name(), saga.sagaId(), reason);
+        logEntry(failed, SagaTransition.FAILED, reason);
+        return failed;
+    }
+
+    // ---- storage
+
+    private void save(StoredSaga before, StoredSaga given) {
+        StoredSaga after = given;
+        if (after.status().isFinal() && after.deadline() == 0) {
+            // a finished saga's only deadline is the end of its retention
+            after = after.with(after.status(), after.step(), after.attempt(), false, context.currentSystemTimeMs() + retention.toMillis());
+        }
+        long oldDeadline = before == null ? 0 : before.deadline();
+        if (oldDeadline != 0 && oldDeadline != after.deadline()) {
+            deadlines.delete(deadlineKey(oldDeadline, after.sagaId()));
+        }
+        if (after.deadline() != 0 && after.deadline() != oldDeadline) {
+            deadlines.put(deadlineKey(after.deadline(), after.sagaId()), NOTHING);
+        }
+        sagas.put(after.sagaId(), after.encode(stepNames));
+    }
+
+    /** Loads a saga; one whose step was removed from the definition is reported and left alone. */
+    private Optional<StoredSaga> load(String sagaId) {
+        byte[] bytes = sagas.get(sagaId);
+        if (bytes == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(StoredSaga.decode(bytes, stepNames));
+        } catch (StoredSaga.UnknownStepException e) {
+            log.error("saga {}: {}", definition.name(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static Bytes deadlineKey(long deadline, String sagaId) {
+        byte[] id = utf8(sagaId);
+        return Bytes.wrap(ByteBuffer.allocate(8 + id.length).putLong(deadline).put(id).array());
+    }
+
+    private void logEntry(StoredSaga saga, SagaTransition transition, String detail) {
+        long now = context.currentSystemTimeMs();
+        SagaLogEntry entry = new SagaLogEntry(definition.name(), saga.sagaId(), transition, steps.get(saga.step()).name(), saga.attempt(),
+                saga.status(), detail, Instant.ofEpochMilli(now));
+        Headers headers = new RecordHeaders();
+        headers.add("myelin.saga.transition", utf8(transition.name()));
+        context.forward(new Record<>(saga.sagaId(), entry.toJson(), now, headers), SagaTopology.LOG_SINK);
+        log.debug("saga {} {}: {} {} {}", definition.name(), saga.sagaId(), transition, entry.step(), detail);
+    }
+
+    private D decodeData(StoredSaga saga) {
+        return definition.dataSerde().deserializer().deserialize(SagaTopology.SAGAS_STORE, saga.data());
+    }
+
+    private byte[] encodeData(D data) {
+        return definition.dataSerde().serializer().serialize(SagaTopology.SAGAS_STORE, data);
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,27 @@
+package dev.myelin.sagas.internal;
+
+import java.util.List;
+
+import dev.myelin.sagas.SagaState;
+
+/** Turns stored sagas into the public {@link SagaState}. */
+public final class SagaStates {
+    private SagaStates() {
+    }
+
+    /**
+     * Decodes a value of the sagas store.
+     *
+     * @param definition the saga definition
+     * @param bytes      the stored value
+     * @param <D>        the data type
+     * @return the state
+     */
+    public static <D> SagaState<D> decode(DefaultSagaDefinition<?, D> definition, byte[] bytes) {
+        List<StepModel<D>> steps = definition.steps();
+        StoredSaga saga = StoredSaga.decode(bytes, definition.stepNames());
+        D data = definition.dataSerde().deserializer().deserialize(SagaTopology.SAGAS_STORE, saga.data());
+        return new SagaState<>(saga.sagaId(), saga.status(), steps.get(saga.step()).name(), saga.attempt(), data,
+                saga.completed().stream().map(i -> steps.get(i).name()).toList(), saga.failureReason());
+    }
+}

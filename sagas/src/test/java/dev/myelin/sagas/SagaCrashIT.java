@@ -1,0 +1,208 @@
+package dev.myelin.sagas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.myelin.embedded.EmbeddedKafkaCluster;
+import dev.myelin.embedded.MyelinKafka;
+import dev.myelin.eventstore.AggregateTopics;
+import dev.myelin.eventstore.AggregateType;
+import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.CommandResult;
+import dev.myelin.eventstore.EventStore;
+import dev.myelin.eventstore.MyelinConfig;
+import dev.myelin.sagas.shop.AddStock;
+import dev.myelin.sagas.shop.CustomerState;
+import dev.myelin.sagas.shop.OpenCustomer;
+import dev.myelin.sagas.shop.OrderState;
+import dev.myelin.sagas.shop.PlaceOrder;
+import dev.myelin.sagas.shop.Shop;
+import dev.myelin.sagas.shop.StockState;
+
+/**
+ * Kills the saga runtime's JVM with SIGKILL in the middle of a run and starts it again: every saga
+ * still ends exactly once (one final transition on the read_committed log), and no participant
+ * applied a saga's command twice (each aggregate's version counts exactly the events the sagas
+ * that ended should have caused).
+ */
+@MyelinKafka(brokers = 1, shared = true)
+class SagaCrashIT {
+    private static final Logger log = LoggerFactory.getLogger(SagaCrashIT.class);
+    private static final Serde<SpecificRecord> SERDE = Shop.singleObject();
+
+    static MyelinConfig config(String bootstrapServers, String application) {
+        return MyelinConfig.builder(application).bootstrapServers(bootstrapServers).singleBrokerDevMode().partitions(2)
+                .property("commit.interval.ms", 20)
+                // a killed member must leave the group quickly for the restarted one to take over its tasks
+                .property("session.timeout.ms", 6_000)
+                .property("heartbeat.interval.ms", 1_000)
+                .build();
+    }
+
+    @Test
+    void killingTheRuntimeMidRunLosesNoSagaAndAppliesNoCommandTwice(EmbeddedKafkaCluster kafka, @TempDir Path dir) throws Exception {
+        MyelinConfig config = config(kafka.bootstrapServers(), "crash-" + Long.toString(System.nanoTime() % 1_000_000, 36));
+        int orders = 600;
+        try (EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = start(Shop.CUSTOMER, config, dir.resolve("customer"));
+             EventStore<StockState, SpecificRecord, SpecificRecord> stock = start(Shop.STOCK, config, dir.resolve("stock"));
+             EventStore<OrderState, SpecificRecord, SpecificRecord> orderStore = start(Shop.ORDER, config, dir.resolve("order"))) {
+            join(customers.gateway().send("c-rich", new OpenCustomer(1_000_000_000L)));
+            join(stock.gateway().send("sku-plenty", new AddStock(1_000_000)));
+
+            Path sagaState = dir.resolve("saga");
+            Process first = startRuntime(kafka, config, sagaState, dir.resolve("first.out"));
+            Process second = null;
+            try {
+                List<CompletableFuture<CommandResult<SpecificRecord>>> placed = new ArrayList<>();
+                Set<String> failAtStock = new HashSet<>();
+                for (int i = 0; i < orders; i++) {
+                    String orderId = "o-" + i;
+                    String sku = i % 5 == 0 ? "sku-none" : "sku-plenty";
+                    if (i % 5 == 0) {
+                        failAtStock.add(orderId);
+                    }
+                    placed.add(orderStore.gateway().send(orderId, new PlaceOrder(orderId, "c-rich", sku, 1, 10L)));
+                }
+
+                // kill as soon as a few sagas ended, while most are still in flight
+                eventually(Duration.ofSeconds(60), "some sagas have ended before the kill", () -> finals(kafka, config).size() >= 10);
+                first.destroyForcibly(); // SIGKILL: no shutdown hook, no clean close, an open transaction left behind
+                assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                int endedBeforeTheKill = finals(kafka, config).size();
+                assertThat(endedBeforeTheKill).as("the kill came mid-run").isLessThan(orders);
+                log.info("killed the saga runtime with {} of {} sagas ended; restarting it", endedBeforeTheKill, orders);
+
+                second = startRuntime(kafka, config, sagaState, dir.resolve("second.out"));
+                placed.forEach(f -> assertThat(join(f)).isInstanceOf(CommandResult.Accepted.class));
+                eventually(Duration.ofSeconds(120), "every saga has ended after the restart", () -> finals(kafka, config).size() >= orders);
+
+                Map<String, List<String>> finals = finals(kafka, config);
+                assertThat(finals).hasSize(orders);
+                finals.forEach((sagaId, transitions) -> assertThat(transitions).as("final transitions of %s", sagaId)
+                        .containsExactly(failAtStock.contains(sagaId) ? "COMPENSATED" : "COMPLETED"));
+
+                // exactly once on the saga's side: every command it committed, it committed once, although the kill
+                // aborted a transaction and the restarted runtime redid its inputs (the aggregates' own idempotence
+                // would hide duplicates, so the commands topic itself is counted, read committed)
+                Map<String, Integer> sends = new HashMap<>();
+                for (ConsumerRecord<String, byte[]> command : kafka.readAll(AggregateTopics.of(config.application(), "customer").commands(),
+                        new StringDeserializer(), new ByteArrayDeserializer())) {
+                    Header id = command.headers().lastHeader(CommandHeaders.COMMAND_ID);
+                    if (id != null) {
+                        sends.merge(new String(id.value(), StandardCharsets.UTF_8), 1, Integer::sum);
+                    }
+                }
+                sends.keySet().removeIf(id -> !id.startsWith("saga:"));
+                assertThat(sends).as("customer commands per command id").hasSize(orders + failAtStock.size());
+                assertThat(sends.values()).as("times each customer command was committed").containsOnly(1);
+
+                int completed = orders - failAtStock.size();
+                CustomerState rich = customers.state("c-rich").orElseThrow().state();
+                assertThat(rich.getReserved()).isEqualTo(10L * completed);
+                assertThat(customers.state("c-rich").orElseThrow().version())
+                        .as("opened + one reservation per order + one release per order that failed at stock: nothing applied twice")
+                        .isEqualTo(1 + orders + failAtStock.size());
+                assertThat(stock.state("sku-plenty").orElseThrow().version())
+                        .as("stock added + one reservation per completed order").isEqualTo(1 + completed);
+            } finally {
+                first.destroyForcibly();
+                if (second != null) {
+                    second.destroy();
+                    second.waitFor(30, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    /** Returns each saga's final transitions on the log, read committed. */
+    private static Map<String, List<String>> finals(EmbeddedKafkaCluster kafka, MyelinConfig config) {
+        Map<String, List<String>> finals = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> entry : kafka.readAll(SagaTopics.of(config.application(), "place-order").log(),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            String transition = new String(entry.headers().lastHeader("myelin.saga.transition").value(), StandardCharsets.UTF_8);
+            if (transition.equals("COMPLETED") || transition.equals("COMPENSATED") || transition.equals("FAILED")) {
+                finals.computeIfAbsent(entry.key(), k -> new ArrayList<>()).add(transition);
+            }
+        }
+        return finals;
+    }
+
+    private static Process startRuntime(EmbeddedKafkaCluster kafka, MyelinConfig config, Path stateDir, Path output) throws IOException {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process process = new ProcessBuilder(java.toString(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                SagaRuntimeMain.class.getName(), kafka.bootstrapServers(), config.application(), stateDir.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile())
+                .start();
+        eventually(Duration.ofSeconds(60), "the saga runtime process runs (output in " + output + ")", () -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("the saga runtime process exited with " + process.exitValue() + ": " + read(output));
+            }
+            return read(output).contains("RUNNING");
+        });
+        return process;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static <S> EventStore<S, SpecificRecord, SpecificRecord> start(AggregateType<S, SpecificRecord, SpecificRecord> type,
+                                                                           MyelinConfig config, Path dir) {
+        return EventStore.builder(type, config).commandSerde(SERDE).eventSerde(SERDE).stateDirectory(dir).start();
+    }
+
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError("the future did not complete normally: " + e, e);
+        }
+    }
+
+    private static void eventually(Duration timeout, String description, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+        }
+        throw new AssertionError("not true within " + timeout + ": " + description);
+    }
+}

@@ -1,0 +1,197 @@
+package dev.myelin.sagas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.junit.jupiter.api.Test;
+
+import dev.myelin.eventstore.AggregateTopics;
+import dev.myelin.eventstore.CommandResult;
+
+/** The rules a saga definition is checked against: one test per rule. */
+class SagaDefinitionTest {
+
+    static final Participant<String, CommandResult<String>> CUSTOMERS =
+            Participant.aggregate(AggregateTopics.of("shop", "customer"), Serdes.String(), Serdes.String());
+    static final Participant<String, CommandResult<String>> STOCK =
+            Participant.aggregate(AggregateTopics.of("shop", "stock"), Serdes.String(), Serdes.String());
+    static final Participant<String, String> PAYMENTS =
+            Participant.service("payments", "payments.requests", Serdes.String(), "payments.replies", Serdes.String());
+
+    static SagaDefinition.StepsStage<String, String> saga() {
+        return SagaDefinition.named("place-order", String.class)
+                .from("shop.order.events", Serdes.String())
+                .sagaId(e -> e)
+                .data(Serdes.String(), e -> e);
+    }
+
+    @Test
+    void aSagaWithOneStepBuilds() {
+        SagaDefinition<String, String> definition = saga().step("reserve").invoke(CUSTOMERS, d -> d, d -> "reserve " + d).build();
+
+        assertThat(definition.name()).isEqualTo("place-order");
+        assertThat(definition.triggerType()).isEqualTo(String.class);
+        assertThat(definition.triggerTopic()).isEqualTo("shop.order.events");
+        assertThat(definition.stepNames()).containsExactly("reserve");
+    }
+
+    @Test
+    void twoStepsWithOneNameAreRejected() {
+        SagaDefinition.StepStage<String, String, String, CommandResult<String>> stage = saga()
+                .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a").compensate(d -> "undo a")
+                .step("reserve").invoke(STOCK, d -> d, d -> "b");
+
+        assertThatThrownBy(stage::build)
+                .isInstanceOf(InvalidSagaDefinitionException.class)
+                .hasMessageContaining("saga 'place-order'")
+                .hasMessageContaining("two steps are named 'reserve'");
+    }
+
+    @Test
+    void aCompensationOnTheLastStepIsRejected() {
+        SagaDefinition.StepStage<String, String, String, CommandResult<String>> stage = saga()
+                .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a").compensate(d -> "undo a");
+
+        assertThatThrownBy(stage::build)
+                .isInstanceOf(InvalidSagaDefinitionException.class)
+                .hasMessageContaining("the last step 'reserve' has a compensation, which could never run");
+    }
+
+    @Test
+    void aServiceStepWithoutAReplyMappingIsRejected() {
+        SagaDefinition.StepStage<String, String, String, String> stage = saga()
+                .step("charge").invoke(PAYMENTS, d -> d, d -> "charge");
+
+        assertThatThrownBy(stage::build)
+                .isInstanceOf(InvalidSagaDefinitionException.class)
+                .hasMessageContaining("step 'charge' has no reply mapping")
+                .hasMessageContaining("successWhen");
+    }
+
+    @Test
+    void aServiceStepWithAReplyMappingBuilds() {
+        SagaDefinition<String, String> definition = saga()
+                .step("charge").invoke(PAYMENTS, d -> d, d -> "charge").successWhen("ok"::equals)
+                .build();
+
+        assertThat(definition.stepNames()).containsExactly("charge");
+    }
+
+    @Test
+    void retriesWithoutATimeoutAreRejected() {
+        SagaDefinition.StepStage<String, String, String, CommandResult<String>> stage = saga()
+                .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a").retry(RetryPolicy.attempts(3));
+
+        assertThatThrownBy(stage::build)
+                .isInstanceOf(InvalidSagaDefinitionException.class)
+                .hasMessageContaining("step 'reserve' retries 3 times but has no timeout");
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() {
+        SagaDefinition.StepStage<String, String, String, String> stage = saga()
+                .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a").retry(RetryPolicy.attempts(2))
+                .step("reserve").invoke(PAYMENTS, d -> d, d -> "b");
+
+        assertThatThrownBy(stage::build)
+                .hasMessageContaining("two steps are named 'reserve'")
+                .hasMessageContaining("retries 2 times but has no timeout")
+                .hasMessageContaining("has no reply mapping");
+    }
+
+    @Test
+    void anOptionSetTwiceOnOneStepFails() {
+        SagaDefinition.StepStage<String, String, String, CommandResult<String>> stage = saga()
+                .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a").timeout(Duration.ofSeconds(1));
+
+        assertThatThrownBy(() -> stage.timeout(Duration.ofSeconds(2)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("timeout of step 'reserve' was already set to PT1S");
+    }
+
+    @Test
+    void aCompensationSetTwiceFails() {
+        SagaDefinition.StepStage<String, String, String, CommandResult<String>> stage = saga()
+                .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a").compensate(d -> "undo");
+
+        assertThatThrownBy(() -> stage.compensate(d -> "undo again"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("compensate of step 'reserve' was already set");
+    }
+
+    @Test
+    void aTimeoutThatIsNotPositiveIsRejected() {
+        SagaDefinition.StepStage<String, String, String, CommandResult<String>> stage = saga()
+                .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a");
+
+        assertThatThrownBy(() -> stage.timeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("must be positive");
+    }
+
+    @Test
+    void aSagaNameThatCannotBePartOfATopicNameIsRejected() {
+        assertThatThrownBy(() -> SagaDefinition.named("Place Order", String.class))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("saga name must match");
+    }
+
+    @Test
+    void aStepNameThatCannotBePartOfACommandIdIsRejected() {
+        assertThatThrownBy(() -> saga().step("reserve:credit"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("step name must match");
+    }
+
+    @Test
+    void aParticipantNotMadeByMyelinIsRejected() {
+        Participant<String, String> foreign = new Participant<>() {
+            @Override
+            public String name() {
+                return "foreign";
+            }
+
+            @Override
+            public String commandTopic() {
+                return "in";
+            }
+
+            @Override
+            public String replyTopic() {
+                return "out";
+            }
+        };
+
+        assertThatThrownBy(() -> saga().step("foreign").invoke(foreign, d -> d, d -> d))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Participant.aggregate(...) or Participant.service(...)");
+    }
+
+    @Test
+    void theBuilderStaysUsableAfterBuild() {
+        SagaDefinition.StepStage<String, String, String, CommandResult<String>> first = saga()
+                .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a");
+        SagaDefinition<String, String> one = first.build();
+        SagaDefinition<String, String> two = first.step("approve").invoke(STOCK, d -> d, d -> "b").build();
+
+        assertThat(one.stepNames()).containsExactly("reserve");
+        assertThat(two.stepNames()).containsExactly("reserve", "approve");
+    }
+
+    @Test
+    void aRetryPolicyNeedsAtLeastOneAttempt() {
+        assertThatThrownBy(() -> RetryPolicy.attempts(0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("must be 1 or more: 0");
+    }
+
+    @Test
+    void aRetryPolicyRejectsANegativeBackoff() {
+        assertThatThrownBy(() -> RetryPolicy.attempts(2).backoff(Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("backoff must not be negative");
+    }
+}

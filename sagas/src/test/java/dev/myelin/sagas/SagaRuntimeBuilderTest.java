@@ -1,0 +1,75 @@
+package dev.myelin.sagas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.apache.kafka.streams.TopologyDescription;
+import org.junit.jupiter.api.Test;
+
+import dev.myelin.eventstore.MyelinConfig;
+import dev.myelin.sagas.shop.Shop;
+
+/** The rules of {@link SagaRuntime.Builder}, and the topology it builds; no broker needed. */
+class SagaRuntimeBuilderTest {
+    static final MyelinConfig CONFIG = MyelinConfig.builder("shop").bootstrapServers("127.0.0.1:9").singleBrokerDevMode().build();
+
+    static SagaRuntime.Builder<?, ?> builder() {
+        return SagaRuntime.builder(Shop.placeOrder("shop", Shop.singleObject(), Duration.ofSeconds(5)), CONFIG);
+    }
+
+    @Test
+    void theTopologyReadsTriggersAndRepliesAndWritesCommandsAndTheLog() {
+        TopologyDescription description = builder().topology().describe();
+
+        String text = description.toString();
+        assertThat(text).contains("topics: [shop.order.events]", "shop.customer.command-results", "shop.stock.command-results",
+                "shop.order.command-results", "topics: [shop.saga.place-order.inbox]", "topic: shop.customer.commands",
+                "topic: shop.stock.commands", "topic: shop.order.commands", "topic: shop.saga.place-order.log",
+                "stores: [saga-deadlines, sagas]");
+        assertThat(description.subtopologies()).as("routers, then the saga processor").hasSize(2);
+    }
+
+    @Test
+    void aDeadlineCheckIntervalSetTwiceFails() {
+        SagaRuntime.Builder<?, ?> builder = builder().deadlineCheckInterval(Duration.ofMillis(50));
+
+        assertThatThrownBy(() -> builder.deadlineCheckInterval(Duration.ofMillis(60)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("deadlineCheckInterval was already set to PT0.05S");
+    }
+
+    @Test
+    void aDeadlineCheckIntervalThatIsNotPositiveIsRejected() {
+        assertThatThrownBy(() -> builder().deadlineCheckInterval(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("must be positive");
+    }
+
+    @Test
+    void aRetentionSetTwiceFails() {
+        SagaRuntime.Builder<?, ?> builder = builder().retainFinishedSagas(Duration.ofDays(1));
+
+        assertThatThrownBy(() -> builder.retainFinishedSagas(Duration.ofDays(2)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("retainFinishedSagas was already set to PT24H");
+    }
+
+    @Test
+    void aRetentionThatIsNotPositiveIsRejected() {
+        assertThatThrownBy(() -> builder().retainFinishedSagas(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("must be positive");
+    }
+
+    @Test
+    void aStateDirectorySetTwiceFails() {
+        SagaRuntime.Builder<?, ?> builder = builder().stateDirectory(Path.of("a"));
+
+        assertThatThrownBy(() -> builder.stateDirectory(Path.of("b")))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("stateDirectory was already set to a");
+    }
+}

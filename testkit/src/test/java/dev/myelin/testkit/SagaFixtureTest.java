@@ -1,0 +1,444 @@
+package dev.myelin.testkit;
+
+import static dev.myelin.sagas.SagaTransition.COMPENSATED;
+import static dev.myelin.sagas.SagaTransition.COMPENSATING;
+import static dev.myelin.sagas.SagaTransition.COMPENSATION_SENT;
+import static dev.myelin.sagas.SagaTransition.COMPENSATION_SUCCEEDED;
+import static dev.myelin.sagas.SagaTransition.COMPLETED;
+import static dev.myelin.sagas.SagaTransition.FAILED;
+import static dev.myelin.sagas.SagaTransition.STARTED;
+import static dev.myelin.sagas.SagaTransition.STEP_FAILED;
+import static dev.myelin.sagas.SagaTransition.STEP_SENT;
+import static dev.myelin.sagas.SagaTransition.STEP_SUCCEEDED;
+import static dev.myelin.sagas.SagaTransition.TIMED_OUT;
+import static dev.myelin.testkit.SagaFixture.accepted;
+import static dev.myelin.testkit.SagaFixture.rejected;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.List;
+
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+import org.junit.jupiter.api.Test;
+
+import dev.myelin.eventstore.AggregateTopics;
+import dev.myelin.eventstore.CommandResult;
+import dev.myelin.sagas.Participant;
+import dev.myelin.sagas.RetryPolicy;
+import dev.myelin.sagas.SagaDefinition;
+import dev.myelin.sagas.SagaStatus;
+
+/** The order saga (reserve credit, reserve stock, approve) played through {@link SagaFixture}. */
+class SagaFixtureTest {
+
+    // ---- the order example, as plain records (the fixture needs no Avro and no registry)
+
+    record OrderPlaced(String orderId, String customerId, String sku, int quantity, long total) implements Serializable {
+    }
+
+    record PlaceOrderData(String orderId, String customerId, String sku, int quantity, long total, long creditVersion)
+            implements Serializable {
+    }
+
+    record ReserveCredit(String orderId, long amount) implements Serializable {
+    }
+
+    record ReleaseCredit(String orderId, long amount) implements Serializable {
+    }
+
+    record ReserveStock(String orderId, int quantity) implements Serializable {
+    }
+
+    record ReleaseStock(String orderId, int quantity) implements Serializable {
+    }
+
+    record ApproveOrder(String orderId) implements Serializable {
+    }
+
+    /** Java serialization: good enough for records in a test, and it round-trips through real bytes. */
+    static final Serde<Object> JAVA = Serdes.serdeFrom((topic, value) -> {
+        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(); ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(value);
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }, (topic, bytes) -> {
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
+            return in.readObject();
+        } catch (IOException | ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
+    });
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static final Serde<PlaceOrderData> DATA = (Serde) JAVA;
+
+    static final Participant<Object, CommandResult<Object>> CUSTOMERS = Participant.aggregate(AggregateTopics.of("shop", "customer"), JAVA, JAVA);
+    static final Participant<Object, CommandResult<Object>> STOCK = Participant.aggregate(AggregateTopics.of("shop", "stock"), JAVA, JAVA);
+    static final Participant<Object, CommandResult<Object>> ORDERS = Participant.aggregate(AggregateTopics.of("shop", "order"), JAVA, JAVA);
+
+    static final SagaDefinition<OrderPlaced, PlaceOrderData> PLACE_ORDER = SagaDefinition.named("place-order", OrderPlaced.class)
+            .from("shop.order.events", JAVA)
+            .sagaId(OrderPlaced::orderId)
+            .data(DATA, e -> new PlaceOrderData(e.orderId(), e.customerId(), e.sku(), e.quantity(), e.total(), 0))
+            .step("reserve-credit")
+                .invoke(CUSTOMERS, PlaceOrderData::customerId, d -> new ReserveCredit(d.orderId(), d.total()))
+                .onSuccess((d, result) -> new PlaceOrderData(d.orderId(), d.customerId(), d.sku(), d.quantity(), d.total(),
+                        ((CommandResult.Accepted<Object>) result).newVersion()))
+                .compensate(d -> new ReleaseCredit(d.orderId(), d.total()))
+            .step("reserve-stock")
+                .invoke(STOCK, PlaceOrderData::sku, d -> new ReserveStock(d.orderId(), d.quantity()))
+                .compensate(d -> new ReleaseStock(d.orderId(), d.quantity()))
+                .timeout(Duration.ofSeconds(5))
+                .retry(RetryPolicy.attempts(2).backoff(Duration.ofMillis(500)))
+            .step("approve")
+                .invoke(ORDERS, PlaceOrderData::orderId, d -> new ApproveOrder(d.orderId()))
+            .build();
+
+    static final OrderPlaced ORDER = new OrderPlaced("o-1", "c-1", "sku-1", 2, 30L);
+
+    @Test
+    void happyPathSendsEachStepAfterTheLastSucceededAndCompletes() {
+        SagaFixture.of(PLACE_ORDER)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .expectNoCommand()
+                .reply(CUSTOMERS, new CommandResult.Accepted<>(7, List.of()))
+                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .reply(STOCK, accepted())
+                .expectCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
+                .reply(ORDERS, accepted())
+                .expectNoCommand()
+                .expectStatus(SagaStatus.COMPLETED)
+                .expectState(state -> {
+                    assertThat(state.data().creditVersion()).as("onSuccess updated the data").isEqualTo(7);
+                    assertThat(state.completedSteps()).containsExactly("reserve-credit", "reserve-stock", "approve");
+                })
+                .expectTransitions(STARTED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT, STEP_SUCCEEDED, COMPLETED);
+    }
+
+    @Test
+    void failureAtTheSecondStepCompensatesTheFirst() {
+        SagaFixture.of(PLACE_ORDER)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .reply(CUSTOMERS, accepted())
+                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .reply(STOCK, rejected("only 1 left"))
+                .expectStatus(SagaStatus.COMPENSATING)
+                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .expectNoCommand()
+                .reply(CUSTOMERS, accepted())
+                .expectStatus(SagaStatus.COMPENSATED)
+                .expectState(state -> {
+                    assertThat(state.failureReason()).contains("reserve-stock", "only 1 left");
+                    assertThat(state.completedSteps()).isEmpty();
+                })
+                .expectTransitions(STARTED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT, STEP_FAILED, COMPENSATING, COMPENSATION_SENT,
+                        COMPENSATION_SUCCEEDED, COMPENSATED);
+    }
+
+    @Test
+    void failureAtTheFirstStepHasNothingToCompensate() {
+        SagaFixture.of(PLACE_ORDER)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .reply(CUSTOMERS, rejected("credit limit"))
+                .expectNoCommand()
+                .expectStatus(SagaStatus.COMPENSATED);
+    }
+
+    @Test
+    void timeoutRetriesTheSameCommandThenCompensates() {
+        SagaFixture.of(PLACE_ORDER)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .reply(CUSTOMERS, accepted())
+                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .advanceTime(Duration.ofMillis(4_900))
+                .expectNoCommand()
+                .advanceTime(Duration.ofMillis(100))
+                .expectNoCommand() // timed out; now waiting out the backoff
+                .advanceTime(Duration.ofMillis(500))
+                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .expectState(state -> assertThat(state.attempt()).isEqualTo(2))
+                .advanceTime(Duration.ofSeconds(5))
+                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .reply(CUSTOMERS, accepted())
+                .expectStatus(SagaStatus.COMPENSATED)
+                .expectState(state -> assertThat(state.failureReason()).contains("timed out after 2 attempt"))
+                .expectTransitions(STARTED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT, TIMED_OUT, STEP_SENT, TIMED_OUT, STEP_FAILED,
+                        COMPENSATING, COMPENSATION_SENT, COMPENSATION_SUCCEEDED, COMPENSATED);
+    }
+
+    @Test
+    void aLateReplyWithinTheRetriesStillCounts() {
+        SagaFixture.of(PLACE_ORDER)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .reply(CUSTOMERS, accepted())
+                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .advanceTime(Duration.ofSeconds(5))
+                .reply(STOCK, accepted())
+                .expectCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
+                .advanceTime(Duration.ofSeconds(1))
+                .expectNoCommand(); // the backoff's deadline was dropped with the step
+    }
+
+    @Test
+    void aDuplicateReplyHasNoEffect() {
+        SagaFixture.of(PLACE_ORDER)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .reply(CUSTOMERS, accepted())
+                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .reply(CUSTOMERS, accepted())
+                .reply(CUSTOMERS, rejected("a late, contradictory copy"))
+                .expectNoCommand()
+                .expectStatus(SagaStatus.RUNNING)
+                .expectState(state -> assertThat(state.step()).isEqualTo("reserve-stock"))
+                .expectTransitions(STARTED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT);
+    }
+
+    @Test
+    void aReplyForAnUnknownSagaIsIgnored() {
+        SagaFixture.of(PLACE_ORDER)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .replyFor(CUSTOMERS, "o-404", "reserve-credit", accepted())
+                .expectNoCommand()
+                .expectStatus(SagaStatus.RUNNING)
+                .expectTransitions(STARTED, STEP_SENT);
+    }
+
+    @Test
+    void aReplyForAFinishedSagaIsIgnored() {
+        SagaFixture.of(PLACE_ORDER)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .reply(CUSTOMERS, rejected("no credit"))
+                .expectStatus(SagaStatus.COMPENSATED)
+                .replyFor(STOCK, "o-1", "reserve-stock", accepted())
+                .expectNoCommand()
+                .expectStatus(SagaStatus.COMPENSATED);
+    }
+
+    @Test
+    void expectCommandFailsWhenTheSagaSentAnotherCommand() {
+        SagaFixture.Scenario<OrderPlaced, PlaceOrderData> scenario = SagaFixture.of(PLACE_ORDER).given(ORDER);
+        assertThatThrownBy(() -> scenario.expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 31L)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("ReserveCredit[orderId=o-1, amount=31]");
+    }
+
+    @Test
+    void expectStatusFailsWithTheSagaStateInTheMessage() {
+        SagaFixture.Scenario<OrderPlaced, PlaceOrderData> scenario = SagaFixture.of(PLACE_ORDER).given(ORDER);
+        assertThatThrownBy(() -> scenario.expectStatus(SagaStatus.COMPLETED))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("is RUNNING")
+                .hasMessageContaining("STEP_SENT");
+    }
+
+    @Test
+    void aRedeliveredTriggerStartsNothingTwice() {
+        SagaFixture.of(PLACE_ORDER)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .triggerAgain()
+                .expectNoCommand()
+                .expectTransitions(STARTED, STEP_SENT);
+    }
+
+    @Test
+    void aRejectedCompensationFailsTheSaga() {
+        SagaFixture.of(PLACE_ORDER)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .reply(CUSTOMERS, accepted())
+                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .reply(STOCK, rejected("out of stock"))
+                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .reply(CUSTOMERS, rejected("customer closed"))
+                .expectNoCommand()
+                .expectStatus(SagaStatus.FAILED)
+                .expectState(state -> {
+                    assertThat(state.failureReason()).contains("compensation of step 'reserve-credit' failed", "customer closed");
+                    assertThat(state.completedSteps()).as("what is still not undone").containsExactly("reserve-credit");
+                })
+                .expectTransitions(STARTED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT, STEP_FAILED, COMPENSATING, COMPENSATION_SENT, FAILED);
+    }
+
+    @Test
+    void aCompensationThatNeverGetsAnAnswerIsRetriedThenFailsTheSaga() {
+        SagaFixture.of(PLACE_ORDER)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .reply(CUSTOMERS, accepted())
+                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .reply(STOCK, accepted())
+                .expectCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
+                .reply(ORDERS, rejected("order was cancelled"))
+                .expectCommand(STOCK, "sku-1", new ReleaseStock("o-1", 2))
+                .advanceTime(Duration.ofMillis(5_500)) // reserve-stock's timeout and backoff apply to its compensation too
+                .expectCommand(STOCK, "sku-1", new ReleaseStock("o-1", 2))
+                .advanceTime(Duration.ofSeconds(5))
+                .expectNoCommand()
+                .expectStatus(SagaStatus.FAILED)
+                .expectState(state -> assertThat(state.failureReason()).contains("compensation of step 'reserve-stock' timed out"));
+    }
+
+    @Test
+    void aFailingCommandFunctionFailsTheStepAndCompensates() {
+        SagaDefinition<OrderPlaced, PlaceOrderData> broken = SagaDefinition.named("broken", OrderPlaced.class)
+                .from("shop.order.events", JAVA)
+                .sagaId(OrderPlaced::orderId)
+                .data(DATA, e -> new PlaceOrderData(e.orderId(), e.customerId(), e.sku(), e.quantity(), e.total(), 0))
+                .step("reserve-credit")
+                    .invoke(CUSTOMERS, PlaceOrderData::customerId, d -> new ReserveCredit(d.orderId(), d.total()))
+                    .compensate(d -> new ReleaseCredit(d.orderId(), d.total()))
+                .step("reserve-stock")
+                    .invoke(STOCK, PlaceOrderData::sku, d -> {
+                        throw new IllegalStateException("no warehouse for " + d.sku());
+                    })
+                .build();
+
+        SagaFixture.of(broken)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .reply(CUSTOMERS, accepted())
+                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .reply(CUSTOMERS, accepted())
+                .expectStatus(SagaStatus.COMPENSATED)
+                .expectState(state -> assertThat(state.failureReason()).contains("no warehouse for sku-1"));
+    }
+
+    // ---- a participant that is not a Myelin aggregate
+
+    record Charge(String orderId, long amount) implements Serializable {
+    }
+
+    record Refund(String orderId) implements Serializable {
+    }
+
+    record PaymentReply(String orderId, boolean ok, String reason) implements Serializable {
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static final Participant<Object, PaymentReply> PAYMENTS = Participant.service("payments", "payments.requests", JAVA,
+            "payments.replies", (Serde) JAVA);
+
+    static final SagaDefinition<OrderPlaced, PlaceOrderData> PAY_THEN_APPROVE = SagaDefinition.named("pay-then-approve", OrderPlaced.class)
+            .from("shop.order.events", JAVA)
+            .sagaId(OrderPlaced::orderId)
+            .data(DATA, e -> new PlaceOrderData(e.orderId(), e.customerId(), e.sku(), e.quantity(), e.total(), 0))
+            .step("charge")
+                .invoke(PAYMENTS, PlaceOrderData::orderId, d -> new Charge(d.orderId(), d.total()))
+                .successWhen(PaymentReply::ok)
+                .compensate(d -> new Refund(d.orderId()))
+            .step("approve")
+                .invoke(ORDERS, PlaceOrderData::orderId, d -> new ApproveOrder(d.orderId()))
+            .build();
+
+    @Test
+    void aServiceParticipantsRepliesAreJudgedBySuccessWhen() {
+        SagaFixture.of(PAY_THEN_APPROVE)
+                .given(ORDER)
+                .expectCommand(PAYMENTS, "o-1", new Charge("o-1", 30L))
+                .reply(PAYMENTS, new PaymentReply("o-1", true, ""))
+                .expectCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
+                .reply(ORDERS, rejected("cancelled meanwhile"))
+                .expectCommand(PAYMENTS, "o-1", new Refund("o-1"))
+                .reply(PAYMENTS, new PaymentReply("o-1", true, ""))
+                .expectStatus(SagaStatus.COMPENSATED);
+    }
+
+    @Test
+    void aServiceParticipantsFailureReplyFailsTheStep() {
+        SagaFixture.of(PAY_THEN_APPROVE)
+                .given(ORDER)
+                .expectCommand(PAYMENTS, "o-1", new Charge("o-1", 30L))
+                .reply(PAYMENTS, new PaymentReply("o-1", false, "card declined"))
+                .expectNoCommand()
+                .expectStatus(SagaStatus.COMPENSATED)
+                .expectState(state -> assertThat(state.failureReason()).contains("card declined"));
+    }
+
+    @Test
+    void aFinishedSagaIsForgottenAfterItsRetention() {
+        SagaFixture.Scenario<OrderPlaced, PlaceOrderData> scenario = SagaFixture.of(PLACE_ORDER)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .reply(CUSTOMERS, rejected("no credit"))
+                .advanceTime(Duration.ofDays(7).minusMillis(1))
+                .expectStatus(SagaStatus.COMPENSATED);
+
+        scenario.advanceTime(Duration.ofMillis(1));
+
+        assertThatThrownBy(scenario::state).isInstanceOf(AssertionError.class).hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void aThrowingOnSuccessCompensatesTheStepItFollowsToo() {
+        SagaDefinition<OrderPlaced, PlaceOrderData> broken = SagaDefinition.named("broken-on-success", OrderPlaced.class)
+                .from("shop.order.events", JAVA)
+                .sagaId(OrderPlaced::orderId)
+                .data(DATA, e -> new PlaceOrderData(e.orderId(), e.customerId(), e.sku(), e.quantity(), e.total(), 0))
+                .step("reserve-credit")
+                    .invoke(CUSTOMERS, PlaceOrderData::customerId, d -> new ReserveCredit(d.orderId(), d.total()))
+                    .onSuccess((d, result) -> {
+                        throw new IllegalStateException("bug in onSuccess");
+                    })
+                    .compensate(d -> new ReleaseCredit(d.orderId(), d.total()))
+                .step("approve")
+                    .invoke(ORDERS, PlaceOrderData::orderId, d -> new ApproveOrder(d.orderId()))
+                .build();
+
+        SagaFixture.of(broken)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .reply(CUSTOMERS, accepted())
+                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L)) // the credit was reserved: it is released
+                .reply(CUSTOMERS, accepted())
+                .expectNoCommand()
+                .expectStatus(SagaStatus.COMPENSATED)
+                .expectState(state -> assertThat(state.failureReason()).contains("bug in onSuccess"));
+    }
+
+    @Test
+    void aReplyThatCannotBeReadStopsTheSagaAsFailed() {
+        Serde<PaymentReply> picky = Serdes.serdeFrom((topic, reply) -> JAVA.serializer().serialize(topic, reply), (topic, bytes) -> {
+            PaymentReply reply = (PaymentReply) JAVA.deserializer().deserialize(topic, bytes);
+            if (reply.reason().equals("garbage")) {
+                throw new IllegalArgumentException("unreadable reply");
+            }
+            return reply;
+        });
+        Participant<Object, PaymentReply> payments = Participant.service("payments", "payments.requests", JAVA, "payments.replies", picky);
+        SagaDefinition<OrderPlaced, PlaceOrderData> saga = SagaDefinition.named("pay", OrderPlaced.class)
+                .from("shop.order.events", JAVA)
+                .sagaId(OrderPlaced::orderId)
+                .data(DATA, e -> new PlaceOrderData(e.orderId(), e.customerId(), e.sku(), e.quantity(), e.total(), 0))
+                .step("charge").invoke(payments, PlaceOrderData::orderId, d -> new Charge(d.orderId(), d.total())).successWhen(PaymentReply::ok)
+                .build();
+
+        SagaFixture.of(saga)
+                .given(ORDER)
+                .expectCommand(payments, "o-1", new Charge("o-1", 30L))
+                .reply(payments, new PaymentReply("o-1", true, "garbage"))
+                .expectNoCommand()
+                .expectStatus(SagaStatus.FAILED)
+                .expectState(state -> assertThat(state.failureReason()).contains("cannot be read", "unreadable reply"));
+    }
+}

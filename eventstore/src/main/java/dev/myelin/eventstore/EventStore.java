@@ -10,7 +10,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.Topology;
 
-import dev.myelin.eventstore.internal.AvroSingleObjectSerde;
+import dev.myelin.schemas.AvroSerdes;
 import dev.myelin.eventstore.internal.CommandTopology;
 import dev.myelin.eventstore.internal.DefaultEventStore;
 import dev.myelin.eventstore.internal.StateListener;
@@ -250,7 +250,7 @@ public interface EventStore<S, C, E> extends AutoCloseable {
                             + "call stateSerde(...)", initial.getClass().getName());
             @SuppressWarnings("unchecked")
             Class<? extends S> stateClass = (Class<? extends S>) initial.getClass();
-            return AvroSingleObjectSerde.of(stateClass);
+            return AvroSerdes.singleObject(stateClass);
         }
     }
 }

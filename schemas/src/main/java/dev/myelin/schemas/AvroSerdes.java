@@ -5,6 +5,9 @@ import java.util.Objects;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+
+import dev.myelin.schemas.internal.AvroSingleObjectSerde;
 
 /**
  * Makes Avro serdes in the Confluent wire format.
@@ -113,5 +116,27 @@ public final class AvroSerdes {
     public static AvroSerde<GenericRecord> generic(Schema readerSchema, AvroSerdeConfig config) {
         Objects.requireNonNull(readerSchema, "readerSchema");
         return new AvroSerde<>(new AvroSerializer<>(config), AvroDeserializer.generic(readerSchema, config));
+    }
+
+    /**
+     * Returns a serde for generated records in Avro's single-object encoding (marker {@code C3 01},
+     * the schema's 64-bit fingerprint, then Avro binary) that needs no registry: the bytes name
+     * their schema themselves. Use it for state that never leaves the application, such as an
+     * aggregate's or a saga's stored state, so no registry call sits on the processing path. It
+     * reads only the schemas of {@code classes} as they are now; a changed schema needs a new
+     * class set that includes the old one or a store rebuilt from its source.
+     *
+     * <pre>{@code
+     * Serde<AccountState> state = AvroSerdes.singleObject(AccountState.class);
+     * }</pre>
+     *
+     * @param classes the generated record classes this serde writes and reads
+     * @param <T>     a common supertype of them
+     * @return the serde
+     * @throws IllegalArgumentException if a class is not a generated Avro record
+     */
+    @SafeVarargs
+    public static <T> Serde<T> singleObject(Class<? extends T>... classes) {
+        return AvroSingleObjectSerde.of(classes);
     }
 }

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 
-import dev.myelin.eventstore.internal.AvroSingleObjectSerde;
+import dev.myelin.schemas.AvroSerdes;
 import dev.myelin.sagas.InvalidSagaDefinitionException;
 import dev.myelin.sagas.Participant;
 import dev.myelin.sagas.RetryPolicy;
@@ -65,7 +65,7 @@ public final class DefinitionBuilder {
                     @Override
                     public <D extends SpecificRecord> SagaDefinition.StepsStage<T, D> data(Class<D> type, Function<? super T, ? extends D> init) {
                         Objects.requireNonNull(type, "type");
-                        return data(AvroSingleObjectSerde.<D>of(type), init);
+                        return data(AvroSerdes.<D>singleObject(type), init);
                     }
                 };
             };

@@ -11,7 +11,7 @@ import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.AggregateType;
 import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.Decision;
-import dev.myelin.eventstore.internal.AvroSingleObjectSerde;
+import dev.myelin.schemas.AvroSerdes;
 import dev.myelin.sagas.Participant;
 import dev.myelin.sagas.RetryPolicy;
 import dev.myelin.sagas.SagaDefinition;
@@ -66,7 +66,7 @@ public final class Shop {
      * @return the serde
      */
     public static Serde<SpecificRecord> singleObject() {
-        return AvroSingleObjectSerde.of(OrderPlaced.class, OrderApproved.class, PlaceOrder.class, ApproveOrder.class, OpenCustomer.class,
+        return AvroSerdes.singleObject(OrderPlaced.class, OrderApproved.class, PlaceOrder.class, ApproveOrder.class, OpenCustomer.class,
                 CustomerOpened.class, ReserveCredit.class, CreditReserved.class, ReleaseCredit.class, CreditReleased.class,
                 AddStock.class, StockAdded.class, ReserveStock.class, StockReserved.class, ReleaseStock.class, StockReleased.class);
     }

@@ -1,4 +1,4 @@
-package dev.myelin.eventstore.internal;
+package dev.myelin.schemas.internal;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,5 +1,78 @@
 /**
- * Projections: exactly-once materialised views built by Kafka Streams, with queries, dead
- * letters and rebuilds. Not built yet: see the processors issue.
+ * Projections: views folded from events, exactly once, with Kafka Streams.
+ *
+ * <p>A {@link dev.myelin.processors.Projection} names its source events topics, how its view is keyed,
+ * its initial view and one {@link dev.myelin.processors.EventHandler} per event type.
+ * {@link dev.myelin.processors.RunningProjection#start} runs it as its own Kafka Streams application
+ * with {@code processing.guarantee=exactly_once_v2}: a view update, its published copy, any dead letter
+ * and the input offset commit in one transaction, so after any crash every event counts once.
+ *
+ * <h2>A complete projection</h2>
+ * <pre>{@code
+ * // the events topic bank.account.events carries Avro AccountOpened, Deposited, Withdrawn...
+ * SchemaRegistry registry = SchemaRegistry.connect(SchemaRegistryConfig.builder().url(registryUrl).build());
+ * Serde<SpecificRecord> events = AvroSerdes.specific(AvroSerdeConfig.builder(registry)
+ *         .trustedPackages("com.example.bank.events").build());
+ *
+ * Projection<String, Balance> balances = Projection.named("account-balances")
+ *         .from("bank.account.events", events)                       // keyed by aggregate id
+ *         .initially(() -> new Balance(0L, 0), AvroSerdes.specific(Balance.class, registry))
+ *         .on(Deposited.class, (b, e, m) -> new Balance(b.getAmount() + e.getAmount(), m.sequence()))
+ *         .on(Withdrawn.class, (b, e, m) -> new Balance(b.getAmount() - e.getAmount(), m.sequence()))
+ *         .publishTo("bank.account-balances")                        // optional compacted copy
+ *         .build();
+ *
+ * ProjectionConfig config = ProjectionConfig.builder()
+ *         .bootstrapServers("kafka:9092")
+ *         .application("bank")                                      // application id bank.account-balances.v1
+ *         .queryEndpoint("balances-1.internal", 7070)               // lets get(key) reach other instances
+ *         .property(StreamsConfig.STATE_DIR_CONFIG, "/var/lib/bank")
+ *         .property(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1)   // any Streams property passes through
+ *         .build();
+ *
+ * try (RunningProjection<String, Balance> running = RunningProjection.start(balances, config)) {
+ *     running.awaitRunning(Duration.ofSeconds(30));
+ *     Optional<Balance> ada = running.query().get("acc-1");      // wherever acc-1 lives
+ *     List<DeadLetter> poison = running.deadLetters(Duration.ofSeconds(5));
+ *     ProjectionLag lag = running.lag();
+ * }
+ * }</pre>
+ *
+ * <h2>Keys other than the aggregate id</h2>
+ * <pre>{@code
+ * Projection<String, Totals> byCurrency = Projection.named("totals-by-currency")
+ *         .from("bank.account.events", events)
+ *         .keyedBy((event, metadata) -> currencyOf(event), Serdes.String())  // through a repartition topic
+ *         .initially(Totals::zero, totalsSerde)
+ *         .on(Deposited.class, Totals::add)
+ *         .build();
+ * }</pre>
+ *
+ * <h2>Poison events</h2>
+ * An event that cannot be decoded (corrupt bytes, unknown schema, missing metadata headers), or whose
+ * handler still throws after its {@link dev.myelin.processors.RetryPolicy retries}, is written to the
+ * projection's dead-letter topic ({@code <name>.dead-letters} unless set) with its original key, value
+ * and headers plus {@code myelin.dead-letter.*} headers (reason, error class, message, stack trace,
+ * source topic, partition and offset, projection, attempts, time), and the projection goes on.
+ * {@link dev.myelin.processors.ErrorPolicy#FAIL_FAST} stops it instead. An unreachable schema
+ * registry is not the event's fault: it is retried, then stops the projection. Once the cause is
+ * fixed, {@link dev.myelin.processors.RunningProjection#redrive} feeds chosen dead letters back in.
+ *
+ * <h2>Rebuilding</h2>
+ * Each version is its own application. Start {@code version(2)} next to version 1: it replays from
+ * offset zero into new stores while version 1 serves;
+ * {@link dev.myelin.processors.SwitchableViewQuery#switchWhenCaughtUp} logs its progress and moves
+ * readers to it at lag 0; {@code destroy()} then removes version 1's store, changelog and consumer
+ * group.
+ * <pre>{@code
+ * SwitchableViewQuery<String, Balance> readers = SwitchableViewQuery.of(v1);
+ * RunningProjection<String, Balance> v2 = RunningProjection.start(definition.version(2).build(), config);
+ * readers.switchWhenCaughtUp(v2, Duration.ofHours(1), Duration.ofSeconds(30));
+ * v1.destroy();
+ * }</pre>
+ *
+ * <h2>Testing</h2>
+ * {@code dev.myelin.testkit.ProjectionFixture} runs a projection on Kafka's TopologyTestDriver, with
+ * no broker: {@code ProjectionFixture.of(balances).given("acc-1", new Deposited(10L)).thenView("acc-1", ...)}.
  */
 package dev.myelin.processors;

@@ -1,0 +1,124 @@
+package dev.myelin.processors;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Objects;
+
+import dev.myelin.schemas.RecordOrigin;
+
+/**
+ * An event a projection could not process, as read back from its dead-letter topic. The dead-letter
+ * record keeps the original key, value and headers, and adds the {@code myelin.dead-letter.*} headers
+ * named by this class's constants, so plain Kafka tools can read the reason too.
+ *
+ * <pre>{@code
+ * for (DeadLetter letter : running.deadLetters(Duration.ofSeconds(5))) {
+ *     log.warn("{} at {}: {}", letter.errorClass(), letter.origin(), letter.errorMessage());
+ * }
+ * }</pre>
+ *
+ * @param projection   the name of the projection that gave up on the event
+ * @param reason       whether the event could not be read or could not be handled
+ * @param errorClass   the fully qualified class name of the exception
+ * @param errorMessage the exception's message, empty when it had none
+ * @param stackTrace   the exception's stack trace
+ * @param origin       the topic, partition and offset of the original event
+ * @param attempts     how many times the handler was tried (0 when the event could not be read)
+ * @param failedAt     when the projection gave up
+ * @param key          the original record key's bytes (empty for a null key)
+ * @param value        the original record value's bytes (empty for a null value)
+ */
+public record DeadLetter(String projection, Reason reason, String errorClass, String errorMessage, String stackTrace,
+                         RecordOrigin origin, int attempts, Instant failedAt, byte[] key, byte[] value) {
+
+    /** Header: the projection's name. */
+    public static final String PROJECTION = "myelin.dead-letter.projection";
+    /** Header: the {@link Reason} name. */
+    public static final String REASON = "myelin.dead-letter.reason";
+    /** Header: the exception's class name. */
+    public static final String ERROR_CLASS = "myelin.dead-letter.error-class";
+    /** Header: the exception's message. */
+    public static final String ERROR_MESSAGE = "myelin.dead-letter.error-message";
+    /** Header: the exception's stack trace. */
+    public static final String STACK_TRACE = "myelin.dead-letter.stack-trace";
+    /** Header: the original event's topic. */
+    public static final String SOURCE_TOPIC = "myelin.dead-letter.source-topic";
+    /** Header: the original event's partition, in decimal. */
+    public static final String SOURCE_PARTITION = "myelin.dead-letter.source-partition";
+    /** Header: the original event's offset, in decimal. */
+    public static final String SOURCE_OFFSET = "myelin.dead-letter.source-offset";
+    /** Header: how many times the handler was tried, in decimal. */
+    public static final String ATTEMPTS = "myelin.dead-letter.attempts";
+    /** Header: when the projection gave up, ISO-8601. */
+    public static final String FAILED_AT = "myelin.dead-letter.failed-at";
+
+    /** Why an event became a dead letter. */
+    public enum Reason {
+        /** Its bytes or its metadata headers could not be decoded. */
+        UNDECODABLE,
+        /** Its key function or handler threw (after retries), or the handler returned null. */
+        HANDLER_FAILED
+    }
+
+    /**
+     * Checks the components and copies the byte arrays.
+     *
+     * @throws NullPointerException     if a component is null
+     * @throws IllegalArgumentException if {@code attempts} is negative
+     */
+    public DeadLetter {
+        Objects.requireNonNull(projection, "projection");
+        Objects.requireNonNull(reason, "reason");
+        Objects.requireNonNull(errorClass, "errorClass");
+        Objects.requireNonNull(errorMessage, "errorMessage");
+        Objects.requireNonNull(stackTrace, "stackTrace");
+        Objects.requireNonNull(origin, "origin");
+        Objects.requireNonNull(failedAt, "failedAt");
+        if (attempts < 0) {
+            throw new IllegalArgumentException("attempts must not be negative: " + attempts);
+        }
+        key = Objects.requireNonNull(key, "key").clone();
+        value = Objects.requireNonNull(value, "value").clone();
+    }
+
+    /**
+     * Returns a copy of the original key's bytes.
+     *
+     * @return the key bytes
+     */
+    @Override
+    public byte[] key() {
+        return key.clone();
+    }
+
+    /**
+     * Returns a copy of the original value's bytes.
+     *
+     * @return the value bytes
+     */
+    @Override
+    public byte[] value() {
+        return value.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DeadLetter d && projection.equals(d.projection) && reason == d.reason
+                && errorClass.equals(d.errorClass) && errorMessage.equals(d.errorMessage)
+                && stackTrace.equals(d.stackTrace) && origin.equals(d.origin) && attempts == d.attempts
+                && failedAt.equals(d.failedAt) && Arrays.equals(key, d.key) && Arrays.equals(value, d.value);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(projection, reason, errorClass, errorMessage, origin, attempts, failedAt)
+                + 31 * Arrays.hashCode(key) + Arrays.hashCode(value);
+    }
+
+    /** Returns the projection, reason, error and origin; not the stack trace or bytes. */
+    @Override
+    public String toString() {
+        return "DeadLetter[" + projection + " " + reason + " " + errorClass + ": " + errorMessage + " at " + origin
+                + ", attempts " + attempts + "]";
+    }
+}

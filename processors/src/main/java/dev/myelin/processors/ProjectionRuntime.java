@@ -1,0 +1,531 @@
+package dev.myelin.processors;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
+import java.util.function.Predicate;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.myelin.processors.internal.DeadLetterCodec;
+import dev.myelin.processors.internal.LocalViewQuery;
+import dev.myelin.processors.internal.ProjectionDefinition;
+import dev.myelin.processors.internal.ProjectionTopology;
+import dev.myelin.processors.internal.QueryServer;
+import dev.myelin.processors.internal.RoutedViewQuery;
+import dev.myelin.schemas.EventMetadata;
+
+/**
+ * Runs one projection as a Kafka Streams application. Package-private: users see
+ * {@link RunningProjection}; it lives here, not in {@code internal}, so that it can read
+ * {@link ProjectionConfig} without public getters.
+ */
+final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProjectionRuntime.class);
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+
+    private final ProjectionDefinition<K, ?, V> definition;
+    private final ProjectionConfig config;
+    private final String applicationId;
+    private final Map<String, Object> clientProperties;
+    private final Admin admin;
+    private final KafkaStreams streams;
+    private final ViewQuery<K, V> query;
+    private final QueryServer queryServer;
+    private final String queryPath;
+    private final Object stateChanged = new Object();
+    private volatile Throwable failure;
+    private volatile boolean everRunning;
+    private boolean closed;
+
+    private ProjectionRuntime(ProjectionDefinition<K, ?, V> definition, ProjectionConfig config, String applicationId,
+                              Properties properties, Map<String, Object> clientProperties, Admin admin) {
+        this.definition = definition;
+        this.config = config;
+        this.applicationId = applicationId;
+        this.clientProperties = clientProperties;
+        this.admin = admin;
+        this.queryPath = "/myelin/views/" + applicationId;
+        // Bound before Kafka Streams starts, so that port 0 can be resolved and advertised.
+        this.queryServer = config.queryHost() == null ? null : QueryServer.acquire(config.queryHost(), config.queryPort());
+        try {
+            if (queryServer != null) {
+                properties.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.queryHost() + ":" + queryServer.port());
+            }
+            this.streams = new KafkaStreams(ProjectionTopology.build(definition), properties);
+        } catch (RuntimeException e) {
+            if (queryServer != null) {
+                queryServer.release(queryPath);
+            }
+            throw e;
+        }
+        LocalViewQuery<K, V> local = new LocalViewQuery<>(definition.name(), () -> streams.store(
+                StoreQueryParameters.fromNameAndType(definition.storeName(), QueryableStoreTypes.<K, V>keyValueStore())));
+        if (queryServer == null) {
+            this.query = local;
+        } else {
+            RoutedViewQuery<K, V> routed = new RoutedViewQuery<>(definition.name(), streams, definition.storeName(),
+                    definition.keySerde(), definition.viewSerde(), new HostInfo(config.queryHost(), queryServer.port()),
+                    queryPath, local, config.queryTimeout(), config.queryCacheTime());
+            queryServer.register(queryPath, RoutedViewQuery.handler(local, routed::ownsLocally, definition.keySerde(),
+                    definition.viewSerde(), definition.storeName()));
+            this.query = routed;
+        }
+        streams.setUncaughtExceptionHandler(error -> {
+            failure = projectionFailure(error);
+            LOG.error("Projection {} ({}) stopped", definition.name(), applicationId, failure);
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.RUNNING) {
+                everRunning = true;
+            }
+            LOG.info("Projection {} ({}): {} -> {}", definition.name(), applicationId, before, now);
+            synchronized (stateChanged) {
+                stateChanged.notifyAll();
+            }
+        });
+    }
+
+    static <K, V> RunningProjection<K, V> start(Projection<K, V> projection, ProjectionConfig config) {
+        ProjectionDefinition<K, ?, V> definition = ProjectionDefinition.of(projection);
+        java.util.Objects.requireNonNull(config, "config");
+        String applicationId = definition.applicationId(config.application());
+        Properties properties = new Properties();
+        properties.putAll(config.streamsProperties());
+        properties.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        Object guarantee = properties.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        if (guarantee != null && !StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee)) {
+            LOG.warn("Projection {} runs with processing.guarantee={}: its view may count an event twice after a crash",
+                    definition.name(), guarantee);
+        }
+        Map<String, Object> clientProperties = new StreamsConfig(properties).getAdminConfigs(applicationId + "-myelin");
+        Admin admin = Admin.create(clientProperties);
+        try {
+            prepareTopics(definition, admin, config.createTopics());
+            ProjectionRuntime<K, V> runtime = new ProjectionRuntime<>(definition, config, applicationId, properties,
+                    clientProperties, admin);
+            try {
+                runtime.streams.start();
+            } catch (RuntimeException e) {
+                runtime.close(); // releases the query endpoint and the admin client too
+                throw new MyelinProjectionException("could not start projection " + definition.name() + ": " + e, e);
+            }
+            LOG.info("Started projection {} as application {}", definition.name(), applicationId);
+            return runtime;
+        } catch (RuntimeException e) {
+            admin.close(Duration.ofSeconds(5));
+            throw e;
+        }
+    }
+
+    private static void prepareTopics(ProjectionDefinition<?, ?, ?> definition, Admin admin, boolean create) {
+        Map<String, TopicDescription> sources;
+        try {
+            sources = admin.describeTopics(definition.sourceTopics()).allTopicNames()
+                    .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                throw new MyelinProjectionException("a source topic of projection " + definition.name()
+                        + " does not exist (" + definition.sourceTopics() + "); start the event store that owns it first", e);
+            }
+            throw adminFailure("describe the source topics of projection " + definition.name(), e);
+        } catch (InterruptedException | TimeoutException e) {
+            throw adminFailure("describe the source topics of projection " + definition.name(), e);
+        }
+        if (!create) {
+            return;
+        }
+        int partitions = sources.values().stream().mapToInt(d -> d.partitions().size()).max().orElse(1);
+        List<NewTopic> topics = new ArrayList<>();
+        // As many partitions as the sources, so a re-driven event meets its aggregate's view in one task.
+        topics.add(new NewTopic(definition.redriveTopic(), Optional.of(partitions), Optional.empty()));
+        // One partition keeps dead letters in the order they happened; they are few.
+        topics.add(new NewTopic(definition.deadLetterTopic(), Optional.of(1), Optional.empty()));
+        definition.publishTopic().ifPresent(topic -> topics.add(new NewTopic(topic, Optional.of(partitions), Optional.empty())
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))));
+        admin.createTopics(topics).values().forEach((name, future) -> {
+            try {
+                future.get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                LOG.info("Created topic {} for projection {}", name, definition.name());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw adminFailure("create topic " + name, e);
+                }
+            } catch (InterruptedException | TimeoutException e) {
+                throw adminFailure("create topic " + name, e);
+            }
+        });
+    }
+
+    @Override
+    public Projection<K, V> projection() {
+        return definition;
+    }
+
+    @Override
+    public String applicationId() {
+        return applicationId;
+    }
+
+    @Override
+    public ViewQuery<K, V> query() {
+        return query;
+    }
+
+    @Override
+    public ProjectionState state() {
+        return switch (streams.state()) {
+            case CREATED -> ProjectionState.STARTING;
+            case REBALANCING -> everRunning ? ProjectionState.REBALANCING : ProjectionState.STARTING;
+            case RUNNING -> ProjectionState.RUNNING;
+            case PENDING_ERROR, ERROR -> ProjectionState.FAILED;
+            case PENDING_SHUTDOWN, NOT_RUNNING -> failure != null ? ProjectionState.FAILED : ProjectionState.STOPPED;
+        };
+    }
+
+    @Override
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    @Override
+    public void awaitRunning(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (stateChanged) {
+            while (true) {
+                ProjectionState state = state();
+                if (state == ProjectionState.RUNNING) {
+                    return;
+                }
+                if (state == ProjectionState.FAILED || state == ProjectionState.STOPPED) {
+                    throw new MyelinProjectionException("projection " + definition.name() + " is " + state
+                            + " and will not run" + failure().map(f -> ": " + f).orElse(""), failure);
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new MyelinProjectionException("projection " + definition.name() + " did not run within "
+                            + timeout + " (state " + state + "); is the cluster reachable?");
+                }
+                try {
+                    // Woken by the state listener; the bound re-checks in case a change slipped between calls.
+                    stateChanged.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 100)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new MyelinProjectionException("interrupted while waiting for projection " + definition.name(), e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void awaitCaughtUp(Duration timeout, Duration progressInterval) {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        long lastLog = start;
+        long lastTotal = -1;
+        while (true) {
+            if (state() == ProjectionState.FAILED || state() == ProjectionState.STOPPED) {
+                throw new MyelinProjectionException("projection " + definition.name() + " is " + state()
+                        + " and will not catch up" + failure().map(f -> ": " + f).orElse(""), failure);
+            }
+            ProjectionLag lag = lag();
+            long now = System.nanoTime();
+            if (lag.caughtUp() && state() == ProjectionState.RUNNING) {
+                LOG.info("Projection {} ({}) caught up after {} ms", definition.name(), applicationId,
+                        TimeUnit.NANOSECONDS.toMillis(now - start));
+                return;
+            }
+            if (now - lastLog >= progressInterval.toNanos()) {
+                double seconds = (now - lastLog) / 1e9;
+                long rate = lastTotal < 0 ? 0 : Math.max(0, Math.round((lastTotal - lag.total()) / seconds));
+                LOG.info("Projection {} ({}): {} events behind, {} events/s", definition.name(), applicationId,
+                        lag.total(), rate);
+                lastLog = now;
+                lastTotal = lag.total();
+            } else if (lastTotal < 0) {
+                lastTotal = lag.total();
+            }
+            if (now > deadline) {
+                throw new MyelinProjectionException("projection " + definition.name() + " is still " + lag.total()
+                        + " events behind after " + timeout);
+            }
+            synchronized (stateChanged) {
+                try {
+                    // lag is read from the brokers; a commit interval or so between reads is plenty
+                    stateChanged.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new MyelinProjectionException("interrupted while waiting for projection " + definition.name(), e);
+                }
+            }
+        }
+    }
+
+    /** Returns the repartition topic of a re-keyed projection (named by Kafka Streams from ours). */
+    private List<String> lagTopics() {
+        List<String> topics = new ArrayList<>(definition.inputTopics());
+        if (definition.rekeyed()) {
+            topics.add(applicationId + "-myelin-rekey-repartition");
+        }
+        return topics;
+    }
+
+    @Override
+    public ProjectionLag lag() {
+        try {
+            Map<String, TopicDescription> topics;
+            try {
+                topics = admin.describeTopics(lagTopics()).allTopicNames().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                // the repartition topic does not exist until Kafka Streams has started
+                topics = admin.describeTopics(definition.sourceTopics()).allTopicNames()
+                        .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            List<TopicPartition> partitions = partitionsOf(topics.values());
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
+                    .partitionsToOffsetAndMetadata().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = offsets(partitions, OffsetSpec.latest());
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> starts = offsets(partitions, OffsetSpec.earliest());
+            Map<TopicPartition, Long> lag = new HashMap<>();
+            for (TopicPartition partition : partitions) {
+                OffsetAndMetadata position = committed.get(partition);
+                long from = position == null ? starts.get(partition).offset() : position.offset();
+                lag.put(partition, Math.max(0, ends.get(partition).offset() - from));
+            }
+            return new ProjectionLag(lag);
+        } catch (ExecutionException | TimeoutException e) {
+            throw adminFailure("read the lag of projection " + definition.name(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw adminFailure("read the lag of projection " + definition.name(), e);
+        }
+    }
+
+    private Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> offsets(List<TopicPartition> partitions, OffsetSpec spec)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        partitions.forEach(p -> request.put(p, spec));
+        // read_committed: the end of what the projection can see, not counting open transactions
+        return admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+                .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public List<DeadLetter> deadLetters(Duration timeout) {
+        List<DeadLetter> letters = new ArrayList<>();
+        readDeadLetters(timeout, (letter, record) -> letters.add(letter));
+        return letters;
+    }
+
+    @Override
+    public int redrive(Predicate<? super DeadLetter> which, Duration timeout) {
+        java.util.Objects.requireNonNull(which, "which");
+        List<ProducerRecord<byte[], byte[]>> redrive = new ArrayList<>();
+        int partitions = partitionCount(definition.redriveTopic());
+        readDeadLetters(timeout, (letter, record) -> {
+            if (which.test(letter)) {
+                Headers headers = DeadLetterCodec.redriveHeaders(record.headers(), letter.origin());
+                redrive.add(new ProducerRecord<>(definition.redriveTopic(), redrivePartition(headers, partitions),
+                        record.key(), record.value(), headers));
+            }
+        });
+        Map<String, Object> props = new HashMap<>(clientProperties);
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, applicationId + "-myelin-redrive");
+        props.keySet().retainAll(ProducerConfig.configNames());
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+            redrive.forEach(record -> sent.add(producer.send(record)));
+            producer.flush();
+            for (java.util.concurrent.Future<?> future : sent) {
+                future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (ExecutionException | TimeoutException | InterruptedException | org.apache.kafka.common.KafkaException e) {
+            throw adminFailure("re-drive dead letters of projection " + definition.name(), e);
+        }
+        LOG.info("Re-drove {} dead letter(s) into projection {}", redrive.size(), definition.name());
+        return redrive.size();
+    }
+
+    /** Returns the partition of the re-drive topic for an event: its aggregate's, as on the events topic. */
+    private static int redrivePartition(Headers headers, int partitions) {
+        return EventMetadata.header(headers, EventMetadata.AGGREGATE_ID)
+                .map(id -> Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % partitions)
+                .orElse(0);
+    }
+
+    private int partitionCount(String topic) {
+        try {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .get(topic).partitions().size();
+        } catch (ExecutionException | TimeoutException | InterruptedException e) {
+            throw adminFailure("describe topic " + topic, e);
+        }
+    }
+
+    private void readDeadLetters(Duration timeout, BiConsumer<DeadLetter, ConsumerRecord<byte[], byte[]>> each) {
+        Map<String, Object> props = new HashMap<>(clientProperties);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString().toLowerCase(java.util.Locale.ROOT));
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, applicationId + "-myelin-dead-letters");
+        props.keySet().retainAll(ConsumerConfig.configNames());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(definition.deadLetterTopic(), timeout).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
+            while (!reached(consumer, ends)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new MyelinProjectionException("could not read dead-letter topic " + definition.deadLetterTopic()
+                            + " to its end within " + timeout);
+                }
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofNanos(Math.min(left, 200_000_000L)))) {
+                    DeadLetter letter = DeadLetterCodec.read(record.key(), record.value(), record.headers());
+                    if (letter.projection().equals(definition.name())) {
+                        each.accept(letter, record);
+                    }
+                }
+            }
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw new MyelinProjectionException("could not read dead-letter topic " + definition.deadLetterTopic() + ": " + e, e);
+        }
+    }
+
+    private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> ends) {
+        for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+            if (consumer.position(end.getKey()) < end.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        stop(false);
+    }
+
+    @Override
+    public void destroy() {
+        stop(true);
+    }
+
+    private synchronized void stop(boolean destroy) {
+        LOG.info("{} projection {} ({})", destroy ? "Destroying" : "Closing", definition.name(), applicationId);
+        try {
+            if (destroy) {
+                // Leaving the group lets the group be deleted at once rather than after the session timeout.
+                streams.close(CloseOptions.timeout(config.closeTimeout())
+                        .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+            } else {
+                streams.close(config.closeTimeout());
+            }
+            if (queryServer != null && !closed) {
+                queryServer.release(queryPath);
+            }
+            closed = true;
+            if (destroy) {
+                streams.cleanUp();
+                deleteInternals();
+            }
+        } finally {
+            admin.close(Duration.ofSeconds(5));
+            synchronized (stateChanged) {
+                stateChanged.notifyAll();
+            }
+        }
+    }
+
+    private void deleteInternals() {
+        try {
+            List<String> internal = admin.listTopics().names().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).stream()
+                    .filter(name -> name.startsWith(applicationId + "-")
+                            && (name.endsWith("-changelog") || name.endsWith("-repartition")))
+                    .toList();
+            admin.deleteTopics(internal).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            admin.deleteConsumerGroups(List.of(applicationId)).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.info("Deleted {} and consumer group {} of projection {}", internal, applicationId, definition.name());
+        } catch (ExecutionException | TimeoutException | InterruptedException e) {
+            throw adminFailure("delete the state of " + applicationId, e);
+        }
+    }
+
+    private static List<TopicPartition> partitionsOf(Collection<TopicDescription> topics) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (TopicDescription topic : topics) {
+            topic.partitions().forEach(p -> partitions.add(new TopicPartition(topic.name(), p.partition())));
+        }
+        return partitions;
+    }
+
+    /** Returns the {@link ProjectionFailedException} inside Kafka Streams' wrapping, or the error itself. */
+    private static Throwable projectionFailure(Throwable error) {
+        Set<Throwable> seen = new java.util.HashSet<>();
+        for (Throwable t = error; t != null && seen.add(t); t = t.getCause()) {
+            if (t instanceof ProjectionFailedException) {
+                return t;
+            }
+        }
+        return error;
+    }
+
+    private static MyelinProjectionException adminFailure(String what, Exception e) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+        return new MyelinProjectionException("could not " + what + ": " + cause, cause);
+    }
+}

@@ -1,0 +1,151 @@
+package dev.myelin.processors;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * A projection running as its own Kafka Streams application ({@code exactly_once_v2}, application id
+ * {@code <application>.<name>.v<version>}). Several projections can run in one JVM; each is started and
+ * closed on its own, so one can be rebuilt (started under a new version) while another serves.
+ *
+ * <pre>{@code
+ * try (RunningProjection<String, Balance> balances = RunningProjection.start(projection, config)) {
+ *     balances.awaitRunning(Duration.ofSeconds(30));
+ *     Optional<Balance> ada = balances.query().get("acc-1");
+ *     List<DeadLetter> poison = balances.deadLetters(Duration.ofSeconds(5));
+ * }
+ * }</pre>
+ *
+ * @param <K> the view key type
+ * @param <V> the view type
+ */
+public interface RunningProjection<K, V> extends AutoCloseable {
+
+    /**
+     * Starts {@code projection}: checks that its source topics exist, creates its dead-letter,
+     * re-drive and publish topics when missing, and starts its Kafka Streams application. Returns at once; use
+     * {@link #awaitRunning} to wait until the view is queryable.
+     *
+     * @param projection the projection
+     * @param config     how to run it
+     * @param <K>        the view key type
+     * @param <V>        the view type
+     * @return the running projection
+     * @throws MyelinProjectionException if a source topic is missing or the cluster cannot be reached
+     */
+    static <K, V> RunningProjection<K, V> start(Projection<K, V> projection, ProjectionConfig config) {
+        return ProjectionRuntime.start(projection, config);
+    }
+
+    /**
+     * Returns the projection's definition.
+     *
+     * @return the projection
+     */
+    Projection<K, V> projection();
+
+    /**
+     * Returns the Kafka Streams application id, which is also its consumer group id.
+     *
+     * @return the application id
+     */
+    String applicationId();
+
+    /**
+     * Returns the view. With a query endpoint configured ({@link ProjectionConfig#QUERY_ENDPOINT}),
+     * {@code get(key)} asks whichever instance owns the key; scans and counts read this instance's
+     * local store only.
+     *
+     * @return the query
+     */
+    ViewQuery<K, V> query();
+
+    /**
+     * Returns the state of the projection.
+     *
+     * @return the state
+     */
+    ProjectionState state();
+
+    /**
+     * Returns the error that stopped the projection, if one did.
+     *
+     * @return the error, or empty
+     */
+    Optional<Throwable> failure();
+
+    /**
+     * Waits until the projection is {@link ProjectionState#RUNNING}.
+     *
+     * @param timeout how long to wait
+     * @throws MyelinProjectionException if it failed, stopped, or did not run within {@code timeout}
+     */
+    void awaitRunning(Duration timeout);
+
+    /**
+     * Returns how far the projection is behind its source topics.
+     *
+     * @return the lag per source partition
+     * @throws MyelinProjectionException if the cluster cannot be asked
+     */
+    ProjectionLag lag();
+
+    /**
+     * Waits until the projection has processed every event committed to its source topics when the
+     * call began (and, for a re-keyed projection, its repartition topic), logging the lag and the
+     * events per second at {@code progressInterval}: how a rebuild shows its progress, and how a
+     * caller knows when to switch queries to a new version.
+     *
+     * @param timeout          how long to wait
+     * @param progressInterval how often to log progress at INFO
+     * @throws MyelinProjectionException if the projection failed or is still behind after {@code timeout}
+     */
+    void awaitCaughtUp(Duration timeout, Duration progressInterval);
+
+    /**
+     * Reads every dead letter this projection has written, oldest first, from the start of the
+     * dead-letter topic to its current end.
+     *
+     * @param timeout how long to read for at most
+     * @return the dead letters of this projection
+     * @throws MyelinProjectionException if the topic cannot be read to its end within {@code timeout}
+     */
+    List<DeadLetter> deadLetters(Duration timeout);
+
+    /**
+     * Feeds dead letters back into the projection once their cause is fixed (a handler that now copes,
+     * an upcaster for an unreadable schema): the original events of the dead letters {@code which}
+     * accepts are written to the projection's re-drive topic {@code <name>.redrive}, which it reads
+     * besides its sources. A re-driven event is folded after the events that followed it on the events
+     * topic. Every call re-drives every dead letter that matches, so choose them so that none is
+     * re-driven twice, by {@link DeadLetter#failedAt()} or {@link DeadLetter#origin()}. Should a
+     * re-driven event fail again, its new dead letter names the same origin.
+     *
+     * <pre>{@code
+     * Instant fixedAt = ...; // when the fixed handler was deployed
+     * running.redrive(letter -> letter.failedAt().isBefore(fixedAt), Duration.ofSeconds(30));
+     * }</pre>
+     *
+     * @param which    chooses the dead letters to re-drive
+     * @param timeout  how long to read the dead letters and write them back, at most
+     * @return how many dead letters were re-driven
+     * @throws MyelinProjectionException if the dead letters cannot be read or written back in time
+     */
+    int redrive(Predicate<? super DeadLetter> which, Duration timeout);
+
+    /** Stops the projection, waiting up to the configured close timeout; its store stays on disk. */
+    @Override
+    void close();
+
+    /**
+     * Stops the projection and deletes its state for good: the local store, the changelog and
+     * repartition topics and the consumer group of its application id. For the old version once a
+     * rebuilt one serves; starting this version again replays from offset zero. The dead-letter and
+     * publish topics are kept: other versions and other services may use them.
+     *
+     * @throws MyelinProjectionException if the topics or the group cannot be deleted
+     */
+    void destroy();
+}

@@ -1,0 +1,219 @@
+package dev.myelin.processors.internal;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import org.apache.kafka.common.serialization.Serde;
+
+import dev.myelin.processors.ErrorPolicy;
+import dev.myelin.processors.EventHandler;
+import dev.myelin.processors.KeyFunction;
+import dev.myelin.processors.Projection;
+import dev.myelin.processors.RetryPolicy;
+import dev.myelin.schemas.EventMetadata;
+
+/**
+ * The one implementation of {@link Projection}: an immutable definition that the topology, the
+ * runtime and the test kit read through its accessors.
+ *
+ * @param <K> the key type
+ * @param <E> the event type
+ * @param <V> the view type
+ */
+public final class ProjectionDefinition<K, E, V> implements Projection<K, V> {
+
+    /** Cached "no handler" answer, so unhandled types are looked up once. */
+    private static final EventHandler<Object, Object> NONE = (v, e, m) -> v;
+
+    private final String name;
+    private final int version;
+    private final List<String> sourceTopics;
+    private final Serde<E> eventSerde;
+    private final KeyFunction<? super E, ? extends K> keyFunction;
+    private final boolean rekeyed;
+    private final Serde<K> keySerde;
+    private final Supplier<? extends V> initial;
+    private final Serde<V> viewSerde;
+    private final Map<Class<?>, EventHandler<V, Object>> handlers;
+    private final Map<String, EventHandler<V, Object>> typeHandlers;
+    private final String publishTopic;
+    private final String deadLetterTopic;
+    private final ErrorPolicy errorPolicy;
+    private final RetryPolicy retryPolicy;
+    private final Map<Class<?>, EventHandler<V, Object>> resolved = new ConcurrentHashMap<>();
+
+    ProjectionDefinition(String name, int version, List<String> sourceTopics, Serde<E> eventSerde,
+                         KeyFunction<? super E, ? extends K> keyFunction, boolean rekeyed, Serde<K> keySerde,
+                         Supplier<? extends V> initial, Serde<V> viewSerde,
+                         Map<Class<?>, EventHandler<V, Object>> handlers,
+                         Map<String, EventHandler<V, Object>> typeHandlers, String publishTopic, String deadLetterTopic,
+                         ErrorPolicy errorPolicy, RetryPolicy retryPolicy) {
+        this.name = name;
+        this.version = version;
+        this.sourceTopics = List.copyOf(sourceTopics);
+        this.eventSerde = eventSerde;
+        this.keyFunction = keyFunction;
+        this.rekeyed = rekeyed;
+        this.keySerde = keySerde;
+        this.initial = initial;
+        this.viewSerde = viewSerde;
+        this.handlers = new LinkedHashMap<>(handlers);
+        this.typeHandlers = Map.copyOf(typeHandlers);
+        this.publishTopic = publishTopic;
+        this.deadLetterTopic = deadLetterTopic;
+        this.errorPolicy = errorPolicy;
+        this.retryPolicy = retryPolicy;
+    }
+
+    /**
+     * Returns the definition behind a projection.
+     *
+     * @param projection a projection made by {@link Projection#named}
+     * @param <K>        the key type
+     * @param <V>        the view type
+     * @return its definition
+     * @throws IllegalArgumentException if {@code projection} was not made by {@code Projection.named}
+     */
+    public static <K, V> ProjectionDefinition<K, ?, V> of(Projection<K, V> projection) {
+        Objects.requireNonNull(projection, "projection");
+        if (projection instanceof ProjectionDefinition<K, ?, V> definition) {
+            return definition;
+        }
+        throw new IllegalArgumentException("projections must be made with Projection.named(...)...build(), not "
+                + projection.getClass().getName());
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int version() {
+        return version;
+    }
+
+    @Override
+    public List<String> sourceTopics() {
+        return sourceTopics;
+    }
+
+    @Override
+    public String deadLetterTopic() {
+        return deadLetterTopic;
+    }
+
+    @Override
+    public Optional<String> publishTopic() {
+        return Optional.ofNullable(publishTopic);
+    }
+
+    @Override
+    public Serde<K> keySerde() {
+        return keySerde;
+    }
+
+    @Override
+    public Serde<V> viewSerde() {
+        return viewSerde;
+    }
+
+    /** Returns the topic dead letters are re-driven through, which the projection reads besides its sources. */
+    public String redriveTopic() {
+        return name + ".redrive";
+    }
+
+    /** Returns every topic the projection reads: its sources and its re-drive topic. */
+    public List<String> inputTopics() {
+        List<String> topics = new java.util.ArrayList<>(sourceTopics);
+        topics.add(redriveTopic());
+        return List.copyOf(topics);
+    }
+
+    /** Returns the serde of the events topics' values. */
+    public Serde<E> eventSerde() {
+        return eventSerde;
+    }
+
+    /** Returns whether the view is keyed by other than aggregate id, so events go through a repartition topic. */
+    public boolean rekeyed() {
+        return rekeyed;
+    }
+
+    /** Returns the name of the store that holds the view. */
+    public String storeName() {
+        return name + "-view";
+    }
+
+    /** Returns the Kafka Streams application id, given the application prefix (may be empty). */
+    public String applicationId(String application) {
+        return (application.isEmpty() ? "" : application + ".") + name + ".v" + version;
+    }
+
+    /** Returns the error policy. */
+    public ErrorPolicy errorPolicy() {
+        return errorPolicy;
+    }
+
+    /** Returns the retry policy. */
+    public RetryPolicy retryPolicy() {
+        return retryPolicy;
+    }
+
+    /** Returns the view key of {@code event}. */
+    K keyOf(E event, EventMetadata metadata) {
+        K key = keyFunction.keyOf(event, metadata);
+        if (key == null) {
+            throw new NullPointerException("the key function of projection " + name + " returned null for "
+                    + event.getClass().getName() + " (aggregate " + metadata.aggregateId() + "); return a key for every event");
+        }
+        return key;
+    }
+
+    /** Returns a fresh initial view. */
+    V initialView() {
+        V view = initial.get();
+        if (view == null) {
+            throw new NullPointerException("the initial view supplier of projection " + name + " returned null");
+        }
+        return view;
+    }
+
+    /**
+     * Returns the handler for an event: the one registered for its type name, else the one for its
+     * class, else the first registered for a supertype, in registration order.
+     */
+    Optional<EventHandler<V, Object>> handlerFor(Object event, EventMetadata metadata) {
+        EventHandler<V, Object> byType = typeHandlers.get(metadata.eventType());
+        return byType != null ? Optional.of(byType) : handlerFor(event.getClass());
+    }
+
+    @SuppressWarnings("unchecked")
+    private Optional<EventHandler<V, Object>> handlerFor(Class<?> type) {
+        EventHandler<V, Object> handler = resolved.computeIfAbsent(type, t -> {
+            EventHandler<V, Object> exact = handlers.get(t);
+            if (exact != null) {
+                return exact;
+            }
+            for (Map.Entry<Class<?>, EventHandler<V, Object>> entry : handlers.entrySet()) {
+                if (entry.getKey().isAssignableFrom(t)) {
+                    return entry.getValue();
+                }
+            }
+            return (EventHandler<V, Object>) (EventHandler<?, ?>) NONE;
+        });
+        return handler == NONE ? Optional.empty() : Optional.of(handler);
+    }
+
+    @Override
+    public String toString() {
+        return "Projection[" + name + " v" + version + " from " + sourceTopics + ", handles "
+                + handlers.keySet().stream().map(Class::getSimpleName).toList()
+                + (typeHandlers.isEmpty() ? "" : " and types " + typeHandlers.keySet()) + "]";
+    }
+}

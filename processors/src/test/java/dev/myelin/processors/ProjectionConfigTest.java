@@ -1,0 +1,87 @@
+package dev.myelin.processors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class ProjectionConfigTest {
+
+    @Test
+    void passesStreamsPropertiesThroughAndParsesMyelinOnes() {
+        ProjectionConfig config = ProjectionConfig.builder()
+                .bootstrapServers("localhost:9092")
+                .properties(Map.of("commit.interval.ms", 50, ProjectionConfig.APPLICATION, "bank",
+                        ProjectionConfig.CREATE_TOPICS, "false", ProjectionConfig.CLOSE_TIMEOUT_MS, "1500"))
+                .build();
+
+        assertThat(config.streamsProperties())
+                .containsOnly(Map.entry("bootstrap.servers", "localhost:9092"), Map.entry("commit.interval.ms", 50));
+        assertThat(config.application()).isEqualTo("bank");
+        assertThat(config.createTopics()).isFalse();
+        assertThat(config.closeTimeout()).isEqualTo(Duration.ofMillis(1500));
+    }
+
+    @Test
+    void parsesTheQuerySettings() {
+        ProjectionConfig config = ProjectionConfig.builder()
+                .bootstrapServers("localhost:9092")
+                .properties(Map.of(ProjectionConfig.QUERY_ENDPOINT, "app-1.internal:7070", ProjectionConfig.QUERY_TIMEOUT_MS, "250",
+                        ProjectionConfig.QUERY_CACHE_MS, "100"))
+                .build();
+
+        assertThat(config.queryHost()).isEqualTo("app-1.internal");
+        assertThat(config.queryPort()).isEqualTo(7070);
+        assertThat(config.queryTimeout()).isEqualTo(Duration.ofMillis(250));
+        assertThat(config.queryCacheTime()).isEqualTo(Duration.ofMillis(100));
+    }
+
+    @Test
+    void rejectsABadQueryEndpoint() {
+        assertThatIllegalArgumentException().isThrownBy(() -> ProjectionConfig.builder().property(ProjectionConfig.QUERY_ENDPOINT, "7070"))
+                .withMessageContaining("must be host:port");
+        assertThatIllegalArgumentException().isThrownBy(() -> ProjectionConfig.builder().queryEndpoint("host", 70000))
+                .withMessageContaining("0 to 65535");
+        assertThatIllegalArgumentException().isThrownBy(() -> ProjectionConfig.builder().property("application.server", "h:1"))
+                .withMessageContaining("set that instead");
+    }
+
+    @Test
+    void rejectsAnUnknownMyelinKey() {
+        assertThatIllegalArgumentException().isThrownBy(() -> ProjectionConfig.builder().property("myelin.aplication", "x"))
+                .withMessageContaining("unknown Myelin property myelin.aplication");
+    }
+
+    @Test
+    void rejectsAnApplicationId() {
+        assertThatIllegalArgumentException().isThrownBy(() -> ProjectionConfig.builder().property("application.id", "x"))
+                .withMessageContaining("set myelin.application instead");
+    }
+
+    @Test
+    void rejectsAKeySetTwice() {
+        assertThatIllegalStateException()
+                .isThrownBy(() -> ProjectionConfig.builder().property("commit.interval.ms", 1).property("commit.interval.ms", 2))
+                .withMessage("commit.interval.ms was already set to 1");
+        assertThatIllegalStateException().isThrownBy(() -> ProjectionConfig.builder().application("a").application("b"))
+                .withMessage("myelin.application was already set to a");
+    }
+
+    @Test
+    void rejectsMalformedMyelinValues() {
+        assertThatIllegalArgumentException().isThrownBy(() -> ProjectionConfig.builder().property(ProjectionConfig.CREATE_TOPICS, "yes"));
+        assertThatIllegalArgumentException().isThrownBy(() -> ProjectionConfig.builder().property(ProjectionConfig.CLOSE_TIMEOUT_MS, "soon"));
+        assertThatIllegalArgumentException().isThrownBy(() -> ProjectionConfig.builder().application("bank account"));
+        assertThatIllegalArgumentException().isThrownBy(() -> ProjectionConfig.builder().closeTimeout(Duration.ofMillis(-1)));
+    }
+
+    @Test
+    void requiresBootstrapServers() {
+        assertThatIllegalStateException().isThrownBy(() -> ProjectionConfig.builder().build())
+                .withMessageContaining("bootstrap.servers is not set");
+    }
+}

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -24,12 +25,17 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -72,12 +78,29 @@ import kafka.server.KafkaRaftServer;
  * }</pre>
  *
  * <p>In tests, {@link MyelinKafka @MyelinKafka} starts and closes a cluster for a test class.
+ *
+ * <p>{@link Builder#saslScram()} secures the cluster: clients authenticate with SASL/SCRAM-SHA-256,
+ * the {@code StandardAuthorizer} checks ACLs, and only the cluster's own super user (whose settings
+ * {@link #clientProperties()} returns) may do anything without one. Users are added while it runs:
+ *
+ * <pre>{@code
+ * try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.builder().brokers(3).saslScram().start()) {
+ *     kafka.addUser("bank", "bank-secret");
+ *     kafka.admin().createAcls(List.of(...));                      // the super user grants
+ *     Map<String, Object> asBank = kafka.clientProperties("bank", "bank-secret");
+ * }
+ * }</pre>
  */
 public final class EmbeddedKafkaCluster implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaCluster.class);
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final String BROKER_LISTENER = "PLAINTEXT";
+    /** The client and inter-broker listener's name on a secured cluster; its protocol is SASL_PLAINTEXT. */
+    private static final String SECURED_LISTENER = "CLIENT";
+    private static final String SCRAM = "SCRAM-SHA-256";
+    /** The super user of a secured cluster: the brokers, the controllers and {@link #admin()}. */
+    public static final String SUPER_USER = "myelin-admin";
     /** How long {@link #readAll} waits for a topic's end when the caller names no deadline. */
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
 
@@ -86,15 +109,20 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     private final Map<Integer, KafkaRaftServer> running = new LinkedHashMap<>();
     private final Duration startupTimeout;
     private final String bootstrapServers;
+    /** The super user's password on a secured cluster; null on a plaintext one. */
+    private final String superUserPassword;
     private Admin admin;
     private boolean closed;
 
-    private EmbeddedKafkaCluster(Path baseDirectory, Map<Integer, Properties> nodeConfigs, Duration startupTimeout) {
+    private EmbeddedKafkaCluster(Path baseDirectory, Map<Integer, Properties> nodeConfigs, Duration startupTimeout,
+                                 String superUserPassword) {
         this.baseDirectory = baseDirectory;
         this.nodeConfigs = nodeConfigs;
         this.startupTimeout = startupTimeout;
+        this.superUserPassword = superUserPassword;
         this.bootstrapServers = nodeConfigs.values().stream()
-                .map(config -> config.getProperty("advertised.listeners").substring((BROKER_LISTENER + "://").length()))
+                .map(config -> config.getProperty("advertised.listeners"))
+                .map(listener -> listener.substring(listener.indexOf("://") + "://".length()))
                 .collect(Collectors.joining(","));
     }
 
@@ -131,15 +159,104 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     }
 
     /**
-     * Returns the properties every client of this cluster needs (only {@code bootstrap.servers}),
-     * as a new mutable map the caller may add to.
+     * Returns the properties every client of this cluster needs ({@code bootstrap.servers}, and on a
+     * secured cluster the SASL settings of its super user {@link #SUPER_USER}), as a new mutable map
+     * the caller may add to.
      *
      * @return client properties
      */
     public Map<String, Object> clientProperties() {
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        if (isSecured()) {
+            properties.putAll(saslProperties(SUPER_USER, superUserPassword));
+        }
         return properties;
+    }
+
+    /**
+     * Returns the properties a client needs to connect to this secured cluster as {@code user}:
+     * {@code bootstrap.servers} and the SASL/SCRAM-SHA-256 settings, as a new mutable map.
+     *
+     * @param user     a user added with {@link #addUser(String, String)}
+     * @param password its password
+     * @return client properties
+     * @throws IllegalStateException if the cluster was not built with {@link Builder#saslScram()}
+     */
+    public Map<String, Object> clientProperties(String user, String password) {
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(password, "password");
+        requireSecured();
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.putAll(saslProperties(user, password));
+        return properties;
+    }
+
+    /**
+     * Returns whether clients must authenticate and are checked against ACLs ({@link Builder#saslScram()}).
+     *
+     * @return true on a secured cluster
+     */
+    public boolean isSecured() {
+        return superUserPassword != null;
+    }
+
+    /**
+     * Adds a SCRAM-SHA-256 user to this secured cluster, or changes its password, and waits until
+     * every running broker accepts its login. The user may do nothing until ACLs allow it.
+     *
+     * @param user     the user name, the principal {@code User:<user>}
+     * @param password its password
+     * @throws IllegalStateException  if the cluster was not built with {@link Builder#saslScram()}
+     * @throws EmbeddedKafkaException if the user cannot be added or cannot log in in time
+     */
+    public void addUser(String user, String password) {
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(password, "password");
+        requireSecured();
+        requireOpen();
+        try {
+            admin().alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+                            new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), password)))
+                    .all().get(startupTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new EmbeddedKafkaException("could not add user " + user + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (Exception e) {
+            throw new EmbeddedKafkaException("could not add user " + user, e);
+        }
+        // credentials reach each broker through the metadata log, a little later on some than on others
+        for (int brokerId : runningBrokers()) {
+            String address = nodeConfigs.get(brokerId).getProperty("advertised.listeners");
+            Map<String, Object> properties = new LinkedHashMap<>(saslProperties(user, password));
+            properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, address.substring(address.indexOf("://") + "://".length()));
+            properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
+            properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+            poll("user " + user + " to log in to broker " + brokerId, startupTimeout, () -> {
+                try (Admin asUser = Admin.create(properties)) {
+                    asUser.describeCluster().clusterId().get(5, TimeUnit.SECONDS);
+                    return true;
+                }
+            });
+        }
+    }
+
+    private static Map<String, Object> saslProperties(String user, String password) {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
+        properties.put(SaslConfigs.SASL_MECHANISM, SCRAM);
+        properties.put(SaslConfigs.SASL_JAAS_CONFIG, jaas("org.apache.kafka.common.security.scram.ScramLoginModule", user, password, ""));
+        return properties;
+    }
+
+    private static String jaas(String loginModule, String user, String password, String extra) {
+        return loginModule + " required username=\"" + user + "\" password=\"" + password + "\"" + extra + ";";
+    }
+
+    private void requireSecured() {
+        if (!isSecured()) {
+            throw new IllegalStateException("this Kafka cluster has no authentication; build it with EmbeddedKafkaCluster.builder().saslScram()");
+        }
     }
 
     /**
@@ -524,6 +641,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     public static final class Builder {
         private Integer brokers;
         private Duration startupTimeout;
+        private boolean saslScram;
         private final Map<String, String> brokerProperties = new LinkedHashMap<>();
 
         private Builder() {
@@ -594,6 +712,25 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         }
 
         /**
+         * Secures the cluster: its client listener takes SASL/SCRAM-SHA-256 logins only (brokers
+         * talk to each other on it as {@link EmbeddedKafkaCluster#SUPER_USER}), the controllers'
+         * listener takes SASL/PLAIN logins of that super user only, and the {@code StandardAuthorizer}
+         * allows nothing without an ACL except to the super user. The super user's password is
+         * random per cluster; {@link EmbeddedKafkaCluster#clientProperties()} carries it. Add users
+         * with {@link EmbeddedKafkaCluster#addUser(String, String)}.
+         *
+         * @return this builder
+         * @throws IllegalStateException if already called
+         */
+        public Builder saslScram() {
+            if (saslScram) {
+                throw new IllegalStateException("saslScram was already set");
+            }
+            saslScram = true;
+            return this;
+        }
+
+        /**
          * Builds the cluster, formats its storage, starts every node and waits until all brokers
          * serve. The builder stays usable.
          *
@@ -611,9 +748,11 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             }
             EmbeddedKafkaCluster cluster = null;
             try {
-                Map<Integer, Properties> configs = nodeConfigs(count, base);
-                format(configs);
-                cluster = new EmbeddedKafkaCluster(base, configs, timeout);
+                // letters and digits only: the password goes into JAAS and format arguments unquoted
+                String password = saslScram ? Uuid.randomUuid().toString().replace("-", "") : null;
+                Map<Integer, Properties> configs = nodeConfigs(count, base, password);
+                format(configs, password);
+                cluster = new EmbeddedKafkaCluster(base, configs, timeout, password);
                 cluster.startAll();
                 log.info("Embedded Kafka cluster of {} broker(s) ready at {}", count, cluster.bootstrapServers());
                 return cluster;
@@ -632,7 +771,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                 "controller.listener.names", "listener.security.protocol.map", "inter.broker.listener.name",
                 "log.dirs", "log.dir", "metadata.log.dir");
 
-        private Map<Integer, Properties> nodeConfigs(int count, Path base) {
+        private Map<Integer, Properties> nodeConfigs(int count, Path base, String superUserPassword) {
             Map<Integer, Integer> brokerPorts = new LinkedHashMap<>();
             Map<Integer, Integer> controllerPorts = new LinkedHashMap<>();
             for (int id = 1; id <= count; id++) {
@@ -678,13 +817,40 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                 // A transaction's first write otherwise waits out a 20 ms retry while the previous
                 // commit's markers are written (see ARCHITECTURE.md, "Write path").
                 p.put("add.partitions.to.txn.retry.backoff.ms", "1");
+                if (superUserPassword != null) {
+                    secure(p, brokerPorts.get(id), controllerPorts.get(id), superUserPassword);
+                }
                 p.putAll(brokerProperties);
                 configs.put(id, p);
             }
             return configs;
         }
 
-        private static void format(Map<Integer, Properties> configs) {
+        /** Replaces the plaintext listeners with SASL ones and turns ACL checks on. */
+        private static void secure(Properties p, int brokerPort, int controllerPort, String password) {
+            String client = SECURED_LISTENER.toLowerCase(Locale.ROOT);
+            String controller = CONTROLLER_LISTENER.toLowerCase(Locale.ROOT);
+            p.put("listeners", SECURED_LISTENER + "://127.0.0.1:" + brokerPort + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
+            p.put("advertised.listeners", SECURED_LISTENER + "://127.0.0.1:" + brokerPort);
+            p.put("listener.security.protocol.map", SECURED_LISTENER + ":SASL_PLAINTEXT," + CONTROLLER_LISTENER + ":SASL_PLAINTEXT");
+            p.put("inter.broker.listener.name", SECURED_LISTENER);
+            // SCRAM credentials live in the metadata log, so clients and brokers may use them once it is
+            // read; the controllers form that log, so they log in to each other with PLAIN
+            p.put("listener.name." + client + ".sasl.enabled.mechanisms", SCRAM);
+            p.put("sasl.mechanism.inter.broker.protocol", SCRAM);
+            p.put("listener.name." + client + ".scram-sha-256.sasl.jaas.config",
+                    jaas("org.apache.kafka.common.security.scram.ScramLoginModule", SUPER_USER, password, ""));
+            p.put("listener.name." + controller + ".sasl.enabled.mechanisms", "PLAIN");
+            p.put("sasl.mechanism.controller.protocol", "PLAIN");
+            p.put("listener.name." + controller + ".plain.sasl.jaas.config",
+                    jaas("org.apache.kafka.common.security.plain.PlainLoginModule", SUPER_USER, password,
+                            " user_" + SUPER_USER + "=\"" + password + "\""));
+            p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+            p.put("super.users", "User:" + SUPER_USER);
+            p.put("allow.everyone.if.no.acl.found", "false");
+        }
+
+        private static void format(Map<Integer, Properties> configs, String superUserPassword) {
             String clusterId = Uuid.randomUuid().toString();
             PrintStream silent = new PrintStream(OutputStream.nullOutputStream());
             for (Map.Entry<Integer, Properties> node : configs.entrySet()) {
@@ -698,6 +864,9 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                             .setMetadataLogDirectory(logDir)
                             .setControllerListenerName(CONTROLLER_LISTENER)
                             .setReleaseVersion(MetadataVersion.latestProduction())
+                            // the super user's SCRAM credentials, so brokers can log in to each other from the start
+                            .setScramArguments(superUserPassword == null ? List.of()
+                                    : List.of(SCRAM + "=[name=" + SUPER_USER + ",password=" + superUserPassword + "]"))
                             .run();
                 } catch (Exception e) {
                     throw new EmbeddedKafkaException("cannot format storage of Kafka node " + node.getKey() + " in " + logDir, e);

@@ -4,5 +4,4 @@
 # Run it on an otherwise idle machine; it takes a few minutes at the full size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q install -DskipTests
-MAVEN_OPTS="${MAVEN_OPTS:-} -Xmx4g" mvn -B -q -pl benchmarks exec:java -Dexec.args="$*"
+MAVEN_OPTS="${MAVEN_OPTS:-} -Xmx4g" mvn -B -q -pl benchmarks -am -DskipTests package exec:java -Dexec.args="$*"

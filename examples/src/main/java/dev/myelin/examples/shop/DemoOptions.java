@@ -1,0 +1,140 @@
+package dev.myelin.examples.shop;
+
+import java.util.Objects;
+
+/**
+ * The shop demo's command-line options.
+ *
+ * <pre>{@code
+ * DemoOptions options = DemoOptions.parse("--orders", "500", "--fail-share", "0.1");
+ * }</pre>
+ *
+ * @param orders           how many orders to place, 1 to 1,000,000
+ * @param failShare        the share of orders planned to fail (half at credit, half at stock), 0 to 1
+ * @param bootstrapServers a Kafka cluster to run against, or null for an embedded broker
+ * @param registryUrl      a schema registry to use, or null for an embedded one
+ * @param help             whether {@code --help} was given
+ */
+public record DemoOptions(int orders, double failShare, String bootstrapServers, String registryUrl, boolean help) {
+
+    /** What {@code --help} prints. */
+    public static final String USAGE = """
+            Usage: mvn -B -q -pl examples -am -DskipTests package exec:java [-Dexec.args="OPTIONS"]
+
+            Runs a small shop on Myelin: customers, stock and orders as event-sourced aggregates,
+            the place-order saga across them and the order-dashboard projection, then prints a summary.
+
+            Options:
+              --orders N                 orders to place (default 2000, 1 to 1000000)
+              --fail-share F             share of orders planned to fail, half for lack of credit and
+                                         half for lack of stock (default 0.2, 0 to 1)
+              --bootstrap-servers HOSTS  run against this Kafka cluster instead of an embedded broker
+              --registry-url URL         use this Confluent-compatible schema registry instead of an
+                                         embedded Apicurio Registry
+              --help                     print this and exit
+            """;
+
+    /** The options when none are given. */
+    public static final DemoOptions DEFAULTS = new DemoOptions(2000, 0.2, null, null, false);
+
+    /**
+     * Checks the values.
+     *
+     * @throws IllegalArgumentException if a value is out of range or blank
+     */
+    public DemoOptions {
+        if (orders < 1 || orders > 1_000_000) {
+            throw new IllegalArgumentException("--orders must be 1 to 1000000: " + orders);
+        }
+        if (!(failShare >= 0 && failShare <= 1)) {
+            throw new IllegalArgumentException("--fail-share must be 0 to 1: " + failShare);
+        }
+        if (bootstrapServers != null && bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("--bootstrap-servers must not be blank");
+        }
+        if (registryUrl != null && !registryUrl.matches("https?://\\S+")) {
+            throw new IllegalArgumentException("--registry-url must be an http:// or https:// URL: " + registryUrl);
+        }
+    }
+
+    /**
+     * Parses command-line arguments, {@code --name value} or {@code --name=value}.
+     *
+     * @param args the arguments
+     * @return the options
+     * @throws IllegalArgumentException if an option is unknown, lacks its value, is given twice or has
+     *                                  a bad value; the message says which and how
+     */
+    public static DemoOptions parse(String... args) {
+        Objects.requireNonNull(args, "args");
+        Integer orders = null;
+        Double failShare = null;
+        String servers = null;
+        String registry = null;
+        boolean help = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = Objects.requireNonNull(args[i], "argument");
+            String name = arg;
+            String value = null;
+            int equals = arg.indexOf('=');
+            if (arg.startsWith("--") && equals > 0) {
+                name = arg.substring(0, equals);
+                value = arg.substring(equals + 1);
+            }
+            if (name.equals("--help") || name.equals("-h")) {
+                help = true;
+                continue;
+            }
+            if (!name.equals("--orders") && !name.equals("--fail-share") && !name.equals("--bootstrap-servers")
+                    && !name.equals("--registry-url")) {
+                throw new IllegalArgumentException("unknown option '" + arg + "'");
+            }
+            if (value == null) {
+                if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+                    throw new IllegalArgumentException(name + " needs a value");
+                }
+                value = args[++i];
+            }
+            switch (name) {
+                case "--orders" -> orders = once(name, orders, parseInt(name, value));
+                case "--fail-share" -> failShare = once(name, failShare, parseDouble(name, value));
+                case "--bootstrap-servers" -> servers = once(name, servers, value);
+                default -> registry = once(name, registry, value);
+            }
+        }
+        return new DemoOptions(orders == null ? DEFAULTS.orders() : orders, failShare == null ? DEFAULTS.failShare() : failShare,
+                servers, registry, help);
+    }
+
+    /**
+     * Returns how many orders are planned to fail: {@code orders * failShare}, rounded.
+     *
+     * @return the number of failing orders
+     */
+    public int plannedFailures() {
+        return (int) Math.round(orders * failShare);
+    }
+
+    private static <T> T once(String name, T current, T value) {
+        if (current != null) {
+            throw new IllegalArgumentException(name + " was already set to " + current);
+        }
+        return value;
+    }
+
+    private static int parseInt(String name, String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number: '" + value + "'", e);
+        }
+    }
+
+    private static double parseDouble(String name, String value) {
+        try {
+            return Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number such as 0.2: '" + value + "'", e);
+        }
+    }
+}

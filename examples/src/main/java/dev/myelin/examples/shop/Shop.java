@@ -1,0 +1,146 @@
+package dev.myelin.examples.shop;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+import dev.myelin.eventstore.AggregateTopics;
+import dev.myelin.eventstore.CommandResult;
+import dev.myelin.processors.Projection;
+import dev.myelin.sagas.Participant;
+import dev.myelin.sagas.RetryPolicy;
+import dev.myelin.sagas.SagaDefinition;
+import dev.myelin.schemas.AvroSerdeConfig;
+import dev.myelin.schemas.AvroSerdes;
+import dev.myelin.schemas.SchemaRegistry;
+
+/**
+ * The shop's wiring: the serde of its records, the place-order saga across {@link Customer},
+ * {@link Stock} and {@link Order}, and the {@code order-dashboard} projection.
+ *
+ * <pre>{@code
+ * Serde<SpecificRecord> avro = Shop.avro(registry);
+ * SagaRuntime.builder(Shop.placeOrder("shop", avro), config).start();
+ * RunningProjection.start(Shop.orderDashboard("shop", avro, Shop.dashboardSerde(registry)), projectionConfig);
+ * }</pre>
+ */
+public final class Shop {
+    /** The one key of the {@code order-dashboard} view. */
+    public static final String DASHBOARD_KEY = "shop";
+
+    private Shop() {
+    }
+
+    /**
+     * Returns the serde of the shop's commands, events and states: Avro in the Confluent wire format.
+     *
+     * @param registry the schema registry
+     * @return the serde
+     */
+    public static Serde<SpecificRecord> avro(SchemaRegistry registry) {
+        return AvroSerdes.specific(AvroSerdeConfig.builder(registry).trustedPackages("dev.myelin.examples.shop").build());
+    }
+
+    /**
+     * Returns the serde of the dashboard view.
+     *
+     * @param registry the schema registry
+     * @return the serde
+     */
+    public static Serde<Dashboard> dashboardSerde(SchemaRegistry registry) {
+        return AvroSerdes.specific(Dashboard.class, registry);
+    }
+
+    /**
+     * Returns the place-order saga: check that the order is pending, reserve the customer's credit,
+     * reserve the stock, approve the order. When credit or stock is missing the saga releases what
+     * it reserved and rejects the order, last step first.
+     *
+     * @param application the application name, which prefixes the aggregates' topics
+     * @param avro        the shop's serde, from {@link #avro}
+     * @return the definition
+     */
+    public static SagaDefinition<OrderPlaced, PlaceOrderData> placeOrder(String application, Serde<SpecificRecord> avro) {
+        Participant<SpecificRecord, CommandResult<SpecificRecord>> customers = participant(application, "customer", avro);
+        Participant<SpecificRecord, CommandResult<SpecificRecord>> stock = participant(application, "stock", avro);
+        Participant<SpecificRecord, CommandResult<SpecificRecord>> orders = participant(application, "order", avro);
+        return SagaDefinition.named("place-order", OrderPlaced.class)
+                .from(AggregateTopics.of(application, "order").events(), avro)
+                .sagaId(OrderPlaced::getOrderId)
+                .data(PlaceOrderData.class, placed -> new PlaceOrderData(placed.getOrderId(), placed.getCustomerId(),
+                        placed.getSku(), placed.getQuantity(), placed.getTotal()))
+                // a step with a compensation but nothing to do forward: it gives the saga a place to reject the order
+                .step("check-order")
+                    .invoke(orders, PlaceOrderData::getOrderId, d -> new CheckOrder(d.getOrderId()))
+                    .compensate(d -> new RejectOrder(d.getOrderId()))
+                .step("reserve-credit")
+                    .invoke(customers, PlaceOrderData::getCustomerId, d -> new ReserveCredit(d.getOrderId(), d.getTotal()))
+                    .compensate(d -> new ReleaseCredit(d.getOrderId()))
+                .step("reserve-stock")
+                    .invoke(stock, PlaceOrderData::getSku, d -> new ReserveStock(d.getOrderId(), d.getQuantity()))
+                    .compensate(d -> new ReleaseStock(d.getOrderId()))
+                    // a warehouse is the kind of service that goes quiet: ask again, with the same command id
+                    .timeout(Duration.ofSeconds(30))
+                    .retry(RetryPolicy.attempts(3).backoff(Duration.ofSeconds(1)))
+                .step("approve")
+                    .invoke(orders, PlaceOrderData::getOrderId, d -> new ApproveOrder(d.getOrderId()))
+                .build();
+    }
+
+    /**
+     * Returns the {@code order-dashboard} projection: one view, under {@link #DASHBOARD_KEY}, with the
+     * orders by status, the revenue of approved orders and each SKU's stock levels. It reads the order
+     * and stock events; one key is enough for a dashboard, and keeps every event of the shop in order.
+     *
+     * @param application the application name, which prefixes the aggregates' topics
+     * @param events      the shop's serde, from {@link #avro}
+     * @param views       the dashboard's serde, from {@link #dashboardSerde}
+     * @return the projection
+     */
+    public static Projection<String, Dashboard> orderDashboard(String application, Serde<SpecificRecord> events,
+                                                               Serde<Dashboard> views) {
+        return Projection.named("order-dashboard")
+                .from(List.of(AggregateTopics.of(application, "order").events(), AggregateTopics.of(application, "stock").events()),
+                        events)
+                .keyedBy((event, metadata) -> DASHBOARD_KEY, Serdes.String())
+                .initially(() -> new Dashboard(Map.of(), 0L, Map.of()), views)
+                .on(OrderPlaced.class, (view, placed, metadata) -> orders(view, null, OrderStatus.PENDING, 0))
+                .on(OrderApproved.class, (view, approved, metadata) ->
+                        orders(view, OrderStatus.PENDING, OrderStatus.APPROVED, approved.getTotal()))
+                .on(OrderRejected.class, (view, rejected, metadata) -> orders(view, OrderStatus.PENDING, OrderStatus.REJECTED, 0))
+                // stock events carry no SKU: it is the aggregate id
+                .on(StockAdded.class, (view, added, metadata) -> stock(view, metadata.aggregateId(), added.getQuantity(), 0))
+                .on(StockReserved.class, (view, reserved, metadata) ->
+                        stock(view, metadata.aggregateId(), -reserved.getQuantity(), reserved.getQuantity()))
+                .on(StockReleased.class, (view, released, metadata) ->
+                        stock(view, metadata.aggregateId(), released.getQuantity(), -released.getQuantity()))
+                .build();
+    }
+
+    private static Participant<SpecificRecord, CommandResult<SpecificRecord>> participant(String application, String aggregate,
+                                                                                      Serde<SpecificRecord> avro) {
+        return Participant.aggregate(AggregateTopics.of(application, aggregate), avro, avro);
+    }
+
+    /** Moves one order from {@code from} (null for a new order) to {@code to} and adds {@code revenue}. */
+    private static Dashboard orders(Dashboard view, OrderStatus from, OrderStatus to, long revenue) {
+        Map<String, Long> byStatus = new HashMap<>(view.getOrdersByStatus());
+        if (from != null) {
+            byStatus.merge(from.name(), -1L, Long::sum);
+        }
+        byStatus.merge(to.name(), 1L, Long::sum);
+        return new Dashboard(byStatus, view.getRevenue() + revenue, view.getStock());
+    }
+
+    private static Dashboard stock(Dashboard view, String sku, int availableDelta, int reservedDelta) {
+        Map<String, StockLevel> levels = new HashMap<>(view.getStock());
+        StockLevel level = levels.getOrDefault(sku, new StockLevel(0, 0));
+        levels.put(sku, new StockLevel(level.getAvailable() + availableDelta, level.getReserved() + reservedDelta));
+        return new Dashboard(view.getOrdersByStatus(), view.getRevenue(), levels);
+    }
+}

@@ -1,0 +1,463 @@
+package dev.myelin.examples.shop;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.utils.AppInfoParser;
+
+import dev.myelin.embedded.EmbeddedKafkaCluster;
+import dev.myelin.embedded.EmbeddedSchemaRegistry;
+import dev.myelin.eventstore.AggregateTopics;
+import dev.myelin.eventstore.AggregateType;
+import dev.myelin.eventstore.CommandResult;
+import dev.myelin.eventstore.EventStore;
+import dev.myelin.eventstore.MyelinConfig;
+import dev.myelin.processors.ProjectionConfig;
+import dev.myelin.processors.RunningProjection;
+import dev.myelin.sagas.SagaDefinition;
+import dev.myelin.sagas.SagaRuntime;
+import dev.myelin.sagas.SagaState;
+import dev.myelin.sagas.SagaStatus;
+import dev.myelin.schemas.SchemaRegistry;
+import dev.myelin.schemas.SchemaRegistryConfig;
+
+/**
+ * Runs the shop end to end: starts (or connects to) Kafka and a schema registry, starts the three
+ * event stores, the place-order saga and the {@code order-dashboard} projection, opens customers
+ * and stock, places orders (a planned share of them bound to fail for lack of credit or of stock),
+ * waits until every saga has ended, prints a summary and stops everything.
+ *
+ * <pre>{@code
+ * ShopSummary summary = ShopDemo.run(DemoOptions.parse("--orders", "200"), System.out, false);
+ * }</pre>
+ */
+public final class ShopDemo {
+    /** The customer every credit-failing order goes to: its limit is below any order's total. */
+    public static final String BROKE_CUSTOMER = "c-broke";
+    /** The SKU every stock-failing order asks for: one unit on the shelf, and such orders want two or three. */
+    public static final String SOLD_OUT_SKU = "sku-vinyl";
+
+    private static final int CUSTOMERS = 20;
+    private static final Map<String, Long> PRICES = prices();
+    private static final int IN_FLIGHT = 200;
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+
+    private ShopDemo() {
+    }
+
+    /**
+     * Runs the demo and prints what it does and its summary to {@code out}.
+     *
+     * @param options  what to run
+     * @param out      where to print
+     * @param terminal whether {@code out} is a terminal (the progress bar then redraws one line)
+     * @return the summary
+     * @throws IllegalStateException if a command is refused that should not be, or the sagas do not all end in time
+     */
+    public static ShopSummary run(DemoOptions options, PrintStream out, boolean terminal) throws IOException {
+        long started = System.nanoTime();
+        boolean embeddedKafka = options.bootstrapServers() == null;
+        // try-with-resources skips null resources: what the user gave us is theirs to stop
+        try (EmbeddedKafkaCluster kafka = embeddedKafka ? EmbeddedKafkaCluster.start(1) : null;
+             EmbeddedSchemaRegistry embeddedRegistry = options.registryUrl() == null ? EmbeddedSchemaRegistry.start() : null) {
+            String servers = embeddedKafka ? kafka.bootstrapServers() : options.bootstrapServers();
+            String registryUrl = embeddedRegistry != null ? embeddedRegistry.url() : options.registryUrl();
+            out.printf("Kafka %s at %s (%s), schema registry at %s (%s), up in %.1f s%n", AppInfoParser.getVersion(), servers,
+                    embeddedKafka ? "embedded KRaft broker" : "given", registryUrl, embeddedRegistry != null ? "embedded Apicurio" : "given",
+                    (System.nanoTime() - started) / 1e9);
+            // a shared cluster may hold an earlier run's topics: give each run its own
+            String application = embeddedKafka ? "shop" : "shop-" + Long.toString(System.currentTimeMillis(), 36);
+            Path state = Files.createTempDirectory("myelin-shop-");
+            try {
+                return runShop(options, application, servers, registryUrl, state, out, terminal);
+            } finally {
+                deleteRecursively(state);
+            }
+        }
+    }
+
+    private static ShopSummary runShop(DemoOptions options, String application, String servers, String registryUrl, Path state,
+                                       PrintStream out, boolean terminal) {
+        MyelinConfig.Builder configBuilder = MyelinConfig.builder(application).bootstrapServers(servers).partitions(3)
+                // commit often: a command's result is only seen once its transaction commits
+                .property("commit.interval.ms", 50);
+        if (brokerCount(servers) < 3) {
+            configBuilder.singleBrokerDevMode();
+        }
+        MyelinConfig config = configBuilder.build();
+        SchemaRegistry registry = SchemaRegistry.connect(SchemaRegistryConfig.builder().url(registryUrl).build());
+        Serde<SpecificRecord> avro = Shop.avro(registry);
+        SagaDefinition<OrderPlaced, PlaceOrderData> placeOrder = Shop.placeOrder(application, avro);
+        ProjectionConfig projectionConfig = ProjectionConfig.builder().bootstrapServers(servers).application(application)
+                .property("state.dir", state.resolve("dashboard").toString())
+                .property("commit.interval.ms", 100)
+                .build();
+
+        long starting = System.nanoTime();
+        // each store creates its aggregate's topics; the saga and the projection check theirs exist, so they start last
+        try (EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = store(Customer.TYPE, config, avro, state);
+             EventStore<StockState, SpecificRecord, SpecificRecord> stock = store(Stock.TYPE, config, avro, state);
+             EventStore<OrderState, SpecificRecord, SpecificRecord> orders = store(Order.TYPE, config, avro, state);
+             SagaRuntime<OrderPlaced, PlaceOrderData> sagas = SagaRuntime.builder(placeOrder, config)
+                     .stateDirectory(state.resolve("saga")).start();
+             RunningProjection<String, Dashboard> dashboard = RunningProjection.start(
+                     Shop.orderDashboard(application, avro, Shop.dashboardSerde(registry)), projectionConfig)) {
+            dashboard.awaitRunning(PATIENCE);
+            out.printf("Started the customer, stock and order event stores, the place-order saga and the order-dashboard"
+                    + " projection in %.1f s%n", (System.nanoTime() - starting) / 1e9);
+
+            List<PlaceOrder> plan = plan(options);
+            openShop(customers, stock, plan.size(), out);
+            Workload workload = placeOrders(plan, orders, sagas, out, terminal);
+
+            ShopSummary summary = summarize(options, application, servers, plan, workload, customers, stock, sagas, dashboard);
+            print(summary, placeOrder, out);
+            return summary;
+        }
+    }
+
+    /** Plans the orders: which fail, where, and for how much. The same options give the same plan. */
+    static List<PlaceOrder> plan(DemoOptions options) {
+        int count = options.orders();
+        int failures = options.plannedFailures();
+        List<String> skus = List.copyOf(PRICES.keySet());
+        List<PlaceOrder> plan = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String orderId = String.format("o-%05d", i + 1);
+            // spread the failures evenly over the run, alternating credit and stock
+            long failuresBefore = (long) i * failures / count;
+            boolean fails = (long) (i + 1) * failures / count > failuresBefore;
+            int quantity = 1 + i % 3;
+            // i / 5 shifts the pattern so that evenly spread failures do not all land on one SKU
+            String sku = skus.get((i + i / 5) % (skus.size() - 1));
+            if (fails && failuresBefore % 2 == 0) {
+                plan.add(new PlaceOrder(orderId, BROKE_CUSTOMER, sku, quantity, quantity * PRICES.get(sku)));
+            } else if (fails) {
+                plan.add(new PlaceOrder(orderId, customer(i), SOLD_OUT_SKU, 1 + quantity, (1 + quantity) * PRICES.get(SOLD_OUT_SKU)));
+            } else {
+                plan.add(new PlaceOrder(orderId, customer(i), sku, quantity, quantity * PRICES.get(sku)));
+            }
+        }
+        return plan;
+    }
+
+    private static void openShop(EventStore<CustomerState, SpecificRecord, SpecificRecord> customers,
+                                 EventStore<StockState, SpecificRecord, SpecificRecord> stock, int orders, PrintStream out) {
+        List<CompletableFuture<CommandResult<SpecificRecord>>> opened = new ArrayList<>();
+        for (int c = 0; c < CUSTOMERS; c++) {
+            opened.add(customers.gateway().send(customer(c), new OpenCustomer(1_000_000_000L)));
+        }
+        opened.add(customers.gateway().send(BROKE_CUSTOMER, new OpenCustomer(1_000L)));
+        for (String sku : PRICES.keySet()) {
+            // three units per order and SKU is more than the plan can ever ask for
+            opened.add(stock.gateway().send(sku, new AddStock(sku.equals(SOLD_OUT_SKU) ? 1 : 3 * orders)));
+        }
+        opened.forEach(ShopDemo::requireAccepted);
+        out.printf("Opened %d customers (%s cannot afford anything) and %d SKUs (%s has a single unit)%n", CUSTOMERS + 1,
+                BROKE_CUSTOMER, PRICES.size(), SOLD_OUT_SKU);
+    }
+
+    /** Sends the orders, at most {@value #IN_FLIGHT} at a time, and waits until every saga has ended. */
+    private static Workload placeOrders(List<PlaceOrder> plan, EventStore<OrderState, SpecificRecord, SpecificRecord> orders,
+                                        SagaRuntime<OrderPlaced, PlaceOrderData> sagas, PrintStream out, boolean terminal) {
+        out.printf("Placing %d orders; each starts a place-order saga%n", plan.size());
+        long[] latencies = new long[plan.size()];
+        ConcurrentLinkedQueue<String> refused = new ConcurrentLinkedQueue<>();
+        Semaphore inFlight = new Semaphore(IN_FLIGHT);
+        Set<String> running = new LinkedHashSet<>();
+        ProgressBar bar = new ProgressBar(out, plan.size(), terminal);
+        long start = System.nanoTime();
+        for (int i = 0; i < plan.size(); i++) {
+            PlaceOrder order = plan.get(i);
+            inFlight.acquireUninterruptibly();
+            int index = i;
+            long sent = System.nanoTime();
+            orders.gateway().send(order.getOrderId(), order).whenComplete((result, error) -> {
+                latencies[index] = System.nanoTime() - sent;
+                if (!(result instanceof CommandResult.Accepted)) {
+                    refused.add(order.getOrderId() + ": " + (error != null ? error : result));
+                }
+                inFlight.release();
+            });
+            running.add(order.getOrderId());
+            if (i % 50 == 49) {
+                // ended = placed so far minus those still running
+                bar.update(i + 1 - removeEnded(running, sagas), "sagas ended, " + (i + 1) + " orders placed");
+            }
+        }
+        inFlight.acquireUninterruptibly(IN_FLIGHT);
+        if (!refused.isEmpty()) {
+            throw new IllegalStateException(refused.size() + " orders were not placed, e.g. " + refused.peek());
+        }
+        // a generous deadline: 2 cores may need a while, but a stuck saga must not hang the demo forever
+        long deadline = System.nanoTime() + PATIENCE.toNanos() + plan.size() * 20_000_000L;
+        while (removeEnded(running, sagas) > 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(running.size() + " sagas did not end in time, e.g. "
+                        + running.iterator().next() + ": " + sagas.state(running.iterator().next()));
+            }
+            bar.update(plan.size() - running.size(), "sagas ended");
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        }
+        bar.finish("sagas ended");
+        Arrays.sort(latencies);
+        return new Workload(Duration.ofNanos(System.nanoTime() - start), latencies);
+    }
+
+    /** Removes the sagas that have ended from {@code running}; returns how many are left. */
+    private static int removeEnded(Set<String> running, SagaRuntime<OrderPlaced, PlaceOrderData> sagas) {
+        for (Iterator<String> it = running.iterator(); it.hasNext(); ) {
+            if (sagas.state(it.next()).map(s -> s.status().isFinal()).orElse(false)) {
+                it.remove();
+            }
+        }
+        return running.size();
+    }
+
+    private static ShopSummary summarize(DemoOptions options, String application, String servers, List<PlaceOrder> plan,
+                                         Workload workload, EventStore<CustomerState, SpecificRecord, SpecificRecord> customers,
+                                         EventStore<StockState, SpecificRecord, SpecificRecord> stock,
+                                         SagaRuntime<OrderPlaced, PlaceOrderData> sagas, RunningProjection<String, Dashboard> dashboard) {
+        Map<SagaStatus, Integer> byStatus = new HashMap<>();
+        Set<String> compensated = new LinkedHashSet<>();
+        int atCredit = 0;
+        int atStock = 0;
+        int plannedCredit = 0;
+        int plannedStock = 0;
+        long expectedRevenue = 0;
+        for (PlaceOrder order : plan) {
+            SagaState<PlaceOrderData> saga = sagas.state(order.getOrderId()).orElseThrow();
+            byStatus.merge(saga.status(), 1, Integer::sum);
+            if (saga.status() == SagaStatus.COMPENSATED) {
+                compensated.add(order.getOrderId());
+                atCredit += saga.failureReason().contains("credit limit") ? 1 : 0;
+                atStock += saga.failureReason().contains("in stock") ? 1 : 0;
+            }
+            if (order.getCustomerId().equals(BROKE_CUSTOMER)) {
+                plannedCredit++;
+            } else if (order.getSku().equals(SOLD_OUT_SKU)) {
+                plannedStock++;
+            } else {
+                expectedRevenue += order.getTotal();
+            }
+        }
+
+        Map<String, StockState> stockStates = new TreeMap<>();
+        PRICES.keySet().forEach(sku -> stockStates.put(sku, stock.state(sku).orElseThrow().state()));
+        Map<String, CustomerState> customerStates = new TreeMap<>();
+        Stream.concat(Stream.of(BROKE_CUSTOMER), IntStream.range(0, CUSTOMERS).mapToObj(ShopDemo::customer))
+                .forEach(c -> customerStates.put(c, customers.state(c).orElseThrow().state()));
+
+        // the sagas have ended, so every order and stock event is committed: let the view catch up with them
+        dashboard.awaitCaughtUp(PATIENCE, Duration.ofSeconds(10));
+        Dashboard view = awaitView(dashboard, plan.size(), stockStates);
+
+        Map<String, Long> topics = countRecords(servers, application);
+        long events = Stream.of("customer", "stock", "order")
+                .mapToLong(a -> topics.getOrDefault(AggregateTopics.of(application, a).events(), 0L)).sum();
+        return new ShopSummary(plan.size(), byStatus.getOrDefault(SagaStatus.COMPLETED, 0),
+                byStatus.getOrDefault(SagaStatus.COMPENSATED, 0), byStatus.getOrDefault(SagaStatus.FAILED, 0), atCredit, atStock,
+                plannedCredit, plannedStock, expectedRevenue, compensated, workload.percentile(50), workload.percentile(99),
+                events / (workload.elapsed().toNanos() / 1e9), workload.elapsed(), view, stockStates, customerStates, topics);
+    }
+
+    /**
+     * Waits until the view shows every order decided and the stock levels the aggregates have; a view
+     * query reads the store before its commit, so this takes a moment at most. Returns the view as it
+     * is at the deadline otherwise, and the summary shows the difference.
+     */
+    private static Dashboard awaitView(RunningProjection<String, Dashboard> dashboard, int orders, Map<String, StockState> stock) {
+        Dashboard[] last = new Dashboard[1];
+        BooleanSupplier agrees = () -> {
+            last[0] = dashboard.query().get(Shop.DASHBOARD_KEY).orElse(null);
+            return last[0] != null && viewAgrees(last[0], orders, stock);
+        };
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!agrees.getAsBoolean() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        }
+        return last[0] == null ? new Dashboard(Map.of(), 0L, Map.of()) : last[0];
+    }
+
+    /** Returns whether the view's orders are all decided and its stock levels are the aggregates'. */
+    static boolean viewAgrees(Dashboard view, int orders, Map<String, StockState> stock) {
+        Map<String, Long> byStatus = view.getOrdersByStatus();
+        boolean ordersDecided = byStatus.getOrDefault(OrderStatus.PENDING.name(), 0L) == 0
+                && byStatus.getOrDefault(OrderStatus.APPROVED.name(), 0L) + byStatus.getOrDefault(OrderStatus.REJECTED.name(), 0L) == orders;
+        return ordersDecided && stock.entrySet().stream().allMatch(e -> {
+            StockLevel level = view.getStock().get(e.getKey());
+            int reserved = e.getValue().getReservations().values().stream().mapToInt(Integer::intValue).sum();
+            return level != null && level.getAvailable() == e.getValue().getAvailable() && level.getReserved() == reserved;
+        });
+    }
+
+    private static void print(ShopSummary s, SagaDefinition<OrderPlaced, PlaceOrderData> placeOrder, PrintStream out) {
+        out.println();
+        out.println("=== Summary ===");
+        out.printf("Orders placed        %,d in %.1f s%n", s.orders(), s.workload().toMillis() / 1000.0);
+        out.printf("  completed          %,d (credit and stock held, order approved)%n", s.completed());
+        out.printf("  compensated        %,d (%,d for lack of credit, %,d for lack of stock; planned %,d + %,d)%n", s.compensated(),
+                s.compensatedAtCredit(), s.compensatedAtStock(), s.plannedCreditFailures(), s.plannedStockFailures());
+        out.printf("  failed             %,d (a compensation that failed would need a person)%n", s.failed());
+        out.printf("PlaceOrder latency   p50 %d ms, p99 %d ms (send to committed result, %d in flight)%n", s.p50().toMillis(), s.p99().toMillis(), IN_FLIGHT);
+        out.printf("Throughput           %,.0f events/s written to the customer, stock and order events topics%n", s.eventsPerSecond());
+        out.println();
+        Dashboard view = s.dashboard();
+        out.printf("order-dashboard view (key \"%s\")%n", Shop.DASHBOARD_KEY);
+        out.printf("  orders by status   %s%n", new TreeMap<>(view.getOrdersByStatus()));
+        out.printf("  revenue            %s (approved orders; the plan expected %s)%n", money(view.getRevenue()), money(s.expectedRevenue()));
+        out.printf("  %-18s %10s %10s   %s%n", "stock", "available", "reserved", "the aggregate says");
+        new TreeMap<>(view.getStock()).forEach((sku, level) -> {
+            StockState truth = s.stock().get(sku);
+            int reserved = truth.getReservations().values().stream().mapToInt(Integer::intValue).sum();
+            out.printf("  %-18s %,10d %,10d   %,d / %,d%n", sku, level.getAvailable(), level.getReserved(), truth.getAvailable(), reserved);
+        });
+        long creditHeld = s.customers().values().stream().mapToLong(CustomerState::getReserved).sum();
+        out.printf("  credit held        %s by all customers, %s by %s%n", money(creditHeld),
+                money(s.customers().get(BROKE_CUSTOMER).getReserved()), BROKE_CUSTOMER);
+        out.printf("  the view agrees with the aggregates: %s%n", viewAgrees(view, s.orders(), s.stock()) ? "yes" : "NO");
+        out.println();
+        out.println("The place-order saga (Mermaid: paste into https://mermaid.live or a Markdown file):");
+        out.println("```mermaid");
+        out.print(placeOrder.toMermaid().stripTrailing() + "\n");
+        out.println("```");
+        out.println();
+        out.println("Where the data lives (topic: committed records)");
+        s.topics().forEach((topic, count) -> out.printf("  %-60s %,10d%n", topic, count));
+    }
+
+    /** Counts the committed records of the topics of the shop's application, the projection's included. */
+    private static Map<String, Long> countRecords(String servers, String application) {
+        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        Map<String, Long> counts = new TreeMap<>();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers));
+             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                    .filter(t -> t.startsWith(application + ".") || t.startsWith("order-dashboard."))
+                    .sorted().toList();
+            for (String topic : topics) {
+                List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                        .map(p -> new TopicPartition(topic, p.partition())).toList();
+                consumer.assign(partitions);
+                consumer.seekToBeginning(partitions);
+                Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+                long count = 0;
+                long deadline = System.nanoTime() + PATIENCE.toNanos();
+                while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p)) && System.nanoTime() < deadline) {
+                    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+                    count += records.count();
+                }
+                counts.put(topic, count);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while counting records", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot list the topics at " + servers + ": " + e, e);
+        }
+        return counts;
+    }
+
+    private static int brokerCount(String servers) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers))) {
+            return admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reaching " + servers, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot reach Kafka at " + servers + "; check --bootstrap-servers: " + e, e);
+        }
+    }
+
+    private static <S> EventStore<S, SpecificRecord, SpecificRecord> store(AggregateType<S, SpecificRecord, SpecificRecord> type,
+                                                                        MyelinConfig config, Serde<SpecificRecord> avro, Path state) {
+        return EventStore.builder(type, config).commandSerde(avro).eventSerde(avro)
+                .stateDirectory(state.resolve(type.name())).start();
+    }
+
+    private static void requireAccepted(CompletableFuture<CommandResult<SpecificRecord>> future) {
+        CommandResult<SpecificRecord> result;
+        try {
+            result = future.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("a command did not complete: " + e, e);
+        }
+        if (!(result instanceof CommandResult.Accepted)) {
+            throw new IllegalStateException("a command was not accepted: " + result);
+        }
+    }
+
+    private static String customer(int i) {
+        return String.format("c-%02d", i % CUSTOMERS + 1);
+    }
+
+    private static String money(long cents) {
+        return String.format("%,d.%02d", cents / 100, cents % 100);
+    }
+
+    private static Map<String, Long> prices() {
+        // the sold-out SKU comes last: plan() picks ordinary SKUs from all but the last
+        Map<String, Long> prices = new LinkedHashMap<>();
+        prices.put("sku-book", 3_200L);
+        prices.put("sku-cap", 1_800L);
+        prices.put("sku-lamp", 4_500L);
+        prices.put("sku-mug", 1_200L);
+        prices.put("sku-tee", 2_500L);
+        prices.put(SOLD_OUT_SKU, 2_900L);
+        return prices;
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+
+    /** How long the orders took, and each PlaceOrder's latency in nanoseconds, sorted. */
+    private record Workload(Duration elapsed, long[] latencies) {
+        Duration percentile(int p) {
+            int index = (int) Math.ceil(p / 100.0 * latencies.length) - 1;
+            return Duration.ofNanos(latencies[Math.max(0, Math.min(latencies.length - 1, index))]);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.myelin.examples.shop;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What a run of the shop demo did and found: what {@link ShopDemo} prints, as numbers a test can check.
+ *
+ * @param orders                 orders placed
+ * @param completed              sagas that ended {@code COMPLETED}
+ * @param compensated            sagas that ended {@code COMPENSATED}
+ * @param failed                 sagas that ended {@code FAILED} (a compensation failed); 0 in a healthy run
+ * @param compensatedAtCredit    compensated sagas whose reason is the credit limit
+ * @param compensatedAtStock     compensated sagas whose reason is missing stock
+ * @param plannedCreditFailures  orders the workload sent to a customer without enough credit
+ * @param plannedStockFailures   orders the workload sent for a SKU without enough stock
+ * @param expectedRevenue        the sum of the totals of the orders planned to succeed
+ * @param compensatedOrders      the ids of the compensated orders
+ * @param p50                    the median latency of a {@code PlaceOrder} command
+ * @param p99                    the 99th-percentile latency of a {@code PlaceOrder} command
+ * @param eventsPerSecond        events written to the three events topics per second of workload
+ * @param workload               from the first order sent to the last saga ended
+ * @param dashboard              the {@code order-dashboard} view
+ * @param stock                  each SKU's state, as its aggregate has it
+ * @param customers              each customer's state, as its aggregate has it
+ * @param topics                 the application's topics and their committed record counts
+ */
+public record ShopSummary(int orders, int completed, int compensated, int failed, int compensatedAtCredit, int compensatedAtStock,
+                          int plannedCreditFailures, int plannedStockFailures, long expectedRevenue, Set<String> compensatedOrders,
+                          Duration p50, Duration p99, double eventsPerSecond, Duration workload, Dashboard dashboard,
+                          Map<String, StockState> stock, Map<String, CustomerState> customers, Map<String, Long> topics) {
+}

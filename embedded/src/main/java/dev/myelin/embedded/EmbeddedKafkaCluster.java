@@ -48,6 +48,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.myelin.embedded.internal.Directories;
 import dev.myelin.embedded.internal.FreePorts;
+import dev.myelin.embedded.internal.BuilderChecks;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 
@@ -656,9 +657,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
          * @throws IllegalArgumentException if {@code count} is less than 1
          */
         public Builder brokers(int count) {
-            if (brokers != null) {
-                throw new IllegalStateException("brokers was already set to " + brokers);
-            }
+            BuilderChecks.requireUnset(brokers, "brokers");
             if (count < 1) {
                 throw new IllegalArgumentException("brokers must be 1 or more: " + count);
             }
@@ -677,13 +676,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
          */
         public Builder startupTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
-            if (startupTimeout != null) {
-                throw new IllegalStateException("startupTimeout was already set to " + startupTimeout);
-            }
-            if (timeout.isZero() || timeout.isNegative()) {
-                throw new IllegalArgumentException("startupTimeout must be positive: " + timeout);
-            }
-            startupTimeout = timeout;
+            BuilderChecks.requireUnset(startupTimeout, "startupTimeout");
+            startupTimeout = BuilderChecks.requirePositive(timeout, "startupTimeout");
             return this;
         }
 

@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.myelin.embedded.internal.Directories;
 import dev.myelin.embedded.internal.FreePorts;
+import dev.myelin.embedded.internal.BuilderChecks;
 import dev.myelin.embedded.internal.OrphanGuard;
 
 /**
@@ -455,9 +456,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
          */
         public Builder compatibility(String level) {
             Objects.requireNonNull(level, "level");
-            if (compatibility != null) {
-                throw new IllegalStateException("compatibility was already set to " + compatibility);
-            }
+            BuilderChecks.requireUnset(compatibility, "compatibility");
             if (!COMPATIBILITY_LEVELS.contains(level)) {
                 throw new IllegalArgumentException("compatibility must be one of " + COMPATIBILITY_LEVELS + ": " + level);
             }
@@ -476,13 +475,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
          */
         public Builder startupTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
-            if (startupTimeout != null) {
-                throw new IllegalStateException("startupTimeout was already set to " + startupTimeout);
-            }
-            if (timeout.isZero() || timeout.isNegative()) {
-                throw new IllegalArgumentException("startupTimeout must be positive: " + timeout);
-            }
-            startupTimeout = timeout;
+            BuilderChecks.requireUnset(startupTimeout, "startupTimeout");
+            startupTimeout = BuilderChecks.requirePositive(timeout, "startupTimeout");
             return this;
         }
 
@@ -498,9 +492,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
          */
         public Builder distribution(Path archive) {
             Objects.requireNonNull(archive, "archive");
-            if (distribution != null) {
-                throw new IllegalStateException("distribution was already set to " + distribution);
-            }
+            BuilderChecks.requireUnset(distribution, "distribution");
             distribution = archive;
             return this;
         }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark beside its raw-Kafka baseline and rewrites docs/benchmarks.md.
-# Usage: benchmarks/run.sh [--size tiny|full] [--only raw,commands,latency] [--no-write]
+# Usage: benchmarks/run.sh [--size tiny|full] [--only raw,commands,latency,projection,reads,sagas] [--no-write]
 # Run it on an otherwise idle machine; it takes a few minutes at the full size.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -4,7 +4,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Collects round-trip times, thread-safely, and reports their percentiles in milliseconds.
+ * Collects round-trip times, thread-safely, and reports their percentiles in milliseconds (or
+ * microseconds, for local reads).
  */
 final class Latencies {
 
@@ -27,14 +28,26 @@ final class Latencies {
     }
 
     /** Returns p50, p99 and p999 in milliseconds, ignoring the first 10 % (warm-up). */
-    synchronized List<Measurement> percentiles(String benchmark, String note) {
+    List<Measurement> percentiles(String benchmark, String note) {
+        return percentiles(benchmark, note, "ms", 1e6);
+    }
+
+    /**
+     * Returns p50 and p99 in microseconds, ignoring the first 10 % (warm-up): for reads from a local
+     * store, which milliseconds with two decimals would round to nothing.
+     */
+    List<Measurement> micros(String benchmark, String note) {
+        return percentiles(benchmark, note, "µs", 1e3).subList(0, 2);
+    }
+
+    private synchronized List<Measurement> percentiles(String benchmark, String note, String unit, double nanosPerUnit) {
         int skip = count / 10;
         long[] sorted = Arrays.copyOfRange(nanos, skip, count);
         Arrays.sort(sorted);
         return List.of(
-                Measurement.of(benchmark, "p50 ms", at(sorted, 0.50), note),
-                Measurement.of(benchmark, "p99 ms", at(sorted, 0.99), note),
-                Measurement.of(benchmark, "p999 ms", at(sorted, 0.999), note));
+                Measurement.of(benchmark, "p50 " + unit, at(sorted, 0.50) / nanosPerUnit, note),
+                Measurement.of(benchmark, "p99 " + unit, at(sorted, 0.99) / nanosPerUnit, note),
+                Measurement.of(benchmark, "p999 " + unit, at(sorted, 0.999) / nanosPerUnit, note));
     }
 
     private static double at(long[] sorted, double quantile) {
@@ -42,6 +55,6 @@ final class Latencies {
             return Double.NaN;
         }
         int index = (int) Math.min(sorted.length - 1, Math.ceil(quantile * sorted.length) - 1);
-        return sorted[Math.max(0, index)] / 1e6;
+        return sorted[Math.max(0, index)];
     }
 }

@@ -107,6 +107,17 @@ final class MyelinCommands implements AutoCloseable {
                 + " s, commit.interval.ms=" + commitIntervalMs);
     }
 
+    /** Sends {@code count} deposits to one account, pipelined, and waits for every answer: to grow a long history. */
+    void deposits(int account, int count) throws Exception {
+        pipeline(count, IN_FLIGHT, i -> gateway.send(accountId(account), new Deposit(1L))
+                .thenAccept(result -> remember(account, result)));
+    }
+
+    /** Returns the bank's event store, for the read benchmarks. */
+    EventStore<AccountState, SpecificRecord, SpecificRecord> store() {
+        return store;
+    }
+
     private boolean remember(int account, CommandResult<SpecificRecord> result) {
         if (result instanceof CommandResult.Accepted<SpecificRecord> accepted) {
             // unchecked commands to one account may be answered out of order: keep the newest

@@ -182,9 +182,15 @@ final class RawKafka {
 
     /** Returns a read_committed consumer assigned to every partition of {@code topic}, from the start. */
     static KafkaConsumer<byte[], byte[]> committedReader(EmbeddedKafkaCluster kafka, String topic) {
+        return committedReader(kafka, topic, Map.of());
+    }
+
+    /** Returns {@link #committedReader(EmbeddedKafkaCluster, String)} with some consumer settings changed. */
+    static KafkaConsumer<byte[], byte[]> committedReader(EmbeddedKafkaCluster kafka, String topic, Map<String, Object> overrides) {
         Map<String, Object> config = kafka.clientProperties();
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
+        config.putAll(overrides);
         var consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                 .map(p -> new TopicPartition(topic, p.partition())).toList();

@@ -16,8 +16,15 @@ class BenchmarksSmokeIT {
     void everyBenchmarkRunsAndProducesAFigure() throws Exception {
         List<Measurement> results = Benchmarks.run(Benchmarks.Options.parse(new String[] {"--size", "tiny", "--no-write"}));
 
+        // the tiny figures mean little, but the table in the CI log shows each suite ran and what it measured
+        System.out.println(Report.table(results));
         assertThat(results).extracting(Measurement::benchmark).contains(
-                "raw idempotent producer", "raw Kafka Streams EOS v2 pass-through", "raw Kafka Streams EOS v2 pass-through latency");
+                "raw idempotent producer", "raw Kafka Streams EOS v2 pass-through", "raw Kafka Streams EOS v2 pass-through latency",
+                "Myelin projection (account balances)", "Myelin state read, 10 events of history",
+                "Myelin state read, 200 events of history", "Myelin place-order sagas (4 steps)");
+        assertThat(results).extracting(Measurement::benchmark).anyMatch(name -> name.startsWith("Myelin history read, 10 of "));
+        assertThat(results).filteredOn(m -> m.benchmark().startsWith("Myelin projection")).singleElement()
+                .satisfies(m -> assertThat(m.baseline()).isPresent());
         assertThat(results).allSatisfy(m -> assertThat(m.value()).as(m.benchmark() + " " + m.metric()).isPositive().isFinite());
         assertThat(Report.table(results)).contains("| raw idempotent producer | records/s |");
     }

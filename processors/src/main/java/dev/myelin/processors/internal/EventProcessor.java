@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.processors.ErrorPolicy;
+import dev.myelin.processors.EventHandler;
 import dev.myelin.processors.ProjectionFailedException;
 import dev.myelin.processors.RetryPolicy;
 import dev.myelin.schemas.EventMetadata;
@@ -101,6 +102,39 @@ abstract class EventProcessor<K, E, V> implements Processor<byte[], byte[], Obje
             } catch (RuntimeException e) {
                 throw new UndecodableEvent(e);
             }
+        }
+    }
+
+    /** An event, its metadata, the handler that folds it and the view key it folds into. */
+    record Routable<K, V, E>(Decoded<E> decoded, EventHandler<V, Object> handler, K key) {
+    }
+
+    /**
+     * Decodes {@code record} and finds its handler and view key, or returns empty when there is
+     * nothing to fold: a tombstone, an event no handler takes, or a record dead-lettered because it
+     * could not be decoded or keyed.
+     */
+    Optional<Routable<K, V, E>> route(Record<byte[], byte[]> record, RecordOrigin origin) {
+        if (record.value() == null) {
+            return Optional.empty(); // a tombstone erases an event from the log; views are not rewound
+        }
+        Decoded<E> decoded;
+        try {
+            decoded = decode(record, origin);
+        } catch (UndecodableEvent e) {
+            fail(record, origin, DeadLetter.Reason.UNDECODABLE, e.getCause(), 0);
+            return Optional.empty();
+        }
+        Optional<EventHandler<V, Object>> handler = definition.handlerFor(decoded.event(), decoded.metadata());
+        if (handler.isEmpty()) {
+            LOG.trace("Projection {} has no handler for {}", definition.name(), decoded.event().getClass().getName());
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new Routable<>(decoded, handler.get(), definition.keyOf(decoded.event(), decoded.metadata())));
+        } catch (RuntimeException e) {
+            fail(record, origin, DeadLetter.Reason.HANDLER_FAILED, e, 1);
+            return Optional.empty();
         }
     }
 

@@ -38,29 +38,14 @@ final class FoldProcessor<K, E, V> extends EventProcessor<K, E, V> {
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        if (record.value() == null) {
-            return; // a tombstone erases an event from the log; views are not rewound
-        }
         RecordOrigin origin = originOf(record);
-        Decoded<E> decoded;
-        try {
-            decoded = decode(record, origin);
-        } catch (UndecodableEvent e) {
-            fail(record, origin, DeadLetter.Reason.UNDECODABLE, e.getCause(), 0);
+        Optional<Routable<K, V, E>> routable = route(record, origin);
+        if (routable.isEmpty()) {
             return;
         }
-        Optional<EventHandler<V, Object>> handler = definition.handlerFor(decoded.event(), decoded.metadata());
-        if (handler.isEmpty()) {
-            LOG.trace("Projection {} has no handler for {}", definition.name(), decoded.event().getClass().getName());
-            return;
-        }
-        K key;
-        try {
-            key = definition.keyOf(decoded.event(), decoded.metadata());
-        } catch (RuntimeException e) {
-            fail(record, origin, DeadLetter.Reason.HANDLER_FAILED, e, 1);
-            return;
-        }
+        Decoded<E> decoded = routable.get().decoded();
+        EventHandler<V, Object> handler = routable.get().handler();
+        K key = routable.get().key();
         RetryPolicy retry = definition.retryPolicy();
         RuntimeException last = null;
         for (int attempt = 1; attempt <= retry.maxAttempts(); attempt++) {
@@ -69,7 +54,7 @@ final class FoldProcessor<K, E, V> extends EventProcessor<K, E, V> {
             V current = store.get(key);
             V next;
             try {
-                next = handler.get().apply(current != null ? current : definition.initialView(), decoded.event(),
+                next = handler.apply(current != null ? current : definition.initialView(), decoded.event(),
                         decoded.metadata());
                 if (next == null) {
                     throw new NullPointerException("the handler of projection " + definition.name() + " for "

@@ -1,10 +1,11 @@
 package dev.myelin.processors.internal;
 
+import java.util.Optional;
+
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Record;
 
-import dev.myelin.processors.DeadLetter;
 import dev.myelin.schemas.RecordOrigin;
 
 /**
@@ -21,27 +22,12 @@ final class RekeyProcessor<K, E, V> extends EventProcessor<K, E, V> {
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        if (record.value() == null) {
-            return; // a tombstone erases an event from the log; views are not rewound
-        }
         RecordOrigin origin = originOf(record);
-        Decoded<E> decoded;
-        try {
-            decoded = decode(record, origin);
-        } catch (UndecodableEvent e) {
-            fail(record, origin, DeadLetter.Reason.UNDECODABLE, e.getCause(), 0);
+        Optional<Routable<K, V, E>> routable = route(record, origin);
+        if (routable.isEmpty()) {
             return;
         }
-        if (definition.handlerFor(decoded.event(), decoded.metadata()).isEmpty()) {
-            return;
-        }
-        K key;
-        try {
-            key = definition.keyOf(decoded.event(), decoded.metadata());
-        } catch (RuntimeException e) {
-            fail(record, origin, DeadLetter.Reason.HANDLER_FAILED, e, 1);
-            return;
-        }
+        K key = routable.get().key();
         byte[] keyBytes = definition.keySerde().serializer().serialize(definition.name() + "-rekey", key);
         Headers headers = new RecordHeaders(record.headers().toArray());
         DeadLetterCodec.carryOrigin(headers, origin);

@@ -14,12 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -70,8 +65,8 @@ class PlaceOrderSagaIT {
                      Shop.placeOrder(config.application(), AVRO, Duration.ofSeconds(10)), config)
                      .stateDirectory(dir.resolve("saga")).start()) {
 
-            join(customers.gateway().send("c-rich", new OpenCustomer(1_000_000L)));
-            join(stock.gateway().send("sku-plenty", new AddStock(10_000)));
+            Await.join(customers.gateway().send("c-rich", new OpenCustomer(1_000_000L)));
+            Await.join(stock.gateway().send("sku-plenty", new AddStock(10_000)));
             // c-poor has no credit at all and sku-none no stock: they fail at step 1 and at step 2
 
             Map<String, String> expected = new HashMap<>();
@@ -83,9 +78,9 @@ class PlaceOrderSagaIT {
                 expected.put(orderId, i % 10 <= 1 ? "COMPENSATED" : "COMPLETED");
                 placed.add(orderStore.gateway().send(orderId, new PlaceOrder(orderId, customer, sku, 1 + i % 3, 10L + i)));
             }
-            placed.forEach(f -> assertThat(join(f)).isInstanceOf(CommandResult.Accepted.class));
+            placed.forEach(f -> assertThat(Await.join(f)).isInstanceOf(CommandResult.Accepted.class));
 
-            eventually("every saga has ended", () -> expected.keySet().stream()
+            Await.eventually(PATIENCE, "every saga has ended", () -> expected.keySet().stream()
                     .allMatch(id -> runtime.state(id).map(s -> s.status().isFinal()).orElse(false)));
 
             long creditReserved = 0;
@@ -127,7 +122,7 @@ class PlaceOrderSagaIT {
             // the store is read uncommitted (Kafka Streams has no transactional stores yet), so the log, which is read
             // committed, may trail the states just seen by one commit interval: poll it
             Map<String, Integer> finals = new HashMap<>();
-            eventually("the saga log holds every saga's final transition", () -> {
+            Await.eventually(PATIENCE, "the saga log holds every saga's final transition", () -> {
                 finals.clear();
                 for (ConsumerRecord<String, byte[]> entry : kafka.readAll(runtime.topics().log(), new StringDeserializer(),
                         new ByteArrayDeserializer())) {
@@ -155,10 +150,10 @@ class PlaceOrderSagaIT {
                      Shop.placeOrder(config.application(), AVRO, Duration.ofSeconds(1)), config)
                      .stateDirectory(dir.resolve("saga")).start()) {
 
-            join(customers.gateway().send("c-1", new OpenCustomer(100L)));
-            join(orderStore.gateway().send("o-1", new PlaceOrder("o-1", "c-1", "sku-1", 1, 40L)));
+            Await.join(customers.gateway().send("c-1", new OpenCustomer(100L)));
+            Await.join(orderStore.gateway().send("o-1", new PlaceOrder("o-1", "c-1", "sku-1", 1, 40L)));
 
-            eventually("the saga has ended", () -> runtime.state("o-1").map(s -> s.status().isFinal()).orElse(false));
+            Await.eventually(PATIENCE, "the saga has ended", () -> runtime.state("o-1").map(s -> s.status().isFinal()).orElse(false));
             SagaState<PlaceOrderData> saga = runtime.state("o-1").orElseThrow();
             assertThat(saga.status()).isEqualTo(SagaStatus.COMPENSATED);
             assertThat(saga.failureReason()).contains("reserve-stock", "timed out after 3 attempt");
@@ -202,28 +197,5 @@ class PlaceOrderSagaIT {
     private static <S> EventStore<S, SpecificRecord, SpecificRecord> start(dev.myelin.eventstore.AggregateType<S, SpecificRecord, SpecificRecord> type,
                                                                            MyelinConfig config, Path dir) {
         return EventStore.builder(type, config).commandSerde(AVRO).eventSerde(AVRO).stateDirectory(dir).start();
-    }
-
-    private static <T> T join(CompletableFuture<T> future) {
-        try {
-            return future.get(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new AssertionError("the future did not complete normally: " + e, e);
-        }
-    }
-
-    /** Polls {@code condition} until it holds; fails at the deadline. */
-    private static void eventually(String description, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-        }
-        throw new AssertionError("not true within " + PATIENCE + ": " + description);
     }
 }

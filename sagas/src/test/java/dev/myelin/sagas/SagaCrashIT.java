@@ -14,11 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -74,8 +70,8 @@ class SagaCrashIT {
         try (EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = start(Shop.CUSTOMER, config, dir.resolve("customer"));
              EventStore<StockState, SpecificRecord, SpecificRecord> stock = start(Shop.STOCK, config, dir.resolve("stock"));
              EventStore<OrderState, SpecificRecord, SpecificRecord> orderStore = start(Shop.ORDER, config, dir.resolve("order"))) {
-            join(customers.gateway().send("c-rich", new OpenCustomer(1_000_000_000L)));
-            join(stock.gateway().send("sku-plenty", new AddStock(1_000_000)));
+            Await.join(customers.gateway().send("c-rich", new OpenCustomer(1_000_000_000L)));
+            Await.join(stock.gateway().send("sku-plenty", new AddStock(1_000_000)));
 
             Path sagaState = dir.resolve("saga");
             Process first = startRuntime(kafka, config, sagaState, dir.resolve("first.out"));
@@ -93,7 +89,7 @@ class SagaCrashIT {
                 }
 
                 // kill as soon as a few sagas ended, while most are still in flight
-                eventually(Duration.ofSeconds(60), "some sagas have ended before the kill", () -> finals(kafka, config).size() >= 10);
+                Await.eventually(Duration.ofSeconds(60), "some sagas have ended before the kill", () -> finals(kafka, config).size() >= 10);
                 first.destroyForcibly(); // SIGKILL: no shutdown hook, no clean close, an open transaction left behind
                 assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 int endedBeforeTheKill = finals(kafka, config).size();
@@ -101,8 +97,8 @@ class SagaCrashIT {
                 log.info("killed the saga runtime with {} of {} sagas ended; restarting it", endedBeforeTheKill, orders);
 
                 second = startRuntime(kafka, config, sagaState, dir.resolve("second.out"));
-                placed.forEach(f -> assertThat(join(f)).isInstanceOf(CommandResult.Accepted.class));
-                eventually(Duration.ofSeconds(120), "every saga has ended after the restart", () -> finals(kafka, config).size() >= orders);
+                placed.forEach(f -> assertThat(Await.join(f)).isInstanceOf(CommandResult.Accepted.class));
+                Await.eventually(Duration.ofSeconds(120), "every saga has ended after the restart", () -> finals(kafka, config).size() >= orders);
 
                 Map<String, List<String>> finals = finals(kafka, config);
                 assertThat(finals).hasSize(orders);
@@ -162,7 +158,7 @@ class SagaCrashIT {
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile())
                 .start();
-        eventually(Duration.ofSeconds(60), "the saga runtime process runs (output in " + output + ")", () -> {
+        Await.eventually(Duration.ofSeconds(60), "the saga runtime process runs (output in " + output + ")", () -> {
             if (!process.isAlive()) {
                 throw new AssertionError("the saga runtime process exited with " + process.exitValue() + ": " + read(output));
             }
@@ -182,27 +178,5 @@ class SagaCrashIT {
     private static <S> EventStore<S, SpecificRecord, SpecificRecord> start(AggregateType<S, SpecificRecord, SpecificRecord> type,
                                                                            MyelinConfig config, Path dir) {
         return EventStore.builder(type, config).commandSerde(SERDE).eventSerde(SERDE).stateDirectory(dir).start();
-    }
-
-    private static <T> T join(CompletableFuture<T> future) {
-        try {
-            return future.get(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new AssertionError("the future did not complete normally: " + e, e);
-        }
-    }
-
-    private static void eventually(Duration timeout, String description, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
-        }
-        throw new AssertionError("not true within " + timeout + ": " + description);
     }
 }

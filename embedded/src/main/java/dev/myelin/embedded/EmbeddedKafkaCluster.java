@@ -48,6 +48,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.myelin.embedded.internal.Directories;
 import dev.myelin.embedded.internal.FreePorts;
+import dev.myelin.embedded.internal.SelfSignedTls;
 import dev.myelin.embedded.internal.BuilderChecks;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -91,13 +92,17 @@ import kafka.server.KafkaRaftServer;
  *     Map<String, Object> asBank = kafka.clientProperties("bank", "bank-secret");
  * }
  * }</pre>
+ *
+ * <p>{@link Builder#tls()} puts the client and inter-broker listener on TLS (SSL, or SASL_SSL with
+ * {@code saslScram()}), with a certificate made for the cluster that
+ * {@link #clientProperties()} tells clients to trust.
  */
 public final class EmbeddedKafkaCluster implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaCluster.class);
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final String BROKER_LISTENER = "PLAINTEXT";
-    /** The client and inter-broker listener's name on a secured cluster; its protocol is SASL_PLAINTEXT. */
+    /** The client and inter-broker listener's name on a cluster with TLS or SASL: SSL, SASL_SSL or SASL_PLAINTEXT. */
     private static final String SECURED_LISTENER = "CLIENT";
     private static final String SCRAM = "SCRAM-SHA-256";
     /** The super user of a secured cluster: the brokers, the controllers and {@link #admin()}. */
@@ -112,12 +117,15 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     private final String bootstrapServers;
     /** The super user's password on a secured cluster; null on a plaintext one. */
     private final String superUserPassword;
+    /** The certificate the brokers serve on a TLS cluster; null without TLS. */
+    private final SelfSignedTls tls;
     private Admin admin;
     private boolean closed;
 
     private EmbeddedKafkaCluster(Path baseDirectory, Map<Integer, Properties> nodeConfigs, Duration startupTimeout,
-                                 String superUserPassword) {
+                                 String superUserPassword, SelfSignedTls tls) {
         this.baseDirectory = baseDirectory;
+        this.tls = tls;
         this.nodeConfigs = nodeConfigs;
         this.startupTimeout = startupTimeout;
         this.superUserPassword = superUserPassword;
@@ -160,8 +168,9 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     }
 
     /**
-     * Returns the properties every client of this cluster needs ({@code bootstrap.servers}, and on a
-     * secured cluster the SASL settings of its super user {@link #SUPER_USER}), as a new mutable map
+     * Returns the properties every client of this cluster needs ({@code bootstrap.servers}; on a
+     * secured cluster the SASL settings of its super user {@link #SUPER_USER}; on a TLS cluster the
+     * security protocol and a trust store holding the brokers' certificate), as a new mutable map
      * the caller may add to.
      *
      * @return client properties
@@ -171,13 +180,17 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         if (isSecured()) {
             properties.putAll(saslProperties(SUPER_USER, superUserPassword));
+        } else if (usesTls()) {
+            properties.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SSL");
+            properties.putAll(tls.clientTrust());
         }
         return properties;
     }
 
     /**
      * Returns the properties a client needs to connect to this secured cluster as {@code user}:
-     * {@code bootstrap.servers} and the SASL/SCRAM-SHA-256 settings, as a new mutable map.
+     * {@code bootstrap.servers}, the SASL/SCRAM-SHA-256 settings and, on a TLS cluster, the trust
+     * store, as a new mutable map.
      *
      * @param user     a user added with {@link #addUser(String, String)}
      * @param password its password
@@ -201,6 +214,15 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      */
     public boolean isSecured() {
         return superUserPassword != null;
+    }
+
+    /**
+     * Returns whether clients talk to the brokers over TLS ({@link Builder#tls()}).
+     *
+     * @return true on a TLS cluster
+     */
+    public boolean usesTls() {
+        return tls != null;
     }
 
     /**
@@ -242,9 +264,12 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         }
     }
 
-    private static Map<String, Object> saslProperties(String user, String password) {
+    private Map<String, Object> saslProperties(String user, String password) {
         Map<String, Object> properties = new LinkedHashMap<>();
-        properties.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
+        properties.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, usesTls() ? "SASL_SSL" : "SASL_PLAINTEXT");
+        if (usesTls()) {
+            properties.putAll(tls.clientTrust());
+        }
         properties.put(SaslConfigs.SASL_MECHANISM, SCRAM);
         properties.put(SaslConfigs.SASL_JAAS_CONFIG, jaas("org.apache.kafka.common.security.scram.ScramLoginModule", user, password, ""));
         return properties;
@@ -643,6 +668,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         private Integer brokers;
         private Duration startupTimeout;
         private boolean saslScram;
+        private boolean tls;
         private final Map<String, String> brokerProperties = new LinkedHashMap<>();
 
         private Builder() {
@@ -725,6 +751,25 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         }
 
         /**
+         * Serves clients over TLS: the client and inter-broker listener speaks SSL (or SASL_SSL with
+         * {@link #saslScram()}) with a self-signed certificate for {@code 127.0.0.1}, made afresh for
+         * each cluster with the JDK's {@code keytool}. {@link EmbeddedKafkaCluster#clientProperties()}
+         * carries the security protocol and a trust store that holds that certificate, so clients
+         * verify the brokers, host name included. The controllers' own listener stays on loopback
+         * without TLS: no client ever connects to it.
+         *
+         * @return this builder
+         * @throws IllegalStateException if already called
+         */
+        public Builder tls() {
+            if (tls) {
+                throw new IllegalStateException("tls was already set");
+            }
+            tls = true;
+            return this;
+        }
+
+        /**
          * Builds the cluster, formats its storage, starts every node and waits until all brokers
          * serve. The builder stays usable.
          *
@@ -744,12 +789,17 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             try {
                 // letters and digits only: the password goes into JAAS and format arguments unquoted
                 String password = saslScram ? Uuid.randomUuid().toString().replace("-", "") : null;
-                Map<Integer, Properties> configs = nodeConfigs(count, base, password);
+                SelfSignedTls certificate = tls ? SelfSignedTls.create(Files.createDirectories(base.resolve("tls")),
+                        Uuid.randomUuid().toString().replace("-", "")) : null;
+                Map<Integer, Properties> configs = nodeConfigs(count, base, password, certificate);
                 format(configs, password);
-                cluster = new EmbeddedKafkaCluster(base, configs, timeout, password);
+                cluster = new EmbeddedKafkaCluster(base, configs, timeout, password, certificate);
                 cluster.startAll();
                 log.info("Embedded Kafka cluster of {} broker(s) ready at {}", count, cluster.bootstrapServers());
                 return cluster;
+            } catch (IOException e) {
+                Directories.deleteQuietly(base);
+                throw new EmbeddedKafkaException("cannot create a folder for the cluster's certificate in " + base, e);
             } catch (RuntimeException e) {
                 if (cluster != null) {
                     cluster.close();
@@ -765,7 +815,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                 "controller.listener.names", "listener.security.protocol.map", "inter.broker.listener.name",
                 "log.dirs", "log.dir", "metadata.log.dir");
 
-        private Map<Integer, Properties> nodeConfigs(int count, Path base, String superUserPassword) {
+        private Map<Integer, Properties> nodeConfigs(int count, Path base, String superUserPassword, SelfSignedTls certificate) {
             Map<Integer, Integer> brokerPorts = new LinkedHashMap<>();
             Map<Integer, Integer> controllerPorts = new LinkedHashMap<>();
             for (int id = 1; id <= count; id++) {
@@ -811,8 +861,14 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                 // A transaction's first write otherwise waits out a 20 ms retry while the previous
                 // commit's markers are written (see ARCHITECTURE.md, "Write path").
                 p.put("add.partitions.to.txn.retry.backoff.ms", "1");
+                if (superUserPassword != null || certificate != null) {
+                    secureListeners(p, brokerPorts.get(id), controllerPorts.get(id), superUserPassword != null, certificate != null);
+                }
                 if (superUserPassword != null) {
-                    secure(p, brokerPorts.get(id), controllerPorts.get(id), superUserPassword);
+                    authenticateAndAuthorize(p, superUserPassword);
+                }
+                if (certificate != null) {
+                    p.putAll(certificate.brokerSettings());
                 }
                 p.putAll(brokerProperties);
                 configs.put(id, p);
@@ -820,14 +876,20 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             return configs;
         }
 
-        /** Replaces the plaintext listeners with SASL ones and turns ACL checks on. */
-        private static void secure(Properties p, int brokerPort, int controllerPort, String password) {
-            String client = SECURED_LISTENER.toLowerCase(Locale.ROOT);
-            String controller = CONTROLLER_LISTENER.toLowerCase(Locale.ROOT);
+        /** Replaces the plaintext client listener with one that speaks SASL, TLS or both. */
+        private static void secureListeners(Properties p, int brokerPort, int controllerPort, boolean sasl, boolean tls) {
+            String clientProtocol = sasl ? (tls ? "SASL_SSL" : "SASL_PLAINTEXT") : "SSL";
+            String controllerProtocol = sasl ? "SASL_PLAINTEXT" : "PLAINTEXT";
             p.put("listeners", SECURED_LISTENER + "://127.0.0.1:" + brokerPort + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
             p.put("advertised.listeners", SECURED_LISTENER + "://127.0.0.1:" + brokerPort);
-            p.put("listener.security.protocol.map", SECURED_LISTENER + ":SASL_PLAINTEXT," + CONTROLLER_LISTENER + ":SASL_PLAINTEXT");
+            p.put("listener.security.protocol.map", SECURED_LISTENER + ":" + clientProtocol + "," + CONTROLLER_LISTENER + ":" + controllerProtocol);
             p.put("inter.broker.listener.name", SECURED_LISTENER);
+        }
+
+        /** Makes every listener take SASL logins only and turns ACL checks on. */
+        private static void authenticateAndAuthorize(Properties p, String password) {
+            String client = SECURED_LISTENER.toLowerCase(Locale.ROOT);
+            String controller = CONTROLLER_LISTENER.toLowerCase(Locale.ROOT);
             // SCRAM credentials live in the metadata log, so clients and brokers may use them once it is
             // read; the controllers form that log, so they log in to each other with PLAIN
             p.put("listener.name." + client + ".sasl.enabled.mechanisms", SCRAM);

@@ -47,10 +47,10 @@ import dev.myelin.examples.bank.Deposit;
 import dev.myelin.examples.bank.OpenAccount;
 
 /**
- * The bank runs as its own principal on a cluster with SASL/SCRAM-SHA-256 and the StandardAuthorizer,
- * with ACLs on its own prefix only (topics, consumer groups, transactional ids). Myelin passes the
- * client security settings through to Kafka Streams, the gateway and the admin client unchanged, so
- * the application works; writing to another application's events topic is refused by the broker.
+ * The bank runs as its own principal on a cluster with SASL/SCRAM-SHA-256 over TLS (SASL_SSL) and the
+ * StandardAuthorizer, with ACLs on its own prefix only (topics, consumer groups, transactional ids).
+ * Myelin passes the client security settings (security protocol, SASL and trust store) through to
+ * Kafka Streams, the gateway and the admin client unchanged, so the application works; writing to another application's events topic is refused by the broker.
  */
 @Tag("reliability")
 class AccessControlIT {
@@ -58,7 +58,7 @@ class AccessControlIT {
 
     @Test
     void anApplicationWorksWithinItsAclsAndCannotWriteAnotherApplicationsEvents(@TempDir Path dir) throws Exception {
-        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.builder().brokers(3).saslScram().start()) {
+        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.builder().brokers(3).saslScram().tls().start()) {
             String bank = ReliabilityApp.newApplicationName("secure-bank");
             String shop = ReliabilityApp.newApplicationName("secure-shop");
             kafka.addUser(bank, "bank-secret");
@@ -80,7 +80,7 @@ class AccessControlIT {
             MyelinConfig.Builder builder = ReliabilityApp.config(kafka.bootstrapServers(), bank);
             asBank.forEach((key, value) -> {
                 if (!key.equals(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)) {
-                    builder.property(key, value); // security.protocol, sasl.mechanism, sasl.jaas.config: passed through as is
+                    builder.property(key, value); // security.protocol, sasl.*, ssl.truststore.*: passed through as is
                 }
             });
             MyelinConfig config = builder.build();

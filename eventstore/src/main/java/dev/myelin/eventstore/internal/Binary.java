@@ -63,6 +63,18 @@ final class Binary {
             return writeBytes(s.getBytes(StandardCharsets.UTF_8));
         }
 
+        /** Writes a non-negative number in 7-bit groups, low first: versions and counts are mostly small. */
+        Out writeVarLong(long v) {
+            if (v < 0) {
+                throw new IllegalArgumentException("a variable-length number must not be negative: " + v);
+            }
+            while ((v & ~0x7FL) != 0) {
+                writeByte((int) ((v & 0x7F) | 0x80));
+                v >>>= 7;
+            }
+            return writeByte((int) v);
+        }
+
         byte[] toByteArray() {
             return bytes.toByteArray();
         }
@@ -110,6 +122,18 @@ final class Binary {
             } catch (IOException e) {
                 throw new IllegalArgumentException("truncated Myelin binary value", e);
             }
+        }
+
+        long readVarLong() {
+            long value = 0;
+            for (int shift = 0; shift < 64; shift += 7) {
+                int b = readByte();
+                value |= (long) (b & 0x7F) << shift;
+                if ((b & 0x80) == 0) {
+                    return value;
+                }
+            }
+            throw new IllegalArgumentException("corrupt Myelin binary value: a variable-length number longer than 10 bytes");
         }
 
         String readString() {

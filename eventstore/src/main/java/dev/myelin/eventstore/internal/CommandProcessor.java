@@ -47,6 +47,8 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private final Serde<E> eventSerde;
     private final Serde<S> stateSerde;
     private final AggregateTopics topics;
+    /** The topic name the state serde is told; made once, as the command path is hot. */
+    private final String stateTopic;
     private final int dedupWindow;
     private final StateListener<S> listener;
 
@@ -66,6 +68,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         this.eventSerde = eventSerde;
         this.stateSerde = stateSerde;
         this.topics = topics;
+        this.stateTopic = topics.events().replaceFirst("\\.events$", ".state");
         this.dedupWindow = dedupWindow;
         this.listener = listener;
     }
@@ -274,7 +277,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     }
 
     private String stateTopic() {
-        return topics.events().replaceFirst("\\.events$", ".state");
+        return stateTopic;
     }
 
     private C decodeCommand(Record<String, byte[]> command, String commandId) {

@@ -10,6 +10,8 @@ import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DatumWriter;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
@@ -34,7 +36,29 @@ public final class AvroSingleObjectSerde<T> implements Serde<T>, Serializer<T>, 
     private static final byte MARKER_0 = (byte) 0xC3;
     private static final byte MARKER_1 = (byte) 0x01;
 
-    private final Map<Long, Schema> schemas = new HashMap<>();
+    /**
+     * What one record class needs, computed once: the fingerprint is a canonical-form hash of the
+     * schema, far too costly to compute per record, and Avro's readers resolve their schema on
+     * first use, so a reader made per record pays that resolution every time.
+     */
+    private record Codec(Schema schema, byte[] header, DatumWriter<SpecificRecord> writer, DatumReader<Object> reader) {
+        static Codec of(Class<?> type, Schema schema) {
+            long fingerprint = SchemaNormalization.parsingFingerprint64(schema);
+            byte[] header = ByteBuffer.allocate(HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN)
+                    .put(MARKER_0).put(MARKER_1).putLong(fingerprint).array();
+            SpecificData data = SpecificData.getForClass(type);
+            return new Codec(schema, header, new SpecificDatumWriter<>(schema, data), new SpecificDatumReader<>(schema, schema, data));
+        }
+
+        long fingerprint() {
+            return ByteBuffer.wrap(header, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        }
+    }
+
+    private static final int HEADER_LENGTH = 10;
+    /** Built before the serde is shared and never changed after: read without locks. */
+    private final Map<Long, Codec> byFingerprint = new HashMap<>();
+    private final Map<Class<?>, Codec> byClass = new HashMap<>();
 
     private AvroSingleObjectSerde() {
     }
@@ -54,8 +78,9 @@ public final class AvroSingleObjectSerde<T> implements Serde<T>, Serializer<T>, 
             if (!SpecificRecord.class.isAssignableFrom(c)) {
                 throw new IllegalArgumentException(c.getName() + " is not a generated Avro record (SpecificRecord)");
             }
-            Schema schema = SpecificData.get().getSchema(c);
-            serde.schemas.put(SchemaNormalization.parsingFingerprint64(schema), schema);
+            Codec codec = Codec.of(c, SpecificData.get().getSchema(c));
+            serde.byFingerprint.put(codec.fingerprint(), codec);
+            serde.byClass.put(c, codec);
         }
         return serde;
     }
@@ -68,22 +93,24 @@ public final class AvroSingleObjectSerde<T> implements Serde<T>, Serializer<T>, 
         if (!(data instanceof SpecificRecord record)) {
             throw new SerializationException(data.getClass().getName() + " is not a generated Avro record");
         }
-        Schema schema = record.getSchema();
-        long fingerprint = SchemaNormalization.parsingFingerprint64(schema);
-        if (!schemas.containsKey(fingerprint)) {
-            throw new SerializationException("schema " + schema.getFullName() + " is not one this serde was built for");
+        Codec codec = byClass.get(record.getClass());
+        if (codec == null) {
+            // another class with one of the known schemas is still that schema: the slow path, by fingerprint
+            Schema schema = record.getSchema();
+            codec = byFingerprint.get(SchemaNormalization.parsingFingerprint64(schema));
+            if (codec == null) {
+                throw new SerializationException("schema " + schema.getFullName() + " is not one this serde was built for");
+            }
         }
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream(64);
-            out.write(MARKER_0);
-            out.write(MARKER_1);
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(fingerprint).array());
+            out.writeBytes(codec.header());
             BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-            new SpecificDatumWriter<SpecificRecord>(schema).write(record, encoder);
+            codec.writer().write(record, encoder);
             encoder.flush();
             return out.toByteArray();
         } catch (IOException | RuntimeException e) {
-            throw new SerializationException("cannot write " + schema.getFullName() + ": " + e.getMessage(), e);
+            throw new SerializationException("cannot write " + codec.schema().getFullName() + ": " + e.getMessage(), e);
         }
     }
 
@@ -93,18 +120,18 @@ public final class AvroSingleObjectSerde<T> implements Serde<T>, Serializer<T>, 
         if (data == null) {
             return null;
         }
-        if (data.length < 10 || data[0] != MARKER_0 || data[1] != MARKER_1) {
+        if (data.length < HEADER_LENGTH || data[0] != MARKER_0 || data[1] != MARKER_1) {
             throw new SerializationException("not Avro single-object encoded: missing the C3 01 marker");
         }
         long fingerprint = ByteBuffer.wrap(data, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        Schema schema = schemas.get(fingerprint);
-        if (schema == null) {
+        Codec codec = byFingerprint.get(fingerprint);
+        if (codec == null) {
             throw new SerializationException("unknown Avro schema fingerprint " + Long.toHexString(fingerprint));
         }
         try {
-            return (T) new SpecificDatumReader<>(schema).read(null, DecoderFactory.get().binaryDecoder(data, 10, data.length - 10, null));
+            return (T) codec.reader().read(null, DecoderFactory.get().binaryDecoder(data, HEADER_LENGTH, data.length - HEADER_LENGTH, null));
         } catch (IOException | RuntimeException e) {
-            throw new SerializationException("cannot read " + schema.getFullName() + ": " + e.getMessage(), e);
+            throw new SerializationException("cannot read " + codec.schema().getFullName() + ": " + e.getMessage(), e);
         }
     }
 

@@ -2,6 +2,8 @@ package dev.myelin.schemas;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Optional;
@@ -117,7 +119,7 @@ public record EventMetadata(
         String timestampText = required(headers, TIMESTAMP);
         Instant timestamp;
         try {
-            timestamp = Instant.parse(timestampText);
+            timestamp = parseInstant(timestampText);
         } catch (DateTimeParseException e) {
             throw new InvalidEventMetadataException("header " + TIMESTAMP + " is not an ISO-8601 instant: '" + timestampText + "'");
         }
@@ -128,6 +130,51 @@ public record EventMetadata(
         } catch (IllegalArgumentException e) {
             throw new InvalidEventMetadataException(e.getMessage());
         }
+    }
+
+    /**
+     * Parses the timestamp header. {@link Instant#parse} goes through a general formatter that cost a
+     * sixth of a projection's processing time; the text Myelin writes is always
+     * {@link Instant#toString()}'s {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z}, which this reads directly.
+     * Anything else goes to {@link Instant#parse}, which accepts or refuses it as before.
+     */
+    static Instant parseInstant(String text) {
+        int length = text.length();
+        int fraction = length - 21; // digits after the point, if there is one
+        boolean shaped = length >= 20 && text.charAt(4) == '-' && text.charAt(7) == '-' && text.charAt(10) == 'T'
+                && text.charAt(13) == ':' && text.charAt(16) == ':' && text.charAt(length - 1) == 'Z'
+                && (length == 20 || (text.charAt(19) == '.' && fraction >= 1 && fraction <= 9));
+        if (shaped) {
+            int year = digits(text, 0, 4);
+            int month = digits(text, 5, 7);
+            int day = digits(text, 8, 10);
+            int hour = digits(text, 11, 13);
+            int minute = digits(text, 14, 16);
+            int second = digits(text, 17, 19);
+            int nanos = length == 20 ? 0 : digits(text, 20, length - 1);
+            if (year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= YearMonth.of(year, month).lengthOfMonth()
+                    && hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60 && nanos >= 0) {
+                for (int i = fraction; i < 9 && length > 20; i++) {
+                    nanos *= 10;
+                }
+                long epochDay = LocalDate.of(year, month, day).toEpochDay();
+                return Instant.ofEpochSecond(epochDay * 86_400 + hour * 3_600L + minute * 60L + second, nanos);
+            }
+        }
+        return Instant.parse(text);
+    }
+
+    /** Returns the number the decimal digits in {@code [from, to)} spell, or -1 if one is not a digit. */
+    private static int digits(String text, int from, int to) {
+        int value = 0;
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
     }
 
     /**

@@ -137,7 +137,7 @@ final class MyelinCommands implements AutoCloseable {
     }
 
     /** Sends {@code count} commands keeping at most {@code inFlight} unanswered, and waits for all. */
-    private static void pipeline(long count, int inFlight, LongFunction<CompletableFuture<?>> send) throws Exception {
+    static void pipeline(long count, int inFlight, LongFunction<CompletableFuture<?>> send) throws Exception {
         Semaphore window = new Semaphore(inFlight);
         List<Throwable> failures = new ArrayList<>();
         for (long i = 0; i < count; i++) {

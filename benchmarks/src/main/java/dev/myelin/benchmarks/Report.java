@@ -22,7 +22,7 @@ final class Report {
 
     static String table(List<Measurement> measurements) {
         StringBuilder table = new StringBuilder();
-        table.append("| benchmark | metric | value | raw Kafka baseline | ratio | how |\n");
+        table.append("| benchmark | metric | value | baseline | ratio | how |\n");
         table.append("|---|---|---:|---:|---:|---|\n");
         for (Measurement m : measurements) {
             table.append("| ").append(m.benchmark())
@@ -48,7 +48,8 @@ final class Report {
                 .append(System.getProperty("java.version")).append(" (").append(System.getProperty("java.vm.name")).append(")\n");
         doc.append("- Kafka: ").append(AppInfoParser.getVersion())
                 .append(", one embedded broker (KRaft, in the benchmark's JVM), the same broker for Myelin and its raw baseline\n\n");
-        doc.append("Ratios compare Myelin to raw Kafka measured in the same run: the machine is shared and noisy, so\n");
+        doc.append("Ratios compare Myelin to raw Kafka, or in the Myelin vs Axon rows to the Axon Framework, measured\n");
+        doc.append("in the same run: the machine is shared and noisy, so\n");
         doc.append("the ratio is the figure to quote, not the absolute number.\n\n");
         doc.append(table(measurements)).append('\n');
         for (String note : notes) {

@@ -13,7 +13,34 @@ class OptionsTest {
     void aFullRunWritesTheDocsByDefault() {
         Benchmarks.Options options = Benchmarks.Options.parse(new String[0]);
         assertThat(options.out()).isEqualTo(Path.of("docs", "benchmarks.md"));
-        assertThat(options.suites()).containsExactlyElementsOf(Benchmarks.SUITES);
+        assertThat(options.suites()).containsExactlyElementsOf(Benchmarks.SUITES.subList(0, Benchmarks.SUITES.size() - 1));
+    }
+
+    @Test
+    void withoutADatabaseTheAxonSuiteIsSkippedWhenAllRunAndRefusedWhenNamed() {
+        Benchmarks.Options all = Benchmarks.Options.parse(new String[] {"--size", "tiny"});
+        assertThat(all.suites()).doesNotContain("axon").contains("raw", "commands", "sagas");
+        assertThat(all.axonJdbc()).isNull();
+        assertThat(all.skipped()).contains("axon: skipped").contains("--axon-jdbc");
+
+        assertThatThrownBy(() -> Benchmarks.Options.parse(new String[] {"--only", "commands,axon"}))
+                .hasMessageContaining("the axon suite needs a PostgreSQL database")
+                .hasMessageContaining("benchmarks/run.sh");
+        assertThatThrownBy(() -> Benchmarks.Options.parse(new String[] {"--axon-jdbc"}))
+                .hasMessageContaining("--axon-jdbc needs a value");
+    }
+
+    @Test
+    void aDatabaseRunsTheAxonSuite() {
+        String url = "jdbc:postgresql://127.0.0.1:5433/bench?user=postgres";
+        Benchmarks.Options all = Benchmarks.Options.parse(new String[] {"--axon-jdbc", url, "--no-write"});
+        assertThat(all.suites()).containsExactlyElementsOf(Benchmarks.SUITES);
+        assertThat(all.axonJdbc()).isEqualTo(url);
+        assertThat(all.skipped()).isNull();
+
+        Benchmarks.Options only = Benchmarks.Options.parse(new String[] {"--only", "commands,axon", "--axon-jdbc", url});
+        assertThat(only.suites()).containsExactly("commands", "axon");
+        assertThat(only.axonJdbc()).isEqualTo(url);
     }
 
     @Test

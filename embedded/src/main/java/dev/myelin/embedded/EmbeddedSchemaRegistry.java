@@ -35,7 +35,10 @@ import dev.myelin.embedded.internal.OrphanGuard;
 /**
  * A real Apicurio Registry server, run as a child process on 127.0.0.1 and a free port, that
  * speaks the Confluent Schema Registry REST API at {@link #url()}. It stores schemas in memory:
- * each instance starts empty and forgets everything on {@link #close()}.
+ * each instance starts empty and forgets everything on {@link #close()}, unless
+ * {@link Builder#storageDirectory(Path)} keeps them on disk. A registry started again with the same
+ * storage directory and {@link Builder#port(int) port} is the same registry to its clients: the
+ * same URL, the same schemas under the same ids, as after a restart of a real server.
  *
  * <p>The server comes from Maven Central ({@code io.apicurio:apicurio-registry-app:2.6.13.Final:tar.gz:all}),
  * which Maven downloads as a dependency of this module. It is unpacked once into
@@ -189,8 +192,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                 .build();
         try {
             for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-                int port = FreePorts.pick();
-                Process process = spawn(home, work, logFile, port, settings.compatibility());
+                int port = settings.port() != 0 ? settings.port() : FreePorts.pick();
+                Process process = spawn(home, work, logFile, port, settings.compatibility(), settings.storage());
                 Thread hook = new Thread(() -> {
                     stop(process);
                     Directories.deleteQuietly(work);
@@ -217,8 +220,12 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
                         return registry;
                     case PORT_TAKEN:
-                        log.info("Port {} was taken before Apicurio Registry bound it; retrying on another", port);
                         stopAndForget(process, hook);
+                        if (settings.port() != 0) {
+                            throw new EmbeddedSchemaRegistryException("port " + port + " is in use by another process, so Apicurio "
+                                    + "Registry cannot listen on it; stop that process or start the registry without port(" + port + ")");
+                        }
+                        log.info("Port {} was taken before Apicurio Registry bound it; retrying on another", port);
                         break;
                     case EXITED:
                         stopAndForget(process, hook);
@@ -236,7 +243,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         }
     }
 
-    private static Process spawn(Path home, Path work, Path logFile, int port, String compatibility) {
+    private static Process spawn(Path home, Path work, Path logFile, int port, String compatibility, Path storage) {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable());
         // A registry for tests: small heap, one GC thread, and C1 only, which starts it about
@@ -252,6 +259,10 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         // build-time switch), so health and metrics share the one HTTP port above.
         command.add("-Dregistry.rules.global.compatibility=" + compatibility);
         command.add("-Dregistry.ccompat.use-canonical-hash=true");
+        if (storage != null) {
+            // the same H2 database the in-memory default uses, in a file: what a restarted server finds again
+            command.add("-Dquarkus.datasource.jdbc.url=jdbc:h2:file:" + storage.toAbsolutePath().resolve("registry"));
+        }
         Path runner = home.resolve(ApicurioDistribution.RUNNER_JAR);
         Optional<Path> guard = codeSourceOf(OrphanGuard.class);
         if (guard.isPresent()) {
@@ -427,7 +438,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         }
     }
 
-    private record Settings(String compatibility, Duration startupTimeout, Path distribution) {
+    /** {@code port} 0 means a free one; {@code storage} null means in memory. */
+    private record Settings(String compatibility, Duration startupTimeout, Path distribution, int port, Path storage) {
     }
 
     /**
@@ -438,8 +450,47 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         private String compatibility;
         private Duration startupTimeout;
         private Path distribution;
+        private Integer port;
+        private Path storage;
 
         private Builder() {
+        }
+
+        /**
+         * Sets the port to listen on, on 127.0.0.1, instead of a free one: for starting a registry
+         * again where its clients expect it, after {@link EmbeddedSchemaRegistry#close()}. Should
+         * another process hold the port, {@link #start()} fails and names it.
+         *
+         * @param port 1 to 65535
+         * @return this builder
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if {@code port} is out of range
+         */
+        public Builder port(int port) {
+            BuilderChecks.requireUnset(this.port, "port");
+            if (port < 1 || port > 65_535) {
+                throw new IllegalArgumentException("port must be between 1 and 65535: " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * Keeps the schemas in an H2 database in {@code directory} (created if missing) instead of in
+         * memory. {@link EmbeddedSchemaRegistry#close()} leaves it there, so a registry started again
+         * with the same directory has every schema under its old id. One running registry per
+         * directory.
+         *
+         * @param directory where the database lives; the caller deletes it
+         * @return this builder
+         * @throws NullPointerException  if {@code directory} is null
+         * @throws IllegalStateException if already set
+         */
+        public Builder storageDirectory(Path directory) {
+            Objects.requireNonNull(directory, "directory");
+            BuilderChecks.requireUnset(storage, "storageDirectory");
+            storage = directory;
+            return this;
         }
 
         /**
@@ -511,7 +562,9 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             return launch(new Settings(
                     compatibility == null ? DEFAULT_COMPATIBILITY : compatibility,
                     startupTimeout == null ? DEFAULT_STARTUP_TIMEOUT : startupTimeout,
-                    distribution));
+                    distribution,
+                    port == null ? 0 : port,
+                    storage));
         }
     }
 }

@@ -65,6 +65,35 @@ class EmbeddedSchemaRegistryBuilderTest {
     }
 
     @Test
+    void portRejectsAValueOutsideOneTo65535() {
+        assertThatThrownBy(() -> EmbeddedSchemaRegistry.builder().port(0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("port must be between 1 and 65535: 0");
+        assertThatThrownBy(() -> EmbeddedSchemaRegistry.builder().port(65_536))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void portMayBeSetOnce() {
+        EmbeddedSchemaRegistry.Builder builder = EmbeddedSchemaRegistry.builder().port(18_081);
+
+        assertThatThrownBy(() -> builder.port(18_082))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("port was already set to 18081");
+    }
+
+    @Test
+    void storageDirectoryMayBeSetOnceAndNotToNull(@TempDir Path dir) {
+        assertThatThrownBy(() -> EmbeddedSchemaRegistry.builder().storageDirectory(null))
+                .isInstanceOf(NullPointerException.class);
+        EmbeddedSchemaRegistry.Builder builder = EmbeddedSchemaRegistry.builder().storageDirectory(dir.resolve("a"));
+
+        assertThatThrownBy(() -> builder.storageDirectory(dir.resolve("b")))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("storageDirectory was already set");
+    }
+
+    @Test
     void startWithAMissingDistributionNamesThePathAndTheCommandThatFetchesIt(@TempDir Path dir) {
         Path missing = dir.resolve("apicurio-registry-app-2.6.13.Final-all.tar.gz");
 

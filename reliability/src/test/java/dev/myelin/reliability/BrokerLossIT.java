@@ -6,10 +6,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.serialization.Serde;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -53,19 +51,19 @@ class BrokerLossIT {
                 long before = workload.accepted();
                 kafka.stopBroker(1);
                 long stoppedAt = System.nanoTime();
-                keepGoing(Duration.ofSeconds(10));
+                BrokerFaults.keepGoing(Duration.ofSeconds(10));
                 long duringLoss = workload.accepted() - before;
                 kafka.startBroker(1);
                 log.info("broker 1 down for {} ms; {} commands accepted meanwhile",
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt), duringLoss);
                 assertThat(duringLoss).as("commands accepted while a broker was down (2 of 3 replicas are enough)").isPositive();
-                awaitInSync(kafka, store.topics().events());
+                BrokerFaults.awaitInSync(kafka, List.of(store.topics().events()));
 
                 // 2. the broker that leads events partition 0
-                int leader = leaderOf(kafka, store.topics().events(), 0);
+                int leader = BrokerFaults.leaderOf(kafka, store.topics().events(), 0);
                 before = workload.accepted();
                 kafka.stopBroker(leader);
-                keepGoing(Duration.ofSeconds(8));
+                BrokerFaults.keepGoing(Duration.ofSeconds(8));
                 long afterLeaderLoss = workload.accepted() - before;
                 log.info("leader {} of {}-0 stopped; {} commands accepted in the next 8 s", leader, store.topics().events(), afterLeaderLoss);
                 assertThat(afterLeaderLoss).as("commands accepted after the partition leader stopped").isPositive();
@@ -82,26 +80,5 @@ class BrokerLossIT {
 
     private static void awaitProgress(BankWorkload workload, long accepted) {
         ReliabilityApp.eventually(Duration.ofSeconds(60), accepted + " commands accepted", () -> workload.accepted() >= accepted);
-    }
-
-    /** The workload runs on while the fault lasts: a bounded wait by design, not a wait for Kafka. */
-    private static void keepGoing(Duration duration) {
-        LockSupport.parkNanos(duration.toNanos());
-    }
-
-    private static int leaderOf(EmbeddedKafkaCluster kafka, String topic, int partition) throws Exception {
-        TopicDescription description = kafka.admin().describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
-        return description.partitions().get(partition).leader().id();
-    }
-
-    private static void awaitInSync(EmbeddedKafkaCluster kafka, String topic) {
-        ReliabilityApp.eventually(Duration.ofSeconds(60), "every partition of " + topic + " has 3 in-sync replicas again", () -> {
-            try {
-                return kafka.admin().describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic)
-                        .partitions().stream().allMatch(p -> p.isr().size() == 3);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
     }
 }

@@ -5,11 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,11 +31,15 @@ import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.EventStore;
 import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.eventstore.MyelinEventStoreException;
+import dev.myelin.eventstore.SendOptions;
+import dev.myelin.examples.bank.Account;
 import dev.myelin.examples.bank.AccountState;
 import dev.myelin.examples.bank.Bank;
 import dev.myelin.examples.bank.Deposit;
 import dev.myelin.examples.bank.OpenAccount;
 import dev.myelin.examples.bank.Withdraw;
+import dev.myelin.examples.bank.Withdrawn;
+import dev.myelin.schemas.EventMetadata;
 import dev.myelin.schemas.SchemaRegistry;
 import dev.myelin.schemas.SchemaRegistryConfig;
 import dev.myelin.schemas.SchemaRegistryUnavailableException;
@@ -37,7 +48,10 @@ import dev.myelin.schemas.SchemaRegistryUnavailableException;
  * The schema registry goes away (a real Apicurio server, stopped): every schema a client has used is
  * cached for good, so known command and event types keep flowing; a type the processor has never
  * seen cannot be decoded and a type the gateway has never sent cannot be encoded, each with an error
- * that names the registry.
+ * that names the registry. Then the registry comes back, as a restarted server would (same port, its
+ * storage on disk): the same clients register and fetch the new types, the command the processor
+ * refused during the outage goes through when resent with its id, and a client with an empty cache
+ * still reads every record written before, during and after the outage.
  */
 @Tag("reliability")
 @MyelinKafka(brokers = 1)
@@ -45,10 +59,14 @@ class RegistryOutageIT {
     private static final Logger log = LoggerFactory.getLogger(RegistryOutageIT.class);
 
     @Test
-    void cachedSchemasKeepWorkingWithoutTheRegistryAndNewOnesFailClearly(EmbeddedKafkaCluster kafka, @TempDir Path dir) throws Exception {
+    void cachedSchemasKeepWorkingWithoutTheRegistryNewOnesFailClearlyAndRecoverWhenItIsBack(EmbeddedKafkaCluster kafka,
+                                                                                            @TempDir Path dir) throws Exception {
         MyelinConfig config = ReliabilityApp.config(kafka.bootstrapServers(), ReliabilityApp.newApplicationName("registry"))
                 .singleBrokerDevMode().build();
-        EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start();
+        // on disk, as a real registry keeps its schemas: the restarted one must give every id its old schema
+        Path registryStorage = dir.resolve("registry");
+        EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.builder().storageDirectory(registryStorage).start();
+        EmbeddedSchemaRegistry restarted = null;
         try {
             // the processor's JVM and a second client (another service) each with their own caching registry client
             Serde<SpecificRecord> processorSerde = Bank.avro(client(registry));
@@ -60,7 +78,7 @@ class RegistryOutageIT {
                 assertThat(send(store.gateway(), "acc-1", new OpenAccount("ada"))).isInstanceOf(CommandResult.Accepted.class);
                 assertThat(send(otherService, "acc-1", new Deposit(50L))).isInstanceOf(CommandResult.Accepted.class);
                 assertThat(send(store.gateway(), "acc-1", new Deposit(50L))).isInstanceOf(CommandResult.Accepted.class);
-                otherServiceSerde.serializer().serialize(config.topics(dev.myelin.examples.bank.Account.TYPE).commands(), new Withdraw(1L));
+                otherServiceSerde.serializer().serialize(config.topics(Account.TYPE).commands(), new Withdraw(1L));
 
                 long stopping = System.nanoTime();
                 registry.close();
@@ -79,7 +97,8 @@ class RegistryOutageIT {
                                 .hasMessageContaining(registry.url()).hasMessageContaining("could not be reached"));
 
                 // a type the processor never decoded, sent by the other service: rejected with the reason, not lost silently
-                CommandResult<SpecificRecord> withdrawn = send(otherService, "acc-1", new Withdraw(5L));
+                SendOptions refusedDuringOutage = SendOptions.defaults().withCommandId("withdraw-during-outage");
+                CommandResult<SpecificRecord> withdrawn = send(otherService, "acc-1", new Withdraw(5L), refusedDuringOutage);
                 assertThat(withdrawn).isInstanceOf(CommandResult.Rejected.class);
                 String reason = ((CommandResult.Rejected<SpecificRecord>) withdrawn).reason();
                 assertThat(reason).contains("cannot be deserialized", "schema registry");
@@ -89,9 +108,55 @@ class RegistryOutageIT {
                 // and the partition goes on
                 assertThat(send(store.gateway(), "acc-1", new Deposit(1L))).isInstanceOf(CommandResult.Accepted.class);
                 assertThat(store.state("acc-1").orElseThrow().state().getBalance()).isEqualTo(121L);
+
+                // the registry comes back where the clients know it, with what it stored
+                long restarting = System.nanoTime();
+                restarted = EmbeddedSchemaRegistry.builder().storageDirectory(registryStorage).port(registry.port()).start();
+                log.info("schema registry started again at the same URL in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarting));
+                assertThat(restarted.url()).isEqualTo(registry.url());
+
+                // the type whose registration failed now registers, and goes end to end: the processor fetches the command's
+                // schema and registers the event's (Withdrawn, which nobody had written yet)
+                CommandResult<SpecificRecord> afterRecovery = send(store.gateway(), "acc-1", new Withdraw(5L));
+                assertThat(afterRecovery).as("Withdraw from the gateway that could not register it during the outage")
+                        .isInstanceOf(CommandResult.Accepted.class);
+                assertThat(((CommandResult.Accepted<SpecificRecord>) afterRecovery).events()).containsExactly(new Withdrawn(5L));
+
+                // the refusal during the outage was not remembered as the command's outcome: resent with its id, it is processed
+                // now, and a second resend is answered from the dedup window with the same version
+                CommandResult<SpecificRecord> resent = send(otherService, "acc-1", new Withdraw(5L), refusedDuringOutage);
+                assertThat(resent).as("the command refused during the outage, resent with the same id").isInstanceOf(CommandResult.Accepted.class);
+                long version = ((CommandResult.Accepted<SpecificRecord>) resent).newVersion();
+                CommandResult<SpecificRecord> resentAgain = send(otherService, "acc-1", new Withdraw(5L), refusedDuringOutage);
+                assertThat(resentAgain).isInstanceOf(CommandResult.Accepted.class);
+                assertThat(((CommandResult.Accepted<SpecificRecord>) resentAgain).newVersion()).isEqualTo(version);
+                assertThat(store.state("acc-1").orElseThrow().state().getBalance()).isEqualTo(111L);
+
+                // nothing lost: a client with an empty cache (a service deployed after the outage) reads every event, whichever
+                // registry's lifetime it was written in, and the fold is what the processor holds
+                Serde<SpecificRecord> newcomer = Bank.avro(client(restarted));
+                String events = store.topics().events();
+                Map<String, AccountState> folded = new TreeMap<>();
+                Map<String, List<String>> types = new TreeMap<>();
+                for (ConsumerRecord<String, byte[]> record : kafka.readAll(events, new StringDeserializer(), new ByteArrayDeserializer())) {
+                    SpecificRecord event = newcomer.deserializer().deserialize(events, record.value());
+                    String account = EventMetadata.readFrom(record.headers()).aggregateId();
+                    types.computeIfAbsent(account, k -> new ArrayList<>()).add(event.getSchema().getName());
+                    folded.put(account, Account.TYPE.evolve(folded.getOrDefault(account, Account.TYPE.initialState()), event));
+                }
+                assertThat(types).as("events on the topic per account, decoded with a fresh registry client").isEqualTo(Map.of(
+                        "acc-1", List.of("AccountOpened", "Deposited", "Deposited", "Deposited", "Deposited", "Deposited", "Withdrawn", "Withdrawn"),
+                        "acc-2", List.of("AccountOpened")));
+                folded.forEach((account, state) -> assertThat(store.state(account).orElseThrow().state()).as(account).isEqualTo(state));
+                log.info("registry back: the new type registered and was accepted, the refused command was accepted on resend, "
+                        + "all {} events decode with a fresh client",
+                        types.values().stream().mapToInt(List::size).sum());
             }
         } finally {
             registry.close();
+            if (restarted != null) {
+                restarted.close();
+            }
         }
     }
 
@@ -104,5 +169,10 @@ class RegistryOutageIT {
     private static CommandResult<SpecificRecord> send(CommandGateway<SpecificRecord, SpecificRecord> gateway, String account,
                                                       SpecificRecord command) {
         return gateway.send(account, command).orTimeout(60, TimeUnit.SECONDS).join();
+    }
+
+    private static CommandResult<SpecificRecord> send(CommandGateway<SpecificRecord, SpecificRecord> gateway, String account,
+                                                      SpecificRecord command, SendOptions options) {
+        return gateway.send(account, command, options).orTimeout(60, TimeUnit.SECONDS).join();
     }
 }

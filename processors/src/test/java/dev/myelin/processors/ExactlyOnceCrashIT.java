@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 
@@ -30,6 +31,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
@@ -37,15 +40,20 @@ import dev.myelin.schemas.EventMetadata;
 
 /**
  * The proof of exactly-once views, which one JVM cannot give: a projection in a child JVM is killed
- * with SIGKILL while it processes, started again on the same state directory, and its published view
- * then equals the fold of the event log: no event counted twice, none missed.
+ * with SIGKILL three times while it works through a backlog, each time after a random number of
+ * processed events, and started again on the same state directory. Its published view then equals
+ * the fold of the event log: no event counted twice, none missed.
+ *
+ * <p>The kill moments come from a seed that is logged; {@code -Dmyelin.crash.seed=<seed>} replays them.
  */
 @MyelinKafka(brokers = 1)
 class ExactlyOnceCrashIT {
+    private static final Logger log = LoggerFactory.getLogger(ExactlyOnceCrashIT.class);
 
     private static final int PARTITIONS = 3;
     private static final int ACCOUNTS = 500;
     private static final int EVENTS = 50_000;
+    private static final int KILLS = 3;
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final String GROUP = CrashChild.NAME + ".v1";
 
@@ -59,29 +67,65 @@ class ExactlyOnceCrashIT {
     }
 
     @Test
-    void aViewKilledMidStreamAndRestartedCountsEveryEventOnce() throws Exception {
+    void aViewKilledThreeTimesMidStreamAndRestartedCountsEveryEventOnce() throws Exception {
+        long seed = Long.getLong("myelin.crash.seed", System.nanoTime());
+        Random random = new Random(seed);
+        log.info("kill moments drawn with seed {} (replay with -Dmyelin.crash.seed={})", seed, seed);
         kafka.createCompactedTopic(CrashChild.EVENTS, PARTITIONS);
         Map<String, long[]> fold = new HashMap<>();
         Map<String, Long> sequences = new HashMap<>();
 
-        write(0, EVENTS / 2, fold, sequences);
-        Process first = child("first");
+        // the whole backlog first: every life of the projection then works flat out, so the kills land mid-stream
+        write(0, EVENTS, fold, sequences);
+        Process child = child(0);
         try {
-            Poll.until(WAIT, "the first child made progress", () -> committed() >= 2_000, this::committed);
-            write(EVENTS / 2, EVENTS, fold, sequences);
-        } finally {
-            first.destroyForcibly(); // SIGKILL: no close, no commit, an open transaction
-        }
-        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        long atKill = committed();
-        assertThat(atKill).as("killed in the middle").isLessThan(EVENTS);
+            // where the current life started, read while no child runs: its committed position and the view updates
+            // already sent, so that the updates it sends tell how far it has processed
+            long committedAtPreviousKill = 0;
+            long viewUpdatesBeforeLife = 0;
+            for (int kill = 1; kill <= KILLS; kill++) {
+                long lifeFrom = committedAtPreviousKill;
+                long viewUpdatesAtLifeStart = viewUpdatesBeforeLife;
+                // the random moment: a source position in the kill-th of KILLS + 1 equal stretches of the log,
+                // give or take a fifth of a stretch, so that each kill leaves work before and after it
+                long stretch = EVENTS / (KILLS + 1);
+                long target = kill * stretch - stretch / 5 + random.nextInt((int) (2 * stretch / 5));
+                long committedBefore = committedAtPreviousKill;
+                // the kill also waits for this life's first commit, so that every life makes progress that stays
+                Poll.until(WAIT, "life " + (kill - 1) + " committed progress and processed up to about " + target,
+                        () -> committed() > committedBefore
+                                && lifeFrom + viewUpdates(IsolationLevel.READ_UNCOMMITTED) - viewUpdatesAtLifeStart >= target,
+                        () -> "committed " + committed() + ", view updates " + viewUpdates(IsolationLevel.READ_UNCOMMITTED));
+                long killedAt = System.nanoTime();
+                child.destroyForcibly(); // SIGKILL: no close, no commit, an open transaction
+                assertThat(child.waitFor(30, TimeUnit.SECONDS)).as("killed child ended").isTrue();
+                assertThat(child.exitValue()).as("exit status of a SIGKILLed JVM (128 + 9)").isEqualTo(137);
 
-        Process second = child("second");
-        try {
-            Poll.until(WAIT, "the second child processed every event", () -> committed() == end(), this::committed);
+                long atKill = committed();
+                // every record the dead producer sent is on the broker now; the ones past the last stable offset
+                // belong to the transaction the kill left open, which the restart aborts
+                long sent = viewUpdates(IsolationLevel.READ_UNCOMMITTED);
+                long openViewUpdates = sent - viewUpdates(IsolationLevel.READ_COMMITTED);
+                long processed = lifeFrom + sent - viewUpdatesAtLifeStart;
+                assertThat(atKill).as("kill %d: committed progress since the previous kill", kill).isGreaterThan(committedAtPreviousKill);
+                assertThat(atKill).as("kill %d: work remained at the kill", kill).isLessThan(EVENTS);
+                assertThat(processed).as("kill %d: the child was still behind the end of the log", kill).isLessThan(EVENTS);
+                committedAtPreviousKill = atKill;
+                viewUpdatesBeforeLife = sent;
+
+                child = child(kill);
+                long runningMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+                Poll.until(WAIT, "the child restarted after kill " + kill + " committed progress", () -> committed() > atKill,
+                        this::committed);
+                log.info("kill {} at about {} of {} events processed (target {}): {} committed, {} view updates of the open "
+                                + "transaction cut off, {} events not yet processed; restarted JVM running {} ms after the kill, "
+                                + "first commit past the kill {} ms after it", kill, processed, EVENTS, target, atKill, openViewUpdates,
+                        EVENTS - processed, runningMillis, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
+            }
+            Poll.until(WAIT, "the last child processed every event", () -> committed() == end(), this::committed);
         } finally {
-            second.destroyForcibly();
-            second.waitFor(30, TimeUnit.SECONDS);
+            child.destroyForcibly();
+            child.waitFor(30, TimeUnit.SECONDS);
         }
 
         Map<String, String> published = new HashMap<>();
@@ -95,7 +139,7 @@ class ExactlyOnceCrashIT {
         fold.forEach((account, sumAndCount) -> expected.put(account, sumAndCount[0] + "," + sumAndCount[1]));
         assertThat(published).hasSize(ACCOUNTS).isEqualTo(expected);
         // Stronger than the end state: read_committed, each key's published counts run 1, 2, 3... with no
-        // repeat, so not even a view update of the killed transaction became visible.
+        // repeat, so not even a view update of a killed transaction became visible.
         counts.forEach((account, seen) -> assertThat(seen).as("published counts of %s", account)
                 .isEqualTo(LongStream.rangeClosed(1, seen.size()).boxed().toList()));
     }
@@ -122,19 +166,20 @@ class ExactlyOnceCrashIT {
         }
     }
 
-    private Process child(String name) throws IOException {
-        Path log = Files.createDirectories(Path.of("target", "crash-it")).resolve(name + ".log");
+    private Process child(int life) throws IOException {
+        String name = "child-" + life;
+        Path logFile = Files.createDirectories(Path.of("target", "crash-it")).resolve(name + ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process process = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 CrashChild.class.getName(), kafka.bootstrapServers(), stateDir.toString(),
                 // -Dmyelin.crash.guarantee=at_least_once shows this test failing: events after the last commit count twice
                 System.getProperty("myelin.crash.guarantee", "exactly_once_v2"))
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
+                .redirectOutput(logFile.toFile())
                 .start();
-        Poll.until(WAIT, "child " + name + " is running (see " + log + ")",
-                () -> read(log.toFile()).contains("RUNNING") || !process.isAlive(), () -> tail(log.toFile()));
-        assertThat(process.isAlive()).as("child %s is alive; its log: %s", name, tail(log.toFile())).isTrue();
+        Poll.until(WAIT, "child " + name + " is running (see " + logFile + ")",
+                () -> read(logFile.toFile()).contains("RUNNING") || !process.isAlive(), () -> tail(logFile.toFile()));
+        assertThat(process.isAlive()).as("child %s is alive; its log: %s", name, tail(logFile.toFile())).isTrue();
         return process;
     }
 
@@ -147,6 +192,26 @@ class ExactlyOnceCrashIT {
                     .mapToLong(e -> e.getValue().offset()).sum();
         } catch (Exception e) {
             throw new AssertionError("could not read the committed offsets of " + GROUP, e);
+        }
+    }
+
+    /**
+     * Returns the end of the published views, summed over their partitions: with {@code READ_UNCOMMITTED}
+     * every view update sent so far (one per processed event, plus a marker per partition and commit),
+     * with {@code READ_COMMITTED} the last stable offset, short of any open transaction.
+     */
+    private long viewUpdates(IsolationLevel isolation) {
+        try {
+            int partitions = kafka.admin().describeTopics(List.of(CrashChild.VIEWS)).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(CrashChild.VIEWS).partitions().size();
+            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                request.put(new TopicPartition(CrashChild.VIEWS, p), OffsetSpec.latest());
+            }
+            return kafka.admin().listOffsets(request, new ListOffsetsOptions(isolation)).all()
+                    .get(30, TimeUnit.SECONDS).values().stream().mapToLong(info -> info.offset()).sum();
+        } catch (Exception e) {
+            throw new AssertionError("could not read the end of " + CrashChild.VIEWS, e);
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -44,15 +45,18 @@ import dev.myelin.sagas.shop.Shop;
 import dev.myelin.sagas.shop.StockState;
 
 /**
- * Kills the saga runtime's JVM with SIGKILL in the middle of a run and starts it again: every saga
- * still ends exactly once (one final transition on the read_committed log), and no participant
- * applied a saga's command twice (each aggregate's version counts exactly the events the sagas
- * that ended should have caused).
+ * Kills the saga runtime's JVM with SIGKILL three times in one run, each time after a random number of
+ * sagas have ended, and starts it again on the same state directory: every saga still ends exactly
+ * once (one final transition on the read_committed log), and no participant applied a saga's command
+ * twice (each aggregate's version counts exactly the events the sagas that ended should have caused).
+ *
+ * <p>The kill moments come from a seed that is logged; {@code -Dmyelin.crash.seed=<seed>} replays them.
  */
 @MyelinKafka(brokers = 1, shared = true)
 class SagaCrashIT {
     private static final Logger log = LoggerFactory.getLogger(SagaCrashIT.class);
     private static final Serde<SpecificRecord> SERDE = Shop.singleObject();
+    private static final int KILLS = 3;
 
     static MyelinConfig config(String bootstrapServers, String application) {
         return MyelinConfig.builder(application).bootstrapServers(bootstrapServers).singleBrokerDevMode().partitions(2)
@@ -64,9 +68,13 @@ class SagaCrashIT {
     }
 
     @Test
-    void killingTheRuntimeMidRunLosesNoSagaAndAppliesNoCommandTwice(EmbeddedKafkaCluster kafka, @TempDir Path dir) throws Exception {
+    void killingTheRuntimeThreeTimesMidRunLosesNoSagaAndAppliesNoCommandTwice(EmbeddedKafkaCluster kafka, @TempDir Path dir) throws Exception {
         MyelinConfig config = config(kafka.bootstrapServers(), "crash-" + Long.toString(System.nanoTime() % 1_000_000, 36));
+        long seed = Long.getLong("myelin.crash.seed", System.nanoTime());
+        Random random = new Random(seed);
+        log.info("kill moments drawn with seed {} (replay with -Dmyelin.crash.seed={})", seed, seed);
         int orders = 600;
+        List<Process> runtimes = new ArrayList<>();
         try (EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = start(Shop.CUSTOMER, config, dir.resolve("customer"));
              EventStore<StockState, SpecificRecord, SpecificRecord> stock = start(Shop.STOCK, config, dir.resolve("stock"));
              EventStore<OrderState, SpecificRecord, SpecificRecord> orderStore = start(Shop.ORDER, config, dir.resolve("order"))) {
@@ -74,8 +82,7 @@ class SagaCrashIT {
             Await.join(stock.gateway().send("sku-plenty", new AddStock(1_000_000)));
 
             Path sagaState = dir.resolve("saga");
-            Process first = startRuntime(kafka, config, sagaState, dir.resolve("first.out"));
-            Process second = null;
+            runtimes.add(startRuntime(kafka, config, sagaState, dir.resolve("runtime-0.out")));
             try {
                 List<CompletableFuture<CommandResult<SpecificRecord>>> placed = new ArrayList<>();
                 Set<String> failAtStock = new HashSet<>();
@@ -88,24 +95,49 @@ class SagaCrashIT {
                     placed.add(orderStore.gateway().send(orderId, new PlaceOrder(orderId, "c-rich", sku, 1, 10L)));
                 }
 
-                // kill as soon as a few sagas ended, while most are still in flight
-                Await.eventually(Duration.ofSeconds(60), "some sagas have ended before the kill", () -> finals(kafka, config).size() >= 10);
-                first.destroyForcibly(); // SIGKILL: no shutdown hook, no clean close, an open transaction left behind
-                assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
-                int endedBeforeTheKill = finals(kafka, config).size();
-                assertThat(endedBeforeTheKill).as("the kill came mid-run").isLessThan(orders);
-                log.info("killed the saga runtime with {} of {} sagas ended; restarting it", endedBeforeTheKill, orders);
+                int endedAtPreviousKill = 0;
+                for (int kill = 1; kill <= KILLS; kill++) {
+                    // the random moment: a number of ended sagas in the kill-th of KILLS + 1 equal stretches of the run,
+                    // give or take a quarter of a stretch, so that each kill has sagas ended before it and sagas left after it
+                    // even when the runtime overshoots the target while the log is read; and at least one more than at the
+                    // previous kill, so that every life of the runtime makes progress
+                    int stretch = orders / (KILLS + 1);
+                    int target = Math.max(endedAtPreviousKill + 1, kill * stretch - stretch / 4 + random.nextInt(stretch / 2));
+                    Process runtime = runtimes.get(runtimes.size() - 1);
+                    Await.eventually(Duration.ofSeconds(120), target + " sagas have ended before kill " + kill,
+                            () -> finals(kafka, config).size() >= target);
+                    long killedAt = System.nanoTime();
+                    runtime.destroyForcibly(); // SIGKILL: no shutdown hook, no clean close, an open transaction left behind
+                    assertThat(runtime.waitFor(30, TimeUnit.SECONDS)).as("killed runtime %s ended", runtime.pid()).isTrue();
+                    assertThat(runtime.exitValue()).as("exit status of a SIGKILLed JVM (128 + 9)").isEqualTo(137);
 
-                second = startRuntime(kafka, config, sagaState, dir.resolve("second.out"));
+                    Map<String, List<String>> atKill = transitions(kafka, config);
+                    int started = (int) atKill.values().stream().filter(t -> t.contains("STARTED")).count();
+                    int ended = finalsOf(atKill).size();
+                    assertThat(ended).as("kill %d: sagas ended since the previous kill", kill).isGreaterThan(endedAtPreviousKill);
+                    assertThat(ended).as("kill %d came mid-run: sagas remained", kill).isLessThan(orders);
+                    endedAtPreviousKill = ended;
+
+                    runtimes.add(startRuntime(kafka, config, sagaState, dir.resolve("runtime-" + kill + ".out")));
+                    long runningMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+                    Await.eventually(Duration.ofSeconds(120), "a saga ended after restart " + kill,
+                            () -> finals(kafka, config).size() > ended);
+                    log.info("kill {} with {} of {} sagas ended (target {}): {} in flight (started, not ended), {} not yet started; "
+                                    + "restarted JVM running {} ms after the kill, the next saga ended {} ms after it",
+                            kill, ended, orders, target, started - ended, orders - started, runningMillis,
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
+                }
+
                 placed.forEach(f -> assertThat(Await.join(f)).isInstanceOf(CommandResult.Accepted.class));
-                Await.eventually(Duration.ofSeconds(120), "every saga has ended after the restart", () -> finals(kafka, config).size() >= orders);
+                Await.eventually(Duration.ofSeconds(120), "every saga has ended after the last restart",
+                        () -> finals(kafka, config).size() >= orders);
 
                 Map<String, List<String>> finals = finals(kafka, config);
                 assertThat(finals).hasSize(orders);
                 finals.forEach((sagaId, transitions) -> assertThat(transitions).as("final transitions of %s", sagaId)
                         .containsExactly(failAtStock.contains(sagaId) ? "COMPENSATED" : "COMPLETED"));
 
-                // exactly once on the saga's side: every command it committed, it committed once, although the kill
+                // exactly once on the saga's side: every command it committed, it committed once, although each kill
                 // aborted a transaction and the restarted runtime redid its inputs (the aggregates' own idempotence
                 // would hide duplicates, so the commands topic itself is counted, read committed)
                 Map<String, Integer> sends = new HashMap<>();
@@ -129,25 +161,38 @@ class SagaCrashIT {
                 assertThat(stock.state("sku-plenty").orElseThrow().version())
                         .as("stock added + one reservation per completed order").isEqualTo(1 + completed);
             } finally {
-                first.destroyForcibly();
-                if (second != null) {
-                    second.destroy();
-                    second.waitFor(30, TimeUnit.SECONDS);
+                Process last = runtimes.get(runtimes.size() - 1);
+                last.destroy(); // the last one stops politely, its shutdown hook closing the runtime
+                last.waitFor(30, TimeUnit.SECONDS);
+                for (Process runtime : runtimes) {
+                    runtime.destroyForcibly();
                 }
             }
         }
     }
 
-    /** Returns each saga's final transitions on the log, read committed. */
-    private static Map<String, List<String>> finals(EmbeddedKafkaCluster kafka, MyelinConfig config) {
-        Map<String, List<String>> finals = new HashMap<>();
+    /** Returns each saga's transitions on the log, read committed, in order. */
+    private static Map<String, List<String>> transitions(EmbeddedKafkaCluster kafka, MyelinConfig config) {
+        Map<String, List<String>> transitions = new HashMap<>();
         for (ConsumerRecord<String, byte[]> entry : kafka.readAll(SagaTopics.of(config.application(), "place-order").log(),
                 new StringDeserializer(), new ByteArrayDeserializer())) {
             String transition = new String(entry.headers().lastHeader("myelin.saga.transition").value(), StandardCharsets.UTF_8);
-            if (transition.equals("COMPLETED") || transition.equals("COMPENSATED") || transition.equals("FAILED")) {
-                finals.computeIfAbsent(entry.key(), k -> new ArrayList<>()).add(transition);
-            }
+            transitions.computeIfAbsent(entry.key(), k -> new ArrayList<>()).add(transition);
         }
+        return transitions;
+    }
+
+    /** Returns each saga's final transitions on the log, read committed. */
+    private static Map<String, List<String>> finals(EmbeddedKafkaCluster kafka, MyelinConfig config) {
+        return finalsOf(transitions(kafka, config));
+    }
+
+    /** Keeps the final transitions of the sagas that have one. */
+    private static Map<String, List<String>> finalsOf(Map<String, List<String>> transitions) {
+        Map<String, List<String>> finals = new HashMap<>();
+        transitions.forEach((sagaId, all) -> all.stream()
+                .filter(t -> t.equals("COMPLETED") || t.equals("COMPENSATED") || t.equals("FAILED"))
+                .forEach(t -> finals.computeIfAbsent(sagaId, k -> new ArrayList<>()).add(t)));
         return finals;
     }
 

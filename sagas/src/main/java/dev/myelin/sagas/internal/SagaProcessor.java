@@ -64,13 +64,21 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
 
     @Override
     public void process(Record<String, byte[]> record) {
+        if (record.key() == null) {
+            // the routers always set the saga id as key, so this record was written to the inbox by something
+            // else; a null key would throw in the sagas store and end the stream thread, stopping every saga
+            log.warn("saga {}: skipping the inbox record at {}: it has no key (saga id)", definition.name(),
+                    SagaTopology.origin(context));
+            return;
+        }
         String kind = EventMetadata.header(record.headers(), SagaTopology.KIND).orElse("");
         if (SagaTopology.KIND_TRIGGER.equals(kind)) {
             start(record);
         } else if (SagaTopology.KIND_REPLY.equals(kind)) {
             reply(record);
         } else {
-            log.warn("saga {}: ignoring an inbox record without a {} header (key {})", definition.name(), SagaTopology.KIND, record.key());
+            log.warn("saga {}: ignoring the inbox record at {} without a {} header (key {})", definition.name(),
+                    SagaTopology.origin(context), SagaTopology.KIND, record.key());
         }
     }
 
@@ -89,7 +97,8 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
                     .deserialize(definition.triggerTopic(), record.headers(), record.value()));
             data = definition.initialData(trigger);
         } catch (RuntimeException e) {
-            log.warn("saga {} {}: cannot start: {}", definition.name(), sagaId, e.toString());
+            log.warn("saga {} {}: cannot start from the inbox record at {}: {}", definition.name(), sagaId,
+                    SagaTopology.origin(context), e.toString());
             return;
         }
         StoredSaga saga = new StoredSaga(sagaId, SagaStatus.RUNNING, 0, 0, false, 0, encodeData(data), List.of(), "");

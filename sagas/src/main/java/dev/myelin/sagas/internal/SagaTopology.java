@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.sagas.SagaTopics;
 import dev.myelin.schemas.EventMetadata;
+import dev.myelin.schemas.RecordOrigin;
 
 /**
  * Builds a saga's topology. Two sub-topologies: routers read trigger events (keyed by whatever their
@@ -95,6 +96,18 @@ public final class SagaTopology {
         return topology;
     }
 
+    /**
+     * Returns where the record being processed was read, as "topic t partition p offset o", for the
+     * warnings about records that are skipped: with it, an operator can find the record and read it.
+     */
+    static String origin(ProcessorContext<?, ?> context) {
+        return context.recordMetadata()
+                .map(m -> m.partition() < 0 || m.offset() < 0 ? RecordOrigin.topic(m.topic())
+                        : RecordOrigin.of(m.topic(), m.partition(), m.offset()))
+                .map(RecordOrigin::toString)
+                .orElse("an unknown topic");
+    }
+
     private static KeyValueBytesStoreSupplier store(String name, boolean persistent) {
         return persistent ? Stores.persistentKeyValueStore(name) : Stores.inMemoryKeyValueStore(name);
     }
@@ -129,8 +142,8 @@ public final class SagaTopology {
                 sagaId = definition.sagaId(definition.triggerType().cast(decoded));
             } catch (RuntimeException e) {
                 // one bad event must not stop every saga of the application; it is logged with its origin
-                log.warn("saga {}: skipping an event of {} that cannot start a saga (key {}): {}", definition.name(),
-                        definition.triggerTopic(), event.key(), e.toString());
+                log.warn("saga {}: skipping the event at {} (key {}): it cannot start a saga: {}", definition.name(),
+                        origin(context), event.key(), e.toString());
                 return;
             }
             Headers headers = event.headers();

@@ -8,14 +8,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -57,6 +63,8 @@ class SagaCrashIT {
     private static final Logger log = LoggerFactory.getLogger(SagaCrashIT.class);
     private static final Serde<SpecificRecord> SERDE = Shop.singleObject();
     private static final int KILLS = 3;
+    /** 40 orders a second: a batch takes 3.75 s to place, longer than a look at the saga log takes, so a kill finds sagas in flight. */
+    private static final Duration ORDER_PACE = Duration.ofMillis(25);
 
     static MyelinConfig config(String bootstrapServers, String application) {
         return MyelinConfig.builder(application).bootstrapServers(bootstrapServers).singleBrokerDevMode().partitions(2)
@@ -75,6 +83,7 @@ class SagaCrashIT {
         log.info("kill moments drawn with seed {} (replay with -Dmyelin.crash.seed={})", seed, seed);
         int orders = 600;
         List<Process> runtimes = new ArrayList<>();
+        ExecutorService placer = Executors.newSingleThreadExecutor();
         try (EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = start(Shop.CUSTOMER, config, dir.resolve("customer"));
              EventStore<StockState, SpecificRecord, SpecificRecord> stock = start(Shop.STOCK, config, dir.resolve("stock"));
              EventStore<OrderState, SpecificRecord, SpecificRecord> orderStore = start(Shop.ORDER, config, dir.resolve("order"))) {
@@ -84,25 +93,36 @@ class SagaCrashIT {
             Path sagaState = dir.resolve("saga");
             runtimes.add(startRuntime(kafka, config, sagaState, dir.resolve("runtime-0.out")));
             try {
-                List<CompletableFuture<CommandResult<SpecificRecord>>> placed = new ArrayList<>();
-                Set<String> failAtStock = new HashSet<>();
-                for (int i = 0; i < orders; i++) {
-                    String orderId = "o-" + i;
-                    String sku = i % 5 == 0 ? "sku-none" : "sku-plenty";
-                    if (i % 5 == 0) {
-                        failAtStock.add(orderId);
+                List<CompletableFuture<CommandResult<SpecificRecord>>> placed = Collections.synchronizedList(new ArrayList<>());
+                Set<String> failAtStock = ConcurrentHashMap.newKeySet();
+                // Orders come in KILLS + 1 batches, each placed at a steady pace, the next one only after the runtime
+                // was restarted. On an idle machine a runtime clears hundreds of sagas a second: with every order placed
+                // at once, the restarted runtime could finish them all before the next kill, and a kill would find no
+                // saga in flight. Paced, a kill lands while orders of its batch are still coming in.
+                int stretch = orders / (KILLS + 1);
+                List<Future<?>> batches = new ArrayList<>();
+                BiConsumer<Integer, Integer> placeOrders = (from, to) -> batches.add(placer.submit(() -> {
+                    for (int i = from; i < to; i++) {
+                        String orderId = "o-" + i;
+                        String sku = i % 5 == 0 ? "sku-none" : "sku-plenty";
+                        if (i % 5 == 0) {
+                            failAtStock.add(orderId);
+                        }
+                        placed.add(orderStore.gateway().send(orderId, new PlaceOrder(orderId, "c-rich", sku, 1, 10L)));
+                        LockSupport.parkNanos(ORDER_PACE.toNanos()); // load shaping, not a wait for Kafka
                     }
-                    placed.add(orderStore.gateway().send(orderId, new PlaceOrder(orderId, "c-rich", sku, 1, 10L)));
-                }
+                }));
+                // the first runtime's first rebalance takes longer than a batch: one order shows when it serves
+                placeOrders.accept(0, 1);
+                Await.eventually(Duration.ofSeconds(120), "the first saga has ended", () -> finals(kafka, config).size() >= 1);
+                placeOrders.accept(1, stretch);
 
                 int endedAtPreviousKill = 0;
                 for (int kill = 1; kill <= KILLS; kill++) {
-                    // the random moment: a number of ended sagas in the kill-th of KILLS + 1 equal stretches of the run,
-                    // give or take a quarter of a stretch, so that each kill has sagas ended before it and sagas left after it
-                    // even when the runtime overshoots the target while the log is read; and at least one more than at the
-                    // previous kill, so that every life of the runtime makes progress
-                    int stretch = orders / (KILLS + 1);
-                    int target = Math.max(endedAtPreviousKill + 1, kill * stretch - stretch / 4 + random.nextInt(stretch / 2));
+                    // the random moment: a number of ended sagas in the middle half of the kill-th batch, so that each kill
+                    // has sagas ended before it, and (with the later batches not yet placed) sagas left after it; and at
+                    // least one more than at the previous kill, so that every life of the runtime makes progress
+                    int target = Math.max(endedAtPreviousKill + 1, kill * stretch - stretch / 4 - random.nextInt(stretch / 2));
                     Process runtime = runtimes.get(runtimes.size() - 1);
                     Await.eventually(Duration.ofSeconds(120), target + " sagas have ended before kill " + kill,
                             () -> finals(kafka, config).size() >= target);
@@ -119,6 +139,7 @@ class SagaCrashIT {
                     endedAtPreviousKill = ended;
 
                     runtimes.add(startRuntime(kafka, config, sagaState, dir.resolve("runtime-" + kill + ".out")));
+                    placeOrders.accept(kill * stretch, (kill + 1) * stretch);
                     long runningMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
                     Await.eventually(Duration.ofSeconds(120), "a saga ended after restart " + kill,
                             () -> finals(kafka, config).size() > ended);
@@ -128,6 +149,9 @@ class SagaCrashIT {
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
                 }
 
+                for (Future<?> batch : batches) {
+                    batch.get(2, TimeUnit.MINUTES);
+                }
                 placed.forEach(f -> assertThat(Await.join(f)).isInstanceOf(CommandResult.Accepted.class));
                 Await.eventually(Duration.ofSeconds(120), "every saga has ended after the last restart",
                         () -> finals(kafka, config).size() >= orders);
@@ -161,6 +185,7 @@ class SagaCrashIT {
                 assertThat(stock.state("sku-plenty").orElseThrow().version())
                         .as("stock added + one reservation per completed order").isEqualTo(1 + completed);
             } finally {
+                placer.shutdownNow();
                 Process last = runtimes.get(runtimes.size() - 1);
                 last.destroy(); // the last one stops politely, its shutdown hook closing the runtime
                 last.waitFor(30, TimeUnit.SECONDS);

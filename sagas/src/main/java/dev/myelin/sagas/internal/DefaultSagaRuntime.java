@@ -72,6 +72,10 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
         // a saga step is a round trip through two transactions; a short commit interval keeps it quick
         props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 20);
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+        // the replies sub-topology reads every participant's results topic, most of them empty at any
+        // moment; Kafka Streams 4.3 formats a lag message per record while an input is empty, and a
+        // saga's order is per saga id within the inbox, not across those topics
+        props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
         stateDirectory.ifPresent(dir -> props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString()));
 
         KafkaStreams streams = new KafkaStreams(SagaTopology.build(definition, topics, tick, retention, true), props);

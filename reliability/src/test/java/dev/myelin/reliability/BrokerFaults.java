@@ -5,19 +5,43 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 
 import org.apache.kafka.clients.admin.TopicDescription;
 
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 
-/** What the broker-loss tests do to the cluster: find a partition's leader, let a fault last, wait for full replication. */
+/** What the broker-loss tests do to the cluster: find a partition's leader, stop a broker for a while, wait for full replication. */
 final class BrokerFaults {
     private BrokerFaults() {
     }
 
-    /** The workload runs on while the fault lasts: a bounded wait by design, not a wait for Kafka. */
-    static void keepGoing(Duration duration) {
+    /**
+     * One broker outage and what the workload did meanwhile.
+     *
+     * @param stopMillis how long the broker took to stop (its controlled shutdown)
+     * @param downMillis from the stop's return to the restart's return
+     * @param progress   how far the workload got from just before the stop to just before the restart
+     */
+    record Outage(long stopMillis, long downMillis, long progress) {
+    }
+
+    /**
+     * Stops broker {@code brokerId}, lets the workload run on for {@code duration} (a bounded wait by
+     * design, not a wait for Kafka), and starts the broker again.
+     *
+     * @param progress the workload's progress counter, such as accepted commands or placed orders
+     */
+    static Outage stopFor(EmbeddedKafkaCluster kafka, int brokerId, Duration duration, LongSupplier progress) {
+        long before = progress.getAsLong();
+        long stopping = System.nanoTime();
+        kafka.stopBroker(brokerId);
+        long stoppedAt = System.nanoTime();
         LockSupport.parkNanos(duration.toNanos());
+        long during = progress.getAsLong() - before;
+        kafka.startBroker(brokerId);
+        return new Outage(TimeUnit.NANOSECONDS.toMillis(stoppedAt - stopping),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt), during);
     }
 
     /** Returns the id of the broker that leads {@code partition} of {@code topic}. */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -48,26 +47,16 @@ class BrokerLossIT {
                 awaitProgress(workload, 200);
 
                 // 1. a broker that leads nothing in particular: the first one, wherever its replicas are
-                long before = workload.accepted();
-                kafka.stopBroker(1);
-                long stoppedAt = System.nanoTime();
-                BrokerFaults.keepGoing(Duration.ofSeconds(10));
-                long duringLoss = workload.accepted() - before;
-                kafka.startBroker(1);
-                log.info("broker 1 down for {} ms; {} commands accepted meanwhile",
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt), duringLoss);
-                assertThat(duringLoss).as("commands accepted while a broker was down (2 of 3 replicas are enough)").isPositive();
+                BrokerFaults.Outage outage = BrokerFaults.stopFor(kafka, 1, Duration.ofSeconds(10), workload::accepted);
+                log.info("broker 1 down for {} ms; {} commands accepted meanwhile", outage.downMillis(), outage.progress());
+                assertThat(outage.progress()).as("commands accepted while a broker was down (2 of 3 replicas are enough)").isPositive();
                 BrokerFaults.awaitInSync(kafka, List.of(store.topics().events()));
 
                 // 2. the broker that leads events partition 0
                 int leader = BrokerFaults.leaderOf(kafka, store.topics().events(), 0);
-                before = workload.accepted();
-                kafka.stopBroker(leader);
-                BrokerFaults.keepGoing(Duration.ofSeconds(8));
-                long afterLeaderLoss = workload.accepted() - before;
-                log.info("leader {} of {}-0 stopped; {} commands accepted in the next 8 s", leader, store.topics().events(), afterLeaderLoss);
-                assertThat(afterLeaderLoss).as("commands accepted after the partition leader stopped").isPositive();
-                kafka.startBroker(leader);
+                outage = BrokerFaults.stopFor(kafka, leader, Duration.ofSeconds(8), workload::accepted);
+                log.info("leader {} of {}-0 stopped; {} commands accepted in the next 8 s", leader, store.topics().events(), outage.progress());
+                assertThat(outage.progress()).as("commands accepted after the partition leader stopped").isPositive();
             } finally {
                 workload.stop();
             }

@@ -136,18 +136,12 @@ class ShopBrokerLossIT {
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - warmingUp), workload.placedCount());
 
                 // 1. a broker that leads nothing in particular: the first one, wherever its replicas are
-                int before = workload.placedCount();
-                long stopping = System.nanoTime();
-                kafka.stopBroker(1);
-                long stoppedAt = System.nanoTime();
-                BrokerFaults.keepGoing(Duration.ofSeconds(10));
-                int placedWhileBrokerDown = workload.placedCount() - before;
-                kafka.startBroker(1);
-                // from the stop's return to the restart's return, as BrokerLossIT counts it; the controlled shutdown is logged apart
-                brokerDownMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt);
+                // down time from the stop's return to the restart's return, as BrokerLossIT counts it; the controlled shutdown is logged apart
+                BrokerFaults.Outage brokerLoss = BrokerFaults.stopFor(kafka, 1, Duration.ofSeconds(10), workload::placedCount);
+                brokerDownMillis = brokerLoss.downMillis();
                 log.info("broker 1 stopped in {} ms, down for {} ms; {} orders placed from the stop to the restart",
-                        TimeUnit.NANOSECONDS.toMillis(stoppedAt - stopping), brokerDownMillis, placedWhileBrokerDown);
-                assertThat(placedWhileBrokerDown).as("orders placed while a broker was down (2 of 3 replicas are enough)").isPositive();
+                        brokerLoss.stopMillis(), brokerDownMillis, brokerLoss.progress());
+                assertThat(brokerLoss.progress()).as("orders placed while a broker was down (2 of 3 replicas are enough)").isPositive();
                 // every topic, internal ones included: a partition left with 2 replicas would lose its majority to the next stop
                 long catchingUp = System.nanoTime();
                 BrokerFaults.awaitInSync(kafka, BrokerFaults.allTopics(kafka));
@@ -156,17 +150,11 @@ class ShopBrokerLossIT {
 
                 // 2. the leader of an order-events partition: what the saga and the projection read, what the order store writes
                 leader = BrokerFaults.leaderOf(kafka, orderEvents, 0);
-                before = workload.placedCount();
-                stopping = System.nanoTime();
-                kafka.stopBroker(leader);
-                stoppedAt = System.nanoTime();
-                BrokerFaults.keepGoing(Duration.ofSeconds(8));
-                int placedAfterLeaderLoss = workload.placedCount() - before;
-                kafka.startBroker(leader);
-                leaderDownMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt);
+                BrokerFaults.Outage leaderLoss = BrokerFaults.stopFor(kafka, leader, Duration.ofSeconds(8), workload::placedCount);
+                leaderDownMillis = leaderLoss.downMillis();
                 log.info("leader {} of {}-0 stopped in {} ms, down for {} ms; {} orders placed from the stop to the restart", leader,
-                        orderEvents, TimeUnit.NANOSECONDS.toMillis(stoppedAt - stopping), leaderDownMillis, placedAfterLeaderLoss);
-                assertThat(placedAfterLeaderLoss).as("orders placed after the partition leader stopped").isPositive();
+                        orderEvents, leaderLoss.stopMillis(), leaderDownMillis, leaderLoss.progress());
+                assertThat(leaderLoss.progress()).as("orders placed after the partition leader stopped").isPositive();
             } finally {
                 workload.stop();
             }

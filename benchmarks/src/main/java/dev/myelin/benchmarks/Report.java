@@ -1,5 +1,6 @@
 package dev.myelin.benchmarks;
 
+import dev.myelin.embedded.EmbeddedKafkaCluster;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,7 +9,6 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.Locale;
 
-import org.apache.kafka.common.utils.AppInfoParser;
 
 /**
  * Turns measurements into the Markdown table printed on the terminal and written to
@@ -46,7 +46,7 @@ final class Report {
         doc.append("- machine: ").append(runtime.availableProcessors()).append(" cores, ")
                 .append(String.format(Locale.ROOT, "%.0f GiB", totalMemoryGiB())).append(" memory, JDK ")
                 .append(System.getProperty("java.version")).append(" (").append(System.getProperty("java.vm.name")).append(")\n");
-        doc.append("- Kafka: ").append(AppInfoParser.getVersion())
+        doc.append("- Kafka: ").append(EmbeddedKafkaCluster.kafkaVersion())
                 .append(", one embedded broker (KRaft, in the benchmark's JVM), the same broker for Myelin and its raw baseline\n\n");
         doc.append("Ratios compare Myelin to raw Kafka, or in the Myelin vs Axon rows to the Axon Framework, measured\n");
         doc.append("in the same run: the machine is shared and noisy, so\n");

@@ -149,6 +149,26 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     }
 
     /**
+     * Returns the version of the Apache Kafka jars on the class path, such as {@code 4.4.0}: the
+     * version an embedded broker runs and the clients speak. Kafka 4.4 moved the class that knows it
+     * into an internals package; this is the one place that follows it, and it still finds it in a
+     * 4.3 build (the recovery benchmark compares both).
+     *
+     * @return the Kafka version, or {@code unknown} if the jars do not say
+     */
+    public static String kafkaVersion() {
+        for (String parser : List.of("org.apache.kafka.common.utils.internals.AppInfoParser",
+                "org.apache.kafka.common.utils.AppInfoParser")) {
+            try {
+                return (String) Class.forName(parser).getMethod("getVersion").invoke(null);
+            } catch (ReflectiveOperationException | LinkageError e) {
+                // not in this Kafka release: try the next place
+            }
+        }
+        return "unknown";
+    }
+
+    /**
      * Returns a builder for a cluster with settings other than the defaults.
      *
      * @return a new builder

@@ -33,7 +33,7 @@ public final class HelloKafka {
         long started = System.nanoTime();
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1)) {
             out.printf("Started a real Kafka %s broker (KRaft) at %s in %d ms%n",
-                    org.apache.kafka.common.utils.AppInfoParser.getVersion(), kafka.bootstrapServers(),
+                    EmbeddedKafkaCluster.kafkaVersion(), kafka.bootstrapServers(),
                     Duration.ofNanos(System.nanoTime() - started).toMillis());
             kafka.createCompactedTopic("hello.greeting.events", 1);
             out.println("Created compacted topic hello.greeting.events");

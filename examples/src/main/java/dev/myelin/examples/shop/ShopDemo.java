@@ -37,7 +37,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.utils.AppInfoParser;
 
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.EmbeddedSchemaRegistry;
@@ -96,7 +95,7 @@ public final class ShopDemo {
              EmbeddedSchemaRegistry embeddedRegistry = options.registryUrl() == null ? EmbeddedSchemaRegistry.start() : null) {
             String servers = embeddedKafka ? kafka.bootstrapServers() : options.bootstrapServers();
             String registryUrl = embeddedRegistry != null ? embeddedRegistry.url() : options.registryUrl();
-            out.printf("Kafka %s at %s (%s), schema registry at %s (%s), up in %.1f s%n", AppInfoParser.getVersion(), servers,
+            out.printf("Kafka %s at %s (%s), schema registry at %s (%s), up in %.1f s%n", EmbeddedKafkaCluster.kafkaVersion(), servers,
                     embeddedKafka ? "embedded KRaft broker" : "given", registryUrl, embeddedRegistry != null ? "embedded Apicurio" : "given",
                     (System.nanoTime() - started) / 1e9);
             // a shared cluster may hold an earlier run's topics: give each run its own

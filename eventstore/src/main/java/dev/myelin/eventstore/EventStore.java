@@ -13,7 +13,6 @@ import org.apache.kafka.streams.Topology;
 import dev.myelin.schemas.AvroSerdes;
 import dev.myelin.eventstore.internal.CommandTopology;
 import dev.myelin.eventstore.internal.DefaultEventStore;
-import dev.myelin.eventstore.internal.StateListener;
 
 /**
  * Runs one aggregate type: the exactly-once command processor (a Kafka Streams application) and the
@@ -69,7 +68,31 @@ public interface EventStore<S, C, E> extends AutoCloseable {
      * @return the result: {@code Accepted} or {@code Conflict}, or {@code Rejected} if {@code evolve} throws
      * @throws IllegalArgumentException if an event cannot be serialized
      */
-    CompletableFuture<CommandResult<E>> append(String aggregateId, long expectedVersion, List<? extends E> events);
+    default CompletableFuture<CommandResult<E>> append(String aggregateId, long expectedVersion, List<? extends E> events) {
+        return append(aggregateId, events, expectedVersion == SendOptions.ANY_VERSION ? SendOptions.defaults()
+                : SendOptions.expectingVersion(expectedVersion));
+    }
+
+    /**
+     * Appends events decided elsewhere with the given options: an expected version, a timeout, and a
+     * command id that makes the append safe to retry. An append whose command id was seen within the
+     * dedup retention ({@link MyelinConfig.Builder#dedupRetention(java.time.Duration)}, 24 hours by
+     * default) answers its first result and appends nothing, exactly like
+     * {@link CommandGateway#send(String, Object, SendOptions)}.
+     *
+     * <pre>{@code
+     * SendOptions once = SendOptions.expectingVersion(4).withCommandId(importBatchId);
+     * store.append("acc-1", List.of(new Deposited(10L)), once);   // safe to call again after a timeout
+     * }</pre>
+     *
+     * @param aggregateId the aggregate
+     * @param events      the events, in order
+     * @param options     expected version, command id and timeout
+     * @return the result: {@code Accepted} or {@code Conflict}, or {@code Rejected} if {@code evolve} throws;
+     *         a retried id answers its first result
+     * @throws IllegalArgumentException if an event cannot be serialized
+     */
+    CompletableFuture<CommandResult<E>> append(String aggregateId, List<? extends E> events, SendOptions options);
 
     /**
      * Returns an aggregate's current state from the local store (through a cache the processor
@@ -214,7 +237,7 @@ public interface EventStore<S, C, E> extends AutoCloseable {
          */
         public Topology topology() {
             return CommandTopology.build(type, requireCommandSerde(), requireEventSerde(), resolveStateSerde(), config.topics(type),
-                    config.dedupWindow(), StateListener.none());
+                    config.dedupRetention());
         }
 
         /**

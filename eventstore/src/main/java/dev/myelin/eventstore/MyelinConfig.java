@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  *         .bootstrapServers("kafka-1:9092,kafka-2:9092,kafka-3:9092")
  *         .partitions(12)
  *         .property("num.standby.replicas", 1)          // any Kafka Streams or client property
- *         .property("myelin.dedup.window", 64)          // or a Myelin setting by its myelin.* key
+ *         .property("myelin.dedup.retention.ms", 172_800_000)   // or a Myelin setting by its myelin.* key
  *         .build();
  * }</pre>
  *
@@ -33,13 +33,22 @@ public final class MyelinConfig {
     public static final String PARTITIONS = "myelin.partitions";
     /** {@code myelin.dev.mode}: {@code true} for {@link Builder#singleBrokerDevMode()}. */
     public static final String DEV_MODE = "myelin.dev.mode";
-    /** {@code myelin.dedup.window}: see {@link Builder#dedupWindow(int)}. */
+    /**
+     * {@code myelin.dedup.window}: no longer used; see {@link Builder#dedupWindow(int)}.
+     *
+     * @deprecated command ids are remembered for a time, {@link #DEDUP_RETENTION_MS}, not a count
+     */
+    @Deprecated
     public static final String DEDUP_WINDOW = "myelin.dedup.window";
+    /** {@code myelin.dedup.retention.ms}: see {@link Builder#dedupRetention(Duration)}. */
+    public static final String DEDUP_RETENTION_MS = "myelin.dedup.retention.ms";
+    /** How long command ids are remembered unless configured: a day, so a retry the next morning is still safe. */
+    public static final Duration DEFAULT_DEDUP_RETENTION = Duration.ofHours(24);
     /** {@code myelin.command.timeout.ms}: see {@link Builder#commandTimeout(Duration)}. */
     public static final String COMMAND_TIMEOUT_MS = "myelin.command.timeout.ms";
 
     private static final Set<String> MYELIN_KEYS = Set.of(REPLICATION_FACTOR, MIN_INSYNC_REPLICAS, PARTITIONS, DEV_MODE,
-            DEDUP_WINDOW, COMMAND_TIMEOUT_MS);
+            DEDUP_WINDOW, DEDUP_RETENTION_MS, COMMAND_TIMEOUT_MS);
     private static final Pattern APPLICATION = Pattern.compile("[a-z][a-z0-9-]*");
 
     private final String application;
@@ -48,6 +57,7 @@ public final class MyelinConfig {
     private final int minInsyncReplicas;
     private final int partitions;
     private final int dedupWindow;
+    private final Duration dedupRetention;
     private final Duration commandTimeout;
     private final Map<String, Object> properties;
 
@@ -58,6 +68,7 @@ public final class MyelinConfig {
         this.minInsyncReplicas = minInsyncReplicas;
         this.partitions = b.partitions == null ? 6 : b.partitions;
         this.dedupWindow = b.dedupWindow == null ? 32 : b.dedupWindow;
+        this.dedupRetention = b.dedupRetention == null ? DEFAULT_DEDUP_RETENTION : b.dedupRetention;
         this.commandTimeout = b.commandTimeout == null ? Duration.ofSeconds(30) : b.commandTimeout;
         this.properties = Map.copyOf(b.properties);
     }
@@ -125,12 +136,25 @@ public final class MyelinConfig {
     }
 
     /**
-     * Returns how many recent command ids each aggregate remembers.
+     * Returns the value given to the deprecated {@link Builder#dedupWindow(int)}, which no longer has
+     * any effect.
      *
-     * @return how many recent command ids each aggregate remembers
+     * @return the size given, or 32
+     * @deprecated command ids are remembered for {@link #dedupRetention()}, however many commands follow
      */
+    @Deprecated
     public int dedupWindow() {
         return dedupWindow;
+    }
+
+    /**
+     * Returns how long the event store remembers a command id with its first outcome.
+     *
+     * @return the dedup retention
+     * @see Builder#dedupRetention(Duration)
+     */
+    public Duration dedupRetention() {
+        return dedupRetention;
     }
 
     /**
@@ -161,7 +185,7 @@ public final class MyelinConfig {
     public String toString() {
         return "MyelinConfig[application=" + application + ", bootstrapServers=" + bootstrapServers + ", replicationFactor="
                 + replicationFactor + ", minInsyncReplicas=" + minInsyncReplicas + ", partitions=" + partitions
-                + ", dedupWindow=" + dedupWindow + ", commandTimeout=" + commandTimeout + ", properties=" + properties.keySet() + "]";
+                + ", dedupRetention=" + dedupRetention + ", commandTimeout=" + commandTimeout + ", properties=" + properties.keySet() + "]";
     }
 
     /** Builds a {@link MyelinConfig}; each setting may be set once. */
@@ -173,6 +197,7 @@ public final class MyelinConfig {
         private Boolean devMode;
         private Integer partitions;
         private Integer dedupWindow;
+        private Duration dedupRetention;
         private Duration commandTimeout;
         private final Map<String, Object> properties = new LinkedHashMap<>();
 
@@ -257,19 +282,44 @@ public final class MyelinConfig {
         }
 
         /**
-         * Sets how many recent command ids each aggregate remembers with their outcome (default 32). A
-         * retry within that many later commands of the same aggregate returns the first result; the
-         * window is bounded so the stored value stays small.
+         * Formerly set how many recent command ids each aggregate remembered; it has no effect now.
+         * Command ids are remembered for {@link #dedupRetention(Duration)}, however many other
+         * commands the aggregate receives in between.
          *
-         * @param size the window size
+         * @param size ignored, but still checked to be 1 or more
          * @return this builder
          * @throws IllegalStateException    if already set
          * @throws IllegalArgumentException if less than 1
+         * @deprecated use {@link #dedupRetention(Duration)}
          */
+        @Deprecated
         public Builder dedupWindow(int size) {
             requireState(dedupWindow == null, "dedupWindow was already set to %s", dedupWindow);
             requireArgument(size >= 1, "dedupWindow must be 1 or more: %s", size);
             dedupWindow = size;
+            return this;
+        }
+
+        /**
+         * Sets how long the event store remembers each command id with its first outcome (default
+         * {@link MyelinConfig#DEFAULT_DEDUP_RETENTION 24 hours}). A command, or an
+         * {@link EventStore#append(String, java.util.List, SendOptions) append}, whose id was seen within
+         * this time answers its first result and appends nothing, however many other commands the
+         * aggregate received in between and across restarts and failovers. After it, the id is
+         * forgotten: a later send with the same id is decided again as a new command. The ids live in a
+         * store of their own whose expired parts are dropped whole, so a longer retention costs disk
+         * (about 100 bytes per command), not time per command.
+         *
+         * @param retention how long ids are remembered; at least a minute
+         * @return this builder
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if shorter than a minute
+         */
+        public Builder dedupRetention(Duration retention) {
+            Objects.requireNonNull(retention, "retention");
+            requireState(dedupRetention == null, "dedupRetention was already set to %s", dedupRetention);
+            requireArgument(retention.toMillis() >= 60_000, "dedupRetention must be at least a minute: %s", retention);
+            dedupRetention = retention;
             return this;
         }
 
@@ -312,6 +362,7 @@ public final class MyelinConfig {
                     case MIN_INSYNC_REPLICAS -> minInsyncReplicas(parseInt(key, text));
                     case PARTITIONS -> partitions(parseInt(key, text));
                     case DEDUP_WINDOW -> dedupWindow(parseInt(key, text));
+                    case DEDUP_RETENTION_MS -> dedupRetention(Duration.ofMillis(parseLong(key, text)));
                     case COMMAND_TIMEOUT_MS -> commandTimeout(Duration.ofMillis(parseInt(key, text)));
                     case DEV_MODE -> {
                         requireArgument(text.equals("true") || text.equals("false"), "%s must be true or false: %s", key, text);
@@ -352,6 +403,14 @@ public final class MyelinConfig {
             }
             requireState(isr <= rf, "minInsyncReplicas (%s) must not exceed replicationFactor (%s): no write could ever succeed", isr, rf);
             return new MyelinConfig(this, rf, isr);
+        }
+
+        private static long parseLong(String key, String text) {
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(key + " must be a whole number: " + text, e);
+            }
         }
 
         private static int parseInt(String key, String text) {

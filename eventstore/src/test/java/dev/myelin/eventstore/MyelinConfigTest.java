@@ -19,7 +19,7 @@ class MyelinConfigTest {
         assertThat(config.replicationFactor()).isEqualTo(3);
         assertThat(config.minInsyncReplicas()).isEqualTo(2);
         assertThat(config.partitions()).isEqualTo(6);
-        assertThat(config.dedupWindow()).isEqualTo(32);
+        assertThat(config.dedupRetention()).isEqualTo(Duration.ofHours(24));
         assertThat(config.commandTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.topics(dev.myelin.eventstore.bank.Account.TYPE)).isEqualTo(AggregateTopics.of("bank", "account"));
     }
@@ -44,7 +44,8 @@ class MyelinConfigTest {
     void aBadValueIsRejectedAtOnce() {
         assertThatThrownBy(() -> builder().partitions(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
         assertThatThrownBy(() -> builder().replicationFactor(-1)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> builder().dedupWindow(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> builder().dedupRetention(Duration.ofSeconds(59))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least a minute");
         assertThatThrownBy(() -> builder().commandTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> MyelinConfig.builder("Bank App")).isInstanceOf(IllegalArgumentException.class);
     }
@@ -62,11 +63,11 @@ class MyelinConfigTest {
     @Test
     void myelinKeysSetTheirSettingAndOtherKeysPassThrough() {
         MyelinConfig config = builder().property("myelin.partitions", "12").property("myelin.dev.mode", true)
-                .property("myelin.dedup.window", 4).property("myelin.command.timeout.ms", 1500).property("num.standby.replicas", 1)
+                .property("myelin.dedup.retention.ms", 172_800_000L).property("myelin.command.timeout.ms", 1500).property("num.standby.replicas", 1)
                 .build();
         assertThat(config.partitions()).isEqualTo(12);
         assertThat(config.replicationFactor()).isEqualTo(1);
-        assertThat(config.dedupWindow()).isEqualTo(4);
+        assertThat(config.dedupRetention()).isEqualTo(Duration.ofDays(2));
         assertThat(config.commandTimeout()).isEqualTo(Duration.ofMillis(1500));
         assertThat(config.properties()).containsOnlyKeys("num.standby.replicas");
     }

@@ -59,10 +59,9 @@ final class ReliabilityApp {
     /** Production replication defaults: this is the point of the 3-broker fault tests. */
     static MyelinConfig.Builder config(String bootstrapServers, String application) {
         return MyelinConfig.builder(application).bootstrapServers(bootstrapServers)
-                .partitions(4)
-                // a retry must still find its command among the account's remembered ids, however many
-                // commands of other threads landed on the account in between (see docs/reliability.md)
-                .dedupWindow(256);
+                // a retry finds its command id however many commands of other threads landed on the
+                // account in between: ids are kept for the dedup retention (a day), not a count
+                .partitions(4);
     }
 
     static EventStore<AccountState, SpecificRecord, SpecificRecord> start(MyelinConfig config, Serde<SpecificRecord> avro,

@@ -1,6 +1,7 @@
 package dev.myelin.eventstore.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,12 +50,12 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private final AggregateTopics topics;
     /** The topic name the state serde is told; made once, as the command path is hot. */
     private final String stateTopic;
-    private final int dedupWindow;
-    private final StateListener<S> listener;
+    private final Duration dedupRetention;
 
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, byte[]> aggregates;
     private KeyValueStore<Bytes, byte[]> history;
+    private CommandOutcomes outcomes;
     private Deserializer<C> commandDeserializer;
     private Serializer<E> eventSerializer;
     private Deserializer<E> eventDeserializer;
@@ -62,15 +63,14 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private Deserializer<S> stateDeserializer;
 
     CommandProcessor(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde, Serde<S> stateSerde,
-                     AggregateTopics topics, int dedupWindow, StateListener<S> listener) {
+                     AggregateTopics topics, Duration dedupRetention) {
         this.type = type;
         this.commandSerde = commandSerde;
         this.eventSerde = eventSerde;
         this.stateSerde = stateSerde;
         this.topics = topics;
         this.stateTopic = topics.events().replaceFirst("\\.events$", ".state");
-        this.dedupWindow = dedupWindow;
-        this.listener = listener;
+        this.dedupRetention = dedupRetention;
     }
 
     @Override
@@ -78,6 +78,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         this.context = context;
         this.aggregates = context.getStateStore(CommandTopology.AGGREGATES_STORE);
         this.history = context.getStateStore(CommandTopology.HISTORY_STORE);
+        this.outcomes = new CommandOutcomes(context.getStateStore(CommandTopology.OUTCOMES_STORE), dedupRetention);
         this.commandDeserializer = commandSerde.deserializer();
         this.eventSerializer = eventSerde.serializer();
         this.eventDeserializer = eventSerde.deserializer();
@@ -118,7 +119,9 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         Optional<StoredAggregate> stored = load(aggregateId);
         long version = stored.map(StoredAggregate::version).orElse(0L);
 
-        Optional<StoredAggregate.Outcome> seen = stored.flatMap(s -> s.find(commandId));
+        long now = context.currentSystemTimeMs();
+        // an aggregate last written before the outcomes store existed still holds its recent ids itself
+        Optional<StoredAggregate.Outcome> seen = outcomes.find(aggregateId, commandId, now).or(() -> stored.flatMap(s -> s.find(commandId)));
         if (seen.isPresent()) {
             log.debug("command {} for {} was seen before; answering its first result", commandId, aggregateId);
             reply(command, commandId, replay(aggregateId, seen.get()));
@@ -142,10 +145,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
                     throw new CommandFailure(type.name() + ".decide threw " + describe(e) + " for command " + commandId);
                 }
                 if (decision instanceof Decision.Reject<E> reject) {
-                    StoredAggregate base = stored.orElseGet(() -> new StoredAggregate(0, serializeState(aggregateId, state), List.of()));
-                    StoredAggregate next = base.with(version, base.state(),
-                            new StoredAggregate.Outcome(commandId, false, 0, 0, reject.reason()), dedupWindow);
-                    aggregates.put(aggregateId, next.encode());
+                    outcomes.remember(aggregateId, new StoredAggregate.Outcome(commandId, false, 0, 0, reject.reason()), now);
                     reply(command, commandId, new CommandResult.Rejected<>(reject.reason()));
                 } else if (decision instanceof Decision.Accept<E> accept) {
                     append(command, commandId, aggregateId, stored, state, accept.events());
@@ -204,10 +204,11 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             context.forward(records.get(i), CommandTopology.EVENTS_SINK);
             history.put(HistoryCodec.key(aggregateId, metadata.get(i).sequence()), HistoryCodec.encode(metadata.get(i), serialized.get(i)));
         }
-        StoredAggregate base = stored.orElseGet(() -> new StoredAggregate(0, newState, List.of()));
-        aggregates.put(aggregateId, base.with(newVersion, newState,
-                new StoredAggregate.Outcome(commandId, true, newVersion, events.size(), ""), dedupWindow).encode());
-        listener.updated(aggregateId, newVersion, next);
+        long decidedAt = now.toEpochMilli();
+        // ids an aggregate kept itself (before the outcomes store) move to the store on its next write
+        stored.ifPresent(old -> old.recent().forEach(outcome -> outcomes.remember(aggregateId, outcome, decidedAt)));
+        aggregates.put(aggregateId, new StoredAggregate(newVersion, newState, List.of()).encode());
+        outcomes.remember(aggregateId, new StoredAggregate.Outcome(commandId, true, newVersion, events.size(), ""), decidedAt);
         reply(command, commandId, new CommandResult.Accepted<>(newVersion, serialized));
     }
 
@@ -218,7 +219,6 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             history.delete(HistoryCodec.key(aggregateId, sequence));
         }
         aggregates.delete(aggregateId);
-        listener.removed(aggregateId);
         log.info("forgot aggregate {}: {} event tombstones written", aggregateId, version);
         reply(command, commandId, new CommandResult.Accepted<>(0, List.of()));
     }

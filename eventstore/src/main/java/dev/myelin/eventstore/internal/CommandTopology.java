@@ -1,5 +1,7 @@
 package dev.myelin.eventstore.internal;
 
+import java.time.Duration;
+
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -18,8 +20,10 @@ import dev.myelin.eventstore.AggregateType;
  * same task (and so on the same instance).
  */
 public final class CommandTopology {
-    /** The store of aggregate id to {state, version, recent command ids}. */
+    /** The store of aggregate id to {state, version}. */
     public static final String AGGREGATES_STORE = "aggregates";
+    /** The window store of (aggregate id, command id) to the command's first outcome, kept for the dedup retention. */
+    public static final String OUTCOMES_STORE = "command-outcomes";
     /** The store of (aggregate id, sequence) to event. */
     public static final String HISTORY_STORE = "history";
     static final String EVENTS_SINK = "events";
@@ -39,24 +43,25 @@ public final class CommandTopology {
      * @param eventSerde   the event serde
      * @param stateSerde   the state serde
      * @param topics       the topic names
-     * @param dedupWindow  how many command ids each aggregate remembers
-     * @param listener     told about every state written
+     * @param dedupRetention how long command ids are remembered with their first outcome
      * @param <S>          the state type
      * @param <C>          the command type
      * @param <E>          the event type
      * @return the topology
      */
     public static <S, C, E> Topology build(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde,
-                                           Serde<S> stateSerde, AggregateTopics topics, int dedupWindow,
-                                           StateListener<S> listener) {
+                                           Serde<S> stateSerde, AggregateTopics topics, Duration dedupRetention) {
         Topology topology = new Topology();
         topology.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.commands());
         topology.addProcessor(PROCESSOR,
-                () -> new CommandProcessor<>(type, commandSerde, eventSerde, stateSerde, topics, dedupWindow, listener), SOURCE);
+                () -> new CommandProcessor<>(type, commandSerde, eventSerde, stateSerde, topics, dedupRetention), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGGREGATES_STORE), Serdes.String(),
                 Serdes.ByteArray()), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HISTORY_STORE), Serdes.Bytes(),
                 Serdes.ByteArray()), PROCESSOR);
+        // one-millisecond windows: each id is stored at the time it was decided, and found by a time range
+        topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(OUTCOMES_STORE, dedupRetention,
+                Duration.ofMillis(1), false), Serdes.Bytes(), Serdes.ByteArray()), PROCESSOR);
         topology.addSink(EVENTS_SINK, topics.events(), new StringSerializer(), new ByteArraySerializer(), new AggregatePartitioner(),
                 PROCESSOR);
         topology.addSink(RESULTS_SINK, topics.commandResults(), new StringSerializer(), new ByteArraySerializer(), PROCESSOR);

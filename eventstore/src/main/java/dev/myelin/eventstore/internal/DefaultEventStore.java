@@ -3,6 +3,7 @@ package dev.myelin.eventstore.internal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +63,8 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     private final Serializer<E> eventSerializer;
     private final Deserializer<E> eventDeserializer;
     private final Deserializer<S> stateDeserializer;
-    private final Cache<String, AggregateState<S>> cache;
+    /** Decoded states by aggregate id, each with the stored bytes it was decoded from. */
+    private final Cache<String, Decoded<S>> cache;
     private final KafkaStreams streams;
     private final int partitions;
     private final DefaultCommandGateway<C, E> gateway;
@@ -86,26 +88,11 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
             throw new MyelinEventStoreException("cannot describe " + topics.commands() + ": " + e.getMessage(), e);
         }
 
-        StateListener<S> writeThrough = new StateListener<>() {
-            @Override
-            public void updated(String aggregateId, long version, S state) {
-                cache.put(aggregateId, new AggregateState<>(state, version));
-            }
-
-            @Override
-            public void removed(String aggregateId) {
-                cache.invalidate(aggregateId);
-            }
-        };
         Map<String, Object> props = streamsProperties(config, stateDirectory, type);
-        this.streams = new KafkaStreams(CommandTopology.build(type, commandSerde, eventSerde, stateSerde, topics, config.dedupWindow(),
-                writeThrough), new StreamsConfig(props));
+        this.streams = new KafkaStreams(CommandTopology.build(type, commandSerde, eventSerde, stateSerde, topics,
+                config.dedupRetention()), new StreamsConfig(props));
         CountDownLatch running = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {
-            if (now == KafkaStreams.State.REBALANCING) {
-                // partitions may move: an entry cached for a partition this instance loses could go stale
-                cache.invalidateAll();
-            }
             if (now == KafkaStreams.State.RUNNING) {
                 running.countDown();
             }
@@ -164,6 +151,7 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         props.put(StreamsConfig.topicPrefix("min.insync.replicas"), Integer.toString(config.minInsyncReplicas()));
         stateDirectory.ifPresent(dir -> props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString()));
         props.putAll(config.properties());
+        StreamsDefaults.applyTo(props);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         return props;
     }
@@ -174,8 +162,9 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     }
 
     @Override
-    public CompletableFuture<CommandResult<E>> append(String aggregateId, long expectedVersion, List<? extends E> events) {
+    public CompletableFuture<CommandResult<E>> append(String aggregateId, List<? extends E> events, SendOptions options) {
         Objects.requireNonNull(events, "events");
+        Objects.requireNonNull(options, "options");
         List<byte[]> encoded = new ArrayList<>(events.size());
         for (E event : events) {
             Objects.requireNonNull(event, "an event is null");
@@ -185,8 +174,6 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
                 throw new IllegalArgumentException("cannot serialize event " + type.eventTypeName(event) + ": " + e.getMessage(), e);
             }
         }
-        SendOptions options = expectedVersion == SendOptions.ANY_VERSION ? SendOptions.defaults()
-                : SendOptions.expectingVersion(expectedVersion);
         return gateway.sendRaw(aggregateId, CommandHeaders.TYPE_APPEND, EventListCodec.encode(encoded), new RecordHeaders(), options);
     }
 
@@ -198,20 +185,25 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     @Override
     public Optional<AggregateState<S>> state(String aggregateId) {
         requireLocal(aggregateId);
-        AggregateState<S> cached = cache.getIfPresent(aggregateId);
-        if (cached != null) {
-            return Optional.of(cached);
-        }
+        // the store answers at the configured isolation (committed only by default); the cache only saves
+        // decoding a version already read from it, so it can never show what the store would not
         byte[] bytes = store(CommandTopology.AGGREGATES_STORE, String.class).get(aggregateId);
         if (bytes == null) {
+            cache.invalidate(aggregateId);
             return Optional.empty();
         }
         StoredAggregate stored = StoredAggregate.decode(bytes);
         if (stored.version() == 0) {
-            // only rejections so far: the aggregate has no events, so it does not exist yet
+            // only rejections so far (stores written before the outcomes store): the aggregate does not exist yet
             return Optional.empty();
         }
-        return Optional.of(new AggregateState<>(stateDeserializer.deserialize(topics.events(), stored.state()), stored.version()));
+        Decoded<S> cached = cache.getIfPresent(aggregateId);
+        if (cached != null && cached.state().version() == stored.version() && Arrays.equals(cached.bytes(), stored.state())) {
+            return Optional.of(cached.state());
+        }
+        AggregateState<S> decoded = new AggregateState<>(stateDeserializer.deserialize(topics.events(), stored.state()), stored.version());
+        cache.put(aggregateId, new Decoded<>(stored.state(), decoded));
+        return Optional.of(decoded);
     }
 
     @Override
@@ -230,6 +222,9 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
             }
         }
         return events;
+    }
+
+    private record Decoded<S>(byte[] bytes, AggregateState<S> state) {
     }
 
     private <K> ReadOnlyKeyValueStore<K, byte[]> store(String name, Class<K> keyType) {

@@ -6,14 +6,15 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The value of the aggregates store: the serialized state, the version, and a bounded window of the
- * latest command ids with their outcomes. Outcomes keep only what is needed to answer a retry (the
- * events of an accepted command are read back from the history store), so the value stays small and
- * each command writes little to the changelog.
+ * The value of the aggregates store: the serialized state and the version. Values written before
+ * command outcomes had a store of their own ({@link CommandOutcomes}) also carry a window of the
+ * latest command ids with their outcomes; those are still read, and moved to that store on the
+ * aggregate's next write. Outcomes keep only what a retry needs (the events of an accepted command
+ * are read back from the history store).
  *
  * @param version the aggregate's version
  * @param state   the state serde's bytes
- * @param recent  the latest outcomes, oldest first
+ * @param recent  the latest outcomes, oldest first: empty in what is written now
  */
 record StoredAggregate(long version, byte[] state, List<Outcome> recent) {
     /** Format 1 wrote every outcome's id as text and numbers at full width; still read. */
@@ -45,14 +46,6 @@ record StoredAggregate(long version, byte[] state, List<Outcome> recent) {
             }
         }
         return Optional.empty();
-    }
-
-    StoredAggregate with(long newVersion, byte[] newState, Outcome outcome, int window) {
-        List<Outcome> next = new ArrayList<>(Math.min(recent.size() + 1, window));
-        int skip = Math.max(0, recent.size() + 1 - window);
-        next.addAll(recent.subList(skip, recent.size()));
-        next.add(outcome);
-        return new StoredAggregate(newVersion, newState, next);
     }
 
     byte[] encode() {

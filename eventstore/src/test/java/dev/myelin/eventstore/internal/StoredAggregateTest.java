@@ -13,14 +13,24 @@ import org.junit.jupiter.api.Test;
 class StoredAggregateTest {
 
     @Test
-    void theCommandWindowKeepsOnlyTheLatestOutcomes() {
-        StoredAggregate stored = new StoredAggregate(0, new byte[] {1}, List.of());
-        for (int i = 1; i <= 5; i++) {
-            stored = stored.with(i, new byte[] {(byte) i}, new StoredAggregate.Outcome("c" + i, true, i, 1, ""), 3);
-        }
-        assertThat(stored.recent()).extracting(StoredAggregate.Outcome::commandId).containsExactly("c3", "c4", "c5");
-        assertThat(stored.find("c2")).isEmpty();
-        assertThat(stored.find("c4")).isPresent();
+    void anOutcomeSurvivesTheOutcomesStoreCodec() {
+        StoredAggregate.Outcome accepted = new StoredAggregate.Outcome("c1", true, 10_004, 3, "");
+        StoredAggregate.Outcome rejected = new StoredAggregate.Outcome("c2", false, 0, 0, "no money");
+
+        assertThat(CommandOutcomes.decode("c1", CommandOutcomes.encode(accepted))).isEqualTo(accepted);
+        assertThat(CommandOutcomes.decode("c2", CommandOutcomes.encode(rejected))).isEqualTo(rejected);
+    }
+
+    @Test
+    void outcomeKeysTellAggregatesAndIdsApart() {
+        String uuid = UUID.randomUUID().toString();
+
+        assertThat(CommandOutcomes.key("acc-1", uuid)).isEqualTo(CommandOutcomes.key("acc-1", uuid));
+        assertThat(CommandOutcomes.key("acc-1", uuid)).isNotEqualTo(CommandOutcomes.key("acc-2", uuid));
+        // the aggregate id is length-prefixed, so no split of the same characters makes the same key
+        assertThat(CommandOutcomes.key("a", "bc")).isNotEqualTo(CommandOutcomes.key("ab", "c"));
+        // a UUID id is 16 bytes, not 36 characters
+        assertThat(CommandOutcomes.key("acc-1", uuid).get().length).isLessThan(CommandOutcomes.key("acc-1", "x".repeat(36)).get().length);
     }
 
     @Test

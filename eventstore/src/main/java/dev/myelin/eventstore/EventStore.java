@@ -95,10 +95,14 @@ public interface EventStore<S, C, E> extends AutoCloseable {
     CompletableFuture<CommandResult<E>> append(String aggregateId, List<? extends E> events, SendOptions options);
 
     /**
-     * Returns an aggregate's current state from the local store (through a cache the processor
-     * writes through). Like any Kafka Streams interactive query under exactly-once on Kafka 4.3, it
-     * may show a command whose transaction is still committing; the command's result, read through
-     * the gateway, is the committed truth.
+     * Returns an aggregate's current state from the local store, committed data only: a write whose
+     * transaction may still abort is never shown (Kafka 4.4's transactional state stores, queried at
+     * {@code READ_COMMITTED}). A command sent by someone else becomes visible here within one
+     * commit of the processor ({@code commit.interval.ms}, 5 ms by default) after its transaction
+     * commits. A command this store's own {@link #gateway()} or {@link #append} saw accepted is
+     * always visible: the read waits (milliseconds at most) until the store has committed that
+     * version. Setting {@code default.interactive.query.isolation.level=READ_UNCOMMITTED} through
+     * {@link MyelinConfig.Builder#property} trades that for reads that may show uncommitted state.
      *
      * @param aggregateId the aggregate
      * @return its state and version, or empty if it has no events
@@ -107,7 +111,8 @@ public interface EventStore<S, C, E> extends AutoCloseable {
     Optional<AggregateState<S>> state(String aggregateId);
 
     /**
-     * Returns an aggregate's events, oldest first.
+     * Returns an aggregate's events, oldest first; committed events only, and like
+     * {@link #state(String)} every event this store's own gateway saw accepted.
      *
      * @param aggregateId the aggregate
      * @return its events; empty if it has none

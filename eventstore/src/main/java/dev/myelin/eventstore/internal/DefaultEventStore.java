@@ -68,6 +68,8 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     private final KafkaStreams streams;
     private final int partitions;
     private final DefaultCommandGateway<C, E> gateway;
+    private final OwnWrites ownWrites = new OwnWrites();
+    private final CommandGateway<C, E> recordingGateway;
 
     private DefaultEventStore(AggregateType<S, C, E> type, MyelinConfig config, Serde<C> commandSerde, Serde<E> eventSerde,
                               Serde<S> stateSerde, Optional<Path> stateDirectory) {
@@ -116,6 +118,7 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
             throw new MyelinEventStoreException("interrupted while starting the command processor", e);
         }
         this.gateway = DefaultCommandGateway.start(config, topics, commandSerde, eventSerde, false);
+        this.recordingGateway = new RecordingGateway();
     }
 
     /**
@@ -158,7 +161,7 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
 
     @Override
     public CommandGateway<C, E> gateway() {
-        return gateway;
+        return recordingGateway;
     }
 
     @Override
@@ -174,12 +177,14 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
                 throw new IllegalArgumentException("cannot serialize event " + type.eventTypeName(event) + ": " + e.getMessage(), e);
             }
         }
-        return gateway.sendRaw(aggregateId, CommandHeaders.TYPE_APPEND, EventListCodec.encode(encoded), new RecordHeaders(), options);
+        return recorded(aggregateId, false,
+                gateway.sendRaw(aggregateId, CommandHeaders.TYPE_APPEND, EventListCodec.encode(encoded), new RecordHeaders(), options));
     }
 
     @Override
     public CompletableFuture<CommandResult<E>> forget(String aggregateId) {
-        return gateway.sendRaw(aggregateId, CommandHeaders.TYPE_FORGET, new byte[0], new RecordHeaders(), SendOptions.defaults());
+        return recorded(aggregateId, true,
+                gateway.sendRaw(aggregateId, CommandHeaders.TYPE_FORGET, new byte[0], new RecordHeaders(), SendOptions.defaults()));
     }
 
     @Override
@@ -187,7 +192,9 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         requireLocal(aggregateId);
         // the store answers at the configured isolation (committed only by default); the cache only saves
         // decoding a version already read from it, so it can never show what the store would not
-        byte[] bytes = store(CommandTopology.AGGREGATES_STORE, String.class).get(aggregateId);
+        ReadOnlyKeyValueStore<String, byte[]> aggregates = store(CommandTopology.AGGREGATES_STORE, String.class);
+        ownWrites.awaitCommitted(aggregateId, () -> committedVersion(aggregates, aggregateId));
+        byte[] bytes = aggregates.get(aggregateId);
         if (bytes == null) {
             cache.invalidate(aggregateId);
             return Optional.empty();
@@ -212,9 +219,14 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
             throw new IllegalArgumentException("fromSequence must be 1 or more: " + fromSequence);
         }
         requireLocal(aggregateId);
+        ReadOnlyKeyValueStore<Bytes, byte[]> historyStore = store(CommandTopology.HISTORY_STORE, Bytes.class);
+        // the history store commits apart from the aggregates store: wait for the last event this instance saw accepted
+        ownWrites.awaitCommitted(aggregateId, () -> {
+            long last = ownWrites.seen(aggregateId).filter(v -> v > 0).orElse(1L);
+            return historyStore.get(HistoryCodec.key(aggregateId, last)) == null ? -1L : last;
+        });
         List<RecordedEvent<E>> events = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> range = store(CommandTopology.HISTORY_STORE, Bytes.class)
-                .range(HistoryCodec.key(aggregateId, fromSequence), HistoryCodec.key(aggregateId, Long.MAX_VALUE))) {
+        try (KeyValueIterator<Bytes, byte[]> range = historyStore.range(HistoryCodec.key(aggregateId, fromSequence), HistoryCodec.key(aggregateId, Long.MAX_VALUE))) {
             while (range.hasNext()) {
                 KeyValue<Bytes, byte[]> next = range.next();
                 HistoryCodec.Entry entry = HistoryCodec.decode(next.value);
@@ -225,6 +237,32 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     }
 
     private record Decoded<S>(byte[] bytes, AggregateState<S> state) {
+    }
+
+    private static long committedVersion(ReadOnlyKeyValueStore<String, byte[]> aggregates, String aggregateId) {
+        byte[] bytes = aggregates.get(aggregateId);
+        return bytes == null ? -1 : StoredAggregate.decode(bytes).version();
+    }
+
+    private <R> CompletableFuture<R> recorded(String aggregateId, boolean forget, CompletableFuture<R> result) {
+        return result.whenComplete((r, failure) -> {
+            if (r instanceof CommandResult<?> outcome) {
+                ownWrites.record(aggregateId, outcome, forget);
+            }
+        });
+    }
+
+    /** The gateway this store hands out: the shared one, remembering what it saw accepted for reads. */
+    private final class RecordingGateway implements CommandGateway<C, E> {
+        @Override
+        public CompletableFuture<CommandResult<E>> send(String aggregateId, C command, SendOptions options) {
+            return recorded(aggregateId, false, gateway.send(aggregateId, command, options));
+        }
+
+        @Override
+        public void close() {
+            gateway.close();
+        }
     }
 
     private <K> ReadOnlyKeyValueStore<K, byte[]> store(String name, Class<K> keyType) {

@@ -28,6 +28,7 @@ import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.Decision;
 import dev.myelin.eventstore.SendOptions;
 import dev.myelin.schemas.EventMetadata;
+import dev.myelin.schemas.SchemaRegistryUnavailableException;
 
 /**
  * Turns one command into events, a result and a new state. Kafka Streams runs it under
@@ -53,6 +54,10 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private final Duration dedupRetention;
 
     private ProcessorContext<String, byte[]> context;
+    /** Whether the current command has begun writing; from then on only aborting the transaction undoes it. */
+    private boolean writing;
+    /** The largest record the processor's producer will send, less room for the batch and record overhead. */
+    private int maxRecordBytes;
     private KeyValueStore<String, byte[]> aggregates;
     private KeyValueStore<Bytes, byte[]> history;
     private CommandOutcomes outcomes;
@@ -76,6 +81,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     @Override
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
+        this.maxRecordBytes = RecordLimits.maxRecordBytes(context.appConfigs());
         this.aggregates = context.getStateStore(CommandTopology.AGGREGATES_STORE);
         this.history = context.getStateStore(CommandTopology.HISTORY_STORE);
         this.outcomes = new CommandOutcomes(context.getStateStore(CommandTopology.OUTCOMES_STORE), dedupRetention);
@@ -97,13 +103,33 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
 
     @Override
     public void process(Record<String, byte[]> command) {
-        Headers headers = command.headers();
-        String commandId = EventMetadata.header(headers, CommandHeaders.COMMAND_ID).orElseGet(this::syntheticCommandId);
+        String commandId = given(command.headers(), CommandHeaders.COMMAND_ID).orElseGet(this::syntheticCommandId);
+        writing = false;
         try {
             handle(command, commandId);
         } catch (CommandFailure failure) {
             fail(command, commandId, failure.getMessage());
+        } catch (SchemaRegistryUnavailableException transientFault) {
+            // not the command's fault: abort the transaction and let the task read this command again
+            throw transientFault;
+        } catch (RuntimeException unexpected) {
+            if (writing) {
+                // something failed between the first write and the last: only aborting the transaction undoes the rest
+                throw unexpected;
+            }
+            // whatever the record holds, it is answered and the partition moves on; a thrown exception here
+            // would meet the same record again after every thread restart, forever
+            log.error("command {} for {} failed unexpectedly; rejecting it", commandId, command.key(), unexpected);
+            fail(command, commandId, "command " + commandId + " could not be processed: " + describe(unexpected));
         }
+    }
+
+    /**
+     * Returns a header's text, treating an empty or blank value like a missing one: such a header
+     * comes from a client that meant "none", and metadata must never be blank.
+     */
+    private static Optional<String> given(Headers headers, String name) {
+        return EventMetadata.header(headers, name).filter(value -> !value.isBlank());
     }
 
     private void handle(Record<String, byte[]> command, String commandId) {
@@ -133,7 +159,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             reply(command, commandId, new CommandResult.Conflict<>(expected, version));
             return;
         }
-        String kind = EventMetadata.header(headers, CommandHeaders.COMMAND_TYPE).orElse(CommandHeaders.TYPE_COMMAND);
+        String kind = given(headers, CommandHeaders.COMMAND_TYPE).orElse(CommandHeaders.TYPE_COMMAND);
         switch (kind) {
             case CommandHeaders.TYPE_COMMAND -> {
                 S state = state(aggregateId, stored);
@@ -171,8 +197,8 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             }
         }
         Headers in = command.headers();
-        String correlationId = EventMetadata.header(in, CommandHeaders.CORRELATION_ID).orElse(commandId);
-        String causationId = EventMetadata.header(in, CommandHeaders.CAUSATION_ID).orElse(commandId);
+        String correlationId = given(in, CommandHeaders.CORRELATION_ID).orElse(commandId);
+        String causationId = given(in, CommandHeaders.CAUSATION_ID).orElse(commandId);
         Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
         List<Record<String, byte[]>> records = new ArrayList<>(events.size());
         List<byte[]> serialized = new ArrayList<>(events.size());
@@ -192,14 +218,24 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             if (bytes == null) {
                 throw new CommandFailure("the event serde turned " + m.eventType() + " into null; events must not be tombstones");
             }
-            records.add(new Record<>(AggregatePartitioner.eventKey(aggregateId, sequence), bytes, command.timestamp(), headers));
+            String key = AggregatePartitioner.eventKey(aggregateId, sequence);
+            requireFits("event " + m.eventType() + " (sequence " + sequence + ") of command " + commandId, key, bytes, headers);
+            records.add(new Record<>(key, bytes, command.timestamp(), headers));
             serialized.add(bytes);
             metadata.add(m);
         }
         long newVersion = version + events.size();
         byte[] newState = serializeState(aggregateId, next);
+        requireFits("the new state of " + aggregateId + " after command " + commandId, aggregateId, newState, null);
+        int resultBytes = ResultCodec.encodedSize(serialized);
+        if (resultBytes > maxRecordBytes) {
+            throw new CommandFailure("the result of command " + commandId + " would carry " + resultBytes + " bytes of events, over the "
+                    + maxRecordBytes + " bytes a record may have (the processor's producer max.request.size, less overhead); "
+                    + "split the command, or raise max.request.size (producer) and max.message.bytes (results topic)");
+        }
 
         // nothing below depends on the command any more: from here on, only Kafka itself can fail
+        writing = true;
         for (int i = 0; i < records.size(); i++) {
             context.forward(records.get(i), CommandTopology.EVENTS_SINK);
             history.put(HistoryCodec.key(aggregateId, metadata.get(i).sequence()), HistoryCodec.encode(metadata.get(i), serialized.get(i)));
@@ -213,6 +249,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     }
 
     private void forget(Record<String, byte[]> command, String commandId, String aggregateId, long version) {
+        writing = true;
         for (long sequence = 1; sequence <= version; sequence++) {
             context.forward(new Record<String, byte[]>(AggregatePartitioner.eventKey(aggregateId, sequence), null, command.timestamp()),
                     CommandTopology.EVENTS_SINK);
@@ -316,8 +353,18 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         }
     }
 
+    /** Refuses a record the producer would refuse: written, it would fail the transaction on every attempt. */
+    private void requireFits(String what, String key, byte[] value, Headers headers) {
+        long size = RecordLimits.size(key, value, headers);
+        if (size > maxRecordBytes) {
+            throw new CommandFailure(what + " would be a record of " + size + " bytes, over the " + maxRecordBytes
+                    + " bytes a record may have (the processor's producer max.request.size, less overhead); "
+                    + "keep it smaller, or raise max.request.size (producer) and max.message.bytes (topic)");
+        }
+    }
+
     private long expectedVersion(Headers headers) {
-        Optional<String> text = EventMetadata.header(headers, CommandHeaders.EXPECTED_VERSION);
+        Optional<String> text = given(headers, CommandHeaders.EXPECTED_VERSION);
         if (text.isEmpty()) {
             return SendOptions.ANY_VERSION;
         }
@@ -342,13 +389,17 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         if (result instanceof CommandResult.Rejected<byte[]> rejected) {
             headers.add(CommandHeaders.ERROR, rejected.reason().getBytes(StandardCharsets.UTF_8));
         }
+        if (RecordLimits.size(commandId, null, headers) > maxRecordBytes / 2) {
+            // the copied headers (a client's correlation id, say) are what made it large: answer without them
+            headers = new RecordHeaders();
+        }
         context.forward(new Record<>(commandId, ResultCodec.encode(result), command.timestamp(), headers), CommandTopology.RESULTS_SINK);
     }
 
     private void fail(Record<String, byte[]> command, String commandId, String reason) {
         if (EventMetadata.header(command.headers(), CommandHeaders.REPLY_TO).isPresent()) {
             log.warn("rejecting command {} for {}: {}", commandId, command.key(), reason);
-            reply(command, commandId, new CommandResult.Rejected<>(reason));
+            reply(command, commandId, new CommandResult.Rejected<>(RecordLimits.shorten(reason)));
         } else {
             log.warn("dead-lettering command {} for {} (it has no {} header): {}", commandId, command.key(), CommandHeaders.REPLY_TO, reason);
             Headers headers = new RecordHeaders(command.headers().toArray());
@@ -365,7 +416,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     }
 
     private static void copy(Headers from, Headers to, String name) {
-        EventMetadata.header(from, name).ifPresent(v -> to.add(name, v.getBytes(StandardCharsets.UTF_8)));
+        given(from, name).ifPresent(v -> to.add(name, v.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static String describe(Throwable e) {

@@ -40,6 +40,20 @@ public final class ResultCodec {
     }
 
     /**
+     * Returns the size {@link #encode} gives an accepted result carrying {@code events}, without encoding it.
+     *
+     * @param events the events' bytes
+     * @return the encoded size in bytes
+     */
+    public static int encodedSize(java.util.List<byte[]> events) {
+        long size = 1 + 1 + 8 + 4;
+        for (byte[] event : events) {
+            size += 4 + event.length;
+        }
+        return (int) Math.min(Integer.MAX_VALUE, size);
+    }
+
+    /**
      * Decodes a result, turning each event's bytes into an event with {@code eventDecoder}.
      *
      * @param bytes        the value read from the results topic

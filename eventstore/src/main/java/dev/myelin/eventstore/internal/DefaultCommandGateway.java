@@ -260,6 +260,11 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
     }
 
     @Override
+    public dev.myelin.eventstore.Health health() {
+        return dev.myelin.eventstore.Health.running();
+    }
+
+    @Override
     public void close() {
         if (!running) {
             return;

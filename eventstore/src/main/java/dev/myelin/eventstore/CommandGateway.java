@@ -137,6 +137,9 @@ public interface CommandGateway<C, E> extends AutoCloseable {
          * @return the running gateway
          * @throws IllegalStateException        if a serde was not set
          * @throws TopicConfigurationException  if an existing topic is configured wrongly
+         * @throws WeakerGuaranteeException     if a property weakens exactly-once or durability ({@code acks},
+         *                                      {@code enable.idempotence}, {@code isolation.level}, {@code processing.guarantee},
+         *                                      prefixed or not) and {@link MyelinConfig#ALLOW_WEAKER_GUARANTEES} is not {@code true}
          */
         public CommandGateway<C, E> start() {
             MyelinConfig.requireState(commandSerde != null, "commandSerde was not set");

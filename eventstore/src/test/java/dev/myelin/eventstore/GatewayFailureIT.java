@@ -3,6 +3,7 @@ package dev.myelin.eventstore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,15 +26,19 @@ import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.eventstore.bank.Account;
+import dev.myelin.eventstore.bank.AccountOpened;
+import dev.myelin.eventstore.bank.AccountState;
 import dev.myelin.eventstore.bank.Deposit;
 import dev.myelin.eventstore.bank.OpenAccount;
 
 /**
  * A gateway whose result reader meets a fatal error says so at once: on a SASL/SCRAM cluster with ACLs,
- * the gateway's principal loses READ on its results topic while commands wait.
+ * the gateway's principal loses READ on its results topic while commands wait. A broker that goes away and
+ * comes back is no such error.
  */
 class GatewayFailureIT {
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
@@ -85,6 +90,30 @@ class GatewayFailureIT {
                 assertThatThrownBy(refused::join).cause().isInstanceOf(GatewayFailedException.class)
                         .cause().isInstanceOf(TopicAuthorizationException.class);
             }
+        }
+    }
+
+    @Test
+    void aGatewaySurvivesItsBrokerRestartingAndReportsFailedOnceClosed(@TempDir Path dir) {
+        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1)) {
+            MyelinConfig config = BankApp.config(kafka, BankApp.newApplicationName()).partitions(1).build();
+            CommandGateway<SpecificRecord, SpecificRecord> gateway = BankApp.gateway(config);
+            try (gateway) {
+                int broker = kafka.brokerIds().first();
+                kafka.stopBroker(broker);
+                kafka.startBroker(broker); // the reader polls on through the seconds this takes
+                assertThat(gateway.health()).as("after a broker restart").isNotInstanceOf(Health.Failed.class);
+
+                try (EventStore<AccountState, SpecificRecord, SpecificRecord> store = BankApp.start(config, dir)) {
+                    assertThat(BankApp.join(gateway.send("acc-1", new OpenAccount("ada"))))
+                            .isEqualTo(new CommandResult.Accepted<>(1, List.of(new AccountOpened("ada"))));
+                }
+                assertThat(gateway.health()).isEqualTo(Health.running());
+            }
+            assertThat(gateway.health()).as("a closed gateway").isInstanceOfSatisfying(Health.Failed.class,
+                    failed -> assertThat(failed.cause()).hasMessageContaining("closed"));
+            assertThatThrownBy(() -> gateway.send("acc-1", new Deposit(1L))).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("closed");
         }
     }
 

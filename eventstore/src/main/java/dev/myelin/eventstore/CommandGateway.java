@@ -45,7 +45,8 @@ public interface CommandGateway<C, E> extends AutoCloseable {
      *
      * @param aggregateId the aggregate
      * @param command     the command
-     * @return the result; fails with {@link CommandTimeoutException} when it does not arrive in time
+     * @return the result; fails with {@link CommandTimeoutException} when it does not arrive in time,
+     *         or with a {@link GatewayFailedException} when the gateway stopped reading results for good
      * @throws IllegalStateException if the gateway is closed
      */
     default CompletableFuture<CommandResult<E>> send(String aggregateId, C command) {
@@ -60,11 +61,24 @@ public interface CommandGateway<C, E> extends AutoCloseable {
      * @param command     the command
      * @param options     expected version, command id, timeout
      * @return the result; fails with {@link CommandTimeoutException} when it does not arrive in time,
-     *         or with a {@link MyelinEventStoreException} when the command cannot be serialized or sent
+     *         with a {@link GatewayFailedException} at once when the gateway stopped reading results
+     *         for good (see {@link #health()}), or with a {@link MyelinEventStoreException} when the
+     *         command cannot be serialized or sent
      * @throws IllegalStateException    if the gateway is closed
      * @throws IllegalArgumentException if {@code aggregateId} is blank or contains a NUL character
      */
     CompletableFuture<CommandResult<E>> send(String aggregateId, C command, SendOptions options);
+
+    /**
+     * Returns the gateway's health: {@link Health.Running}; {@link Health.Degraded} while reading
+     * results meets an error it retries; {@link Health.Failed} once it stopped for good (its result
+     * reader met an authorization, authentication or other fatal error, or the gateway was closed).
+     * A failed gateway failed every waiting future and refuses new commands with a
+     * {@link GatewayFailedException}; replace it once the cause is fixed.
+     *
+     * @return the current health
+     */
+    Health health();
 
     /**
      * Stops the gateway; futures still waiting fail.
@@ -123,6 +137,9 @@ public interface CommandGateway<C, E> extends AutoCloseable {
          * @return the running gateway
          * @throws IllegalStateException        if a serde was not set
          * @throws TopicConfigurationException  if an existing topic is configured wrongly
+         * @throws WeakerGuaranteeException     if a property weakens exactly-once or durability ({@code acks},
+         *                                      {@code enable.idempotence}, {@code isolation.level}, {@code processing.guarantee},
+         *                                      prefixed or not) and {@link MyelinConfig#ALLOW_WEAKER_GUARANTEES} is not {@code true}
          */
         public CommandGateway<C, E> start() {
             MyelinConfig.requireState(commandSerde != null, "commandSerde was not set");

@@ -46,9 +46,15 @@ public final class MyelinConfig {
     public static final Duration DEFAULT_DEDUP_RETENTION = Duration.ofHours(24);
     /** {@code myelin.command.timeout.ms}: see {@link Builder#commandTimeout(Duration)}. */
     public static final String COMMAND_TIMEOUT_MS = "myelin.command.timeout.ms";
+    /**
+     * {@code myelin.unsafe.allow-weaker-guarantees}: {@code true} lets settings that weaken exactly-once or
+     * durability ({@code processing.guarantee}, {@code acks}, {@code enable.idempotence}, {@code isolation.level},
+     * prefixed or not) through with a warning; otherwise they are refused at startup. Kept in {@link #properties()}.
+     */
+    public static final String ALLOW_WEAKER_GUARANTEES = "myelin.unsafe.allow-weaker-guarantees";
 
     private static final Set<String> MYELIN_KEYS = Set.of(REPLICATION_FACTOR, MIN_INSYNC_REPLICAS, PARTITIONS, DEV_MODE,
-            DEDUP_WINDOW, DEDUP_RETENTION_MS, COMMAND_TIMEOUT_MS);
+            DEDUP_WINDOW, DEDUP_RETENTION_MS, COMMAND_TIMEOUT_MS, ALLOW_WEAKER_GUARANTEES);
     private static final Pattern APPLICATION = Pattern.compile("[a-z][a-z0-9-]*");
 
     private final String application;
@@ -364,6 +370,12 @@ public final class MyelinConfig {
                     case DEDUP_WINDOW -> dedupWindow(parseInt(key, text));
                     case DEDUP_RETENTION_MS -> dedupRetention(Duration.ofMillis(parseLong(key, text)));
                     case COMMAND_TIMEOUT_MS -> commandTimeout(Duration.ofMillis(parseInt(key, text)));
+                    case ALLOW_WEAKER_GUARANTEES -> {
+                        // kept with the pass-through properties, where every runtime's guarantee check reads it
+                        requireArgument(text.equals("true") || text.equals("false"), "%s must be true or false: %s", key, text);
+                        requireState(!properties.containsKey(key), "property %s was already set to %s", key, properties.get(key));
+                        properties.put(key, text);
+                    }
                     case DEV_MODE -> {
                         requireArgument(text.equals("true") || text.equals("false"), "%s must be true or false: %s", key, text);
                         if (text.equals("true")) {

@@ -2,14 +2,17 @@ package dev.myelin.eventstore.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +22,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -43,6 +47,8 @@ import dev.myelin.eventstore.CommandGateway;
 import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.CommandTimeoutException;
+import dev.myelin.eventstore.GatewayFailedException;
+import dev.myelin.eventstore.Health;
 import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.eventstore.MyelinEventStoreException;
 import dev.myelin.eventstore.SendOptions;
@@ -50,7 +56,9 @@ import dev.myelin.eventstore.SendOptions;
 /**
  * The gateway: an idempotent producer for commands and one thread that reads the command-results
  * topic (read_committed, every partition assigned by hand, no consumer group) and completes the
- * futures of this gateway's own command ids; other gateways' results are skipped.
+ * futures of this gateway's own command ids; other gateways' results are skipped. The reader retries
+ * what Kafka marks retriable (health degraded meanwhile); any other error stops it, and then every
+ * waiting future fails at once and new commands are refused, both with a {@link GatewayFailedException}.
  */
 public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
     private static final Logger log = LoggerFactory.getLogger(DefaultCommandGateway.class);
@@ -64,6 +72,8 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
     private final Map<String, Pending<E>> pending = new ConcurrentHashMap<>();
     private final ScheduledThreadPoolExecutor timer;
     private final Thread poller;
+    private final ReaderHealth readerHealth;
+    private final CountDownLatch closing = new CountDownLatch(1);
     private volatile boolean running = true;
 
     private record Pending<E>(String aggregateId, CompletableFuture<CommandResult<E>> future) {
@@ -74,6 +84,7 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
         this.commandSerializer = commandSerde.serializer();
         this.eventDeserializer = eventSerde.deserializer();
         this.defaultTimeout = config.commandTimeout();
+        this.readerHealth = new ReaderHealth(topics.commandResults());
         String id = "myelin-gateway-" + topics.commands() + "-" + UUID.randomUUID().toString().substring(0, 8);
 
         Map<String, Object> producerProps = clientProperties(config, ProducerConfig.configNames(), "producer.");
@@ -88,25 +99,38 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
         Map<String, Object> consumerProps = clientProperties(config, ConsumerConfig.configNames(), "consumer.");
         consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         consumerProps.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, id + "-results");
-        consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        // a result is committed together with its events only under read_committed; GuaranteeCheck refused any
+        // other level unless the user opened its escape hatch
+        consumerProps.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerProps.remove(ConsumerConfig.GROUP_ID_CONFIG);
         // a result becomes readable when its transaction's marker lands, which does not always wake a parked fetch:
         // a short wait bounds that delay (measured: p50 19 ms at 100, 17 ms at 5) at the price of idle fetches
         consumerProps.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
-        this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
-
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo p : consumer.partitionsFor(topics.commandResults(), Duration.ofSeconds(60))) {
-            partitions.add(new TopicPartition(p.topic(), p.partition()));
+        try {
+            this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
         }
-        if (partitions.isEmpty()) {
-            throw new MyelinEventStoreException("topic " + topics.commandResults() + " has no partitions; was it created?");
+        try {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo p : consumer.partitionsFor(topics.commandResults(), Duration.ofSeconds(60))) {
+                partitions.add(new TopicPartition(p.topic(), p.partition()));
+            }
+            if (partitions.isEmpty()) {
+                throw new MyelinEventStoreException("topic " + topics.commandResults() + " has no partitions; was it created?");
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            // resolve the end offsets now, before any command is sent, so no result can slip past
+            partitions.forEach(tp -> consumer.position(tp, Duration.ofSeconds(60)));
+        } catch (RuntimeException e) {
+            // an unreadable results topic (no DESCRIBE, bad credentials) must not leak the clients' threads
+            consumer.close(CloseOptions.timeout(Duration.ZERO));
+            producer.close(Duration.ZERO);
+            throw e;
         }
-        consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
-        // resolve the end offsets now, before any command is sent, so no result can slip past
-        partitions.forEach(tp -> consumer.position(tp, Duration.ofSeconds(60)));
 
         this.timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, id + "-timeouts");
@@ -130,9 +154,11 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
      * @param <C>          the command type
      * @param <E>          the event type
      * @return the running gateway
+     * @throws dev.myelin.eventstore.WeakerGuaranteeException if a setting weakens the gateway's guarantees
      */
     public static <C, E> DefaultCommandGateway<C, E> start(MyelinConfig config, AggregateTopics topics, Serde<C> commandSerde,
                                                           Serde<E> eventSerde, boolean setupTopics) {
+        GuaranteeCheck.verify(config.properties(), "the command gateway of " + topics.commands());
         if (setupTopics) {
             try (Admin admin = Admin.create(adminProperties(config))) {
                 TopicSetup.ensure(admin, config, topics);
@@ -197,12 +223,24 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
         if (!running) {
             throw new IllegalStateException("this gateway is closed");
         }
+        Optional<GatewayFailedException> failed = readerHealth.failure();
+        if (failed.isPresent()) {
+            return CompletableFuture.failedFuture(failed.get());
+        }
         String commandId = options.commandId().isEmpty() ? UUID.randomUUID().toString() : options.commandId();
         Duration timeout = options.timeout().isZero() ? defaultTimeout : options.timeout();
         Pending<E> mine = new Pending<>(aggregateId, new CompletableFuture<>());
         Pending<E> inFlight = pending.putIfAbsent(commandId, mine);
         if (inFlight != null) {
             return inFlight.future();
+        }
+        // the reader (and close) marks the gateway failed before failing what waits: if that happened after
+        // the check above, this command is either among those failed there or is failed here, never left to time out
+        if (readerHealth.isFailed()) {
+            if (pending.remove(commandId, mine)) {
+                mine.future().completeExceptionally(running ? readerHealth.failure().orElseThrow() : closed());
+            }
+            return mine.future();
         }
         headers.add(CommandHeaders.COMMAND_ID, bytes(commandId));
         headers.add(CommandHeaders.REPLY_TO, bytes(topics.commandResults()));
@@ -231,32 +269,81 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
     }
 
     private void pollResults() {
+        Throwable fatal = null;
         try {
             while (running) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (record.key() == null) {
-                        continue;
+                ConsumerRecords<String, byte[]> records;
+                try {
+                    records = consumer.poll(Duration.ofMillis(500));
+                } catch (WakeupException e) {
+                    continue; // close() woke us up; the loop condition ends it
+                } catch (RuntimeException e) {
+                    Optional<Duration> backoff = readerHealth.pollFailed(e, Instant.now());
+                    if (backoff.isEmpty()) {
+                        fatal = e;
+                        break;
                     }
-                    Pending<E> waiting = pending.remove(record.key());
-                    if (waiting == null) {
-                        continue;
-                    }
-                    try {
-                        waiting.future().complete(ResultCodec.decode(record.value(),
-                                bytes -> eventDeserializer.deserialize(topics.events(), bytes)));
-                    } catch (RuntimeException e) {
-                        waiting.future().completeExceptionally(new MyelinEventStoreException("cannot read the result of command "
-                                + record.key() + ": " + e.getMessage(), e));
-                    }
+                    log.warn("reading results from {} failed; retrying in {} ms: {}", topics.commandResults(), backoff.get().toMillis(),
+                            e.toString());
+                    closing.await(backoff.get().toMillis(), TimeUnit.MILLISECONDS);
+                    continue;
                 }
+                if (readerHealth.pollSucceeded()) {
+                    log.info("reading results from {} works again", topics.commandResults());
+                }
+                complete(records);
             }
-        } catch (WakeupException e) {
-            // close() woke us up
-        } catch (RuntimeException e) {
-            log.error("the result reader of {} stopped; pending commands will time out", topics.commandResults(), e);
+        } catch (Throwable e) {
+            // whatever ends the loop must not leave the gateway taking commands nobody will answer
+            fatal = e;
+            readerHealth.fail(e);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
         } finally {
-            consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+            if (fatal != null && running) {
+                log.error("the result reader of {} stopped for good; failing {} waiting command(s) and refusing new ones",
+                        topics.commandResults(), pending.size(), fatal);
+                failPending();
+            }
+            try {
+                consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+            } catch (RuntimeException e) {
+                log.warn("could not close the result reader of {}", topics.commandResults(), e);
+            }
         }
+    }
+
+    private void complete(ConsumerRecords<String, byte[]> records) {
+        for (ConsumerRecord<String, byte[]> record : records) {
+            if (record.key() == null) {
+                continue;
+            }
+            Pending<E> waiting = pending.remove(record.key());
+            if (waiting == null) {
+                continue;
+            }
+            try {
+                waiting.future().complete(ResultCodec.decode(record.value(),
+                        bytes -> eventDeserializer.deserialize(topics.events(), bytes)));
+            } catch (RuntimeException e) {
+                waiting.future().completeExceptionally(new MyelinEventStoreException("cannot read the result of command "
+                        + record.key() + ": " + e.getMessage(), e));
+            }
+        }
+    }
+
+    private void failPending() {
+        pending.forEach((commandId, waiting) -> {
+            if (pending.remove(commandId, waiting)) {
+                waiting.future().completeExceptionally(readerHealth.failure().orElseThrow());
+            }
+        });
+    }
+
+    @Override
+    public Health health() {
+        return readerHealth.health();
     }
 
     @Override
@@ -265,6 +352,8 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
             return;
         }
         running = false;
+        readerHealth.fail(new MyelinEventStoreException("the gateway was closed"));
+        closing.countDown();
         consumer.wakeup();
         try {
             poller.join(10_000);
@@ -273,9 +362,13 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
         }
         producer.close(Duration.ofSeconds(5));
         timer.shutdownNow();
-        MyelinEventStoreException closed = new MyelinEventStoreException("the gateway was closed before the result arrived");
+        MyelinEventStoreException closed = closed();
         pending.values().forEach(p -> p.future().completeExceptionally(closed));
         pending.clear();
+    }
+
+    private static MyelinEventStoreException closed() {
+        return new MyelinEventStoreException("the gateway was closed before the result arrived");
     }
 
     private static byte[] bytes(String s) {

@@ -45,6 +45,7 @@ import dev.myelin.eventstore.CommandGateway;
 import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.EventStore;
+import dev.myelin.eventstore.Health;
 import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.eventstore.MyelinEventStoreException;
 import dev.myelin.eventstore.RecordedEvent;
@@ -73,6 +74,7 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
 
     private DefaultEventStore(AggregateType<S, C, E> type, MyelinConfig config, Serde<C> commandSerde, Serde<E> eventSerde,
                               Serde<S> stateSerde, Optional<Path> stateDirectory) {
+        GuaranteeCheck.verify(config.properties(), "the event store " + config.application() + "." + type.name());
         this.type = type;
         this.topics = config.topics(type);
         this.eventSerializer = eventSerde.serializer();
@@ -154,6 +156,7 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         props.put(StreamsConfig.topicPrefix("min.insync.replicas"), Integer.toString(config.minInsyncReplicas()));
         stateDirectory.ifPresent(dir -> props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString()));
         props.putAll(config.properties());
+        props.remove(MyelinConfig.ALLOW_WEAKER_GUARANTEES); // checked above; not a Kafka setting
         StreamsDefaults.applyTo(props);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         return props;
@@ -257,6 +260,11 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         @Override
         public CompletableFuture<CommandResult<E>> send(String aggregateId, C command, SendOptions options) {
             return recorded(aggregateId, false, gateway.send(aggregateId, command, options));
+        }
+
+        @Override
+        public Health health() {
+            return gateway.health();
         }
 
         @Override

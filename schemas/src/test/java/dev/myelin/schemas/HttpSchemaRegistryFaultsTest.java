@@ -311,6 +311,16 @@ class HttpSchemaRegistryFaultsTest {
         assertThat(stub.count("GET", SCHEMA_1)).isBetween(2L, 6L);
     }
 
+    @Test
+    void a_deadline_too_short_for_any_attempt_still_ends_in_registry_unavailable() {
+        stub.on("GET " + SCHEMA_1, 200, StubRegistry.schemaJson(SCHEMA));
+        SchemaRegistry registry = stub.client(SchemaRegistryConfig.builder().url(stub.url())
+                .requestDeadline(Duration.ofNanos(1)));
+
+        assertThatThrownBy(() -> registry.schemaById(1)).isExactlyInstanceOf(SchemaRegistryUnavailableException.class)
+                .hasMessageContaining("deadline of 0 ms");
+    }
+
     private Duration gapBetweenFirstTwoRequests() {
         List<StubRegistry.Request> requests = stub.requests();
         assertThat(requests).hasSizeGreaterThanOrEqualTo(2);

@@ -275,9 +275,13 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
         int attempts = config.retries() + 1;
         long backoffMillis = config.retryBackoff().toMillis();
         long backoffMaxMillis = config.retryBackoffMax().toMillis();
+        Fault fault = null;
         for (int attempt = 1; ; attempt++) {
             long remaining = deadline - System.nanoTime();
-            Fault fault;
+            if (remaining <= 0) {
+                // A backoff overslept the deadline (or the deadline is shorter than a clock tick).
+                throw pastDeadline(method, path, attempt - 1, start, fault);
+            }
             try {
                 HttpResponse<String> response = send(request(method, path, body, remaining), remaining);
                 int status = response.statusCode();
@@ -423,7 +427,8 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
                 fault.errorCode(), fault.registryMessage(), null);
     }
 
-    private SchemaRegistryUnavailableException pastDeadline(String method, String path, int attempts, long start, Fault fault) {
+    private SchemaRegistryUnavailableException pastDeadline(String method, String path, int attempts, long start, Fault last) {
+        Fault fault = last != null ? last : new Fault(0, "no attempt fitted in", 0, "", null, 0);
         return new SchemaRegistryUnavailableException("schema registry at " + baseUrl + ": gave up on " + method + " " + path
                 + " after " + elapsedMillis(start) + " ms and " + attempts + (attempts == 1 ? " attempt" : " attempts")
                 + ", at its deadline of " + config.requestDeadline().toMillis() + " ms ("
@@ -630,7 +635,10 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
         }
 
         String describe() {
-            return failure != null ? failure.toString() : "HTTP " + status + ": " + detail;
+            if (failure != null) {
+                return failure.toString();
+            }
+            return status == 0 ? detail : "HTTP " + status + ": " + detail;
         }
 
         /** Reads {@code Retry-After} in seconds or as an HTTP date; 0 when absent or unreadable. */

@@ -52,9 +52,15 @@ import dev.myelin.schemas.internal.WireFormat;
  *
  * <p>Bad records raise an {@link UndecodableRecordException} naming their origin:
  * {@link WireFormatException} (not the wire format, truncated, null with tombstones off),
- * {@link UnknownSchemaIdException}, {@link UntrustedClassException}, or the base type when the
- * writer's schema cannot be resolved into the reader's. An unreachable registry raises
- * {@link SchemaRegistryUnavailableException} instead, which is worth retrying.
+ * {@link UnknownSchemaIdException} (the registry itself says it has no such id),
+ * {@link UntrustedClassException}, or the base type when the writer's schema cannot be resolved
+ * into the reader's. Those are poison: retrying cannot help.
+ *
+ * <p>{@link SchemaRegistryUnavailableException} (its subclass
+ * {@link SchemaRegistryAccessDeniedException} included) is never wrapped in those:
+ * throws SchemaRegistryUnavailableException: transient, hold the record and retry. It comes only for a schema id the client has not cached, when
+ * the registry cannot be reached, times out, answers 408, 429 or 5xx, answers with a proxy's page,
+ * or refuses the credentials.
  *
  * @param <T> the type of the decoded values
  */
@@ -160,8 +166,8 @@ public class AvroDeserializer<T> implements Deserializer<T> {
      *
      * @throws UndecodableRecordException         if the record cannot be decoded (see the class comment),
      *                                            or upcasting turned it into other than one event
-     * @throws SchemaRegistryUnavailableException if the writer's schema is not cached and the registry
-     *                                            cannot be reached
+     * @throws SchemaRegistryUnavailableException if the writer's schema is not cached and the registry is
+     *                                            unavailable: transient, hold the record and retry
      */
     @Override
     public T deserialize(String topic, byte[] data) {
@@ -170,6 +176,10 @@ public class AvroDeserializer<T> implements Deserializer<T> {
 
     /**
      * Decodes one record, as {@link #deserialize(String, byte[])}; headers are not used.
+     *
+     * @throws UndecodableRecordException         if the record cannot be decoded
+     * @throws SchemaRegistryUnavailableException if the writer's schema is not cached and the registry is
+     *                                            unavailable: transient, hold the record and retry
      */
     @Override
     public T deserialize(String topic, Headers headers, byte[] data) {
@@ -184,8 +194,8 @@ public class AvroDeserializer<T> implements Deserializer<T> {
      * @return the value, or null for a null record when tombstones are on
      * @throws UndecodableRecordException         if the record cannot be decoded, or upcasting turned it
      *                                            into other than one event (use {@link #deserializeAll})
-     * @throws SchemaRegistryUnavailableException if the writer's schema is not cached and the registry
-     *                                            cannot be reached
+     * @throws SchemaRegistryUnavailableException if the writer's schema is not cached and the registry is
+     *                                            unavailable: transient, hold the record and retry
      */
     public T deserialize(RecordOrigin origin, byte[] data) {
         Objects.requireNonNull(origin, "origin");
@@ -209,8 +219,9 @@ public class AvroDeserializer<T> implements Deserializer<T> {
      * @param data   the record's bytes
      * @return the values
      * @throws UndecodableRecordException         if the record cannot be decoded
-     * @throws SchemaRegistryUnavailableException if the writer's schema is not cached and the registry
-     *                                            cannot be reached
+     * @throws SchemaRegistryUnavailableException if the writer's schema is not cached and the registry is
+     *                                            unavailable, or an upcaster met it: transient, hold the
+     *                                            record and retry
      */
     public List<T> deserializeAll(RecordOrigin origin, byte[] data) {
         Objects.requireNonNull(origin, "origin");
@@ -244,6 +255,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         try {
             writer = cfg.registry().schemaById(id);
         } catch (SchemaNotFoundException e) {
+            // Only the registry's own "no such id" is poison; SchemaRegistryUnavailableException passes on unwrapped.
             throw new UnknownSchemaIdException(origin, id, e);
         }
         if (cfg.upcasters().appliesTo(writer)) {

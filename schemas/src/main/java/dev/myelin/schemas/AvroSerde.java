@@ -16,6 +16,10 @@ import org.apache.kafka.common.serialization.Serde;
  * props.put("myelin.avro.specific.reader", "true");
  * }</pre>
  *
+ * <p>Both halves {@code throws SchemaRegistryUnavailableException}: transient, hold the record and
+ * retry. They never wrap it in {@link UndecodableRecordException} or {@link RecordEncodingException},
+ * which mean the record itself is poison.
+ *
  * @param <T> the record type
  */
 public class AvroSerde<T> implements Serde<T> {

@@ -26,6 +26,11 @@ import dev.myelin.schemas.internal.AvroSingleObjectSerde;
  * Serde<AccountOpened> inMemory = AvroSerdes.specific(AccountOpened.class, new InMemorySchemaRegistry());
  * }</pre>
  *
+ * <p>Every serde made here {@code throws SchemaRegistryUnavailableException} (and its subclass
+ * {@link SchemaRegistryAccessDeniedException}): transient, hold the record and retry. It is never
+ * wrapped in {@link UndecodableRecordException} or {@link RecordEncodingException}, which mean the
+ * record itself is poison. The {@link #singleObject} serde needs no registry and never throws it.
+ *
  * <p>Serdes made here are for record values; pass {@code true} as {@code isKey} to the
  * {@link AvroSerializer}/{@link AvroDeserializer} constructors, or use {@link #specificKey}, for keys.
  */

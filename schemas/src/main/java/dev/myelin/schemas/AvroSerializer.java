@@ -41,6 +41,12 @@ import dev.myelin.schemas.internal.WireFormat;
  *
  * <p>A null value becomes a null record (a tombstone) unless tombstones are turned off.
  *
+ * <p>A record that cannot be written raises {@link RecordEncodingException} (poison: retrying
+ * cannot help); a schema the registry refuses raises its {@link SchemaRegistryException}.
+ * {@link SchemaRegistryUnavailableException} (its subclass
+ * {@link SchemaRegistryAccessDeniedException} included) is never wrapped:
+ * throws SchemaRegistryUnavailableException: transient, hold the record and retry. It comes only for a schema the client has not cached yet.
+ *
  * @param <T> the record type
  */
 public class AvroSerializer<T> implements Serializer<T> {
@@ -89,11 +95,27 @@ public class AvroSerializer<T> implements Serializer<T> {
         }
     }
 
+    /**
+     * Encodes one record, registering (or looking up) its schema first unless the client has cached it.
+     *
+     * @throws RecordEncodingException            if the value is not an Avro record or does not fit its
+     *                                            schema, or is null with tombstones off
+     * @throws SchemaNotRegisteredException       if auto-registration is off and the schema is not registered
+     * @throws SchemaRegistryUnavailableException if the registry is unavailable: transient, hold the record
+     *                                            and retry
+     */
     @Override
     public byte[] serialize(String topic, T data) {
         return encode(topic, data);
     }
 
+    /**
+     * Encodes one record, as {@link #serialize(String, Object)}; headers are not used.
+     *
+     * @throws RecordEncodingException            if the value cannot be encoded
+     * @throws SchemaRegistryUnavailableException if the registry is unavailable: transient, hold the record
+     *                                            and retry
+     */
     @Override
     public byte[] serialize(String topic, Headers headers, T data) {
         return encode(topic, data);
@@ -119,6 +141,7 @@ public class AvroSerializer<T> implements Serializer<T> {
         } catch (IllegalArgumentException e) {
             throw new RecordEncodingException(e.getMessage() + " (topic " + topic + ")", e);
         }
+        // Outside every try: SchemaRegistryUnavailableException must reach the caller unwrapped.
         int id = cfg.autoRegister() ? cfg.registry().register(subject, schema)
                 : cfg.registry().lookup(subject, schema).map(RegisteredSchema::id)
                         .orElseThrow(() -> new SchemaNotRegisteredException(subject, schema.getFullName(), topic));

@@ -25,6 +25,12 @@ import dev.myelin.schemas.internal.HttpSchemaRegistry;
  * Schema schema = registry.schemaById(id);
  * }</pre>
  *
+ * <p>Errors: the registry's own refusals are typed subclasses of {@link SchemaRegistryException}
+ * ({@link SubjectNotFoundException}, {@link IncompatibleSchemaException}, …) and stay the same on
+ * retry. {@link SchemaRegistryUnavailableException}, and its subclass
+ * {@link SchemaRegistryAccessDeniedException} for refused credentials, are transient: hold the
+ * record and retry. See {@link SchemaRegistryConfig} for what counts as which.
+ *
  * <p>Implementations are safe for use by many threads.
  */
 public interface SchemaRegistry {
@@ -60,7 +66,8 @@ public interface SchemaRegistry {
      * @return the schema's registry-wide id
      * @throws IncompatibleSchemaException        if the schema breaks the subject's compatibility rule
      * @throws InvalidSchemaException             if the registry refuses the schema as malformed
-     * @throws SchemaRegistryUnavailableException if the registry cannot be reached
+     * @throws SchemaRegistryUnavailableException if the registry is unavailable or refuses the credentials
+     *                                            (transient: hold the record and retry)
      */
     int register(String subject, Schema schema);
 
@@ -70,7 +77,8 @@ public interface SchemaRegistry {
      * @param subject the subject
      * @param schema  the schema
      * @return the registered version, or empty if the subject does not exist or does not hold the schema
-     * @throws SchemaRegistryUnavailableException if the registry cannot be reached
+     * @throws SchemaRegistryUnavailableException if the registry is unavailable or refuses the credentials
+     *                                            (transient: hold the record and retry)
      */
     Optional<RegisteredSchema> lookup(String subject, Schema schema);
 
@@ -80,7 +88,8 @@ public interface SchemaRegistry {
      * @param id the registry-wide id, as carried in a record's header
      * @return the schema
      * @throws SchemaNotFoundException            if no schema has that id
-     * @throws SchemaRegistryUnavailableException if the registry cannot be reached
+     * @throws SchemaRegistryUnavailableException if the registry is unavailable or refuses the credentials
+     *                                            (transient: hold the record and retry)
      */
     Schema schemaById(int id);
 
@@ -88,7 +97,8 @@ public interface SchemaRegistry {
      * Returns the subjects.
      *
      * @return the subject names
-     * @throws SchemaRegistryUnavailableException if the registry cannot be reached
+     * @throws SchemaRegistryUnavailableException if the registry is unavailable or refuses the credentials
+     *                                            (transient: hold the record and retry)
      */
     List<String> subjects();
 
@@ -98,7 +108,8 @@ public interface SchemaRegistry {
      * @param subject the subject
      * @return the versions
      * @throws SubjectNotFoundException           if there is no such subject
-     * @throws SchemaRegistryUnavailableException if the registry cannot be reached
+     * @throws SchemaRegistryUnavailableException if the registry is unavailable or refuses the credentials
+     *                                            (transient: hold the record and retry)
      */
     List<Integer> versions(String subject);
 
@@ -110,7 +121,8 @@ public interface SchemaRegistry {
      * @return the registered schema
      * @throws SubjectNotFoundException           if there is no such subject
      * @throws VersionNotFoundException           if the subject has no such version
-     * @throws SchemaRegistryUnavailableException if the registry cannot be reached
+     * @throws SchemaRegistryUnavailableException if the registry is unavailable or refuses the credentials
+     *                                            (transient: hold the record and retry)
      */
     RegisteredSchema version(String subject, int version);
 
@@ -121,7 +133,8 @@ public interface SchemaRegistry {
      * @param subject the subject
      * @return the latest registered schema
      * @throws SubjectNotFoundException           if there is no such subject
-     * @throws SchemaRegistryUnavailableException if the registry cannot be reached
+     * @throws SchemaRegistryUnavailableException if the registry is unavailable or refuses the credentials
+     *                                            (transient: hold the record and retry)
      */
     RegisteredSchema latest(String subject);
 
@@ -132,7 +145,8 @@ public interface SchemaRegistry {
      * @param subject the subject
      * @param schema  the candidate schema
      * @return the verdict and, when incompatible, the registry's reasons
-     * @throws SchemaRegistryUnavailableException if the registry cannot be reached
+     * @throws SchemaRegistryUnavailableException if the registry is unavailable or refuses the credentials
+     *                                            (transient: hold the record and retry)
      */
     CompatibilityResult testCompatibility(String subject, Schema schema);
 
@@ -144,7 +158,8 @@ public interface SchemaRegistry {
      *
      * @param subject the subject
      * @return the subject's own level, or empty when it has none and the global level applies
-     * @throws SchemaRegistryUnavailableException if the registry cannot be reached
+     * @throws SchemaRegistryUnavailableException if the registry is unavailable or refuses the credentials
+     *                                            (transient: hold the record and retry)
      */
     Optional<CompatibilityLevel> compatibility(String subject);
 
@@ -153,7 +168,8 @@ public interface SchemaRegistry {
      *
      * @param subject the subject
      * @param level   the level
-     * @throws SchemaRegistryUnavailableException if the registry cannot be reached
+     * @throws SchemaRegistryUnavailableException if the registry is unavailable or refuses the credentials
+     *                                            (transient: hold the record and retry)
      */
     void setCompatibility(String subject, CompatibilityLevel level);
 
@@ -161,7 +177,8 @@ public interface SchemaRegistry {
      * Returns the registry-wide compatibility level, which applies to subjects without their own.
      *
      * @return the level
-     * @throws SchemaRegistryUnavailableException if the registry cannot be reached
+     * @throws SchemaRegistryUnavailableException if the registry is unavailable or refuses the credentials
+     *                                            (transient: hold the record and retry)
      */
     CompatibilityLevel globalCompatibility();
 
@@ -169,7 +186,8 @@ public interface SchemaRegistry {
      * Sets the registry-wide compatibility level.
      *
      * @param level the level
-     * @throws SchemaRegistryUnavailableException if the registry cannot be reached
+     * @throws SchemaRegistryUnavailableException if the registry is unavailable or refuses the credentials
+     *                                            (transient: hold the record and retry)
      */
     void setGlobalCompatibility(CompatibilityLevel level);
 }

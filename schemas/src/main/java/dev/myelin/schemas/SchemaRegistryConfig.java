@@ -26,7 +26,8 @@ import dev.myelin.schemas.internal.Properties;
  * SchemaRegistryConfig config = SchemaRegistryConfig.builder()
  *         .url("https://registry.example.com/apis/ccompat/v7")
  *         .basicAuth("svc-bank", secret)
- *         .requestTimeout(Duration.ofSeconds(5))
+ *         .requestTimeout(Duration.ofSeconds(2))
+ *         .requestDeadline(Duration.ofSeconds(5))
  *         .retries(5)
  *         .build();
  * }</pre>
@@ -34,8 +35,15 @@ import dev.myelin.schemas.internal.Properties;
  * <h2>Properties</h2>
  * Keys start with {@value #PREFIX}: {@code url} (required), {@code basic.auth.user.info}
  * ({@code user:password}), {@code bearer.token}, {@code timeout.ms}, {@code connect.timeout.ms},
- * {@code retries}, {@code retry.backoff.ms}, {@code retry.backoff.max.ms},
+ * {@code request.deadline.ms}, {@code retries}, {@code retry.backoff.ms}, {@code retry.backoff.max.ms},
  * {@code latest.cache.ttl.ms} and {@code ssl.context} (an {@link SSLContext} object).
+ *
+ * <h2>Faults</h2>
+ * A registry that cannot be reached, times out, answers 408, 429 or 5xx, or answers with something
+ * other than its own JSON (a proxy's HTML page) is retried with exponential backoff, honouring a
+ * {@code Retry-After} header, within {@link #requestDeadline()}; then the call throws
+ * {@link SchemaRegistryUnavailableException}. Refused credentials (401, 403) throw
+ * {@link SchemaRegistryAccessDeniedException} at once. Both mean: hold the record and retry.
  */
 public final class SchemaRegistryConfig {
 
@@ -51,6 +59,11 @@ public final class SchemaRegistryConfig {
     public static final String TIMEOUT_MS = PREFIX + "timeout.ms";
     /** How long connecting may take, in milliseconds. */
     public static final String CONNECT_TIMEOUT_MS = PREFIX + "connect.timeout.ms";
+    /**
+     * The longest time one registry call may take, all attempts and backoffs included, in
+     * milliseconds; see {@link #requestDeadline()}.
+     */
+    public static final String REQUEST_DEADLINE_MS = PREFIX + "request.deadline.ms";
     /** How many times a failed request is retried. */
     public static final String RETRIES = PREFIX + "retries";
     /** The wait before the first retry, in milliseconds; it doubles on each further retry. */
@@ -63,7 +76,7 @@ public final class SchemaRegistryConfig {
     public static final String SSL_CONTEXT = PREFIX + "ssl.context";
 
     private static final Set<String> KEYS = Set.of(URL, BASIC_AUTH_USER_INFO, BEARER_TOKEN, TIMEOUT_MS,
-            CONNECT_TIMEOUT_MS, RETRIES, RETRY_BACKOFF_MS, RETRY_BACKOFF_MAX_MS, LATEST_CACHE_TTL_MS, SSL_CONTEXT);
+            CONNECT_TIMEOUT_MS, REQUEST_DEADLINE_MS, RETRIES, RETRY_BACKOFF_MS, RETRY_BACKOFF_MAX_MS, LATEST_CACHE_TTL_MS, SSL_CONTEXT);
 
     private final URI url;
     private final String authorization;
@@ -71,6 +84,7 @@ public final class SchemaRegistryConfig {
     private final SSLContext sslContext;
     private final Duration requestTimeout;
     private final Duration connectTimeout;
+    private final Duration requestDeadline;
     private final int retries;
     private final Duration retryBackoff;
     private final Duration retryBackoffMax;
@@ -92,6 +106,7 @@ public final class SchemaRegistryConfig {
         sslContext = b.sslContext;
         requestTimeout = or(b.requestTimeout, Duration.ofSeconds(10));
         connectTimeout = or(b.connectTimeout, Duration.ofSeconds(5));
+        requestDeadline = or(b.requestDeadline, Duration.ofSeconds(10));
         retries = b.retries == null ? 3 : b.retries;
         retryBackoff = or(b.retryBackoff, Duration.ofMillis(100));
         retryBackoffMax = or(b.retryBackoffMax, Duration.ofSeconds(2));
@@ -144,6 +159,7 @@ public final class SchemaRegistryConfig {
                 case BEARER_TOKEN -> b.bearerToken(Properties.text(key, value));
                 case TIMEOUT_MS -> b.requestTimeout(Properties.millis(key, value));
                 case CONNECT_TIMEOUT_MS -> b.connectTimeout(Properties.millis(key, value));
+                case REQUEST_DEADLINE_MS -> b.requestDeadline(Properties.millis(key, value));
                 case RETRIES -> b.retries(Properties.integer(key, value));
                 case RETRY_BACKOFF_MS -> b.retryBackoff(Properties.millis(key, value));
                 case RETRY_BACKOFF_MAX_MS -> b.retryBackoffMax(Properties.millis(key, value));
@@ -198,8 +214,27 @@ public final class SchemaRegistryConfig {
     }
 
     /**
-     * Returns how many times a request that failed with an I/O error or a 5xx answer is retried
-     * (default 3).
+     * Returns the longest time one registry call may take, all its attempts and the waits between
+     * them included (default 10 s). When it has passed, the call throws
+     * {@link SchemaRegistryUnavailableException} saying how long it tried; each attempt is cut short
+     * so that it ends by then too.
+     *
+     * <p>A call made on a Kafka Streams thread (a deserializer decoding a record whose schema id is
+     * not cached yet, a serializer registering a schema) blocks that thread, and with it the open
+     * transaction, for up to this long. Keep it well below the transaction timeout
+     * ({@code transaction.timeout.ms}, which Kafka Streams sets to 10 s under exactly-once) and below
+     * {@code max.poll.interval.ms}: lower this, or raise the transaction timeout.
+     *
+     * @return the deadline
+     */
+    public Duration requestDeadline() {
+        return requestDeadline;
+    }
+
+    /**
+     * Returns how many times a request that failed with a transient fault (an I/O error, a timeout,
+     * HTTP 408, 429 or 5xx, an answer that is not the registry's JSON) is retried, within
+     * {@link #requestDeadline()} (default 3).
      *
      * @return the number of retries
      */
@@ -218,7 +253,8 @@ public final class SchemaRegistryConfig {
     }
 
     /**
-     * Returns the longest wait between retries (default 2 s).
+     * Returns the longest wait between retries (default 2 s), also when a {@code Retry-After} header
+     * asks for longer.
      *
      * @return the longest backoff
      */
@@ -244,7 +280,7 @@ public final class SchemaRegistryConfig {
     public String toString() {
         return "SchemaRegistryConfig[url=" + url + ", auth=" + authKind + (authorization == null ? "" : " (hidden)")
                 + ", tls=" + (sslContext == null ? "jdk default" : "custom") + ", requestTimeout=" + requestTimeout
-                + ", connectTimeout=" + connectTimeout + ", retries=" + retries + ", retryBackoff=" + retryBackoff
+                + ", connectTimeout=" + connectTimeout + ", requestDeadline=" + requestDeadline + ", retries=" + retries + ", retryBackoff=" + retryBackoff
                 + ", retryBackoffMax=" + retryBackoffMax + ", latestCacheTtl=" + latestCacheTtl + "]";
     }
 
@@ -264,6 +300,7 @@ public final class SchemaRegistryConfig {
         private SSLContext sslContext;
         private Duration requestTimeout;
         private Duration connectTimeout;
+        private Duration requestDeadline;
         private Integer retries;
         private Duration retryBackoff;
         private Duration retryBackoffMax;
@@ -398,7 +435,24 @@ public final class SchemaRegistryConfig {
         }
 
         /**
-         * Sets how many times a request that failed with an I/O error or a 5xx answer is retried.
+         * Sets the longest time one registry call may take, all attempts and backoffs included. On a
+         * Kafka Streams thread, keep it well below the transaction timeout; see
+         * {@link SchemaRegistryConfig#requestDeadline()}.
+         *
+         * @param deadline a positive duration
+         * @return this builder
+         * @throws IllegalStateException    if the deadline was already set
+         * @throws IllegalArgumentException if {@code deadline} is zero or negative
+         */
+        public Builder requestDeadline(Duration deadline) {
+            requireUnset(requestDeadline, "requestDeadline");
+            requestDeadline = positive(deadline, "requestDeadline");
+            return this;
+        }
+
+        /**
+         * Sets how many times a request that failed with a transient fault is retried, within the
+         * {@linkplain #requestDeadline(Duration) deadline}.
          *
          * @param retries 0 to 100
          * @return this builder

@@ -4,7 +4,9 @@ import java.util.OptionalInt;
 
 /**
  * Thrown when a schema registry refuses a request or cannot be reached. Subclasses name the
- * common cases; this class covers the rest (for example a refused credential).
+ * common cases; this class covers the rest (for example a schema that is not Avro).
+ * {@link SchemaRegistryUnavailableException} and its subclasses are transient; the others are the
+ * registry's own answer and stay the same on retry.
  *
  * <p>{@link #registryMessage()} holds the registry's own words, so the reason a registry gave (an
  * incompatible field, a malformed schema) reaches the caller unchanged.

@@ -96,8 +96,11 @@ public final class UpcasterChain {
      * @param event the event, decoded with its writer's schema
      * @return its current form: the event itself when no upcaster handles it, several events after a
      *         split, none when dropped
-     * @throws UpcastingException if an upcaster throws or returns null, or the chain goes on for more
-     *                            than 32 steps (an upcaster whose result it handles again)
+     * @throws UpcastingException                 if an upcaster throws or returns null, or the chain goes on
+     *                                            for more than 32 steps (an upcaster whose result it handles
+     *                                            again)
+     * @throws SchemaRegistryUnavailableException if an upcaster throws it (it asked an unavailable registry):
+     *                                            passed on unwrapped, since it is transient
      */
     public List<GenericRecord> apply(GenericRecord event) {
         Objects.requireNonNull(event, "event");
@@ -126,7 +129,8 @@ public final class UpcasterChain {
         List<GenericRecord> next;
         try {
             next = upcaster.upcast(event);
-        } catch (UpcastingException e) {
+        } catch (UpcastingException | SchemaRegistryUnavailableException e) {
+            // An unavailable registry is transient: passed on as it is so the record is held, not declared poison.
             throw e;
         } catch (RuntimeException e) {
             throw new UpcastingException(upcaster + " failed on a " + schema.getFullName() + ": " + e, e);

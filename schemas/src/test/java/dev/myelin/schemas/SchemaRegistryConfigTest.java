@@ -22,6 +22,7 @@ class SchemaRegistryConfigTest {
         assertThat(config.url()).hasToString(URL);
         assertThat(config.requestTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.requestDeadline()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.retries()).isEqualTo(3);
         assertThat(config.retryBackoff()).isEqualTo(Duration.ofMillis(100));
         assertThat(config.retryBackoffMax()).isEqualTo(Duration.ofSeconds(2));
@@ -39,6 +40,8 @@ class SchemaRegistryConfigTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("requestTimeout was already set");
         assertThatThrownBy(() -> SchemaRegistryConfig.builder().connectTimeout(Duration.ofSeconds(1)).connectTimeout(Duration.ofSeconds(1)))
                 .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> SchemaRegistryConfig.builder().requestDeadline(Duration.ofSeconds(1)).requestDeadline(Duration.ofSeconds(2)))
+                .isInstanceOf(IllegalStateException.class).hasMessage("requestDeadline was already set to PT1S");
         assertThatThrownBy(() -> SchemaRegistryConfig.builder().retryBackoff(Duration.ZERO).retryBackoff(Duration.ZERO))
                 .isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> SchemaRegistryConfig.builder().retryBackoffMax(Duration.ZERO).retryBackoffMax(Duration.ZERO))
@@ -59,6 +62,8 @@ class SchemaRegistryConfigTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("requestTimeout must be positive");
         assertThatThrownBy(() -> SchemaRegistryConfig.builder().connectTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("connectTimeout must be positive");
+        assertThatThrownBy(() -> SchemaRegistryConfig.builder().requestDeadline(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("requestDeadline must be positive");
         assertThatThrownBy(() -> SchemaRegistryConfig.builder().retryBackoff(Duration.ofMillis(-5)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not be negative");
         assertThatThrownBy(() -> SchemaRegistryConfig.builder().latestCacheTtl(Duration.ofSeconds(-1)))
@@ -103,6 +108,7 @@ class SchemaRegistryConfigTest {
         props.put("myelin.schema.registry.basic.auth.user.info", "svc:pa:ss");
         props.put("myelin.schema.registry.timeout.ms", "2500");
         props.put("myelin.schema.registry.connect.timeout.ms", 700);
+        props.put("myelin.schema.registry.request.deadline.ms", "4000");
         props.put("myelin.schema.registry.retries", 5);
         props.put("myelin.schema.registry.retry.backoff.ms", "10");
         props.put("myelin.schema.registry.retry.backoff.max.ms", "80");
@@ -114,6 +120,8 @@ class SchemaRegistryConfigTest {
         assertThat(config.url()).hasToString(URL);
         assertThat(config.requestTimeout()).isEqualTo(Duration.ofMillis(2500));
         assertThat(config.connectTimeout()).isEqualTo(Duration.ofMillis(700));
+        assertThat(config.requestDeadline()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(SchemaRegistryConfig.REQUEST_DEADLINE_MS).isEqualTo("myelin.schema.registry.request.deadline.ms");
         assertThat(config.retries()).isEqualTo(5);
         assertThat(config.retryBackoff()).isEqualTo(Duration.ofMillis(10));
         assertThat(config.retryBackoffMax()).isEqualTo(Duration.ofMillis(80));

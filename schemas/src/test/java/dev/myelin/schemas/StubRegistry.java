@@ -20,14 +20,28 @@ import com.sun.net.httpserver.HttpServer;
  */
 final class StubRegistry implements AutoCloseable {
 
-    record Request(String method, String path, String body, Map<String, List<String>> headers) {
+    record Request(String method, String path, String body, Map<String, List<String>> headers, long receivedNanos) {
         String header(String name) {
             return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
                     .map(e -> e.getValue().get(0)).findFirst().orElse(null);
         }
     }
 
-    record Response(int status, String body) {
+    record Response(int status, String body, String contentType, Map<String, String> headers) {
+        Response(int status, String body) {
+            this(status, body, "application/vnd.schemaregistry.v1+json", Map.of());
+        }
+
+        /** An HTML page, as a proxy or load balancer in front of the registry would send. */
+        static Response html(int status) {
+            return new Response(status, "<html><body><h1>" + status + "</h1>nginx</body></html>", "text/html", Map.of());
+        }
+
+        Response withHeader(String name, String value) {
+            Map<String, String> all = new java.util.HashMap<>(headers);
+            all.put(name, value);
+            return new Response(status, body, contentType, Map.copyOf(all));
+        }
     }
 
     private final HttpServer server;
@@ -40,7 +54,8 @@ final class StubRegistry implements AutoCloseable {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             String path = exchange.getRequestURI().getRawPath()
                     + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery());
-            requests.add(new Request(exchange.getRequestMethod(), path, body, Map.copyOf(exchange.getRequestHeaders())));
+            requests.add(new Request(exchange.getRequestMethod(), path, body, Map.copyOf(exchange.getRequestHeaders()),
+                    System.nanoTime()));
             Deque<Response> queue = script.get(exchange.getRequestMethod() + " " + path);
             Response response;
             if (queue == null) {
@@ -52,7 +67,8 @@ final class StubRegistry implements AutoCloseable {
                 }
             }
             byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "application/vnd.schemaregistry.v1+json");
+            exchange.getResponseHeaders().add("Content-Type", response.contentType());
+            response.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
             exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);

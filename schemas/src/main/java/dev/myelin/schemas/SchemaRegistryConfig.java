@@ -106,7 +106,7 @@ public final class SchemaRegistryConfig {
         sslContext = b.sslContext;
         requestTimeout = or(b.requestTimeout, Duration.ofSeconds(10));
         connectTimeout = or(b.connectTimeout, Duration.ofSeconds(5));
-        requestDeadline = or(b.requestDeadline, Duration.ofSeconds(10));
+        requestDeadline = or(b.requestDeadline, Duration.ofSeconds(4));
         retries = b.retries == null ? 3 : b.retries;
         retryBackoff = or(b.retryBackoff, Duration.ofMillis(100));
         retryBackoffMax = or(b.retryBackoffMax, Duration.ofSeconds(2));
@@ -215,7 +215,9 @@ public final class SchemaRegistryConfig {
 
     /**
      * Returns the longest time one registry call may take, all its attempts and the waits between
-     * them included (default 10 s). When it has passed, the call throws
+     * them included (default 4 s, well under the 10 s transaction timeout Kafka Streams uses under
+     * exactly-once, so a registry outage holds a record without getting its task fenced). When it
+     * has passed, the call throws
      * {@link SchemaRegistryUnavailableException} saying how long it tried; each attempt is cut short
      * so that it ends by then too.
      *
@@ -223,7 +225,7 @@ public final class SchemaRegistryConfig {
      * not cached yet, a serializer registering a schema) blocks that thread, and with it the open
      * transaction, for up to this long. Keep it well below the transaction timeout
      * ({@code transaction.timeout.ms}, which Kafka Streams sets to 10 s under exactly-once) and below
-     * {@code max.poll.interval.ms}: lower this, or raise the transaction timeout.
+     * {@code max.poll.interval.ms}: if you raise this, raise the transaction timeout too.
      *
      * @return the deadline
      */

@@ -22,7 +22,7 @@ class SchemaRegistryConfigTest {
         assertThat(config.url()).hasToString(URL);
         assertThat(config.requestTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(config.requestDeadline()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.requestDeadline()).isEqualTo(Duration.ofSeconds(4));
         assertThat(config.retries()).isEqualTo(3);
         assertThat(config.retryBackoff()).isEqualTo(Duration.ofMillis(100));
         assertThat(config.retryBackoffMax()).isEqualTo(Duration.ofSeconds(2));
@@ -108,7 +108,7 @@ class SchemaRegistryConfigTest {
         props.put("myelin.schema.registry.basic.auth.user.info", "svc:pa:ss");
         props.put("myelin.schema.registry.timeout.ms", "2500");
         props.put("myelin.schema.registry.connect.timeout.ms", 700);
-        props.put("myelin.schema.registry.request.deadline.ms", "4000");
+        props.put("myelin.schema.registry.request.deadline.ms", "6000");
         props.put("myelin.schema.registry.retries", 5);
         props.put("myelin.schema.registry.retry.backoff.ms", "10");
         props.put("myelin.schema.registry.retry.backoff.max.ms", "80");
@@ -120,7 +120,7 @@ class SchemaRegistryConfigTest {
         assertThat(config.url()).hasToString(URL);
         assertThat(config.requestTimeout()).isEqualTo(Duration.ofMillis(2500));
         assertThat(config.connectTimeout()).isEqualTo(Duration.ofMillis(700));
-        assertThat(config.requestDeadline()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(config.requestDeadline()).isEqualTo(Duration.ofSeconds(6));
         assertThat(SchemaRegistryConfig.REQUEST_DEADLINE_MS).isEqualTo("myelin.schema.registry.request.deadline.ms");
         assertThat(config.retries()).isEqualTo(5);
         assertThat(config.retryBackoff()).isEqualTo(Duration.ofMillis(10));

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
 
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -43,6 +44,8 @@ import dev.myelin.schemas.SchemaRegistryUnavailableException;
 final class CommandProcessor<S, C, E> implements Processor<String, byte[], String, byte[]> {
 
     private static final Logger log = LoggerFactory.getLogger(CommandProcessor.class);
+    /** How long a command held for a registry outage waits before its task retries it. */
+    private static final Duration HOLD_BACKOFF = Duration.ofSeconds(1);
 
     private final AggregateType<S, C, E> type;
     private final Serde<C> commandSerde;
@@ -110,7 +113,14 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         } catch (CommandFailure failure) {
             fail(command, commandId, failure.getMessage());
         } catch (SchemaRegistryUnavailableException transientFault) {
-            // not the command's fault: abort the transaction and let the task read this command again
+            // not the command's fault, so never its answer: the task's transaction aborts, its thread is replaced
+            // and reads this command again from the committed offset, so nothing after it overtakes it
+            log.warn("holding command {} for {} (partition {}): {}; it is decided once the schema registry answers again",
+                    commandId, command.key(), context.recordMetadata().map(m -> m.topic() + "-" + m.partition()).orElse("?"),
+                    transientFault.getMessage());
+            // a pause before giving the thread up, so an outage costs a retry a second, not a rebalance loop; far under
+            // the transaction timeout, as the registry call itself is bounded by its deadline
+            LockSupport.parkNanos(HOLD_BACKOFF.toNanos());
             throw transientFault;
         } catch (RuntimeException unexpected) {
             if (writing) {
@@ -168,7 +178,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
                 try {
                     decision = type.decide(state, decoded);
                 } catch (RuntimeException e) {
-                    throw new CommandFailure(type.name() + ".decide threw " + describe(e) + " for command " + commandId);
+                    throw poison(e, type.name() + ".decide threw " + describe(e) + " for command " + commandId);
                 }
                 if (decision instanceof Decision.Reject<E> reject) {
                     outcomes.remember(aggregateId, new StoredAggregate.Outcome(commandId, false, 0, 0, reject.reason()), now);
@@ -193,7 +203,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             try {
                 next = type.evolve(next, event);
             } catch (RuntimeException e) {
-                throw new CommandFailure(type.name() + ".evolve threw " + describe(e) + " for an event of command " + commandId);
+                throw poison(e, type.name() + ".evolve threw " + describe(e) + " for an event of command " + commandId);
             }
         }
         Headers in = command.headers();
@@ -213,7 +223,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             try {
                 bytes = eventSerializer.serialize(topics.events(), headers, event);
             } catch (RuntimeException e) {
-                throw new CommandFailure("event " + m.eventType() + " of command " + commandId + " cannot be serialized: " + describe(e));
+                throw poison(e, "event " + m.eventType() + " of command " + commandId + " cannot be serialized: " + describe(e));
             }
             if (bytes == null) {
                 throw new CommandFailure("the event serde turned " + m.eventType() + " into null; events must not be tombstones");
@@ -293,7 +303,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             if (e instanceof CommandFailure failure) {
                 throw failure;
             }
-            throw new CommandFailure("the stored state of " + aggregateId + " cannot be decoded: " + describe(e)
+            throw poison(e, "the stored state of " + aggregateId + " cannot be decoded: " + describe(e)
                     + "; a state schema change needs the old schema to stay readable");
         }
     }
@@ -309,7 +319,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             if (e instanceof CommandFailure failure) {
                 throw failure;
             }
-            throw new CommandFailure("the state of " + aggregateId + " cannot be serialized: " + describe(e));
+            throw poison(e, "the state of " + aggregateId + " cannot be serialized: " + describe(e));
         }
     }
 
@@ -325,7 +335,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         try {
             decoded = commandDeserializer.deserialize(topics.commands(), command.headers(), command.value());
         } catch (RuntimeException e) {
-            throw new CommandFailure("command " + commandId + " cannot be deserialized: " + describe(e));
+            throw poison(e, "command " + commandId + " cannot be deserialized: " + describe(e));
         }
         if (decoded == null) {
             throw new CommandFailure("command " + commandId + " deserialized to null");
@@ -349,7 +359,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             }
             return events;
         } catch (RuntimeException e) {
-            throw new CommandFailure("the events of append " + commandId + " cannot be deserialized: " + describe(e));
+            throw poison(e, "the events of append " + commandId + " cannot be deserialized: " + describe(e));
         }
     }
 
@@ -417,6 +427,20 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
 
     private static void copy(Headers from, Headers to, String name) {
         given(from, name).ifPresent(v -> to.add(name, v.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Returns the failure to answer {@code e} with, unless {@code e} is a transient fault of the schema
+     * registry, which is thrown on: a command must never be refused because the registry blinked.
+     */
+    private static CommandFailure poison(RuntimeException e, String message) {
+        if (e instanceof SchemaRegistryUnavailableException transientFault) {
+            throw transientFault;
+        }
+        if (e instanceof CommandFailure failure) {
+            return failure;
+        }
+        return new CommandFailure(message);
     }
 
     private static String describe(Throwable e) {

@@ -235,14 +235,15 @@ public interface EventStore<S, C, E> extends AutoCloseable {
 
         /**
          * Returns the command-processing topology this builder would run, for
-         * {@code TopologyTestDriver} tests and for {@code describe()}.
+         * {@code TopologyTestDriver} tests and for {@code describe()}: as a commands topic of one
+         * partition sees it (the driver has one), so no command is moved to another partition.
          *
          * @return a new topology
          * @throws IllegalStateException if a required serde was not set
          */
         public Topology topology() {
             return CommandTopology.build(type, requireCommandSerde(), requireEventSerde(), resolveStateSerde(), config.topics(type),
-                    config.dedupRetention());
+                    config.dedupRetention(), 1);
         }
 
         /**

@@ -55,6 +55,8 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     /** The topic name the state serde is told; made once, as the command path is hot. */
     private final String stateTopic;
     private final Duration dedupRetention;
+    private final int commandPartitions;
+    private boolean reroutedBefore;
 
     private ProcessorContext<String, byte[]> context;
     /** Whether the current command has begun writing; from then on only aborting the transaction undoes it. */
@@ -71,7 +73,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private Deserializer<S> stateDeserializer;
 
     CommandProcessor(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde, Serde<S> stateSerde,
-                     AggregateTopics topics, Duration dedupRetention) {
+                     AggregateTopics topics, Duration dedupRetention, int commandPartitions) {
         this.type = type;
         this.commandSerde = commandSerde;
         this.eventSerde = eventSerde;
@@ -79,6 +81,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         this.topics = topics;
         this.stateTopic = topics.events().replaceFirst("\\.events$", ".state");
         this.dedupRetention = dedupRetention;
+        this.commandPartitions = commandPartitions;
     }
 
     @Override
@@ -107,6 +110,9 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     @Override
     public void process(Record<String, byte[]> command) {
         String commandId = given(command.headers(), CommandHeaders.COMMAND_ID).orElseGet(this::syntheticCommandId);
+        if (movedToOwner(command, commandId)) {
+            return;
+        }
         writing = false;
         try {
             handle(command, commandId);
@@ -132,6 +138,36 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             log.error("command {} for {} failed unexpectedly; rejecting it", commandId, command.key(), unexpected);
             fail(command, commandId, "command " + commandId + " could not be processed: " + describe(unexpected));
         }
+    }
+
+    /**
+     * Moves a command found on a partition that does not own its aggregate to the one that does, in
+     * this transaction, and returns whether it did. Deciding it here would decide it against the
+     * empty state this task holds for an aggregate it does not own, and fork the aggregate's history.
+     * Clients that hash keys other than Kafka's Java default (murmur2), such as librdkafka's, put
+     * commands on such partitions.
+     */
+    private boolean movedToOwner(Record<String, byte[]> command, String commandId) {
+        String aggregateId = command.key();
+        if (aggregateId == null || context.recordMetadata().isEmpty()) {
+            return false;
+        }
+        int partition = context.recordMetadata().get().partition();
+        int owner = AggregatePartitioner.partitionOf(aggregateId, commandPartitions);
+        if (partition == owner) {
+            return false;
+        }
+        if (!reroutedBefore) {
+            reroutedBefore = true;
+            log.warn("command {} for {} came on partition {} of {}, which does not own it; moving it to partition {}. Commands must be "
+                            + "partitioned by murmur2 of the aggregate id (Kafka's Java default partitioner); a client that hashes "
+                            + "otherwise (librdkafka: set partitioner=murmur2_random) costs each command an extra hop",
+                    commandId, aggregateId, partition, topics.commands(), owner);
+        } else {
+            log.debug("moving command {} for {} from partition {} to {}", commandId, aggregateId, partition, owner);
+        }
+        context.forward(command, CommandTopology.REROUTE_SINK);
+        return true;
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.myelin.eventstore.internal;
 
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
 
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -29,6 +31,8 @@ public final class CommandTopology {
     static final String EVENTS_SINK = "events";
     static final String RESULTS_SINK = "command-results";
     static final String DEAD_LETTERS_SINK = "dead-letters";
+    /** Back onto the commands topic, to the partition that owns the aggregate (murmur2 of the id). */
+    static final String REROUTE_SINK = "commands-to-owner";
     private static final String SOURCE = "commands";
     private static final String PROCESSOR = "command-processor";
 
@@ -44,17 +48,21 @@ public final class CommandTopology {
      * @param stateSerde   the state serde
      * @param topics       the topic names
      * @param dedupRetention how long command ids are remembered with their first outcome
+     * @param commandPartitions the commands topic's partition count: a command on a partition that does not
+     *                     own its aggregate is moved to the owner; 1 for a TopologyTestDriver, which has one
      * @param <S>          the state type
      * @param <C>          the command type
      * @param <E>          the event type
      * @return the topology
      */
     public static <S, C, E> Topology build(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde,
-                                           Serde<S> stateSerde, AggregateTopics topics, Duration dedupRetention) {
+                                           Serde<S> stateSerde, AggregateTopics topics, Duration dedupRetention,
+                                           int commandPartitions) {
         Topology topology = new Topology();
         topology.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.commands());
         topology.addProcessor(PROCESSOR,
-                () -> new CommandProcessor<>(type, commandSerde, eventSerde, stateSerde, topics, dedupRetention), SOURCE);
+                () -> new CommandProcessor<>(type, commandSerde, eventSerde, stateSerde, topics, dedupRetention,
+                commandPartitions), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGGREGATES_STORE), Serdes.String(),
                 Serdes.ByteArray()), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HISTORY_STORE), Serdes.Bytes(),
@@ -65,6 +73,10 @@ public final class CommandTopology {
         topology.addSink(EVENTS_SINK, topics.events(), new StringSerializer(), new ByteArraySerializer(), new AggregatePartitioner(),
                 PROCESSOR);
         topology.addSink(RESULTS_SINK, topics.commandResults(), new StringSerializer(), new ByteArraySerializer(), PROCESSOR);
+        // keyed by the aggregate id itself, which may contain '@': partitioned by the whole key, as the gateway does
+        topology.addSink(REROUTE_SINK, topics.commands(), new StringSerializer(), new ByteArraySerializer(),
+                (String topic, String key, byte[] value, int partitions) -> Optional.of(Set.of(AggregatePartitioner.partitionOf(key, partitions))),
+                PROCESSOR);
         topology.addSink(DEAD_LETTERS_SINK, topics.deadLetters(), new StringSerializer(), new ByteArraySerializer(), PROCESSOR);
         return topology;
     }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +51,7 @@ import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.eventstore.MyelinEventStoreException;
 import dev.myelin.eventstore.RecordedEvent;
 import dev.myelin.eventstore.SendOptions;
+import dev.myelin.eventstore.TopicConfigurationException;
 
 /**
  * The event store: a Kafka Streams application running the command topology, a gateway, and reads
@@ -85,6 +87,7 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
             TopicSetup.ensure(admin, config, topics);
             this.partitions = admin.describeTopics(List.of(topics.commands())).allTopicNames().get(60, TimeUnit.SECONDS)
                     .get(topics.commands()).partitions().size();
+            requireUnchangedPartitions(admin, config, type, topics, partitions);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MyelinEventStoreException("interrupted while describing " + topics.commands(), e);
@@ -94,7 +97,7 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
 
         Map<String, Object> props = streamsProperties(config, stateDirectory, type);
         this.streams = new KafkaStreams(CommandTopology.build(type, commandSerde, eventSerde, stateSerde, topics,
-                config.dedupRetention()), new StreamsConfig(props));
+                config.dedupRetention(), partitions), new StreamsConfig(props));
         CountDownLatch running = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
@@ -140,6 +143,30 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     public static <S, C, E> DefaultEventStore<S, C, E> start(AggregateType<S, C, E> type, MyelinConfig config, Serde<C> commandSerde,
                                                             Serde<E> eventSerde, Serde<S> stateSerde, Optional<Path> stateDirectory) {
         return new DefaultEventStore<>(type, config, commandSerde, eventSerde, stateSerde, stateDirectory);
+    }
+
+    /**
+     * Refuses to start when partitions were added to the commands and events topics after aggregates
+     * had state: an aggregate's partition number would change, its new owner would decide commands
+     * against empty state, and its history would fork (two events with one key). The aggregates
+     * store's changelog still has the old count, which is how this is told.
+     */
+    private static void requireUnchangedPartitions(Admin admin, MyelinConfig config, AggregateType<?, ?, ?> type,
+                                                   AggregateTopics topics, int partitions)
+            throws InterruptedException, java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
+        String changelog = config.application() + "." + type.name() + "-" + CommandTopology.AGGREGATES_STORE + "-changelog";
+        Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+        if (!existing.contains(changelog)) {
+            return;
+        }
+        int stateful = admin.describeTopics(List.of(changelog)).allTopicNames().get(60, TimeUnit.SECONDS).get(changelog).partitions().size();
+        if (stateful != partitions) {
+            throw new TopicConfigurationException("topic " + topics.commands() + " has " + partitions + " partitions but the aggregates "
+                    + "were stored with " + stateful + " (" + changelog + "): partitions were added after data existed, so aggregates "
+                    + "would move to partitions that do not hold their state and their histories would fork. Put the commands and "
+                    + "events topics back to " + stateful + " partitions (recreate them from a copy), or migrate into a new application "
+                    + "with the new count; Kafka cannot remove partitions");
+        }
     }
 
     static Map<String, Object> streamsProperties(MyelinConfig config, Optional<Path> stateDirectory, AggregateType<?, ?, ?> type) {

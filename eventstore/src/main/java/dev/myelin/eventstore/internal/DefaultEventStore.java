@@ -105,6 +105,7 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
             }
             log.info("event store {} is {} (was {})", props.get(StreamsConfig.APPLICATION_ID_CONFIG), now, before);
         });
+        streams.setGlobalStateRestoreListener(new RestoreLog("event store " + props.get(StreamsConfig.APPLICATION_ID_CONFIG)));
         streams.setUncaughtExceptionHandler(e -> {
             // under exactly_once_v2 the failed task's open transaction is aborted, so a fresh thread redoes its work safely
             log.error("a command-processing thread of {} failed; replacing it", topics.commands(), e);

@@ -83,6 +83,7 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
         private Path stateDirectory;
         private Duration tick;
         private Duration retention;
+        private Integer deadlinesPerCheck;
 
         private Builder(DefaultSagaDefinition<T, D> definition, MyelinConfig config) {
             this.definition = definition;
@@ -127,6 +128,29 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
         }
 
         /**
+         * Sets the most passed deadlines one check handles (default 500); the rest, the next
+         * earliest first, wait for the following check, one {@link #deadlineCheckInterval} later.
+         * When many steps time out at once (a participant was down), this keeps each of the
+         * transactions that follow small and lets replies be read between checks, at the cost of
+         * the last timeouts firing up to {@code passed / perCheck} intervals late.
+         *
+         * @param perCheck how many deadlines at most
+         * @return this builder
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if less than 1
+         */
+        public Builder<T, D> deadlinesPerCheck(int perCheck) {
+            if (deadlinesPerCheck != null) {
+                throw new IllegalStateException("deadlinesPerCheck was already set to " + deadlinesPerCheck);
+            }
+            if (perCheck < 1) {
+                throw new IllegalArgumentException("deadlinesPerCheck must be at least 1: " + perCheck);
+            }
+            deadlinesPerCheck = perCheck;
+            return this;
+        }
+
+        /**
          * Sets how long a finished saga stays in the store (default 7 days). While it is there its
          * state can be queried and a redelivered trigger is recognised; afterwards the same trigger
          * would start a new saga. Keeping it short keeps the store, and a restore after a crash, small.
@@ -154,7 +178,8 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
          * @return a new topology
          */
         public Topology topology() {
-            return SagaTopology.build(definition, SagaTopics.of(config.application(), definition.name()), resolvedTick(), resolvedRetention(), true);
+            return SagaTopology.build(definition, SagaTopics.of(config.application(), definition.name()), resolvedTick(), resolvedRetention(), true,
+                    resolvedDeadlinesPerCheck());
         }
 
         /**
@@ -165,11 +190,16 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
          * @throws IllegalStateException if the application does not reach RUNNING within a minute
          */
         public SagaRuntime<T, D> start() {
-            return DefaultSagaRuntime.start(definition, config, Optional.ofNullable(stateDirectory), resolvedTick(), resolvedRetention());
+            return DefaultSagaRuntime.start(definition, config, Optional.ofNullable(stateDirectory), resolvedTick(), resolvedRetention(),
+                    resolvedDeadlinesPerCheck());
         }
 
         private Duration resolvedRetention() {
             return retention == null ? SagaTopology.DEFAULT_RETENTION : retention;
+        }
+
+        private int resolvedDeadlinesPerCheck() {
+            return deadlinesPerCheck == null ? SagaTopology.DEFAULT_DEADLINES_PER_CHECK : deadlinesPerCheck;
         }
 
         private Duration resolvedTick() {

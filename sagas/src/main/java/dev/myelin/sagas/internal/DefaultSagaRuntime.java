@@ -53,14 +53,16 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
      * @param stateDirectory where stores live, or empty for Kafka Streams' default
      * @param tick           the deadline check interval
      * @param retention      how long finished sagas stay in the store
+     * @param deadlinesPerCheck the most deadlines one check handles
      * @param <T>            the trigger type
      * @param <D>            the data type
      * @return the runtime
      */
     public static <T, D> DefaultSagaRuntime<T, D> start(DefaultSagaDefinition<T, D> definition, MyelinConfig config,
                                                         Optional<Path> stateDirectory, Duration tick,
-                                                        Duration retention) {
+                                                        Duration retention, int deadlinesPerCheck) {
         SagaTopics topics = SagaTopics.of(config.application(), definition.name());
+        warnAboutStepsWithoutTimeout(definition);
         createTopics(config, definition, topics);
 
         Properties props = new Properties();
@@ -78,7 +80,7 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
         props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
         stateDirectory.ifPresent(dir -> props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString()));
 
-        KafkaStreams streams = new KafkaStreams(SagaTopology.build(definition, topics, tick, retention, true), props);
+        KafkaStreams streams = new KafkaStreams(SagaTopology.build(definition, topics, tick, retention, true, deadlinesPerCheck), props);
         CountDownLatch running = new CountDownLatch(1);
         streams.setStateListener((newState, oldState) -> {
             // ERROR: no need to wait out the timeout to know it will not run
@@ -100,6 +102,22 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
         }
         log.info("saga runtime {} running: triggers from {}, log on {}", definition.name(), definition.triggerTopic(), topics.log());
         return new DefaultSagaRuntime<>(definition, topics, streams);
+    }
+
+    /**
+     * Warns, naming them, about the steps that wait for their reply forever: a participant that never
+     * answers leaves such a saga RUNNING (or COMPENSATING) for good, and nothing compensates it.
+     *
+     * @param definition the saga
+     * @return the names of those steps, for tests
+     */
+    static List<String> warnAboutStepsWithoutTimeout(DefaultSagaDefinition<?, ?> definition) {
+        List<String> untimed = definition.steps().stream().filter(step -> !step.hasTimeout()).map(StepModel::name).toList();
+        for (String step : untimed) {
+            log.warn("saga {}: step '{}' has no timeout: if its participant never answers, the saga waits at that step (or at its "
+                    + "compensation) forever; give it .timeout(...) unless a reply is guaranteed", definition.name(), step);
+        }
+        return untimed;
     }
 
     private static void createTopics(MyelinConfig config, DefaultSagaDefinition<?, ?> definition, SagaTopics topics) {

@@ -84,6 +84,7 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
         private Duration tick;
         private Duration retention;
         private Integer deadlinesPerCheck;
+        private TriggerPosition startingAt;
 
         private Builder(DefaultSagaDefinition<T, D> definition, MyelinConfig config) {
             this.definition = definition;
@@ -151,6 +152,27 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
         }
 
         /**
+         * Sets where the runtime starts reading the trigger topic when its application has no
+         * committed position there, that is, the first time it runs (default
+         * {@link TriggerPosition#fromNowOn()}, see there why). {@link #start()} records that
+         * position for the application before it starts, so a runtime that crashes before its
+         * first commit still resumes from it, and a trigger published after {@code start()}
+         * returns is never skipped.
+         *
+         * @param position where to start
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder<T, D> startingAt(TriggerPosition position) {
+            Objects.requireNonNull(position, "position");
+            if (startingAt != null) {
+                throw new IllegalStateException("startingAt was already set to " + startingAt);
+            }
+            startingAt = position;
+            return this;
+        }
+
+        /**
          * Sets how long a finished saga stays in the store (default 7 days). While it is there its
          * state can be queried and a redelivered trigger is recognised; afterwards the same trigger
          * would start a new saga. Keeping it short keeps the store, and a restore after a crash, small.
@@ -191,7 +213,7 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
          */
         public SagaRuntime<T, D> start() {
             return DefaultSagaRuntime.start(definition, config, Optional.ofNullable(stateDirectory), resolvedTick(), resolvedRetention(),
-                    resolvedDeadlinesPerCheck());
+                    resolvedDeadlinesPerCheck(), startingAt == null ? TriggerPosition.fromNowOn() : startingAt);
         }
 
         private Duration resolvedRetention() {

@@ -65,6 +65,22 @@ class SagaRuntimeBuilderTest {
     }
 
     @Test
+    void aStartingPositionSetTwiceFails() {
+        SagaRuntime.Builder<?, ?> builder = builder().startingAt(TriggerPosition.fromBeginning());
+
+        assertThatThrownBy(() -> builder.startingAt(TriggerPosition.fromNowOn()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("startingAt was already set to FromBeginning[]");
+    }
+
+    @Test
+    void aStartingTimestampIsRequired() {
+        assertThatThrownBy(() -> TriggerPosition.fromTimestamp(null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("at");
+    }
+
+    @Test
     void aRetentionSetTwiceFails() {
         SagaRuntime.Builder<?, ?> builder = builder().retainFinishedSagas(Duration.ofDays(1));
 

@@ -22,6 +22,7 @@ import dev.myelin.sagas.internal.SagaTopology;
  * <pre>{@code
  * try (SagaRuntime<OrderPlaced, PlaceOrderData> runtime = SagaRuntime.builder(placeOrder, config)
  *         .stateDirectory(Path.of("/var/lib/shop/sagas"))
+ *         .startingAt(TriggerPosition.fromNowOn())   // the default, for the first start only
  *         .start()) {
  *     Optional<SagaState<PlaceOrderData>> order = runtime.state("o-1");
  * }
@@ -205,8 +206,10 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
         }
 
         /**
-         * Creates the saga's own topics if missing, starts the application and waits until it runs.
-         * The trigger topic and the participants' topics must exist.
+         * Creates the saga's own topics if missing, records the trigger topic's starting position
+         * if the application has none yet (see {@link #startingAt}), warns about steps without a
+         * timeout, starts the application and waits until it runs. The trigger topic and the
+         * participants' topics must exist.
          *
          * @return the running runtime
          * @throws IllegalStateException if the application does not reach RUNNING within a minute

@@ -38,8 +38,8 @@ import dev.myelin.sagas.internal.DefinitionBuilder;
  * attempt), the compensations of the steps that succeeded run in reverse order; steps without a
  * compensation (read-only or pivot steps) are skipped. A step that timed out counts as one that may
  * have succeeded: its command may be queued at the participant and run later, so its own
- * compensation runs first, then the others'. The last step cannot have a compensation: nothing
- * after it could fail. Definitions are immutable and thread-safe as long as the functions they hold
+ * compensation runs first, then the others'. The last step can have a compensation only if it has
+ * a timeout: nothing after it can fail, so a timeout is the one way its compensation runs. Definitions are immutable and thread-safe as long as the functions they hold
  * are pure.
  *
  * @param <T> the trigger event type
@@ -292,8 +292,9 @@ public interface SagaDefinition<T, D> {
          *
          * @return the definition
          * @throws InvalidSagaDefinitionException if two steps share a name, the last step has a
-         *                                        compensation, a step has no way to tell success from
-         *                                        failure, or a step retries without a timeout
+         *                                        compensation but no timeout, a step has no way to
+         *                                        tell success from failure, or a step retries without
+         *                                        a timeout
          */
         SagaDefinition<T, D> build();
     }

@@ -190,6 +190,29 @@ class SagaFixtureTest {
     }
 
     @Test
+    void aLastStepThatTimesOutIsCompensated() {
+        SagaDefinition<OrderPlaced, PlaceOrderData> reserveOnly = SagaDefinition.named("reserve-only", OrderPlaced.class)
+                .from("shop.order.events", JAVA)
+                .sagaId(OrderPlaced::orderId)
+                .data(DATA, e -> new PlaceOrderData(e.orderId(), e.customerId(), e.sku(), e.quantity(), e.total(), 0))
+                .step("reserve-credit")
+                    .invoke(CUSTOMERS, PlaceOrderData::customerId, d -> new ReserveCredit(d.orderId(), d.total()))
+                    .compensate(d -> new ReleaseCredit(d.orderId(), d.total()))
+                    .timeout(Duration.ofSeconds(5))
+                .build();
+
+        SagaFixture.of(reserveOnly)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .advanceTime(Duration.ofSeconds(5))
+                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .reply(CUSTOMERS, accepted())
+                .expectStatus(SagaStatus.COMPENSATED)
+                .expectTransitions(STARTED, STEP_SENT, TIMED_OUT, STEP_FAILED, COMPENSATING, COMPENSATION_SENT, COMPENSATION_SUCCEEDED,
+                        COMPENSATED);
+    }
+
+    @Test
     void aLateReplyWithinTheRetriesStillCounts() {
         SagaFixture.of(PLACE_ORDER)
                 .given(ORDER)

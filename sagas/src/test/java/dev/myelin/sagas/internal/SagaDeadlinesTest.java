@@ -107,6 +107,11 @@ class SagaDeadlinesTest {
         Instant now;
 
         Runtime(SagaDefinition<OrderPlaced, PlaceOrderData> definition, Instant start) {
+            this(definition, start, 0);
+        }
+
+        /** Creates the runtime with a limit of deadlines per punctuation, or the default one for 0. */
+        Runtime(SagaDefinition<OrderPlaced, PlaceOrderData> definition, Instant start, int deadlinesPerCheck) {
             this.definition = DefaultSagaDefinition.of(definition);
             this.now = start;
             Properties props = new Properties();
@@ -114,8 +119,10 @@ class SagaDeadlinesTest {
             props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
             SagaTopics topics = SagaTopics.of(APP, definition.name());
             // the 5-argument build is the fixture's: it runs the default limit of deadlines per punctuation
-            driver = new TopologyTestDriver(SagaTopology.build(this.definition, topics, Duration.ofMillis(1), SagaTopology.DEFAULT_RETENTION,
-                    false), props, start);
+            driver = new TopologyTestDriver(deadlinesPerCheck == 0
+                    ? SagaTopology.build(this.definition, topics, Duration.ofMillis(1), SagaTopology.DEFAULT_RETENTION, false)
+                    : SagaTopology.build(this.definition, topics, Duration.ofMillis(1), SagaTopology.DEFAULT_RETENTION, false,
+                            deadlinesPerCheck), props, start);
             drivers.add(driver);
             triggers = driver.createInputTopic(ORDERS.events(), new StringSerializer(), new ByteArraySerializer());
             log = driver.createOutputTopic(topics.log(), new StringDeserializer(), new ByteArrayDeserializer());
@@ -300,6 +307,25 @@ class SagaDeadlinesTest {
         assertThat(fired.subList(sagas - 10, sagas)).as("the latest deadlines fire last")
                 .containsExactlyInAnyOrderElementsOf(java.util.stream.IntStream.range(0, 10).mapToObj(i -> "o-" + i).toList());
         assertThat(runtime.saga("o-49999")).get().extracting(SagaState::status).isEqualTo(SagaStatus.COMPENSATED);
+    }
+
+    @Test
+    void theLimitPerPunctuationIsTheOneTheRuntimeWasGiven() {
+        Runtime runtime = new Runtime(timingOut(), START, 100);
+        for (int i = 0; i < 1_000; i++) {
+            runtime.placeOrder("o-" + i);
+        }
+        runtime.logged("STARTED");
+
+        runtime.advance(Duration.ofSeconds(1));
+        List<Integer> perPunctuation = new ArrayList<>(List.of(runtime.logged("TIMED_OUT").size()));
+        for (int punctuation = 0; punctuation < 20; punctuation++) {
+            runtime.advance(Duration.ofMillis(1));
+            perPunctuation.add(runtime.logged("TIMED_OUT").size());
+        }
+
+        assertThat(perPunctuation.subList(0, 10)).containsOnly(100);
+        assertThat(perPunctuation.subList(10, perPunctuation.size())).containsOnly(0);
     }
 
     // ---- a deadline that passed while the task was not running

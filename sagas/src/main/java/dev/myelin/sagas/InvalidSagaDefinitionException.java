@@ -2,7 +2,7 @@ package dev.myelin.sagas;
 
 /**
  * Thrown by {@link SagaDefinition} builders when a definition breaks a rule (a duplicate step name,
- * a compensation on the last step, a step whose participant never replies, ...). The message names
+ * a compensation on a last step without a timeout, a step whose participant never replies, ...). The message names
  * the saga, the step and the fix.
  */
 public final class InvalidSagaDefinitionException extends IllegalStateException {

@@ -36,9 +36,11 @@ import dev.myelin.sagas.internal.DefinitionBuilder;
  *
  * <p>If a step fails (its participant answers with a failure, or it times out after its last
  * attempt), the compensations of the steps that succeeded run in reverse order; steps without a
- * compensation (read-only or pivot steps) are skipped. The last step cannot have a compensation:
- * nothing after it could fail. Definitions are immutable and thread-safe as long as the functions
- * they hold are pure.
+ * compensation (read-only or pivot steps) are skipped. A step that timed out counts as one that may
+ * have succeeded: its command may be queued at the participant and run later, so its own
+ * compensation runs first, then the others'. The last step can have a compensation only if it has
+ * a timeout: nothing after it can fail, so a timeout is the one way its compensation runs. Definitions are immutable and thread-safe as long as the functions they hold
+ * are pure.
  *
  * @param <T> the trigger event type
  * @param <D> the saga data type
@@ -238,7 +240,18 @@ public interface SagaDefinition<T, D> {
 
         /**
          * Sets the command that undoes this step, sent to the same participant and target when a
-         * later step fails. It must be safe to apply after the step's command succeeded.
+         * later step fails, or when this step times out after its last attempt. It must be safe to
+         * apply after the step's command succeeded, and also when that command never ran: after a
+         * timeout the saga cannot know which (releasing a reservation that does not exist should be
+         * a success that changes nothing).
+         *
+         * <p>After a timeout the original command may still be waiting at the participant and run
+         * after its compensation. To let the participant refuse it then, every compensation record
+         * carries the original's command id in the {@link SagaHeaders#COMPENSATES} header
+         * ({@code myelin.compensates}); a Myelin aggregate counts that id as seen, so the late
+         * original is answered as a duplicate instead of applied. A
+         * {@link Participant#service service} must do the same itself, or accept that a late
+         * original can land after its undo.
          *
          * @param compensation the compensating command, from the saga data
          * @return this stage
@@ -248,7 +261,14 @@ public interface SagaDefinition<T, D> {
 
         /**
          * Sets how long the step (and its compensation) waits for a reply before it times out. By
-         * default a step waits forever.
+         * default a step waits forever (the runtime warns about such steps when it starts).
+         *
+         * <p>The time counts from when the command was sent, by the wall clock of the runtime
+         * instance that sent it. A deadline that passes while no instance runs the saga's task (the
+         * runtime was down, or the task was moving between instances) does not fire at the restart:
+         * the step gets one more full timeout from then, so replies that arrived meanwhile are read
+         * first. When the timeout passes without a reply, the command is sent again (see
+         * {@link #retry}); after the last attempt the step fails and is compensated.
          *
          * @param timeout the time limit
          * @return this stage
@@ -272,8 +292,9 @@ public interface SagaDefinition<T, D> {
          *
          * @return the definition
          * @throws InvalidSagaDefinitionException if two steps share a name, the last step has a
-         *                                        compensation, a step has no way to tell success from
-         *                                        failure, or a step retries without a timeout
+         *                                        compensation but no timeout, a step has no way to
+         *                                        tell success from failure, or a step retries without
+         *                                        a timeout
          */
         SagaDefinition<T, D> build();
     }

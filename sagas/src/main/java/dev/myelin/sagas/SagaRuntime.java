@@ -22,6 +22,7 @@ import dev.myelin.sagas.internal.SagaTopology;
  * <pre>{@code
  * try (SagaRuntime<OrderPlaced, PlaceOrderData> runtime = SagaRuntime.builder(placeOrder, config)
  *         .stateDirectory(Path.of("/var/lib/shop/sagas"))
+ *         .startingAt(TriggerPosition.fromNowOn())   // the default, for the first start only
  *         .start()) {
  *     Optional<SagaState<PlaceOrderData>> order = runtime.state("o-1");
  * }
@@ -83,6 +84,8 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
         private Path stateDirectory;
         private Duration tick;
         private Duration retention;
+        private Integer deadlinesPerCheck;
+        private TriggerPosition startingAt;
 
         private Builder(DefaultSagaDefinition<T, D> definition, MyelinConfig config) {
             this.definition = definition;
@@ -127,6 +130,50 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
         }
 
         /**
+         * Sets the most passed deadlines one check handles (default 500); the rest, the next
+         * earliest first, wait for the following check, one {@link #deadlineCheckInterval} later.
+         * When many steps time out at once (a participant was down), this keeps each of the
+         * transactions that follow small and lets replies be read between checks, at the cost of
+         * the last timeouts firing up to {@code passed / perCheck} intervals late.
+         *
+         * @param perCheck how many deadlines at most
+         * @return this builder
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if less than 1
+         */
+        public Builder<T, D> deadlinesPerCheck(int perCheck) {
+            if (deadlinesPerCheck != null) {
+                throw new IllegalStateException("deadlinesPerCheck was already set to " + deadlinesPerCheck);
+            }
+            if (perCheck < 1) {
+                throw new IllegalArgumentException("deadlinesPerCheck must be at least 1: " + perCheck);
+            }
+            deadlinesPerCheck = perCheck;
+            return this;
+        }
+
+        /**
+         * Sets where the runtime starts reading the trigger topic when its application has no
+         * committed position there, that is, the first time it runs (default
+         * {@link TriggerPosition#fromNowOn()}, see there why). {@link #start()} records that
+         * position for the application before it starts, so a runtime that crashes before its
+         * first commit still resumes from it, and a trigger published after {@code start()}
+         * returns is never skipped.
+         *
+         * @param position where to start
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder<T, D> startingAt(TriggerPosition position) {
+            Objects.requireNonNull(position, "position");
+            if (startingAt != null) {
+                throw new IllegalStateException("startingAt was already set to " + startingAt);
+            }
+            startingAt = position;
+            return this;
+        }
+
+        /**
          * Sets how long a finished saga stays in the store (default 7 days). While it is there its
          * state can be queried and a redelivered trigger is recognised; afterwards the same trigger
          * would start a new saga. Keeping it short keeps the store, and a restore after a crash, small.
@@ -154,22 +201,30 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
          * @return a new topology
          */
         public Topology topology() {
-            return SagaTopology.build(definition, SagaTopics.of(config.application(), definition.name()), resolvedTick(), resolvedRetention(), true);
+            return SagaTopology.build(definition, SagaTopics.of(config.application(), definition.name()), resolvedTick(), resolvedRetention(), true,
+                    resolvedDeadlinesPerCheck());
         }
 
         /**
-         * Creates the saga's own topics if missing, starts the application and waits until it runs.
-         * The trigger topic and the participants' topics must exist.
+         * Creates the saga's own topics if missing, records the trigger topic's starting position
+         * if the application has none yet (see {@link #startingAt}), warns about steps without a
+         * timeout, starts the application and waits until it runs. The trigger topic and the
+         * participants' topics must exist.
          *
          * @return the running runtime
          * @throws IllegalStateException if the application does not reach RUNNING within a minute
          */
         public SagaRuntime<T, D> start() {
-            return DefaultSagaRuntime.start(definition, config, Optional.ofNullable(stateDirectory), resolvedTick(), resolvedRetention());
+            return DefaultSagaRuntime.start(definition, config, Optional.ofNullable(stateDirectory), resolvedTick(), resolvedRetention(),
+                    resolvedDeadlinesPerCheck(), startingAt == null ? TriggerPosition.fromNowOn() : startingAt);
         }
 
         private Duration resolvedRetention() {
             return retention == null ? SagaTopology.DEFAULT_RETENTION : retention;
+        }
+
+        private int resolvedDeadlinesPerCheck() {
+            return deadlinesPerCheck == null ? SagaTopology.DEFAULT_DEADLINES_PER_CHECK : deadlinesPerCheck;
         }
 
         private Duration resolvedTick() {

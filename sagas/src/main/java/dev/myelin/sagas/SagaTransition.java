@@ -16,9 +16,9 @@ public enum SagaTransition {
     STEP_FAILED,
     /** A step's or a compensation's deadline passed without a reply. */
     TIMED_OUT,
-    /** Compensation of the completed steps began. */
+    /** Compensation of the completed steps (and of a step that timed out after its last attempt) began. */
     COMPENSATING,
-    /** A compensation command was sent. */
+    /** A compensation command was sent; it carries the original's id in the {@code myelin.compensates} header. */
     COMPENSATION_SENT,
     /** A compensation's participant answered with success. */
     COMPENSATION_SUCCEEDED,

@@ -32,6 +32,7 @@ class MermaidTest {
                 .data(Serdes.String(), e -> e)
                 .step("reserve-credit").invoke(CUSTOMERS, d -> d, d -> "reserve credit").compensate(d -> "release credit")
                 .step("reserve-stock").invoke(STOCK, d -> d, d -> "reserve stock").compensate(d -> "release stock")
+                    .timeout(Duration.ofSeconds(5))
                 .step("approve").invoke(ORDERS, d -> d, d -> "approve")
                 .build();
 
@@ -54,6 +55,7 @@ class MermaidTest {
                     c0 -.-> compensated
                     c0 -.->|fails| failed
                     s1 -.->|failure| c0
+                    s1 -.->|times out| c1
                     c1 -.-> c0
                     c1 -.->|fails| failed
                     s2 -.->|failure| c1

@@ -138,40 +138,62 @@ class PlaceOrderSagaIT {
     }
 
     @Test
-    void aParticipantThatNeverRepliesIsRetriedWithTheSameCommandIdThenCompensated(EmbeddedKafkaCluster kafka, @TempDir Path dir) {
+    void aStepWhoseParticipantIsDownIsRetriedWithTheSameIdThenUndoneAlthoughItRunsLate(EmbeddedKafkaCluster kafka, @TempDir Path dir) {
         MyelinConfig config = config(kafka);
         AggregateTopics stockTopics = AggregateTopics.of(config.application(), "stock");
-        // the stock service's topics exist, but nothing processes them: it never answers
-        kafka.createTopic(stockTopics.commands(), 2);
-        kafka.createTopic(stockTopics.commandResults(), 2);
+        // the stock service has stock, then goes down: the saga's reservations queue up on its commands topic unread
+        try (EventStore<StockState, SpecificRecord, SpecificRecord> stock = start(Shop.STOCK, config, dir.resolve("stock"))) {
+            Await.join(stock.gateway().send("sku-1", new AddStock(10)));
+        }
+        // long enough for the stock service to start again while the saga waits for its compensation's answer
+        Duration stockTimeout = Duration.ofSeconds(8);
         try (EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = start(Shop.CUSTOMER, config, dir.resolve("customer"));
              EventStore<OrderState, SpecificRecord, SpecificRecord> orderStore = start(Shop.ORDER, config, dir.resolve("order"));
              SagaRuntime<OrderPlaced, PlaceOrderData> runtime = SagaRuntime.builder(
-                     Shop.placeOrder(config.application(), AVRO, Duration.ofSeconds(1)), config)
+                     Shop.placeOrder(config.application(), AVRO, stockTimeout), config)
                      .stateDirectory(dir.resolve("saga")).start()) {
 
             Await.join(customers.gateway().send("c-1", new OpenCustomer(100L)));
             Await.join(orderStore.gateway().send("o-1", new PlaceOrder("o-1", "c-1", "sku-1", 1, 40L)));
 
-            Await.eventually(PATIENCE, "the saga has ended", () -> runtime.state("o-1").map(s -> s.status().isFinal()).orElse(false));
-            SagaState<PlaceOrderData> saga = runtime.state("o-1").orElseThrow();
-            assertThat(saga.status()).isEqualTo(SagaStatus.COMPENSATED);
-            assertThat(saga.failureReason()).contains("reserve-stock", "timed out after 3 attempt");
-
-            List<ConsumerRecord<String, byte[]>> sent = kafka.readAtLeast(stockTopics.commands(), 3, new StringDeserializer(),
-                    new ByteArrayDeserializer(), Duration.ofSeconds(30));
-            assertThat(sent).hasSize(3);
-            List<String> ids = sent.stream()
-                    .map(r -> new String(r.headers().lastHeader(CommandHeaders.COMMAND_ID).value(), StandardCharsets.UTF_8))
+            Await.eventually(PATIENCE, "reserve-stock has timed out three times",
+                    () -> runtime.state("o-1").map(s -> s.status() != SagaStatus.RUNNING).orElse(false));
+            // the stock topic also holds the AddStock a gateway sent; the saga's commands are the rest
+            List<ConsumerRecord<String, byte[]>> sent = kafka.readAtLeast(stockTopics.commands(), 5, new StringDeserializer(),
+                    new ByteArrayDeserializer(), Duration.ofSeconds(30)).stream()
+                    .filter(r -> String.valueOf(header(r, CommandHeaders.COMMAND_ID)).startsWith("saga:"))
                     .toList();
-            assertThat(ids).as("every retry carries the first send's command id, so the participant can collapse them")
+            assertThat(sent).hasSize(4);
+            List<String> ids = sent.stream().map(r -> header(r, CommandHeaders.COMMAND_ID)).toList();
+            assertThat(ids.subList(0, 3)).as("every retry carries the first send's command id, so the participant can collapse them")
                     .containsOnly("saga:place-order:i:reserve-stock:o-1");
+            // no reply is not a no: the queued reservation may still run, so it is undone, and the undo names it
+            assertThat(ids.get(3)).isEqualTo("saga:place-order:c:reserve-stock:o-1");
+            assertThat(header(sent.get(3), SagaHeaders.COMPENSATES)).isEqualTo("saga:place-order:i:reserve-stock:o-1");
+
+            // the stock service comes back and works through its queue: the late reservation, then its release
+            try (EventStore<StockState, SpecificRecord, SpecificRecord> stock = start(Shop.STOCK, config, dir.resolve("stock"))) {
+                Await.eventually(PATIENCE, "the saga has ended", () -> runtime.state("o-1").map(s -> s.status().isFinal()).orElse(false));
+                SagaState<PlaceOrderData> saga = runtime.state("o-1").orElseThrow();
+                assertThat(saga.status()).as("saga o-1 (%s)", saga.failureReason()).isEqualTo(SagaStatus.COMPENSATED);
+                assertThat(saga.failureReason()).contains("reserve-stock", "timed out after 3 attempt");
+
+                Await.eventually(PATIENCE, "the stock service applied the late reservation and its release",
+                        () -> stock.state("sku-1").map(s -> s.version() >= 3).orElse(false));
+                StockState sku = stock.state("sku-1").orElseThrow().state();
+                assertThat(sku.getReservations()).as("the late reservation did not outlive the saga").isEmpty();
+                assertThat(sku.getAvailable()).isEqualTo(10);
+            }
 
             CustomerState customer = customers.state("c-1").orElseThrow().state();
             assertThat(customer.getReserved()).as("the credit was released").isZero();
             assertThat(customer.getReservations()).isEmpty();
             assertThat(orderStore.state("o-1").orElseThrow().state().getStatus()).isEqualTo("PENDING");
         }
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> record, String name) {
+        return record.headers().lastHeader(name) == null ? null : new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
     }
 
     @Test

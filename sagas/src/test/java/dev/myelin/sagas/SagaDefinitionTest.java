@@ -57,7 +57,19 @@ class SagaDefinitionTest {
 
         assertThatThrownBy(stage::build)
                 .isInstanceOf(InvalidSagaDefinitionException.class)
-                .hasMessageContaining("the last step 'reserve' has a compensation, which could never run");
+                .hasMessageContaining("the last step 'reserve' has a compensation, which could never run")
+                .hasMessageContaining("add a timeout");
+    }
+
+    @Test
+    void aCompensationOnALastStepWithATimeoutIsAccepted() {
+        // the last step can time out, and its command may still run late: then its compensation runs
+        SagaDefinition<String, String> definition = saga()
+                .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a").compensate(d -> "undo a").timeout(java.time.Duration.ofSeconds(5))
+                .build();
+
+        assertThat(definition.stepNames()).containsExactly("reserve");
+        assertThat(definition.toMermaid()).contains("s0 -.->|times out| c0\n", "c0 -.-> compensated\n");
     }
 
     @Test

@@ -49,6 +49,38 @@ class SagaRuntimeBuilderTest {
     }
 
     @Test
+    void aDeadlinesPerCheckSetTwiceFails() {
+        SagaRuntime.Builder<?, ?> builder = builder().deadlinesPerCheck(100);
+
+        assertThatThrownBy(() -> builder.deadlinesPerCheck(200))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("deadlinesPerCheck was already set to 100");
+    }
+
+    @Test
+    void aDeadlinesPerCheckBelowOneIsRejected() {
+        assertThatThrownBy(() -> builder().deadlinesPerCheck(0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("deadlinesPerCheck must be at least 1: 0");
+    }
+
+    @Test
+    void aStartingPositionSetTwiceFails() {
+        SagaRuntime.Builder<?, ?> builder = builder().startingAt(TriggerPosition.fromBeginning());
+
+        assertThatThrownBy(() -> builder.startingAt(TriggerPosition.fromNowOn()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("startingAt was already set to FromBeginning[]");
+    }
+
+    @Test
+    void aStartingTimestampIsRequired() {
+        assertThatThrownBy(() -> TriggerPosition.fromTimestamp(null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("at");
+    }
+
+    @Test
     void aRetentionSetTwiceFails() {
         SagaRuntime.Builder<?, ?> builder = builder().retainFinishedSagas(Duration.ofDays(1));
 

@@ -11,10 +11,19 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
@@ -30,6 +39,7 @@ import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.sagas.SagaRuntime;
 import dev.myelin.sagas.SagaState;
 import dev.myelin.sagas.SagaTopics;
+import dev.myelin.sagas.TriggerPosition;
 
 /** The running saga application. */
 public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
@@ -53,14 +63,18 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
      * @param stateDirectory where stores live, or empty for Kafka Streams' default
      * @param tick           the deadline check interval
      * @param retention      how long finished sagas stay in the store
+     * @param deadlinesPerCheck the most deadlines one check handles
+     * @param startingAt     where a new application starts reading the trigger topic
      * @param <T>            the trigger type
      * @param <D>            the data type
      * @return the runtime
      */
     public static <T, D> DefaultSagaRuntime<T, D> start(DefaultSagaDefinition<T, D> definition, MyelinConfig config,
                                                         Optional<Path> stateDirectory, Duration tick,
-                                                        Duration retention) {
+                                                        Duration retention, int deadlinesPerCheck,
+                                                        TriggerPosition startingAt) {
         SagaTopics topics = SagaTopics.of(config.application(), definition.name());
+        warnAboutStepsWithoutTimeout(definition);
         createTopics(config, definition, topics);
 
         Properties props = new Properties();
@@ -77,8 +91,10 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
         // saga's order is per saga id within the inbox, not across those topics
         props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
         stateDirectory.ifPresent(dir -> props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString()));
+        pinTriggerStart(config, definition.triggerTopic(), (String) props.get(StreamsConfig.APPLICATION_ID_CONFIG), startingAt,
+                String.valueOf(props.get(StreamsConfig.consumerPrefix("group.protocol"))), String.valueOf(props.get("group.protocol")));
 
-        KafkaStreams streams = new KafkaStreams(SagaTopology.build(definition, topics, tick, retention, true), props);
+        KafkaStreams streams = new KafkaStreams(SagaTopology.build(definition, topics, tick, retention, true, deadlinesPerCheck), props);
         CountDownLatch running = new CountDownLatch(1);
         streams.setStateListener((newState, oldState) -> {
             // ERROR: no need to wait out the timeout to know it will not run
@@ -102,7 +118,84 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
         return new DefaultSagaRuntime<>(definition, topics, streams);
     }
 
-    private static void createTopics(MyelinConfig config, DefaultSagaDefinition<?, ?> definition, SagaTopics topics) {
+    /**
+     * Warns, naming them, about the steps that wait for their reply forever: a participant that never
+     * answers leaves such a saga RUNNING (or COMPENSATING) for good, and nothing compensates it.
+     *
+     * @param definition the saga
+     * @return the names of those steps, for tests
+     */
+    static List<String> warnAboutStepsWithoutTimeout(DefaultSagaDefinition<?, ?> definition) {
+        List<String> untimed = definition.steps().stream().filter(step -> !step.hasTimeout()).map(StepModel::name).toList();
+        for (String step : untimed) {
+            log.warn("saga {}: step '{}' has no timeout: if its participant never answers, the saga waits at that step (or at its "
+                    + "compensation) forever; give it .timeout(...) unless a reply is guaranteed", definition.name(), step);
+        }
+        return untimed;
+    }
+
+    /**
+     * Commits the starting position on each trigger partition the application has no position on
+     * yet, before Kafka Streams starts: Kafka's own reset would take "latest" at the first fetch, some
+     * time after {@code start()} returns, and again after a crash before the first commit, skipping
+     * the triggers published in between.
+     */
+    private static void pinTriggerStart(MyelinConfig config, String topic, String applicationId, TriggerPosition position,
+                                        String... groupProtocols) {
+        for (String protocol : groupProtocols) {
+            if ("streams".equalsIgnoreCase(protocol)) {
+                log.warn("saga runtime {}: group.protocol=streams, so the trigger topic's starting position {} is not recorded ahead; "
+                        + "Kafka Streams' auto.offset.reset decides where a new application starts", applicationId, position);
+                return;
+            }
+        }
+        try (Admin admin = Admin.create(adminProps(config))) {
+            List<TopicPartition> partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic)
+                    .partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
+                    .partitionsToOffsetAndMetadata().get(60, TimeUnit.SECONDS);
+            List<TopicPartition> unset = partitions.stream().filter(tp -> committed.get(tp) == null).toList();
+            if (unset.isEmpty()) {
+                return; // the application has run before: it goes on from where it was
+            }
+            OffsetSpec spec = position instanceof TriggerPosition.FromTimestamp at ? OffsetSpec.forTimestamp(at.at().toEpochMilli())
+                    : position instanceof TriggerPosition.FromBeginning ? OffsetSpec.earliest() : OffsetSpec.latest();
+            // read_committed: "latest" is the last stable offset, so a trigger in a transaction still open is read once it commits
+            ListOffsetsOptions committedOnly = new ListOffsetsOptions(IsolationLevel.READ_COMMITTED);
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> found = admin.listOffsets(
+                    unset.stream().collect(Collectors.toMap(tp -> tp, tp -> spec)), committedOnly).all().get(60, TimeUnit.SECONDS);
+            List<TopicPartition> noneSince = unset.stream().filter(tp -> found.get(tp).offset() < 0).toList();
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = noneSince.isEmpty() ? Map.of()
+                    : admin.listOffsets(noneSince.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest())), committedOnly)
+                            .all().get(60, TimeUnit.SECONDS);
+            Map<TopicPartition, OffsetAndMetadata> pins = new java.util.HashMap<>();
+            for (TopicPartition tp : unset) {
+                // no record at or after the timestamp on this partition: start at its end, with what comes next
+                long offset = found.get(tp).offset() >= 0 ? found.get(tp).offset() : ends.get(tp).offset();
+                pins.put(tp, new OffsetAndMetadata(offset, "myelin saga start: " + position));
+            }
+            try {
+                admin.alterConsumerGroupOffsets(applicationId, pins).all().get(60, TimeUnit.SECONDS);
+                log.info("saga runtime {}: first start, reading {} {} at offsets {}", applicationId, topic, position, pins.entrySet().stream()
+                        .collect(Collectors.toMap(e -> e.getKey().partition(), e -> e.getValue().offset())));
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof GroupNotEmptyException) && !(e.getCause() instanceof UnknownMemberIdException)) {
+                    throw e;
+                }
+                // another instance of the application is running and owns the position; it set it when it started
+                log.info("saga runtime {}: another instance is running; the trigger topic's position is its", applicationId);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while setting where saga runtime " + applicationId + " starts on " + topic, e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot set where saga runtime " + applicationId + " starts reading " + topic + " (" + position
+                    + "): " + e + "; check that the broker is reachable and the application may describe and commit offsets of its "
+                    + "consumer group", e);
+        }
+    }
+
+    private static Map<String, Object> adminProps(MyelinConfig config) {
         Map<String, Object> adminProps = new java.util.HashMap<>();
         config.properties().forEach((k, v) -> {
             if (AdminClientConfig.configNames().contains(k)) {
@@ -110,7 +203,11 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
             }
         });
         adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        try (Admin admin = Admin.create(adminProps)) {
+        return adminProps;
+    }
+
+    private static void createTopics(MyelinConfig config, DefaultSagaDefinition<?, ?> definition, SagaTopics topics) {
+        try (Admin admin = Admin.create(adminProps(config))) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             // the saga reads and writes other services' topics but does not own them: say which are missing
             // now, rather than let Kafka Streams fail on them later

@@ -144,9 +144,11 @@ public final class DefinitionBuilder {
                 if (!seen.add(d.name)) {
                     problems.add("two steps are named '" + d.name + "'; step names must be unique, since the saga log and diagrams name steps");
                 }
-                if (i == drafts.size() - 1 && d.compensation != null) {
+                if (i == drafts.size() - 1 && d.compensation != null && d.timeout == null) {
+                    // with a timeout it can run: the last step's command may time out and still run late
                     problems.add("the last step '" + d.name + "' has a compensation, which could never run: nothing after the last step "
-                            + "can fail; remove compensate(...) or add the step that can fail after it");
+                            + "can fail, and without a timeout it cannot time out; remove compensate(...), add a timeout, or add the step "
+                            + "that can fail after it");
                 }
                 Predicate<Object> success = d.success != null ? d.success : d.participant.defaultSuccess().orElse(null);
                 if (success == null) {

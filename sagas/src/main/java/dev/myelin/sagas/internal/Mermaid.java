@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * Renders a definition as a Mermaid flowchart. Solid arrows are the success path, dotted arrows the
- * compensation path; node ids are {@code s<i>} for steps and {@code c<i>} for compensations, since
+ * compensation path (a step that times out goes to its own compensation first); node ids are {@code s<i>} for steps and {@code c<i>} for compensations, since
  * step names may hold characters Mermaid ids cannot.
  */
 final class Mermaid {
@@ -35,6 +35,10 @@ final class Mermaid {
         }
         for (int i = 0; i < steps.size(); i++) {
             out.append("    s").append(i).append(" -.->|failure| ").append(previousCompensation(steps, i)).append('\n');
+            if (steps.get(i).hasTimeout() && steps.get(i).hasCompensation()) {
+                // no reply is not a no: a step that timed out is undone itself, before the steps it followed
+                out.append("    s").append(i).append(" -.->|times out| c").append(i).append('\n');
+            }
             if (steps.get(i).hasCompensation()) {
                 out.append("    c").append(i).append(" -.-> ").append(previousCompensation(steps, i)).append('\n');
                 out.append("    c").append(i).append(" -.->|fails| failed\n");

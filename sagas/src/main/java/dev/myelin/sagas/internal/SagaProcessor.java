@@ -5,8 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -23,6 +26,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.sagas.RetryPolicy;
+import dev.myelin.sagas.SagaHeaders;
 import dev.myelin.sagas.SagaStatus;
 import dev.myelin.sagas.SagaTransition;
 import dev.myelin.schemas.EventMetadata;
@@ -42,12 +46,18 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
     private final List<String> stepNames;
     private final Duration tick;
     private final Duration retention;
+    private final int deadlinesPerCheck;
+    /** Sagas this definition cannot read (they name a removed step), reported once per task. */
+    private final Set<String> unreadable = new HashSet<>();
+    /** When this task began running (init follows the restore of its stores). */
+    private long startedAt;
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, byte[]> sagas;
     private KeyValueStore<Bytes, byte[]> deadlines;
 
-    SagaProcessor(DefaultSagaDefinition<T, D> definition, Duration tick, Duration retention) {
+    SagaProcessor(DefaultSagaDefinition<T, D> definition, Duration tick, Duration retention, int deadlinesPerCheck) {
         this.retention = retention;
+        this.deadlinesPerCheck = deadlinesPerCheck;
         this.definition = definition;
         this.steps = definition.steps();
         this.stepNames = definition.stepNames();
@@ -59,6 +69,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         this.context = context;
         this.sagas = context.getStateStore(SagaTopology.SAGAS_STORE);
         this.deadlines = context.getStateStore(SagaTopology.DEADLINES_STORE);
+        this.startedAt = context.currentSystemTimeMs();
         context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::fireDeadlines);
     }
 
@@ -191,26 +202,48 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         }
         List<Integer> completed = new ArrayList<>(saga.completed());
         completed.remove(Integer.valueOf(saga.step()));
-        StoredSaga next = saga.withCompleted(completed);
+        List<Integer> timedOut = new ArrayList<>(saga.timedOut());
+        timedOut.remove(Integer.valueOf(saga.step()));
+        StoredSaga next = saga.withCompleted(completed).withTimedOut(timedOut);
         logEntry(next, SagaTransition.COMPENSATION_SUCCEEDED, "");
         save(saga, compensateNext(next));
     }
 
+    /**
+     * Handles the deadlines that passed, earliest first, at most {@code deadlinesPerCheck} of them: a
+     * mass timeout (a participant down for a while) is spread over several punctuations, so the commit
+     * that follows each one stays small and replies keep being read between them.
+     */
     private void fireDeadlines(long now) {
         List<KeyValue<Bytes, String>> due = new ArrayList<>();
         try (KeyValueIterator<Bytes, byte[]> it = deadlines.all()) {
-            while (it.hasNext()) {
+            while (it.hasNext() && due.size() < deadlinesPerCheck) {
                 Bytes key = it.next().key;
                 long deadline = ByteBuffer.wrap(key.get()).getLong();
                 if (deadline > now) {
                     break; // big-endian non-negative longs sort in time order
                 }
-                due.add(KeyValue.pair(key, new String(key.get(), 8, key.get().length - 8, StandardCharsets.UTF_8)));
+                String sagaId = new String(key.get(), 8, key.get().length - 8, StandardCharsets.UTF_8);
+                if (unreadable.contains(sagaId)) {
+                    continue; // reported already; kept for when its definition can read it again
+                }
+                due.add(KeyValue.pair(key, sagaId));
             }
         }
+        int deferred = 0;
         for (KeyValue<Bytes, String> entry : due) {
-            StoredSaga saga = load(entry.value).orElse(null);
-            if (saga == null || saga.deadline() != ByteBuffer.wrap(entry.key.get()).getLong()) {
+            long deadline = ByteBuffer.wrap(entry.key.get()).getLong();
+            byte[] bytes = sagas.get(entry.value);
+            StoredSaga saga;
+            try {
+                saga = bytes == null ? null : StoredSaga.decode(bytes, stepNames);
+            } catch (StoredSaga.UnknownStepException e) {
+                // the definition lost a step this saga still names; its deadline stays, so that it fires once the step is back
+                unreadable.add(entry.value);
+                log.error("saga {}: {}; its deadline is kept and skipped until then", definition.name(), e.getMessage());
+                continue;
+            }
+            if (saga == null || saga.deadline() != deadline) {
                 deadlines.delete(entry.key); // stale: the saga moved on
                 continue;
             }
@@ -221,7 +254,19 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
                 log.debug("saga {} {}: {} for {}, removed from the store", definition.name(), saga.sagaId(), saga.status(), retention);
                 continue;
             }
+            if (!saga.awaitingRetry() && deadline < startedAt) {
+                // the reply deadline passed while no instance ran this task: its reply may be in the inbox, or on its way
+                // there, unread; the participant gets a full timeout from the restart before the step counts as timed out
+                StepModel<D> step = steps.get(saga.step());
+                save(saga, saga.with(saga.status(), saga.step(), saga.attempt(), false, startedAt + step.timeout().toMillis()));
+                deferred++;
+                continue;
+            }
             save(saga, deadlinePassed(saga, now));
+        }
+        if (deferred > 0) {
+            log.info("saga {}: {} reply deadline(s) passed while this task was not running; each step waits one more timeout from "
+                    + "the restart", definition.name(), deferred);
         }
     }
 
@@ -244,7 +289,15 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
                 + saga.attempt() + " attempt(s)";
         if (phase == CommandIds.Phase.INVOKE) {
             logEntry(saga, SagaTransition.STEP_FAILED, why);
-            return compensate(saga, why);
+            // no reply is not a no: the command may be queued at the participant and run after this, so the
+            // step is undone like a completed one (its compensation must be safe when the command never ran)
+            StoredSaga undo = saga;
+            if (step.hasCompensation()) {
+                List<Integer> timedOut = new ArrayList<>(saga.timedOut());
+                timedOut.add(saga.step());
+                undo = saga.withTimedOut(timedOut);
+            }
+            return compensate(undo, why);
         }
         return fail(saga, why);
     }
@@ -266,6 +319,10 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         }
         headers.add(CommandHeaders.CORRELATION_ID, utf8(saga.sagaId()));
         headers.add(SagaTopology.ATTEMPT, utf8(Integer.toString(attempt)));
+        if (phase == CommandIds.Phase.COMPENSATE) {
+            // a participant that sees this may refuse the original if it arrives after its undo
+            headers.add(SagaHeaders.COMPENSATES, utf8(CommandIds.of(definition.name(), saga.sagaId(), CommandIds.Phase.INVOKE, step.name())));
+        }
         try {
             D data = decodeData(saga);
             key = step.target().apply(data);
@@ -299,9 +356,10 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
     }
 
     private StoredSaga compensateNext(StoredSaga saga) {
-        List<Integer> completed = saga.completed();
-        for (int i = completed.size() - 1; i >= 0; i--) {
-            int index = completed.get(i);
+        // the completed steps and those that timed out, undone together from the last step back
+        TreeSet<Integer> toUndo = new TreeSet<>(saga.completed());
+        toUndo.addAll(saga.timedOut());
+        for (int index : toUndo.descendingSet()) {
             if (steps.get(index).hasCompensation()) {
                 return send(saga, index, CommandIds.Phase.COMPENSATE, 1);
             }

@@ -36,6 +36,8 @@ public final class SagaTopology {
     public static final String SAGAS_STORE = "sagas";
     /** How long a finished saga stays in the store unless told otherwise. */
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
+    /** How many passed deadlines one punctuation handles unless told otherwise. */
+    public static final int DEFAULT_DEADLINES_PER_CHECK = 500;
     /** The store of (deadline, saga id) to nothing: the deadline index the punctuator scans. */
     public static final String DEADLINES_STORE = "saga-deadlines";
     /** The inbox header saying what a record is: {@link #KIND_TRIGGER} or {@link #KIND_REPLY}. */
@@ -71,6 +73,27 @@ public final class SagaTopology {
      */
     public static <T, D> Topology build(DefaultSagaDefinition<T, D> definition, SagaTopics topics, Duration tick,
                                       Duration retention, boolean persistent) {
+        return build(definition, topics, tick, retention, persistent, DEFAULT_DEADLINES_PER_CHECK);
+    }
+
+    /**
+     * Builds the topology.
+     *
+     * @param definition        the saga
+     * @param topics            the saga's own topics
+     * @param tick              how often the punctuator looks for passed deadlines (wall-clock time)
+     * @param retention         how long a finished saga stays in the store
+     * @param persistent        whether stores are RocksDB (a runtime) or in memory (a fixture: nothing to close)
+     * @param deadlinesPerCheck the most deadlines one punctuation handles; the rest wait for the next
+     * @param <T>               the trigger type
+     * @param <D>               the data type
+     * @return the topology
+     */
+    public static <T, D> Topology build(DefaultSagaDefinition<T, D> definition, SagaTopics topics, Duration tick,
+                                      Duration retention, boolean persistent, int deadlinesPerCheck) {
+        if (deadlinesPerCheck < 1) {
+            throw new IllegalArgumentException("deadlinesPerCheck must be at least 1: " + deadlinesPerCheck);
+        }
         Topology topology = new Topology();
         topology.addSource("triggers", new StringDeserializer(), new ByteArrayDeserializer(), definition.triggerTopic());
         topology.addProcessor("trigger-router", () -> new TriggerRouter<>(definition), "triggers");
@@ -82,7 +105,7 @@ public final class SagaTopology {
         topology.addSink("to-inbox", topics.inbox(), new StringSerializer(), new ByteArraySerializer(), "trigger-router", "reply-router");
 
         topology.addSource("inbox", new StringDeserializer(), new ByteArrayDeserializer(), topics.inbox());
-        topology.addProcessor(SAGA_PROCESSOR, () -> new SagaProcessor<>(definition, tick, retention), "inbox");
+        topology.addProcessor(SAGA_PROCESSOR, () -> new SagaProcessor<>(definition, tick, retention, deadlinesPerCheck), "inbox");
         topology.addStateStore(Stores.keyValueStoreBuilder(store(SAGAS_STORE, persistent), Serdes.String(), Serdes.ByteArray()),
                 SAGA_PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(store(DEADLINES_STORE, persistent), Serdes.Bytes(),

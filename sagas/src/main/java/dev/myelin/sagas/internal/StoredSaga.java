@@ -27,29 +27,43 @@ import dev.myelin.sagas.SagaStatus;
  * @param data          the data's bytes
  * @param completed     indexes of the steps that succeeded and are not yet undone, ascending
  * @param failureReason why the saga is compensating, or failed; empty otherwise
+ * @param timedOut      indexes of the steps that timed out after their last attempt and are not yet undone: their
+ *                      command may still run late, so they are compensated along with the completed ones
  */
 record StoredSaga(String sagaId, SagaStatus status, int step, int attempt, boolean awaitingRetry, long deadline, byte[] data,
-                  List<Integer> completed, String failureReason) {
-    private static final int FORMAT = 1;
+                  List<Integer> completed, String failureReason, List<Integer> timedOut) {
+    /** Format 2 added {@code timedOut}; format 1 rows (written before) read as having none. */
+    private static final int FORMAT = 2;
 
     StoredSaga {
         completed = List.copyOf(completed);
+        timedOut = List.copyOf(timedOut);
+    }
+
+    StoredSaga(String sagaId, SagaStatus status, int step, int attempt, boolean awaitingRetry, long deadline, byte[] data,
+               List<Integer> completed, String failureReason) {
+        this(sagaId, status, step, attempt, awaitingRetry, deadline, data, completed, failureReason, List.of());
     }
 
     StoredSaga with(SagaStatus newStatus, int newStep, int newAttempt, boolean newAwaitingRetry, long newDeadline) {
-        return new StoredSaga(sagaId, newStatus, newStep, newAttempt, newAwaitingRetry, newDeadline, data, completed, failureReason);
+        return new StoredSaga(sagaId, newStatus, newStep, newAttempt, newAwaitingRetry, newDeadline, data, completed, failureReason,
+                timedOut);
     }
 
     StoredSaga withData(byte[] newData) {
-        return new StoredSaga(sagaId, status, step, attempt, awaitingRetry, deadline, newData, completed, failureReason);
+        return new StoredSaga(sagaId, status, step, attempt, awaitingRetry, deadline, newData, completed, failureReason, timedOut);
     }
 
     StoredSaga withCompleted(List<Integer> newCompleted) {
-        return new StoredSaga(sagaId, status, step, attempt, awaitingRetry, deadline, data, newCompleted, failureReason);
+        return new StoredSaga(sagaId, status, step, attempt, awaitingRetry, deadline, data, newCompleted, failureReason, timedOut);
     }
 
     StoredSaga withFailureReason(String reason) {
-        return new StoredSaga(sagaId, status, step, attempt, awaitingRetry, deadline, data, completed, reason);
+        return new StoredSaga(sagaId, status, step, attempt, awaitingRetry, deadline, data, completed, reason, timedOut);
+    }
+
+    StoredSaga withTimedOut(List<Integer> newTimedOut) {
+        return new StoredSaga(sagaId, status, step, attempt, awaitingRetry, deadline, data, completed, failureReason, newTimedOut);
     }
 
     byte[] encode(List<String> stepNames) {
@@ -70,6 +84,10 @@ record StoredSaga(String sagaId, SagaStatus status, int step, int attempt, boole
                 out.writeUTF(stepNames.get(index));
             }
             out.writeUTF(failureReason);
+            out.writeInt(timedOut.size());
+            for (int index : timedOut) {
+                out.writeUTF(stepNames.get(index));
+            }
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -86,7 +104,7 @@ record StoredSaga(String sagaId, SagaStatus status, int step, int attempt, boole
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
             int format = in.readByte();
-            if (format != FORMAT) {
+            if (format != 1 && format != FORMAT) {
                 throw new IllegalArgumentException("unknown saga state format " + format + "; is this Myelin older than the one that wrote it?");
             }
             String sagaId = in.readUTF();
@@ -102,7 +120,15 @@ record StoredSaga(String sagaId, SagaStatus status, int step, int attempt, boole
             for (int i = 0; i < count; i++) {
                 completed.add(index(stepNames, in.readUTF(), sagaId));
             }
-            return new StoredSaga(sagaId, status, step, attempt, awaitingRetry, deadline, data, completed, in.readUTF());
+            String failureReason = in.readUTF();
+            List<Integer> timedOut = new ArrayList<>();
+            if (format >= 2) {
+                int timedOutCount = in.readInt();
+                for (int i = 0; i < timedOutCount; i++) {
+                    timedOut.add(index(stepNames, in.readUTF(), sagaId));
+                }
+            }
+            return new StoredSaga(sagaId, status, step, attempt, awaitingRetry, deadline, data, completed, failureReason, timedOut);
         } catch (IOException e) {
             throw new IllegalArgumentException("saga state cannot be decoded: " + e, e);
         }

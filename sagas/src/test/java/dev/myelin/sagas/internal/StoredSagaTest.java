@@ -23,6 +23,31 @@ class StoredSagaTest {
     }
 
     @Test
+    void theStepsThatTimedOutSurviveTheRoundTrip() {
+        StoredSaga saga = new StoredSaga("o-1", SagaStatus.COMPENSATING, 1, 1, false, 0, new byte[0], List.of(0), "reserve-stock timed out",
+                List.of(1));
+
+        StoredSaga back = StoredSaga.decode(saga.encode(STEPS), STEPS);
+
+        assertThat(back.timedOut()).containsExactly(1);
+        assertThat(back.completed()).containsExactly(0);
+    }
+
+    @Test
+    void aRowWrittenBeforeTimedOutStepsWereStoredReadsAsHavingNone() {
+        byte[] format2 = new StoredSaga("o-1", SagaStatus.RUNNING, 1, 1, false, 0, new byte[0], List.of(0), "").encode(STEPS);
+        // format 1 is format 2 without the trailing count of timed-out steps (an int 0 here)
+        byte[] format1 = java.util.Arrays.copyOf(format2, format2.length - 4);
+        format1[0] = 1;
+
+        StoredSaga back = StoredSaga.decode(format1, STEPS);
+
+        assertThat(back.timedOut()).isEmpty();
+        assertThat(back.completed()).containsExactly(0);
+        assertThat(STEPS.get(back.step())).isEqualTo("reserve-stock");
+    }
+
+    @Test
     void stepsAreStoredByNameSoAnInsertedStepKeepsSagasInFlightOnTheirStep() {
         StoredSaga saga = new StoredSaga("o-1", SagaStatus.RUNNING, 1, 1, false, 0, new byte[0], List.of(0), "");
         List<String> changed = List.of("check-fraud", "reserve-credit", "reserve-stock", "approve");

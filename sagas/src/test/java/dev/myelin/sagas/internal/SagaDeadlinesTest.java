@@ -1,0 +1,433 @@
+package dev.myelin.sagas.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.myelin.eventstore.AggregateTopics;
+import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.CommandResult;
+import dev.myelin.sagas.Participant;
+import dev.myelin.sagas.SagaDefinition;
+import dev.myelin.sagas.SagaHeaders;
+import dev.myelin.sagas.SagaState;
+import dev.myelin.sagas.SagaStatus;
+import dev.myelin.sagas.SagaTopics;
+import dev.myelin.sagas.shop.ApproveOrder;
+import dev.myelin.sagas.shop.OrderPlaced;
+import dev.myelin.sagas.shop.PlaceOrderData;
+import dev.myelin.sagas.shop.ReleaseCredit;
+import dev.myelin.sagas.shop.ReleaseStock;
+import dev.myelin.sagas.shop.ReserveCredit;
+import dev.myelin.sagas.shop.ReserveStock;
+import dev.myelin.sagas.shop.Shop;
+
+/**
+ * What the saga runtime does when deadlines pass, on its real topology in a {@code TopologyTestDriver}
+ * with wall-clock time under the test's control: a step that times out after its retries is undone,
+ * deadlines fire a bounded number per punctuation, a deadline that passed while the task was not
+ * running waits for the inbox first, and a saga the definition cannot read keeps its deadline.
+ */
+class SagaDeadlinesTest {
+    private static final String APP = "shop";
+    private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+    private static final Duration STOCK_TIMEOUT = Duration.ofSeconds(30);
+    private static final AggregateTopics ORDERS = AggregateTopics.of(APP, "order");
+    private static final AggregateTopics CUSTOMERS = AggregateTopics.of(APP, "customer");
+    private static final AggregateTopics STOCK = AggregateTopics.of(APP, "stock");
+    private static final Serde<SpecificRecord> SERDE = Shop.singleObject();
+
+    private final List<String> logged = new CopyOnWriteArrayList<>();
+    private final List<TopologyTestDriver> drivers = new ArrayList<>();
+    private AbstractAppender appender;
+
+    @BeforeEach
+    void captureWarnings() {
+        appender = new AbstractAppender("saga-deadlines", null, null, true, Property.EMPTY_ARRAY) {
+            @Override
+            public void append(LogEvent event) {
+                logged.add(event.getLevel() + " " + event.getMessage().getFormattedMessage());
+            }
+        };
+        appender.start();
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        context.getConfiguration().getLoggerConfig("dev.myelin.sagas").addAppender(appender, Level.WARN, null);
+        context.updateLoggers();
+    }
+
+    @AfterEach
+    void close() {
+        drivers.forEach(TopologyTestDriver::close);
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        context.getConfiguration().getLoggerConfig("dev.myelin.sagas").removeAppender(appender.getName());
+        context.updateLoggers();
+        appender.stop();
+    }
+
+    /** One runtime's topology in a driver, with the topics the tests use. */
+    private final class Runtime {
+        final DefaultSagaDefinition<OrderPlaced, PlaceOrderData> definition;
+        final TopologyTestDriver driver;
+        final TestInputTopic<String, byte[]> triggers;
+        final TestOutputTopic<String, byte[]> log;
+        Instant now;
+
+        Runtime(SagaDefinition<OrderPlaced, PlaceOrderData> definition, Instant start) {
+            this(definition, start, 0);
+        }
+
+        /** Creates the runtime with a limit of deadlines per punctuation, or the default one for 0. */
+        Runtime(SagaDefinition<OrderPlaced, PlaceOrderData> definition, Instant start, int deadlinesPerCheck) {
+            this.definition = DefaultSagaDefinition.of(definition);
+            this.now = start;
+            Properties props = new Properties();
+            props.put(StreamsConfig.APPLICATION_ID_CONFIG, "saga-deadlines-" + drivers.size());
+            props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+            SagaTopics topics = SagaTopics.of(APP, definition.name());
+            // the 5-argument build is the fixture's: it runs the default limit of deadlines per punctuation
+            driver = new TopologyTestDriver(deadlinesPerCheck == 0
+                    ? SagaTopology.build(this.definition, topics, Duration.ofMillis(1), SagaTopology.DEFAULT_RETENTION, false)
+                    : SagaTopology.build(this.definition, topics, Duration.ofMillis(1), SagaTopology.DEFAULT_RETENTION, false,
+                            deadlinesPerCheck), props, start);
+            drivers.add(driver);
+            triggers = driver.createInputTopic(ORDERS.events(), new StringSerializer(), new ByteArraySerializer());
+            log = driver.createOutputTopic(topics.log(), new StringDeserializer(), new ByteArrayDeserializer());
+        }
+
+        void placeOrder(String orderId) {
+            triggers.pipeInput(new TestRecord<>(orderId, SERDE.serializer().serialize(ORDERS.events(),
+                    new OrderPlaced(orderId, "cust-" + orderId, "sku-1", 2, 100L)), new RecordHeaders(), now));
+        }
+
+        void reply(AggregateTopics participant, String orderId, CommandIds.Phase phase, String step, CommandResult<byte[]> result) {
+            String commandId = CommandIds.of(definition.name(), orderId, phase, step);
+            Headers headers = new RecordHeaders().add(CommandHeaders.COMMAND_ID, commandId.getBytes(StandardCharsets.UTF_8));
+            driver.createInputTopic(participant.commandResults(), new StringSerializer(), new ByteArraySerializer())
+                    .pipeInput(new TestRecord<>(commandId, MyelinResults.encode(result), headers, now));
+        }
+
+        /** Moves the wall clock; the driver runs the punctuator once per move. */
+        void advance(Duration duration) {
+            driver.advanceWallClockTime(duration);
+            now = now.plus(duration);
+        }
+
+        TestOutputTopic<String, byte[]> commands(AggregateTopics participant) {
+            return driver.createOutputTopic(participant.commands(), new StringDeserializer(), new ByteArrayDeserializer());
+        }
+
+        Optional<SagaState<PlaceOrderData>> saga(String sagaId) {
+            KeyValueStore<String, byte[]> store = driver.getKeyValueStore(SagaTopology.SAGAS_STORE);
+            return Optional.ofNullable(store.get(sagaId)).map(bytes -> SagaStates.decode(definition, bytes));
+        }
+
+        /** Returns the saga ids of the log entries of one transition written since the last call, draining the log. */
+        List<String> logged(String transition) {
+            List<String> ids = new ArrayList<>();
+            for (TestRecord<String, byte[]> entry : log.readRecordsToList()) {
+                if (transition.equals(new String(entry.headers().lastHeader("myelin.saga.transition").value(), StandardCharsets.UTF_8))) {
+                    ids.add(entry.key());
+                }
+            }
+            return ids;
+        }
+
+        KeyValueStore<String, byte[]> sagas() {
+            return driver.getKeyValueStore(SagaTopology.SAGAS_STORE);
+        }
+
+        KeyValueStore<Bytes, byte[]> deadlines() {
+            return driver.getKeyValueStore(SagaTopology.DEADLINES_STORE);
+        }
+    }
+
+    private static CommandResult<byte[]> accepted() {
+        return new CommandResult.Accepted<>(1, List.of());
+    }
+
+    private static String header(TestRecord<String, byte[]> record, String name) {
+        return record.headers().lastHeader(name) == null ? null : new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+
+    private static Object decode(TestRecord<String, byte[]> record, AggregateTopics participant) {
+        return SERDE.deserializer().deserialize(participant.commands(), record.value());
+    }
+
+    // ---- a step that times out after its retries is undone
+
+    @Test
+    void aStepThatTimesOutAfterItsRetriesIsCompensatedFirstAndEachCompensationNamesItsOriginal() {
+        Runtime runtime = new Runtime(Shop.placeOrder(APP, SERDE, STOCK_TIMEOUT), START);
+        TestOutputTopic<String, byte[]> stock = runtime.commands(STOCK);
+        TestOutputTopic<String, byte[]> credit = runtime.commands(CUSTOMERS);
+        runtime.placeOrder("order-1");
+        runtime.reply(CUSTOMERS, "order-1", CommandIds.Phase.INVOKE, "reserve-credit", accepted());
+
+        // three sends of reserve-stock, each unanswered: timeout, backoff, timeout, backoff, timeout
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            runtime.advance(STOCK_TIMEOUT);
+            if (attempt < 3) {
+                runtime.advance(Duration.ofMillis(100));
+            }
+        }
+
+        List<TestRecord<String, byte[]>> toStock = stock.readRecordsToList();
+        assertThat(toStock).extracting(r -> decode(r, STOCK)).containsExactly(new ReserveStock("order-1", 2), new ReserveStock("order-1", 2),
+                new ReserveStock("order-1", 2), new ReleaseStock("order-1"));
+        // the stock service may still run the queued reservation: it is undone first, and the undo names it
+        TestRecord<String, byte[]> releaseStock = toStock.get(3);
+        assertThat(releaseStock.key()).isEqualTo("sku-1");
+        assertThat(header(releaseStock, "myelin.compensates")).isEqualTo("saga:place-order:i:reserve-stock:order-1");
+        assertThat(SagaHeaders.COMPENSATES).isEqualTo("myelin.compensates");
+        assertThat(header(toStock.get(0), "myelin.compensates")).as("an original carries no such header").isNull();
+        assertThat(credit.readRecordsToList()).extracting(r -> decode(r, CUSTOMERS)).as("credit is released after stock, not before")
+                .containsExactly(new ReserveCredit("order-1", 100L));
+        assertThat(runtime.saga("order-1")).get().satisfies(s -> {
+            assertThat(s.status()).isEqualTo(SagaStatus.COMPENSATING);
+            assertThat(s.step()).isEqualTo("reserve-stock");
+            assertThat(s.completedSteps()).as("the timed-out step did not succeed").containsExactly("reserve-credit");
+            assertThat(s.failureReason()).contains("step 'reserve-stock' timed out after 3 attempt(s)");
+        });
+
+        runtime.reply(STOCK, "order-1", CommandIds.Phase.COMPENSATE, "reserve-stock", accepted());
+        List<TestRecord<String, byte[]>> toCredit = credit.readRecordsToList();
+        assertThat(toCredit).extracting(r -> decode(r, CUSTOMERS)).containsExactly(new ReleaseCredit("order-1"));
+        assertThat(header(toCredit.get(0), "myelin.compensates")).isEqualTo("saga:place-order:i:reserve-credit:order-1");
+        runtime.reply(CUSTOMERS, "order-1", CommandIds.Phase.COMPENSATE, "reserve-credit", accepted());
+
+        assertThat(runtime.saga("order-1")).get().extracting(SagaState::status, SagaState::completedSteps)
+                .containsExactly(SagaStatus.COMPENSATED, List.of());
+        assertThat(runtime.logged("COMPENSATION_SUCCEEDED")).hasSize(2);
+        assertThat(stock.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aLateReplyToTheTimedOutStepDoesNotStopItsCompensation() {
+        Runtime runtime = new Runtime(Shop.placeOrder(APP, SERDE, STOCK_TIMEOUT), START);
+        TestOutputTopic<String, byte[]> stock = runtime.commands(STOCK);
+        runtime.placeOrder("order-1");
+        runtime.reply(CUSTOMERS, "order-1", CommandIds.Phase.INVOKE, "reserve-credit", accepted());
+        runtime.advance(STOCK_TIMEOUT);
+        runtime.advance(Duration.ofMillis(100));
+        runtime.advance(STOCK_TIMEOUT);
+        runtime.advance(Duration.ofMillis(100));
+        runtime.advance(STOCK_TIMEOUT);
+        // the participant did run the command after all, and says so late
+        runtime.reply(STOCK, "order-1", CommandIds.Phase.INVOKE, "reserve-stock", accepted());
+
+        assertThat(runtime.saga("order-1")).get().extracting(SagaState::status, SagaState::step)
+                .containsExactly(SagaStatus.COMPENSATING, "reserve-stock");
+        assertThat(stock.readRecordsToList()).extracting(r -> decode(r, STOCK)).last().isEqualTo(new ReleaseStock("order-1"));
+    }
+
+    // ---- deadlines are bounded per punctuation
+
+    /** A saga whose first step times out after a second and has nothing to undo, so a timeout ends it at once. */
+    private static SagaDefinition<OrderPlaced, PlaceOrderData> timingOut() {
+        Participant<SpecificRecord, CommandResult<SpecificRecord>> customers = Participant.aggregate(CUSTOMERS, SERDE, SERDE);
+        Participant<SpecificRecord, CommandResult<SpecificRecord>> orders = Participant.aggregate(ORDERS, SERDE, SERDE);
+        return SagaDefinition.named("time-out", OrderPlaced.class)
+                .from(ORDERS.events(), SERDE)
+                .sagaId(OrderPlaced::getOrderId)
+                .data(PlaceOrderData.class, e -> new PlaceOrderData(e.getOrderId(), e.getCustomerId(), e.getSku(), e.getQuantity(), e.getTotal()))
+                .step("reserve-credit")
+                    .invoke(customers, PlaceOrderData::getCustomerId, d -> new ReserveCredit(d.getOrderId(), d.getTotal()))
+                    .timeout(Duration.ofSeconds(1))
+                .step("approve")
+                    .invoke(orders, PlaceOrderData::getOrderId, d -> new ApproveOrder(d.getOrderId()))
+                .build();
+    }
+
+    @Test
+    void fiftyThousandSagasTimingOutAtOnceFireAtMostTheLimitPerPunctuationAndAllFireEarliestFirst() {
+        int sagas = 50_000;
+        int perCheck = 500; // the default
+        Runtime runtime = new Runtime(timingOut(), START);
+        // the first ten sagas start a millisecond later than the rest, so their deadlines are the last ones
+        for (int i = 10; i < sagas; i++) {
+            runtime.placeOrder("o-" + i);
+        }
+        runtime.advance(Duration.ofMillis(1));
+        for (int i = 0; i < 10; i++) {
+            runtime.placeOrder("o-" + i);
+        }
+        assertThat(runtime.logged("STARTED")).hasSize(sagas);
+
+        runtime.advance(Duration.ofSeconds(1)); // every deadline has passed, the last ten's a millisecond after the rest
+        List<Integer> perPunctuation = new ArrayList<>();
+        List<String> fired = new ArrayList<>();
+        List<String> firstBatch = runtime.logged("TIMED_OUT");
+        perPunctuation.add(firstBatch.size());
+        fired.addAll(firstBatch);
+        for (int punctuation = 0; punctuation < 1_000 && fired.size() < sagas; punctuation++) {
+            runtime.advance(Duration.ofMillis(1));
+            List<String> batch = runtime.logged("TIMED_OUT");
+            perPunctuation.add(batch.size());
+            fired.addAll(batch);
+        }
+
+        assertThat(perPunctuation).as("timeouts fired per punctuation").allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(perCheck));
+        assertThat(perPunctuation.get(0)).isEqualTo(perCheck);
+        assertThat(perPunctuation.size()).isGreaterThanOrEqualTo(sagas / perCheck);
+        assertThat(fired).as("every saga timed out once").hasSize(sagas).doesNotHaveDuplicates();
+        assertThat(fired.subList(sagas - 10, sagas)).as("the latest deadlines fire last")
+                .containsExactlyInAnyOrderElementsOf(java.util.stream.IntStream.range(0, 10).mapToObj(i -> "o-" + i).toList());
+        assertThat(runtime.saga("o-49999")).get().extracting(SagaState::status).isEqualTo(SagaStatus.COMPENSATED);
+    }
+
+    @Test
+    void theLimitPerPunctuationIsTheOneTheRuntimeWasGiven() {
+        Runtime runtime = new Runtime(timingOut(), START, 100);
+        for (int i = 0; i < 1_000; i++) {
+            runtime.placeOrder("o-" + i);
+        }
+        runtime.logged("STARTED");
+
+        runtime.advance(Duration.ofSeconds(1));
+        List<Integer> perPunctuation = new ArrayList<>(List.of(runtime.logged("TIMED_OUT").size()));
+        for (int punctuation = 0; punctuation < 20; punctuation++) {
+            runtime.advance(Duration.ofMillis(1));
+            perPunctuation.add(runtime.logged("TIMED_OUT").size());
+        }
+
+        assertThat(perPunctuation.subList(0, 10)).containsOnly(100);
+        assertThat(perPunctuation.subList(10, perPunctuation.size())).containsOnly(0);
+    }
+
+    // ---- a deadline that passed while the task was not running
+
+    /** Writes a saga into a runtime's stores as a restore from its changelog would leave it, at step reserve-stock. */
+    private static void restored(Runtime runtime, String sagaId, long deadline) {
+        PlaceOrderData data = new PlaceOrderData(sagaId, "cust-" + sagaId, "sku-1", 2, 100L);
+        byte[] bytes = runtime.definition.dataSerde().serializer().serialize(SagaTopology.SAGAS_STORE, data);
+        StoredSaga saga = new StoredSaga(sagaId, SagaStatus.RUNNING, 1, 1, false, deadline, bytes, List.of(0), "");
+        runtime.sagas().put(sagaId, saga.encode(runtime.definition.stepNames()));
+        byte[] id = sagaId.getBytes(StandardCharsets.UTF_8);
+        runtime.deadlines().put(Bytes.wrap(ByteBuffer.allocate(8 + id.length).putLong(deadline).put(id).array()), new byte[0]);
+    }
+
+    @Test
+    void aReplyDeadlineThatPassedWhileTheTaskWasDownWaitsOneTimeoutFromTheRestartSoTheInboxIsReadFirst() {
+        // the runtime was down for an hour; two sagas sent reserve-stock just before, and their deadlines passed meanwhile
+        Instant restart = START.plus(Duration.ofHours(1));
+        Runtime runtime = new Runtime(Shop.placeOrder(APP, SERDE, STOCK_TIMEOUT), restart);
+        restored(runtime, "answered", START.plus(STOCK_TIMEOUT).toEpochMilli());
+        restored(runtime, "silent", START.plus(STOCK_TIMEOUT).toEpochMilli());
+
+        runtime.advance(Duration.ofMillis(1)); // the first punctuation after the restart
+        runtime.advance(Duration.ofMillis(1));
+        assertThat(runtime.logged("TIMED_OUT")).as("no step timed out before its reply could be read").isEmpty();
+        // the stock service had answered while the runtime was down: the reply is read now
+        runtime.reply(STOCK, "answered", CommandIds.Phase.INVOKE, "reserve-stock", accepted());
+        assertThat(runtime.saga("answered")).get().extracting(SagaState::status, SagaState::step)
+                .containsExactly(SagaStatus.RUNNING, "approve");
+
+        runtime.advance(STOCK_TIMEOUT.minusMillis(3));
+        assertThat(runtime.logged("TIMED_OUT")).isEmpty();
+        runtime.advance(Duration.ofMillis(1)); // one full timeout after the restart
+        assertThat(runtime.logged("TIMED_OUT")).containsExactly("silent");
+    }
+
+    // ---- a saga the definition cannot read
+
+    @Test
+    void aSagaAtARemovedStepKeepsItsDeadlineWhichFiresOnceTheStepIsBack() {
+        Runtime without = new Runtime(withoutStock(), START);
+        Runtime full = new Runtime(Shop.placeOrder(APP, SERDE, STOCK_TIMEOUT), START);
+        // written by the full definition, read by the one without reserve-stock
+        PlaceOrderData data = new PlaceOrderData("o-1", "c-1", "sku-1", 2, 100L);
+        long deadline = START.plus(STOCK_TIMEOUT).toEpochMilli();
+        StoredSaga saga = new StoredSaga("o-1", SagaStatus.RUNNING, 1, 1, false, deadline,
+                full.definition.dataSerde().serializer().serialize(SagaTopology.SAGAS_STORE, data), List.of(0), "");
+        without.sagas().put("o-1", saga.encode(full.definition.stepNames()));
+        byte[] id = "o-1".getBytes(StandardCharsets.UTF_8);
+        Bytes key = Bytes.wrap(ByteBuffer.allocate(8 + id.length).putLong(deadline).put(id).array());
+        without.deadlines().put(key, new byte[0]);
+
+        without.advance(STOCK_TIMEOUT.plusSeconds(1));
+        without.advance(Duration.ofMillis(1));
+        without.advance(Duration.ofMillis(1));
+
+        assertThat(without.deadlines().get(key)).as("the deadline of a saga at a removed step is kept").isNotNull();
+        assertThat(logged).filteredOn(line -> line.startsWith("ERROR") && line.contains("'reserve-stock', which the definition no longer has"))
+                .as("reported once, not every punctuation").hasSize(1);
+
+        // the step is back (the runtime restarted with the full definition on the same stores): the deadline fires
+        for (KeyValue<String, byte[]> entry : iterate(without.sagas())) {
+            full.sagas().put(entry.key, entry.value);
+        }
+        for (KeyValue<Bytes, byte[]> entry : iterate(without.deadlines())) {
+            full.deadlines().put(entry.key, entry.value);
+        }
+        full.advance(STOCK_TIMEOUT.plusSeconds(1));
+        assertThat(full.logged("TIMED_OUT")).containsExactly("o-1");
+    }
+
+    private static SagaDefinition<OrderPlaced, PlaceOrderData> withoutStock() {
+        Participant<SpecificRecord, CommandResult<SpecificRecord>> customers = Participant.aggregate(CUSTOMERS, SERDE, SERDE);
+        Participant<SpecificRecord, CommandResult<SpecificRecord>> orders = Participant.aggregate(ORDERS, SERDE, SERDE);
+        return SagaDefinition.named("place-order", OrderPlaced.class)
+                .from(ORDERS.events(), SERDE)
+                .sagaId(OrderPlaced::getOrderId)
+                .data(PlaceOrderData.class, e -> new PlaceOrderData(e.getOrderId(), e.getCustomerId(), e.getSku(), e.getQuantity(), e.getTotal()))
+                .step("reserve-credit")
+                    .invoke(customers, PlaceOrderData::getCustomerId, d -> new ReserveCredit(d.getOrderId(), d.getTotal()))
+                    .compensate(d -> new ReleaseCredit(d.getOrderId()))
+                .step("approve")
+                    .invoke(orders, PlaceOrderData::getOrderId, d -> new ApproveOrder(d.getOrderId()))
+                .build();
+    }
+
+    private static <K> List<KeyValue<K, byte[]>> iterate(KeyValueStore<K, byte[]> store) {
+        List<KeyValue<K, byte[]>> entries = new ArrayList<>();
+        store.all().forEachRemaining(entries::add);
+        return entries;
+    }
+
+    // ---- steps without a timeout
+
+    @Test
+    void startingARuntimeWarnsAboutEachStepWithoutATimeoutByName() {
+        List<String> untimed = DefaultSagaRuntime.warnAboutStepsWithoutTimeout(
+                DefaultSagaDefinition.of(Shop.placeOrder(APP, SERDE, STOCK_TIMEOUT)));
+
+        assertThat(untimed).containsExactly("reserve-credit", "approve");
+        assertThat(logged).filteredOn(line -> line.startsWith("WARN")).hasSize(2)
+                .anySatisfy(line -> assertThat(line).contains("step 'reserve-credit' has no timeout", "forever", ".timeout("))
+                .anySatisfy(line -> assertThat(line).contains("step 'approve' has no timeout"));
+    }
+}

@@ -34,7 +34,7 @@ public final class RestoreLog implements StateRestoreListener {
     @Override
     public void onRestoreStart(TopicPartition partition, String storeName, long startingOffset, long endingOffset) {
         started.put(partition, System.nanoTime());
-        log.info("{}: restoring store {} from {} offsets {} to {}", runtime, storeName, partition, startingOffset, endingOffset);
+        log.debug("{}: restoring store {} from {} offsets {} to {}", runtime, storeName, partition, startingOffset, endingOffset);
     }
 
     @Override
@@ -46,6 +46,10 @@ public final class RestoreLog implements StateRestoreListener {
     public void onRestoreEnd(TopicPartition partition, String storeName, long totalRestored) {
         Long start = started.remove(partition);
         long millis = start == null ? 0 : (System.nanoTime() - start) / 1_000_000;
-        log.info("{}: {} {} records into store {} from {} in {} ms", runtime, RESTORED, totalRestored, storeName, partition, millis);
+        if (totalRestored > 0) {
+            log.info("{}: {} {} records into store {} from {} in {} ms", runtime, RESTORED, totalRestored, storeName, partition, millis);
+        } else {
+            log.debug("{}: nothing to restore into store {} from {}", runtime, storeName, partition);
+        }
     }
 }

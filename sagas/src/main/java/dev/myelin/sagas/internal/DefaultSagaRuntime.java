@@ -36,6 +36,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.myelin.eventstore.MyelinConfig;
+import dev.myelin.eventstore.internal.GuaranteeCheck;
+import dev.myelin.eventstore.internal.StreamsDefaults;
 import dev.myelin.sagas.SagaRuntime;
 import dev.myelin.sagas.SagaState;
 import dev.myelin.sagas.SagaTopics;
@@ -73,6 +75,7 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
                                                         Optional<Path> stateDirectory, Duration tick,
                                                         Duration retention, int deadlinesPerCheck,
                                                         TriggerPosition startingAt) {
+        GuaranteeCheck.verify(config.properties(), "the saga runtime " + config.application() + ".saga." + definition.name());
         SagaTopics topics = SagaTopics.of(config.application(), definition.name());
         warnAboutStepsWithoutTimeout(definition);
         createTopics(config, definition, topics);
@@ -83,6 +86,8 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
+        // the saga store's changelog is the saga's state: as durable as the event store's
+        props.putIfAbsent(StreamsConfig.topicPrefix("min.insync.replicas"), Integer.toString(config.minInsyncReplicas()));
         // a saga step is a round trip through two transactions; a short commit interval keeps it quick
         props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 20);
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
@@ -91,6 +96,8 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
         // saga's order is per saga id within the inbox, not across those topics
         props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
         stateDirectory.ifPresent(dir -> props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString()));
+        props.remove(MyelinConfig.ALLOW_WEAKER_GUARANTEES); // checked above; not a Kafka setting
+        StreamsDefaults.applyTo(props);
         pinTriggerStart(config, definition.triggerTopic(), (String) props.get(StreamsConfig.APPLICATION_ID_CONFIG), startingAt,
                 String.valueOf(props.get(StreamsConfig.consumerPrefix("group.protocol"))), String.valueOf(props.get("group.protocol")));
 

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * MyelinConfig config = MyelinConfig.builder("bank")
  *         .bootstrapServers("kafka-1:9092,kafka-2:9092,kafka-3:9092")
  *         .partitions(12)
- *         .property("num.standby.replicas", 1)          // any Kafka Streams or client property
+ *         .property("num.standby.replicas", 1)          // any Kafka Streams or client property: with two or
+ *         .property("group.instance.id", podName)       // more instances, a warm standby and a stable id per instance
  *         .property("myelin.dedup.retention.ms", 172_800_000)   // or a Myelin setting by its myelin.* key
  *         .build();
  * }</pre>

@@ -15,6 +15,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.errors.TaskMigratedException;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -119,15 +120,19 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         } catch (CommandFailure failure) {
             fail(command, commandId, failure.getMessage());
         } catch (SchemaRegistryUnavailableException transientFault) {
-            // not the command's fault, so never its answer: the task's transaction aborts, its thread is replaced
-            // and reads this command again from the committed offset, so nothing after it overtakes it
+            // not the command's fault, so never its answer: hold it. A TaskMigratedException is what Kafka Streams
+            // handles as a fenced thread: the task closes without committing (its transaction aborts), the thread
+            // rejoins at once and reads again from the committed offset, so this command comes back first and
+            // nothing behind it overtakes it. Any other exception would end the thread, and its replacement would
+            // wait out the old member's session timeout before getting the partition back.
+            String partition = context.recordMetadata().map(m -> m.topic() + "-" + m.partition()).orElse("?");
             log.warn("holding command {} for {} (partition {}): {}; it is decided once the schema registry answers again",
-                    commandId, command.key(), context.recordMetadata().map(m -> m.topic() + "-" + m.partition()).orElse("?"),
-                    transientFault.getMessage());
-            // a pause before giving the thread up, so an outage costs a retry a second, not a rebalance loop; far under
-            // the transaction timeout, as the registry call itself is bounded by its deadline
+                    commandId, command.key(), partition, transientFault.getMessage());
+            // a pause before giving the task up, so an outage costs a retry a second, not a busy loop; far under the
+            // transaction timeout, as the registry call itself is bounded by its deadline
             LockSupport.parkNanos(HOLD_BACKOFF.toNanos());
-            throw transientFault;
+            throw new TaskMigratedException("command " + commandId + " on " + partition + " is held: the schema registry is unavailable",
+                    transientFault);
         } catch (RuntimeException unexpected) {
             if (writing) {
                 // something failed between the first write and the last: only aborting the transaction undoes the rest

@@ -17,10 +17,14 @@ import org.apache.kafka.streams.StreamsConfig;
  *       {@code history()}, view queries and saga state show committed data only, never a write
  *       whose transaction may still abort. A user who prefers read-your-own-writes speed over that
  *       sets {@code READ_UNCOMMITTED} through the runtime's properties.</li>
- *   <li>{@code num.standby.replicas=1}: with two or more instances, each task has a warm copy on
- *       another instance that takes over without a restore; a single instance has no one to hold
- *       it, so it costs nothing there.</li>
  * </ul>
+ *
+ * <p>Standby replicas stay at Kafka's default (none): a single instance has nowhere to put one, and
+ * Kafka Streams warns about each task on every rebalance when asked for one it cannot place. An
+ * application with two or more instances sets {@code num.standby.replicas=1} (a warm copy of each
+ * task on another instance, taking over without a restore) and a {@code group.instance.id} per
+ * instance, stable across its restarts (static membership: a restarted instance takes its
+ * partitions back without a rebalance, within {@code session.timeout.ms}).
  */
 public final class StreamsDefaults {
     /** The interactive-query isolation level Myelin uses unless told otherwise. */
@@ -37,6 +41,5 @@ public final class StreamsDefaults {
     public static void applyTo(Map<? super String, ? super Object> properties) {
         properties.putIfAbsent(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, true);
         properties.putIfAbsent(StreamsConfig.DEFAULT_INTERACTIVE_QUERY_ISOLATION_LEVEL_CONFIG, QUERY_ISOLATION);
-        properties.putIfAbsent(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
     }
 }

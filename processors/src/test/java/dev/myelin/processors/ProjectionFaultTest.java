@@ -1,0 +1,245 @@
+package dev.myelin.processors;
+
+import static dev.myelin.processors.Bank.EVENTS;
+import static dev.myelin.processors.Bank.deposited;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Properties;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.myelin.processors.bank.Balance;
+import dev.myelin.processors.bank.Deposited;
+import dev.myelin.processors.internal.DeadLetterCodec;
+import dev.myelin.processors.internal.LocalViewQuery;
+import dev.myelin.processors.internal.ProjectionDefinition;
+import dev.myelin.processors.internal.ProjectionTopology;
+import dev.myelin.schemas.AvroSerdeConfig;
+import dev.myelin.schemas.AvroSerdes;
+import dev.myelin.schemas.InMemorySchemaRegistry;
+import dev.myelin.schemas.RecordOrigin;
+
+/**
+ * Issue "nothing is skipped, faults pause and resume": what a projection does when a step other than
+ * its handler fails. An unavailable schema registry is waited out, never a dead letter; a view key or
+ * view that cannot be written, read or sent dead-letters its event with the reason and origin, and
+ * the projection goes on with the next event instead of failing its stream thread on every try.
+ */
+class ProjectionFaultTest {
+
+    private static final String ACCOUNT = "acc-1";
+
+    private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    /** What the projection decodes events through; the writer registers through {@link #registry} directly. */
+    private final FlakyRegistry flaky = new FlakyRegistry(registry);
+    private final Bank bank = new Bank(registry);
+    private final Serde<SpecificRecord> flakyEvents = AvroSerdes.specific(AvroSerdeConfig.builder(flaky).build());
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, byte[]> events;
+    private long nextOffset;
+
+    @AfterEach
+    void close() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    private <V> ViewQuery<String, V> run(Projection<String, V> projection, Topology topology) {
+        ProjectionDefinition<String, ?, V> definition = ProjectionDefinition.of(projection);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, definition.applicationId("faults"));
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        driver = new TopologyTestDriver(topology, props);
+        events = driver.createInputTopic(EVENTS, new StringSerializer(), new ByteArraySerializer());
+        return new LocalViewQuery<>(projection.name(), () -> driver.getKeyValueStore(definition.storeName()));
+    }
+
+    private <V> ViewQuery<String, V> run(Projection<String, V> projection) {
+        return run(projection, ProjectionTopology.build(ProjectionDefinition.of(projection)));
+    }
+
+    /** Balances by account, decoding events through the flaky registry and writing views through {@code views}. */
+    private Projection.Handlers<String, SpecificRecord, Balance> balances(Serde<Balance> views) {
+        return Projection.named("balances")
+                .from(EVENTS, flakyEvents)
+                .initially(() -> new Balance(0L, 0, 0L), views)
+                .on(Deposited.class, (balance, deposited, metadata) -> Bank.apply(balance, deposited.getAmount(), metadata));
+    }
+
+    private long pipe(Bank.EventRecord record) {
+        events.pipeInput(new TestRecord<>(record.key(), record.value(), record.headers()));
+        return nextOffset++;
+    }
+
+    private long deposit(String account, long amount) {
+        return pipe(bank.event(account, deposited(amount)));
+    }
+
+    private List<DeadLetter> deadLetters() {
+        TestOutputTopic<byte[], byte[]> topic = driver.createOutputTopic("balances.dead-letters",
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return topic.readRecordsToList().stream().map(r -> DeadLetterCodec.read(r.key(), r.value(), r.headers())).toList();
+    }
+
+    @Test
+    void anOutageShorterThanOneProcessCallIsWaitedOutAndTheEventFoldedOnce() {
+        ViewQuery<String, Balance> view = run(balances(bank.balances).build());
+
+        // a registry restart while the projection has yet to learn the schema: the next three calls are
+        // refused, then it answers (three tries in 30 ms gave up here, and stopped the projection)
+        flaky.downFor(3);
+        deposit(ACCOUNT, 10);
+        deposit("acc-2", 7);
+        deposit(ACCOUNT, 5);
+
+        assertThat(flaky.refused()).isEqualTo(3);
+        assertThat(deadLetters()).isEmpty();
+        assertThat(view.get("acc-2")).contains(new Balance(7L, 1, 1L));
+        assertThat(view.get(ACCOUNT)).contains(new Balance(15L, 2, 2L));
+    }
+
+    /** A serde that throws when asked to write {@code bad} (to {@code topic}, or any topic when null). */
+    private static <T> Serde<T> failingOn(Serde<T> serde, T bad, String topic) {
+        Serializer<T> serializer = new Serializer<>() {
+            @Override
+            public byte[] serialize(String to, T data) {
+                return serialize(to, null, data);
+            }
+
+            @Override
+            public byte[] serialize(String to, Headers headers, T data) {
+                if (bad.equals(data) && (topic == null || topic.equals(to))) {
+                    throw new IllegalStateException("cannot write " + data + " to " + to);
+                }
+                return serde.serializer().serialize(to, headers, data);
+            }
+        };
+        return Serdes.serdeFrom(serializer, serde.deserializer());
+    }
+
+    @Test
+    void aViewKeyItsSerdeCannotWriteIsDeadLetteredAndTheProjectionGoesOn() {
+        ViewQuery<String, Balance> view = run(Projection.named("balances")
+                .from(EVENTS, flakyEvents)
+                .keyedBy((event, metadata) -> metadata.aggregateId(), failingOn(Serdes.String(), "acc-bad", null))
+                .initially(() -> new Balance(0L, 0, 0L), bank.balances)
+                .on(Deposited.class, (balance, deposited, metadata) -> Bank.apply(balance, deposited.getAmount(), metadata))
+                .build());
+
+        deposit(ACCOUNT, 10);
+        long offset = deposit("acc-bad", 3);
+        deposit(ACCOUNT, 5);
+
+        List<DeadLetter> letters = deadLetters();
+        assertThat(letters).hasSize(1);
+        assertThat(letters.get(0).origin()).isEqualTo(RecordOrigin.of(EVENTS, 0, offset));
+        assertThat(letters.get(0).reason().name()).isEqualTo("VIEW_FAILED");
+        assertThat(letters.get(0).errorMessage()).contains("cannot write acc-bad");
+        assertThat(view.get(ACCOUNT)).map(Balance::getAmount).contains(15L);
+    }
+
+    @Test
+    void aViewItsSerdeCannotWriteIsDeadLetteredAndTheViewKeepsItsValueFromBefore() {
+        Balance unwritable = new Balance(13L, 2, 2L);
+        ViewQuery<String, Balance> view = run(balances(failingOn(bank.balances, unwritable, null)).build());
+
+        deposit(ACCOUNT, 10);
+        long offset = deposit(ACCOUNT, 3); // would make the view 13: its serde refuses that
+        deposit("acc-2", 7);
+
+        List<DeadLetter> letters = deadLetters();
+        assertThat(letters).hasSize(1);
+        assertThat(letters.get(0).origin()).isEqualTo(RecordOrigin.of(EVENTS, 0, offset));
+        assertThat(letters.get(0).reason().name()).isEqualTo("VIEW_FAILED");
+        assertThat(letters.get(0).errorMessage()).contains("cannot write");
+        assertThat(view.get(ACCOUNT)).contains(new Balance(10L, 1, 1L));
+        assertThat(view.get("acc-2")).contains(new Balance(7L, 1, 1L));
+    }
+
+    @Test
+    void aViewThePublishSinkCannotWriteIsDeadLetteredAndNotStored() {
+        Balance unwritable = new Balance(13L, 2, 2L);
+        ViewQuery<String, Balance> view = run(balances(failingOn(bank.balances, unwritable, "bank.balances"))
+                .publishTo("bank.balances").build());
+
+        deposit(ACCOUNT, 10);
+        long offset = deposit(ACCOUNT, 3);
+        deposit(ACCOUNT, 4);
+
+        List<DeadLetter> letters = deadLetters();
+        assertThat(letters).hasSize(1);
+        assertThat(letters.get(0).origin()).isEqualTo(RecordOrigin.of(EVENTS, 0, offset));
+        assertThat(letters.get(0).reason().name()).isEqualTo("VIEW_FAILED");
+        assertThat(letters.get(0).errorMessage()).contains("cannot write");
+        // the store and the publish topic agree: neither has the view the event would have made
+        assertThat(view.get(ACCOUNT)).contains(new Balance(14L, 2, 3L));
+        TestOutputTopic<String, byte[]> published = driver.createOutputTopic("bank.balances", new StringDeserializer(),
+                new ByteArrayDeserializer());
+        assertThat(published.readValuesToList().stream().map(v -> bank.balances.deserializer().deserialize("bank.balances", v)))
+                .containsExactly(new Balance(10L, 1, 1L), new Balance(14L, 2, 3L));
+    }
+
+    @Test
+    void aStoredViewItsSerdeCannotReadDeadLettersTheEventsOfItsKeyOnly() {
+        Balance unreadable = new Balance(13L, 1, 1L);
+        Deserializer<Balance> deserializer = (topic, bytes) -> {
+            Balance balance = bank.balances.deserializer().deserialize(topic, bytes);
+            if (unreadable.equals(balance)) {
+                throw new IllegalStateException("cannot read " + balance);
+            }
+            return balance;
+        };
+        run(balances(Serdes.serdeFrom(bank.balances.serializer(), deserializer)).build());
+
+        deposit(ACCOUNT, 13);
+        long offset = deposit(ACCOUNT, 1);
+        deposit("acc-2", 7);
+
+        List<DeadLetter> letters = deadLetters();
+        assertThat(letters).hasSize(1);
+        assertThat(letters.get(0).origin()).isEqualTo(RecordOrigin.of(EVENTS, 0, offset));
+        assertThat(letters.get(0).reason().name()).isEqualTo("VIEW_FAILED");
+        assertThat(letters.get(0).errorMessage()).contains("cannot read");
+        assertThat(driver.getKeyValueStore("balances-view").get("acc-2")).isEqualTo(new Balance(7L, 1, 1L));
+    }
+
+    @Test
+    void aViewLargerThanTheProducerMaySendIsDeadLetteredNotLeftToFailTheCommit() {
+        // each deposit adds amount KiB to the view: the second makes it 1.2 MB, over the default max.request.size
+        ViewQuery<String, String> view = run(Projection.named("balances")
+                .from(EVENTS, flakyEvents)
+                .initially(() -> "", Serdes.String())
+                .on(Deposited.class, (text, deposited, metadata) -> text + "x".repeat((int) deposited.getAmount() * 1024))
+                .build());
+
+        deposit(ACCOUNT, 600);
+        long offset = deposit(ACCOUNT, 600);
+        deposit(ACCOUNT, 1);
+
+        List<DeadLetter> letters = deadLetters();
+        assertThat(letters).hasSize(1);
+        assertThat(letters.get(0).origin()).isEqualTo(RecordOrigin.of(EVENTS, 0, offset));
+        assertThat(letters.get(0).reason().name()).isEqualTo("VIEW_FAILED");
+        assertThat(letters.get(0).errorMessage()).contains("max.request.size");
+        assertThat(view.get(ACCOUNT)).map(String::length).contains(601 * 1024);
+    }
+}

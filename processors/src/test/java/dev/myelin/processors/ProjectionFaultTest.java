@@ -3,7 +3,9 @@ package dev.myelin.processors;
 import static dev.myelin.processors.Bank.EVENTS;
 import static dev.myelin.processors.Bank.deposited;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 
@@ -22,6 +24,8 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,6 +33,7 @@ import org.junit.jupiter.api.Test;
 import dev.myelin.processors.bank.Balance;
 import dev.myelin.processors.bank.Deposited;
 import dev.myelin.processors.internal.DeadLetterCodec;
+import dev.myelin.processors.internal.Holds;
 import dev.myelin.processors.internal.LocalViewQuery;
 import dev.myelin.processors.internal.ProjectionDefinition;
 import dev.myelin.processors.internal.ProjectionTopology;
@@ -36,6 +41,7 @@ import dev.myelin.schemas.AvroSerdeConfig;
 import dev.myelin.schemas.AvroSerdes;
 import dev.myelin.schemas.InMemorySchemaRegistry;
 import dev.myelin.schemas.RecordOrigin;
+import dev.myelin.schemas.WireFormatException;
 
 /**
  * Issue "nothing is skipped, faults pause and resume": what a projection does when a step other than
@@ -241,5 +247,104 @@ class ProjectionFaultTest {
         assertThat(letters.get(0).reason().name()).isEqualTo("VIEW_FAILED");
         assertThat(letters.get(0).errorMessage()).contains("max.request.size");
         assertThat(view.get(ACCOUNT)).map(String::length).contains(601 * 1024);
+    }
+
+    /** Asserts that {@code error} holds a partition and returns the hold. */
+    private static Throwable heldBy(Throwable error) {
+        assertThat(Holds.isHold(error)).as("a hold: %s", error).isTrue();
+        return error;
+    }
+
+    @Test
+    void anOutageLongerThanOneProcessCallHoldsThePartitionThenTheEventIsFoldedOnceWhenTheRegistryReturns() {
+        Projection<String, Balance> projection = balances(bank.balances).build();
+        Holds holds = new Holds("balances", Duration.ofMillis(200));
+        ViewQuery<String, Balance> view = run(projection, ProjectionTopology.build(ProjectionDefinition.of(projection), holds,
+                ProjectionTopology.DEFAULT_MAX_REQUEST_SIZE));
+        Bank.EventRecord first = bank.event(ACCOUNT, deposited(10));
+        TestRecord<String, byte[]> record = new TestRecord<>(first.key(), first.value(), first.headers());
+
+        flaky.down();
+        Throwable held = catchThrowable(() -> events.pipeInput(record));
+
+        // held: the stream thread is to be replaced, never the client shut down, and nothing was written
+        heldBy(held);
+        assertThat(ProjectionRuntime.respond(held)).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+        assertThat(deadLetters()).isEmpty();
+        assertThat(view.get(ACCOUNT)).isEmpty();
+        assertThat(holds.oldest()).hasValueSatisfying(h -> {
+            assertThat(h.partition()).isEqualTo(EVENTS + "-0");
+            assertThat(h.event()).isEqualTo(RecordOrigin.of(EVENTS, 0, 0));
+            assertThat(h.cause()).contains("SchemaRegistryUnavailableException", "could not be reached");
+        });
+        // a new thread reads the event again from the committed offset, and again, while the registry is away
+        heldBy(catchThrowable(() -> events.pipeInput(record)));
+        assertThat(deadLetters()).isEmpty();
+
+        flaky.up();
+        events.pipeInput(record);
+        deposit(ACCOUNT, 5);
+
+        assertThat(deadLetters()).isEmpty();
+        assertThat(view.get(ACCOUNT)).as("each deposit folded once").contains(new Balance(15L, 2, 2L));
+        assertThat(holds.oldest()).isEmpty();
+    }
+
+    @Test
+    void anOutageWhileWritingTheViewHoldsThePartitionToo() {
+        FlakyRegistry flakyViews = new FlakyRegistry(registry);
+        Projection<String, Balance> projection = Projection.named("balances")
+                .from(EVENTS, bank.events)
+                .initially(() -> new Balance(0L, 0, 0L), AvroSerdes.specific(Balance.class, flakyViews))
+                .on(Deposited.class, (balance, deposited, metadata) -> Bank.apply(balance, deposited.getAmount(), metadata))
+                .build();
+        Holds holds = new Holds("balances", Duration.ofMillis(200));
+        ViewQuery<String, Balance> view = run(projection, ProjectionTopology.build(ProjectionDefinition.of(projection), holds,
+                ProjectionTopology.DEFAULT_MAX_REQUEST_SIZE));
+        Bank.EventRecord first = bank.event(ACCOUNT, deposited(10));
+        TestRecord<String, byte[]> record = new TestRecord<>(first.key(), first.value(), first.headers());
+
+        flakyViews.down();
+        heldBy(catchThrowable(() -> events.pipeInput(record)));
+        assertThat(deadLetters()).isEmpty();
+        assertThat(holds.oldest()).isPresent();
+
+        flakyViews.up();
+        events.pipeInput(record);
+
+        assertThat(deadLetters()).isEmpty();
+        assertThat(view.get(ACCOUNT)).contains(new Balance(10L, 1, 1L));
+        assertThat(holds.oldest()).isEmpty();
+    }
+
+    @Test
+    void onlyTheFailFastPolicyShutsTheProjectionDownAnyOtherThreadDeathReplacesTheThread() {
+        assertThat(ProjectionRuntime.respond(new StreamsException(new IllegalStateException("a bug in Kafka Streams"))))
+                .isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+        assertThat(ProjectionRuntime.respond(new StreamsException(new ProjectionFailedException("balances",
+                RecordOrigin.of(EVENTS, 0, 7), new IllegalArgumentException("bad")))))
+                .isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
+    }
+
+    @Test
+    void aDeadLetterOfAnEventNearTheSizeLimitCutsItsStackTraceToFitTheProducer() {
+        run(balances(bank.balances).build());
+        byte[] junk = new byte[ProjectionTopology.DEFAULT_MAX_REQUEST_SIZE - 12 * 1024];
+        java.util.Arrays.fill(junk, (byte) 0x7f); // not the wire format's magic byte
+
+        long offset = pipe(bank.raw(ACCOUNT, junk, "Deposited"));
+
+        TestOutputTopic<byte[], byte[]> topic = driver.createOutputTopic("balances.dead-letters",
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        TestRecord<byte[], byte[]> letter = topic.readRecord();
+        int size = letter.value().length + (letter.key() == null ? 0 : letter.key().length);
+        for (org.apache.kafka.common.header.Header header : letter.headers()) {
+            size += header.key().length() + header.value().length;
+        }
+        assertThat(size).as("dead-letter record size").isLessThan(ProjectionTopology.DEFAULT_MAX_REQUEST_SIZE - 1024);
+        DeadLetter read = DeadLetterCodec.read(letter.key(), letter.value(), letter.headers());
+        assertThat(read.origin()).isEqualTo(RecordOrigin.of(EVENTS, 0, offset));
+        assertThat(read.value()).isEqualTo(junk);
+        assertThat(read.errorClass()).isEqualTo(WireFormatException.class.getName());
     }
 }

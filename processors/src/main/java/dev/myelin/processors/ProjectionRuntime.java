@@ -115,6 +115,9 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
                         + " continued would skip events held while the schema registry is away", definition.name(),
                         StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, handler);
             }
+            // a projection has no global store; enabling the handler there only silences Kafka Streams'
+            // warning, logged for every StreamsConfig made, that it is not
+            properties.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
             Map<String, Object> producer = new StreamsConfig(properties).getProducerConfigs(applicationId + "-myelin");
             this.holds = new Holds(definition.name(), maxBlock(producer, properties));
             int maxRequestSize = (int) number(producer.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),

@@ -97,9 +97,10 @@ abstract class EventProcessor<K, E, V> implements Processor<byte[], byte[], Obje
         try {
             event = holdingOnOutage(origin,
                     () -> definition.eventSerde().deserializer().deserialize(origin.topic(), record.headers(), record.value()));
-        } catch (Holds.PartitionHeldException e) {
-            throw e;
         } catch (RuntimeException e) {
+            if (Holds.isHold(e)) {
+                throw e;
+            }
             throw new UndecodableEvent(e);
         }
         if (event == null) {
@@ -112,8 +113,8 @@ abstract class EventProcessor<K, E, V> implements Processor<byte[], byte[], Obje
      * Runs {@code step}, which reads or writes through a serde. While it fails because the schema
      * registry is unavailable, tries again with a growing wait, for at most the hold budget of one
      * {@code process} call (well below the transaction timeout); then holds the partition by throwing
-     * {@link Holds.PartitionHeldException}: the stream thread's transaction aborts, nothing after this
-     * event is processed, and the event is read again from the committed offset by a new thread.
+     * what {@link Holds#hold} returns: the stream thread's transaction aborts, nothing after this event
+     * is processed, and the event is read again from the committed offset.
      * Anything else {@code step} throws is thrown as it is.
      */
     <T> T holdingOnOutage(RecordOrigin origin, Supplier<T> step) {
@@ -124,7 +125,7 @@ abstract class EventProcessor<K, E, V> implements Processor<byte[], byte[], Obje
                 return step.get();
             } catch (RuntimeException e) {
                 SchemaRegistryUnavailableException outage = Faults.registryOutage(e);
-                if (outage == null || e instanceof Holds.PartitionHeldException) {
+                if (outage == null || Holds.isHold(e)) {
                     throw e;
                 }
                 long left = holds.maxBlock().toNanos() - (System.nanoTime() - start);

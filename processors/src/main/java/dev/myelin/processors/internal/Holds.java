@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.apache.kafka.streams.errors.TaskMigratedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,7 @@ public final class Holds {
     private record Entry(Held held, long renewedNanos, long loggedNanos) {
     }
 
-    /** Thrown out of a processor to hold its partition: the task's transaction aborts and the event is read again. */
+    /** Why a partition is held; the cause of the {@link TaskMigratedException} a hold throws. */
     public static final class PartitionHeldException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
@@ -64,8 +65,16 @@ public final class Holds {
         return maxBlock;
     }
 
-    /** Records that {@code partition} is held at {@code event}, logs it when due, and returns the exception to throw. */
-    PartitionHeldException hold(String partition, RecordOrigin event, Throwable cause) {
+    /**
+     * Records that {@code partition} is held at {@code event}, logs it when due, and returns the exception
+     * to throw. It is a {@link TaskMigratedException}, which Kafka Streams handles as a fenced thread:
+     * it closes the thread's tasks without committing anything (their open transaction aborts), leaves
+     * the group and joins it again at once, and the tasks read again from their committed offsets. The
+     * held event is read again, and nothing after it has been committed. Any other exception would end
+     * the stream thread, and its replacement would wait out the old member's session timeout (45 s by
+     * default) before the group gave it the partitions back.
+     */
+    TaskMigratedException hold(String partition, RecordOrigin event, Throwable cause) {
         long now = System.nanoTime();
         String reason = cause.getClass().getSimpleName() + ": " + cause.getMessage();
         Entry before = held.get(partition);
@@ -79,8 +88,9 @@ public final class Holds {
                     + " Nothing is skipped or dead-lettered; the event is read again until the registry answers.",
                     projection, partition, event, h.since(), reason);
         }
-        return new PartitionHeldException("projection " + projection + " holds partition " + partition + " at " + event
-                + ": the schema registry is unavailable; it resumes by itself when the registry answers", cause);
+        String message = "projection " + projection + " holds partition " + partition + " at " + event
+                + ": the schema registry is unavailable; it resumes by itself when the registry answers";
+        return new TaskMigratedException(message, new PartitionHeldException(message, cause));
     }
 
     /** Ends the hold of {@code partition}, if any: an event of it was processed. */

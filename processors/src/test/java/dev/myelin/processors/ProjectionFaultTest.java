@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 import org.apache.avro.specific.SpecificRecord;
@@ -346,5 +347,16 @@ class ProjectionFaultTest {
         assertThat(read.origin()).isEqualTo(RecordOrigin.of(EVENTS, 0, offset));
         assertThat(read.value()).isEqualTo(junk);
         assertThat(read.errorClass()).isEqualTo(WireFormatException.class.getName());
+    }
+
+    @Test
+    void oneProcessCallWaitsForTheRegistryAtMostTenSecondsAndHalfTheTransactionTimeout() {
+        Properties none = new Properties();
+        // Kafka Streams' own default transaction timeout under exactly_once_v2 is 10 s
+        assertThat(ProjectionRuntime.maxBlock(Map.of("transaction.timeout.ms", 10_000), none)).isEqualTo(Duration.ofSeconds(5));
+        assertThat(ProjectionRuntime.maxBlock(Map.of("transaction.timeout.ms", "60000"), none)).isEqualTo(Duration.ofSeconds(10));
+        Properties shortPoll = new Properties();
+        shortPoll.put("max.poll.interval.ms", 4_000);
+        assertThat(ProjectionRuntime.maxBlock(Map.of("transaction.timeout.ms", 60_000), shortPoll)).isEqualTo(Duration.ofSeconds(2));
     }
 }

@@ -359,4 +359,17 @@ class ProjectionFaultTest {
         shortPoll.put("max.poll.interval.ms", 4_000);
         assertThat(ProjectionRuntime.maxBlock(Map.of("transaction.timeout.ms", 60_000), shortPoll)).isEqualTo(Duration.ofSeconds(2));
     }
+
+    @Test
+    void aMalformedOriginHeaderDoesNotStopTheProjectionAndTheEventIsFolded() {
+        ViewQuery<String, Balance> view = run(balances(bank.balances).build());
+        Bank.EventRecord record = bank.event(ACCOUNT, deposited(10));
+        record.headers().add("myelin.origin.topic", "bank.account.events".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        record.headers().add("myelin.origin.partition", "two".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+        pipe(record);
+
+        assertThat(deadLetters()).isEmpty();
+        assertThat(view.get(ACCOUNT)).contains(new Balance(10L, 1, 1L));
+    }
 }

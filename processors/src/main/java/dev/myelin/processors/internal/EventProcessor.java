@@ -69,7 +69,14 @@ abstract class EventProcessor<K, E, V> implements Processor<byte[], byte[], Obje
 
     /** Returns where {@code record} first entered the projection. */
     RecordOrigin originOf(Record<byte[], byte[]> record) {
-        Optional<RecordOrigin> carried = DeadLetterCodec.carriedOrigin(record.headers());
+        Optional<RecordOrigin> carried;
+        try {
+            carried = DeadLetterCodec.carriedOrigin(record.headers());
+        } catch (RuntimeException e) {
+            // a record written to the re-drive topic by hand with a malformed origin: where it was read is the best origin left
+            LOG.warn("Projection {}: ignoring a malformed origin header: {}", definition.name(), e.toString());
+            carried = Optional.empty();
+        }
         if (carried.isPresent()) {
             return carried.get();
         }

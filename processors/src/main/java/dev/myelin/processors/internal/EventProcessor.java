@@ -154,7 +154,9 @@ abstract class EventProcessor<K, E, V> implements Processor<byte[], byte[], Obje
 
     /** Ends any hold of the current record's partition: one of its events went through. */
     void processed() {
-        holds.release(inputPartition());
+        if (holds.any()) { // read per record: the partition's name is only worth building during a hold
+            holds.release(inputPartition());
+        }
     }
 
     /** An event, its metadata, the handler that folds it and the view key it folds into. */

@@ -93,11 +93,13 @@ public final class Holds {
         return new TaskMigratedException(message, new PartitionHeldException(message, cause));
     }
 
+    /** Returns whether any partition may be held. */
+    boolean any() {
+        return any;
+    }
+
     /** Ends the hold of {@code partition}, if any: an event of it was processed. */
     void release(String partition) {
-        if (!any) {
-            return;
-        }
         Entry ended = held.remove(partition);
         if (ended != null) {
             LOG.info("Projection {}: partition {} resumed; it was held since {}", projection, partition, ended.held().since());

@@ -155,10 +155,10 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
     }
 
     /**
-     * Answers a stream thread's death. A held partition, or any error about one event that slipped
-     * through, replaces the thread: its transaction aborts and the new thread reads again from the
-     * committed offset, so nothing is skipped and one record never shuts the projection down. Only the
-     * fail-fast policy, chosen by the user, stops it.
+     * Answers a stream thread's death. Holds do not come here (they fence the thread, which rejoins the
+     * group by itself); anything else replaces the thread: its transaction aborts and the new thread
+     * reads again from the committed offset, so nothing is skipped and no record shuts the projection
+     * down. Only the fail-fast policy, chosen by the user, stops it.
      */
     private StreamThreadExceptionResponse uncaught(Throwable error) {
         StreamThreadExceptionResponse response = respond(error);
@@ -166,7 +166,7 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
             failure = projectionFailure(error);
             LOG.error("Projection {} ({}) stopped", definition.name(), applicationId, failure);
         } else if (Holds.isHold(error)) {
-            // Holds logs the held partition at WARN when the hold begins and once a minute while it lasts
+            // not expected (a hold fences the thread); Holds has logged the partition at WARN
             LOG.debug("Projection {} ({}): replacing the stream thread of a held partition", definition.name(),
                     applicationId, error);
         } else {

@@ -372,4 +372,31 @@ class ProjectionFaultTest {
         assertThat(deadLetters()).isEmpty();
         assertThat(view.get(ACCOUNT)).contains(new Balance(10L, 1, 1L));
     }
+
+    @Test
+    void aReKeyedProjectionHoldsItsSourcePartitionBeforeTheRepartitionTopicToo() {
+        Projection<String, Balance> projection = Projection.named("balances")
+                .from(EVENTS, flakyEvents)
+                .keyedBy((event, metadata) -> metadata.aggregateId(), Serdes.String())
+                .initially(() -> new Balance(0L, 0, 0L), bank.balances)
+                .on(Deposited.class, (balance, deposited, metadata) -> Bank.apply(balance, deposited.getAmount(), metadata))
+                .build();
+        Holds holds = new Holds("balances", Duration.ofMillis(200));
+        ViewQuery<String, Balance> view = run(projection, ProjectionTopology.build(ProjectionDefinition.of(projection), holds,
+                ProjectionTopology.DEFAULT_MAX_REQUEST_SIZE));
+        Bank.EventRecord first = bank.event(ACCOUNT, deposited(10));
+        TestRecord<String, byte[]> record = new TestRecord<>(first.key(), first.value(), first.headers());
+
+        flaky.down();
+        heldBy(catchThrowable(() -> events.pipeInput(record)));
+        assertThat(holds.oldest()).map(Holds.Held::partition).contains(EVENTS + "-0");
+        assertThat(deadLetters()).isEmpty();
+
+        flaky.up();
+        events.pipeInput(record);
+
+        assertThat(deadLetters()).isEmpty();
+        assertThat(view.get(ACCOUNT)).contains(new Balance(10L, 1, 1L));
+        assertThat(holds.oldest()).isEmpty();
+    }
 }

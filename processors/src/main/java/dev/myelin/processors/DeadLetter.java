@@ -18,7 +18,7 @@ import dev.myelin.schemas.RecordOrigin;
  * }</pre>
  *
  * @param projection   the name of the projection that gave up on the event
- * @param reason       whether the event could not be read or could not be handled
+ * @param reason       whether the event could not be read, handled, or folded into a view that can be stored
  * @param errorClass   the fully qualified class name of the exception
  * @param errorMessage the exception's message, empty when it had none
  * @param stackTrace   the exception's stack trace
@@ -57,7 +57,13 @@ public record DeadLetter(String projection, Reason reason, String errorClass, St
         /** Its bytes or its metadata headers could not be decoded. */
         UNDECODABLE,
         /** Its key function or handler threw (after retries), or the handler returned null. */
-        HANDLER_FAILED
+        HANDLER_FAILED,
+        /**
+         * Its view key or view could not be read, serialized or stored: a serde threw, or the view is
+         * larger than the producer may send ({@link ViewTooLargeException}). The view keeps its value
+         * from before the event.
+         */
+        VIEW_FAILED
     }
 
     /**

@@ -51,6 +51,17 @@ public final class ProjectionConfig {
      */
     public static final String QUERY_CACHE_MS = "myelin.query.cache.ms";
 
+    /**
+     * How long the dead-letter topic keeps a dead letter, in ms, set on the topic when Myelin creates it;
+     * default 30 days ({@value #DEFAULT_DEAD_LETTER_RETENTION_MS}). A dead letter waits for people: to
+     * notice it, fix the handler or add an upcaster, deploy, and re-drive. The broker's default of 7 days
+     * can lose one over a holiday and a release; 30 days covers a monthly release, and the topic holds
+     * few records. An existing topic is left as it is.
+     */
+    public static final String DEAD_LETTER_RETENTION_MS = "myelin.dead-letter.retention.ms";
+    /** The default of {@link #DEAD_LETTER_RETENTION_MS}: 30 days. */
+    public static final long DEFAULT_DEAD_LETTER_RETENTION_MS = 30L * 24 * 60 * 60 * 1000;
+
     private final Map<String, Object> streams;
     private final String application;
     private final boolean createTopics;
@@ -59,8 +70,11 @@ public final class ProjectionConfig {
     private final int queryPort;
     private final Duration queryTimeout;
     private final Duration queryCacheTime;
+    private final Duration deadLetterRetention;
 
     private ProjectionConfig(Builder b) {
+        this.deadLetterRetention = b.deadLetterRetention == null ? Duration.ofMillis(DEFAULT_DEAD_LETTER_RETENTION_MS)
+                : b.deadLetterRetention;
         this.queryCacheTime = b.queryCacheTime == null ? Duration.ZERO : b.queryCacheTime;
         this.queryHost = b.queryHost;
         this.queryPort = b.queryPort;
@@ -115,6 +129,11 @@ public final class ProjectionConfig {
         return queryCacheTime;
     }
 
+    /** Returns how long the dead-letter topic keeps a dead letter. */
+    Duration deadLetterRetention() {
+        return deadLetterRetention;
+    }
+
     /** Returns how long a routed query may take. */
     Duration queryTimeout() {
         return queryTimeout;
@@ -124,7 +143,7 @@ public final class ProjectionConfig {
     public String toString() {
         return "ProjectionConfig[application=" + application + ", queryEndpoint=" + (queryHost == null ? "none"
                 : queryHost + ":" + queryPort) + ", createTopics=" + createTopics + ", closeTimeout="
-                + closeTimeout + ", streams keys=" + streams.keySet() + "]";
+                + closeTimeout + ", deadLetterRetention=" + deadLetterRetention + ", streams keys=" + streams.keySet() + "]";
     }
 
     /** Builds a {@link ProjectionConfig}; checks each value at once. */
@@ -137,8 +156,29 @@ public final class ProjectionConfig {
         private int queryPort;
         private Duration queryTimeout;
         private Duration queryCacheTime;
+        private Duration deadLetterRetention;
 
         private Builder() {
+        }
+
+        /**
+         * Sets how long the dead-letter topic keeps a dead letter ({@value #DEAD_LETTER_RETENTION_MS}),
+         * applied as its {@code retention.ms} when Myelin creates the topic.
+         *
+         * @param retention how long, at least one minute
+         * @return this builder
+         * @throws IllegalArgumentException if {@code retention} is shorter than one minute
+         * @throws IllegalStateException    if it was already set
+         */
+        public Builder deadLetterRetention(Duration retention) {
+            Objects.requireNonNull(retention, "retention");
+            requireUnset(deadLetterRetention, DEAD_LETTER_RETENTION_MS);
+            if (retention.compareTo(Duration.ofMinutes(1)) < 0) {
+                throw new IllegalArgumentException("dead-letter retention must be at least one minute, or dead letters"
+                        + " vanish before anyone can re-drive them: " + retention);
+            }
+            deadLetterRetention = retention;
+            return this;
         }
 
         /**
@@ -287,6 +327,7 @@ public final class ProjectionConfig {
                 case CLOSE_TIMEOUT_MS -> closeTimeout(Duration.ofMillis(parseLong(key, value)));
                 case QUERY_TIMEOUT_MS -> queryTimeout(Duration.ofMillis(parseLong(key, value)));
                 case QUERY_CACHE_MS -> queryCacheTime(Duration.ofMillis(parseLong(key, value)));
+                case DEAD_LETTER_RETENTION_MS -> deadLetterRetention(Duration.ofMillis(parseLong(key, value)));
                 case QUERY_ENDPOINT -> {
                     String text = value.toString().trim();
                     int colon = text.lastIndexOf(':');
@@ -304,7 +345,7 @@ public final class ProjectionConfig {
                     if (key.startsWith("myelin.")) {
                         throw new IllegalArgumentException("unknown Myelin property " + key + "; known: " + APPLICATION
                                 + ", " + CREATE_TOPICS + ", " + CLOSE_TIMEOUT_MS + ", " + QUERY_ENDPOINT + ", "
-                                + QUERY_TIMEOUT_MS + ", " + QUERY_CACHE_MS);
+                                + QUERY_TIMEOUT_MS + ", " + QUERY_CACHE_MS + ", " + DEAD_LETTER_RETENTION_MS);
                     }
                     requireUnset(streams.get(key), key);
                     streams.put(key, value);

@@ -2,6 +2,7 @@ package dev.myelin.processors;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -49,6 +50,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.myelin.processors.internal.DeadLetterCodec;
+import dev.myelin.processors.internal.HoldingProcessingExceptionHandler;
+import dev.myelin.processors.internal.Holds;
 import dev.myelin.processors.internal.LocalViewQuery;
 import dev.myelin.processors.internal.ProjectionDefinition;
 import dev.myelin.processors.internal.ProjectionTopology;
@@ -65,6 +68,8 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProjectionRuntime.class);
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a replaced stream thread keeps the projection degraded. */
+    private static final Duration RECENT = Duration.ofMinutes(1);
 
     private final ProjectionDefinition<K, ?, V> definition;
     private final ProjectionConfig config;
@@ -76,9 +81,17 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
     private final QueryServer queryServer;
     private final String queryPath;
     private final Object stateChanged = new Object();
+    private final Holds holds;
     private volatile Throwable failure;
     private volatile boolean everRunning;
+    private volatile Instant stateSince = Instant.now();
+    private volatile Replaced lastReplaced;
+    private volatile Instant stoppedAt;
     private boolean closed;
+
+    /** A stream thread replaced after an error that was not a hold. */
+    private record Replaced(Throwable error, Instant at) {
+    }
 
     private ProjectionRuntime(ProjectionDefinition<K, ?, V> definition, ProjectionConfig config, String applicationId,
                               Properties properties, Map<String, Object> clientProperties, Admin admin) {
@@ -94,7 +107,22 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
             if (queryServer != null) {
                 properties.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.queryHost() + ":" + queryServer.port());
             }
-            this.streams = new KafkaStreams(ProjectionTopology.build(definition), properties);
+            Object handler = properties.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                    HoldingProcessingExceptionHandler.class.getName());
+            if (handler != null && !HoldingProcessingExceptionHandler.class.getName().equals(handler.toString())
+                    && !HoldingProcessingExceptionHandler.class.equals(handler)) {
+                LOG.warn("Projection {} ignores {}={}: a projection dead-letters bad events itself, and a handler that"
+                        + " continued would skip events held while the schema registry is away", definition.name(),
+                        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, handler);
+            }
+            // a projection has no global store; enabling the handler there only silences Kafka Streams'
+            // warning, logged for every StreamsConfig made, that it is not
+            properties.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+            Map<String, Object> producer = new StreamsConfig(properties).getProducerConfigs(applicationId + "-myelin");
+            this.holds = new Holds(definition.name(), maxBlock(producer, properties));
+            int maxRequestSize = (int) number(producer.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                    ProjectionTopology.DEFAULT_MAX_REQUEST_SIZE);
+            this.streams = new KafkaStreams(ProjectionTopology.build(definition, holds, maxRequestSize), properties);
         } catch (RuntimeException e) {
             if (queryServer != null) {
                 queryServer.release(queryPath);
@@ -113,12 +141,9 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
                     definition.viewSerde(), definition.storeName()));
             this.query = routed;
         }
-        streams.setUncaughtExceptionHandler(error -> {
-            failure = projectionFailure(error);
-            LOG.error("Projection {} ({}) stopped", definition.name(), applicationId, failure);
-            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
+        streams.setUncaughtExceptionHandler(this::uncaught);
         streams.setStateListener((now, before) -> {
+            stateSince = Instant.now();
             if (now == KafkaStreams.State.RUNNING) {
                 everRunning = true;
             }
@@ -127,6 +152,59 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
                 stateChanged.notifyAll();
             }
         });
+    }
+
+    /**
+     * Answers a stream thread's death. Holds do not come here (they fence the thread, which rejoins the
+     * group by itself); anything else replaces the thread: its transaction aborts and the new thread
+     * reads again from the committed offset, so nothing is skipped and no record shuts the projection
+     * down. Only the fail-fast policy, chosen by the user, stops it.
+     */
+    private StreamThreadExceptionResponse uncaught(Throwable error) {
+        StreamThreadExceptionResponse response = respond(error);
+        if (response == StreamThreadExceptionResponse.SHUTDOWN_CLIENT) {
+            failure = projectionFailure(error);
+            LOG.error("Projection {} ({}) stopped", definition.name(), applicationId, failure);
+        } else if (Holds.isHold(error)) {
+            // not expected (a hold fences the thread); Holds has logged the partition at WARN
+            LOG.debug("Projection {} ({}): replacing the stream thread of a held partition", definition.name(),
+                    applicationId, error);
+        } else {
+            lastReplaced = new Replaced(error, Instant.now());
+            LOG.error("Projection {} ({}): a stream thread died and is replaced; it reads again from the last commit",
+                    definition.name(), applicationId, error);
+        }
+        return response;
+    }
+
+    /** Returns what Kafka Streams is to do when a stream thread dies of {@code error}. */
+    static StreamThreadExceptionResponse respond(Throwable error) {
+        return projectionFailure(error) instanceof ProjectionFailedException ? StreamThreadExceptionResponse.SHUTDOWN_CLIENT
+                : StreamThreadExceptionResponse.REPLACE_THREAD;
+    }
+
+    /**
+     * Returns how long one {@code process} call may wait for the schema registry before it holds its
+     * partition: 10 s at most, and no more than half the transaction timeout (Kafka Streams' default
+     * 10 s), so that the broker never aborts a transaction for its age while a processor waits, nor
+     * half of {@code max.poll.interval.ms}.
+     */
+    static Duration maxBlock(Map<String, Object> producer, Properties properties) {
+        long transaction = number(producer.get(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 60_000);
+        long poll = number(properties.get(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)),
+                number(properties.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), 300_000));
+        return Duration.ofMillis(Math.max(100, Math.min(10_000, Math.min(transaction / 2, poll / 2))));
+    }
+
+    private static long number(Object value, long otherwise) {
+        if (value == null) {
+            return otherwise;
+        }
+        try {
+            return value instanceof Number n ? n.longValue() : Long.parseLong(value.toString().trim());
+        } catch (NumberFormatException e) {
+            return otherwise; // Kafka's own config check names the bad value when the clients start
+        }
     }
 
     static <K, V> RunningProjection<K, V> start(Projection<K, V> projection, ProjectionConfig config) {
@@ -150,7 +228,7 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
         Map<String, Object> clientProperties = new StreamsConfig(properties).getAdminConfigs(applicationId + "-myelin");
         Admin admin = Admin.create(clientProperties);
         try {
-            prepareTopics(definition, admin, config.createTopics());
+            prepareTopics(definition, admin, config, properties);
             ProjectionRuntime<K, V> runtime = new ProjectionRuntime<>(definition, config, applicationId, properties,
                     clientProperties, admin);
             try {
@@ -167,7 +245,9 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
         }
     }
 
-    private static void prepareTopics(ProjectionDefinition<?, ?, ?> definition, Admin admin, boolean create) {
+    private static void prepareTopics(ProjectionDefinition<?, ?, ?> definition, Admin admin, ProjectionConfig config,
+                                      Properties properties) {
+        boolean create = config.createTopics();
         Map<String, TopicDescription> sources;
         try {
             sources = admin.describeTopics(definition.sourceTopics()).allTopicNames()
@@ -185,13 +265,28 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
             return;
         }
         int partitions = sources.values().stream().mapToInt(d -> d.partitions().size()).max().orElse(1);
+        // As durable as the application's own (changelog) topics: its replication.factor (-1, the
+        // default, is the broker's) and any topic.min.insync.replicas.
+        long factor = number(properties.get(StreamsConfig.REPLICATION_FACTOR_CONFIG), -1);
+        Optional<Short> replication = factor > 0 ? Optional.of((short) factor) : Optional.empty();
+        Map<String, String> durability = new HashMap<>();
+        Object minIsr = properties.get(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG));
+        if (minIsr != null) {
+            durability.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr.toString());
+        }
         List<NewTopic> topics = new ArrayList<>();
         // As many partitions as the sources, so a re-driven event meets its aggregate's view in one task.
-        topics.add(new NewTopic(definition.redriveTopic(), Optional.of(partitions), Optional.empty()));
-        // One partition keeps dead letters in the order they happened; they are few.
-        topics.add(new NewTopic(definition.deadLetterTopic(), Optional.of(1), Optional.empty()));
-        definition.publishTopic().ifPresent(topic -> topics.add(new NewTopic(topic, Optional.of(partitions), Optional.empty())
-                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))));
+        topics.add(new NewTopic(definition.redriveTopic(), Optional.of(partitions), replication).configs(durability));
+        // One partition keeps dead letters in the order they happened; they are few. Kept for an explicit
+        // time, not the broker's default: see ProjectionConfig.DEAD_LETTER_RETENTION_MS.
+        Map<String, String> deadLetters = new HashMap<>(durability);
+        deadLetters.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+        deadLetters.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(config.deadLetterRetention().toMillis()));
+        topics.add(new NewTopic(definition.deadLetterTopic(), Optional.of(1), replication).configs(deadLetters));
+        Map<String, String> published = new HashMap<>(durability);
+        published.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        definition.publishTopic().ifPresent(topic -> topics.add(new NewTopic(topic, Optional.of(partitions), replication)
+                .configs(published)));
         admin.createTopics(topics).values().forEach((name, future) -> {
             try {
                 future.get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -235,6 +330,46 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
     @Override
     public Optional<Throwable> failure() {
         return Optional.ofNullable(failure);
+    }
+
+    @Override
+    public Health health() {
+        KafkaStreams.State state = streams.state();
+        Instant since = stateSince;
+        switch (state) {
+            case PENDING_ERROR, ERROR:
+                return new Health.Failed(failure != null ? failure : new MyelinProjectionException("projection "
+                        + definition.name() + " is in Kafka Streams state " + state + "; see the log, then start it again"));
+            case PENDING_SHUTDOWN, NOT_RUNNING:
+                if (failure != null) {
+                    return new Health.Failed(failure);
+                }
+                Instant stopped = stoppedAt;
+                if (stopped != null) {
+                    return new Health.Degraded("stopped: closed by its owner", stopped);
+                }
+                return new Health.Failed(new MyelinProjectionException("projection " + definition.name()
+                        + " stopped without being closed (Kafka Streams state " + state + "); see the log, then start it again"));
+            default:
+                break;
+        }
+        Optional<Holds.Held> held = holds.oldest();
+        if (held.isPresent()) {
+            Holds.Held h = held.get();
+            return new Health.Degraded("partition " + h.partition() + " is held at the event at " + h.event()
+                    + " because the schema registry is unavailable (" + h.cause() + "); it resumes by itself when the"
+                    + " registry answers", h.since());
+        }
+        if (state == KafkaStreams.State.CREATED || state == KafkaStreams.State.REBALANCING) {
+            return new Health.Degraded(everRunning ? "rebalancing: partitions are moving between instances"
+                    : "starting: joining the group and restoring the view", since);
+        }
+        Replaced replaced = lastReplaced;
+        if (replaced != null && replaced.at().isAfter(Instant.now().minus(RECENT))) {
+            return new Health.Degraded("a stream thread was replaced after " + replaced.error()
+                    + "; its tasks read again from their last commit", replaced.at());
+        }
+        return Health.running();
     }
 
     @Override
@@ -469,6 +604,9 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
     }
 
     private synchronized void stop(boolean destroy) {
+        if (stoppedAt == null) {
+            stoppedAt = Instant.now();
+        }
         LOG.info("{} projection {} ({})", destroy ? "Destroying" : "Closing", definition.name(), applicationId);
         try {
             if (destroy) {

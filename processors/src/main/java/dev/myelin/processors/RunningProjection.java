@@ -77,6 +77,23 @@ public interface RunningProjection<K, V> extends AutoCloseable {
     Optional<Throwable> failure();
 
     /**
+     * Returns how the projection is doing, for a health check: {@link Health.Running running};
+     * {@link Health.Degraded degraded} while a partition is held because the schema registry is
+     * unavailable (the reason names the partition, the event and the cause; it resumes by itself), while
+     * it starts or rebalances, or for a minute after a stream thread was replaced; {@link Health.Failed
+     * failed} if it stopped without being closed, as the fail-fast policy stops it.
+     *
+     * <pre>{@code
+     * if (balances.health() instanceof Health.Degraded d) {
+     *     log.warn("balances degraded since {}: {}", d.since(), d.reason());
+     * }
+     * }</pre>
+     *
+     * @return the health
+     */
+    Health health();
+
+    /**
      * Waits until the projection is {@link ProjectionState#RUNNING}.
      *
      * @param timeout how long to wait

@@ -49,14 +49,24 @@
  * }</pre>
  *
  * <h2>Poison events</h2>
- * An event that cannot be decoded (corrupt bytes, unknown schema, missing metadata headers), or whose
- * handler still throws after its {@link dev.myelin.processors.RetryPolicy retries}, is written to the
- * projection's dead-letter topic ({@code <name>.dead-letters} unless set) with its original key, value
- * and headers plus {@code myelin.dead-letter.*} headers (reason, error class, message, stack trace,
- * source topic, partition and offset, projection, attempts, time), and the projection goes on.
- * {@link dev.myelin.processors.ErrorPolicy#FAIL_FAST} stops it instead. An unreachable schema
- * registry is not the event's fault: it is retried, then stops the projection. Once the cause is
- * fixed, {@link dev.myelin.processors.RunningProjection#redrive} feeds chosen dead letters back in.
+ * An event that cannot be decoded (corrupt bytes, unknown schema, missing metadata headers), whose
+ * handler still throws after its {@link dev.myelin.processors.RetryPolicy retries}, or whose view key
+ * or view cannot be read, serialized or stored (a serde throws, a view larger than
+ * {@code max.request.size}) is written to the projection's dead-letter topic ({@code <name>.dead-letters}
+ * unless set; kept 30 days unless {@link dev.myelin.processors.ProjectionConfig#DEAD_LETTER_RETENTION_MS}
+ * says otherwise) with its original key, value and headers plus {@code myelin.dead-letter.*} headers
+ * (reason, error class, message, stack trace, source topic, partition and offset, projection, attempts,
+ * time), and the projection goes on. {@link dev.myelin.processors.ErrorPolicy#FAIL_FAST} stops it
+ * instead. Once the cause is fixed, {@link dev.myelin.processors.RunningProjection#redrive} feeds
+ * chosen dead letters back in.
+ *
+ * <h2>Faults that pass</h2>
+ * An unavailable schema registry is not the event's fault. The projection waits for it, up to a few
+ * seconds per event, then holds the event's partition: nothing after it is committed, it is read again
+ * until the registry answers, and nothing is skipped or dead-lettered. The log names the held partition
+ * at WARN once (and once a minute while it lasts), and {@link dev.myelin.processors.RunningProjection#health()}
+ * reports it as {@link dev.myelin.processors.Health.Degraded}. A stream thread that dies anyway is
+ * replaced; one record never shuts a projection down.
  *
  * <h2>Rebuilding</h2>
  * Each version is its own application. Start {@code version(2)} next to version 1: it replays from

@@ -84,4 +84,27 @@ class ProjectionConfigTest {
         assertThatIllegalStateException().isThrownBy(() -> ProjectionConfig.builder().build())
                 .withMessageContaining("bootstrap.servers is not set");
     }
+
+    @Test
+    void keepsDeadLettersThirtyDaysUnlessToldOtherwise() {
+        assertThat(ProjectionConfig.builder().bootstrapServers("k:9092").build().deadLetterRetention())
+                .isEqualTo(Duration.ofDays(30));
+        assertThat(ProjectionConfig.builder().bootstrapServers("k:9092")
+                .property(ProjectionConfig.DEAD_LETTER_RETENTION_MS, "7200000").build().deadLetterRetention())
+                .isEqualTo(Duration.ofHours(2));
+        assertThat(ProjectionConfig.builder().bootstrapServers("k:9092").deadLetterRetention(Duration.ofDays(90)).build()
+                .deadLetterRetention()).isEqualTo(Duration.ofDays(90));
+    }
+
+    @Test
+    void rejectsADeadLetterRetentionShorterThanAMinuteOrSetTwice() {
+        assertThatIllegalArgumentException().isThrownBy(() -> ProjectionConfig.builder().deadLetterRetention(Duration.ofSeconds(59)))
+                .withMessageContaining("at least one minute");
+        assertThatIllegalArgumentException().isThrownBy(() -> ProjectionConfig.builder()
+                        .property(ProjectionConfig.DEAD_LETTER_RETENTION_MS, "-1"))
+                .withMessageContaining("at least one minute");
+        assertThatIllegalStateException().isThrownBy(() -> ProjectionConfig.builder().deadLetterRetention(Duration.ofDays(1))
+                        .property(ProjectionConfig.DEAD_LETTER_RETENTION_MS, 1_000_000))
+                .withMessageContaining("myelin.dead-letter.retention.ms was already set to PT24H");
+    }
 }

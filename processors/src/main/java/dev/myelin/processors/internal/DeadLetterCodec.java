@@ -25,19 +25,33 @@ public final class DeadLetterCodec {
 
     /** Keeps a dead letter's headers well below the broker's default 1 MB record limit. */
     private static final int MAX_STACK_TRACE_CHARS = 16_384;
+    /** Long enough for any message worth reading; some exceptions quote whole records. */
+    private static final int MAX_MESSAGE_CHARS = 4_096;
 
     private DeadLetterCodec() {
     }
 
-    /** Returns a copy of {@code original} with the dead-letter headers added. */
+    /**
+     * Returns a copy of {@code original} with the dead-letter headers added, the error message and stack
+     * trace cut to fit in {@code room} bytes with the original headers: a dead letter larger than the
+     * producer may send would fail the stream thread on every try instead of being written.
+     */
     static Headers withDeadLetterHeaders(Headers original, String projection, DeadLetter.Reason reason, Throwable error,
-                                         RecordOrigin origin, int attempts, Instant failedAt) {
+                                         RecordOrigin origin, int attempts, Instant failedAt, int room) {
         Headers headers = new RecordHeaders(original.toArray());
+        int used = 0;
+        for (Header header : original) {
+            used += header.key().length() + (header.value() == null ? 0 : header.value().length);
+        }
+        // bytes for the fixed headers below: names, class name, origin, counts and timestamp
+        int left = room - used - 1024;
+        String message = cut(error.getMessage() == null ? "" : error.getMessage(), Math.min(MAX_MESSAGE_CHARS, left / 2));
+        String trace = cut(stackTrace(error), Math.min(MAX_STACK_TRACE_CHARS, left - message.length() * 3));
         put(headers, DeadLetter.PROJECTION, projection);
         put(headers, DeadLetter.REASON, reason.name());
         put(headers, DeadLetter.ERROR_CLASS, error.getClass().getName());
-        put(headers, DeadLetter.ERROR_MESSAGE, error.getMessage() == null ? "" : error.getMessage());
-        put(headers, DeadLetter.STACK_TRACE, stackTrace(error));
+        put(headers, DeadLetter.ERROR_MESSAGE, message);
+        put(headers, DeadLetter.STACK_TRACE, trace);
         put(headers, DeadLetter.SOURCE_TOPIC, origin.topic());
         put(headers, DeadLetter.SOURCE_PARTITION, Integer.toString(origin.partition().orElse(-1)));
         put(headers, DeadLetter.SOURCE_OFFSET, Long.toString(origin.offset().orElse(-1)));
@@ -113,8 +127,16 @@ public final class DeadLetterCodec {
     private static String stackTrace(Throwable error) {
         StringWriter out = new StringWriter();
         error.printStackTrace(new PrintWriter(out));
-        String trace = out.toString();
-        return trace.length() <= MAX_STACK_TRACE_CHARS ? trace : trace.substring(0, MAX_STACK_TRACE_CHARS) + "\n\t... (cut)";
+        return out.toString();
+    }
+
+    /** Cuts {@code text} to {@code max} characters (UTF-8 may need up to 3 bytes each; callers allow for it). */
+    private static String cut(String text, int max) {
+        if (text.length() <= max) {
+            return text;
+        }
+        String mark = " ... (cut)";
+        return max <= mark.length() ? "" : text.substring(0, max - mark.length()) + mark;
     }
 
     private static void put(Headers headers, String name, String value) {

@@ -3,6 +3,8 @@ package dev.myelin.processors.internal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -16,7 +18,6 @@ import dev.myelin.processors.DeadLetter;
 import dev.myelin.processors.ErrorPolicy;
 import dev.myelin.processors.EventHandler;
 import dev.myelin.processors.ProjectionFailedException;
-import dev.myelin.processors.RetryPolicy;
 import dev.myelin.schemas.EventMetadata;
 import dev.myelin.schemas.RecordOrigin;
 import dev.myelin.schemas.SchemaRegistryUnavailableException;
@@ -33,11 +34,19 @@ abstract class EventProcessor<K, E, V> implements Processor<byte[], byte[], Obje
 
     private static final Logger LOG = LoggerFactory.getLogger(EventProcessor.class);
 
+    /** The first wait for the registry; short, since most outages seen here are a restart or a blip. */
+    private static final long FIRST_WAIT_MS = 50;
+    private static final long MAX_WAIT_MS = 2_000;
+
     final ProjectionDefinition<K, E, V> definition;
+    final Holds holds;
+    private final int maxRequestSize;
     ProcessorContext<Object, Routed> context;
 
-    EventProcessor(ProjectionDefinition<K, E, V> definition) {
+    EventProcessor(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize) {
         this.definition = definition;
+        this.holds = holds;
+        this.maxRequestSize = maxRequestSize;
     }
 
     @Override
@@ -60,7 +69,14 @@ abstract class EventProcessor<K, E, V> implements Processor<byte[], byte[], Obje
 
     /** Returns where {@code record} first entered the projection. */
     RecordOrigin originOf(Record<byte[], byte[]> record) {
-        Optional<RecordOrigin> carried = DeadLetterCodec.carriedOrigin(record.headers());
+        Optional<RecordOrigin> carried;
+        try {
+            carried = DeadLetterCodec.carriedOrigin(record.headers());
+        } catch (RuntimeException e) {
+            // a record written to the re-drive topic by hand with a malformed origin: where it was read is the best origin left
+            LOG.warn("Projection {}: ignoring a malformed origin header: {}", definition.name(), e.toString());
+            carried = Optional.empty();
+        }
         if (carried.isPresent()) {
             return carried.get();
         }
@@ -74,8 +90,8 @@ abstract class EventProcessor<K, E, V> implements Processor<byte[], byte[], Obje
     }
 
     /**
-     * Decodes a non-null record value. An unreachable schema registry is not the record's fault, so it
-     * is retried and then thrown, which stops the projection rather than dead-lettering good events.
+     * Decodes a non-null record value. An unavailable schema registry is not the record's fault: the
+     * partition is held (see {@link #holdingOnOutage}) rather than the event dead-lettered.
      */
     Decoded<E> decode(Record<byte[], byte[]> record, RecordOrigin origin) throws UndecodableEvent {
         EventMetadata metadata;
@@ -84,24 +100,62 @@ abstract class EventProcessor<K, E, V> implements Processor<byte[], byte[], Obje
         } catch (RuntimeException e) {
             throw new UndecodableEvent(e);
         }
-        RetryPolicy retry = definition.retryPolicy();
-        for (int attempt = 1; ; attempt++) {
+        E event;
+        try {
+            event = holdingOnOutage(origin,
+                    () -> definition.eventSerde().deserializer().deserialize(origin.topic(), record.headers(), record.value()));
+        } catch (RuntimeException e) {
+            if (Holds.isHold(e)) {
+                throw e;
+            }
+            throw new UndecodableEvent(e);
+        }
+        if (event == null) {
+            throw new UndecodableEvent(new IllegalStateException("the event deserializer returned null for a non-null value"));
+        }
+        return new Decoded<>(event, metadata);
+    }
+
+    /**
+     * Runs {@code step}, which reads or writes through a serde. While it fails because the schema
+     * registry is unavailable, tries again with a growing wait, for at most the hold budget of one
+     * {@code process} call (well below the transaction timeout); then holds the partition by throwing
+     * what {@link Holds#hold} returns: the stream thread's transaction aborts, nothing after this event
+     * is processed, and the event is read again from the committed offset.
+     * Anything else {@code step} throws is thrown as it is.
+     */
+    <T> T holdingOnOutage(RecordOrigin origin, Supplier<T> step) {
+        long start = System.nanoTime();
+        long wait = FIRST_WAIT_MS;
+        while (true) {
             try {
-                E event = definition.eventSerde().deserializer().deserialize(origin.topic(), record.headers(), record.value());
-                if (event == null) {
-                    throw new IllegalStateException("the event deserializer returned null for a non-null value");
-                }
-                return new Decoded<>(event, metadata);
-            } catch (SchemaRegistryUnavailableException e) {
-                if (attempt >= retry.maxAttempts()) {
+                return step.get();
+            } catch (RuntimeException e) {
+                SchemaRegistryUnavailableException outage = Faults.registryOutage(e);
+                if (outage == null || Holds.isHold(e)) {
                     throw e;
                 }
-                LOG.warn("Projection {}: schema registry unavailable decoding {} (try {} of {}): {}",
-                        definition.name(), origin, attempt, retry.maxAttempts(), e.getMessage());
-                pause(retry.backoffAfter(attempt));
-            } catch (RuntimeException e) {
-                throw new UndecodableEvent(e);
+                long left = holds.maxBlock().toNanos() - (System.nanoTime() - start);
+                if (left < TimeUnit.MILLISECONDS.toNanos(wait)) {
+                    throw holds.hold(inputPartition(), origin, outage);
+                }
+                LOG.debug("Projection {}: schema registry unavailable at {}, trying again in {} ms: {}", definition.name(),
+                        origin, wait, outage.getMessage());
+                pause(Duration.ofMillis(wait));
+                wait = Math.min(wait * 2, MAX_WAIT_MS);
             }
+        }
+    }
+
+    /** Returns the task input partition of the current record, as {@code topic-partition}. */
+    String inputPartition() {
+        return context.recordMetadata().map(m -> m.topic() + "-" + m.partition()).orElse("unknown");
+    }
+
+    /** Ends any hold of the current record's partition: one of its events went through. */
+    void processed() {
+        if (holds.any()) { // read per record: the partition's name is only worth building during a hold
+            holds.release(inputPartition());
         }
     }
 
@@ -138,14 +192,20 @@ abstract class EventProcessor<K, E, V> implements Processor<byte[], byte[], Obje
         }
     }
 
-    /** Sends {@code record} to the dead-letter topic, or stops the projection under fail-fast. */
+    /**
+     * Sends {@code record} to the dead-letter topic, or stops the projection under fail-fast. Only for
+     * what retrying cannot mend; an unavailable registry holds the partition instead.
+     */
     void fail(Record<byte[], byte[]> record, RecordOrigin origin, DeadLetter.Reason reason, Throwable error, int attempts) {
         if (definition.errorPolicy() == ErrorPolicy.FAIL_FAST) {
             throw new ProjectionFailedException(definition.name(), origin, error);
         }
         LOG.warn("Projection {}: dead-lettering the event at {} ({}): {}", definition.name(), origin, reason, error.toString());
+        // room for the stack trace: what the original record and the other headers leave of a request
+        int room = maxRequestSize - LimitedSerde.OVERHEAD - (record.value() == null ? 0 : record.value().length)
+                - (record.key() == null ? 0 : record.key().length);
         Headers headers = DeadLetterCodec.withDeadLetterHeaders(record.headers(), definition.name(), reason, error,
-                origin, attempts, Instant.ofEpochMilli(context.currentSystemTimeMs()));
+                origin, attempts, Instant.ofEpochMilli(context.currentSystemTimeMs()), room);
         context.forward(new Record<Object, Routed>(record.key(), new Routed.Dead(record.value()), record.timestamp(), headers));
     }
 

@@ -17,6 +17,10 @@ import dev.myelin.schemas.RecordOrigin;
  * Folds each event into its key's view in the store. Under exactly_once_v2 the store's changelog
  * write, any published view and any dead letter commit in one transaction with the input offset,
  * which is what makes each event count once.
+ *
+ * <p>No exception about one event escapes to Kafka Streams: a view that cannot be read, serialized
+ * or stored dead-letters its event ({@link DeadLetter.Reason#VIEW_FAILED}), and an unavailable schema
+ * registry holds the partition. Only Kafka Streams' own failures, and holds, leave {@code process}.
  */
 final class FoldProcessor<K, E, V> extends EventProcessor<K, E, V> {
 
@@ -25,8 +29,8 @@ final class FoldProcessor<K, E, V> extends EventProcessor<K, E, V> {
     private final boolean publish;
     private KeyValueStore<K, V> store;
 
-    FoldProcessor(ProjectionDefinition<K, E, V> definition) {
-        super(definition);
+    FoldProcessor(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize) {
+        super(definition, holds, maxRequestSize);
         this.publish = definition.publishTopic().isPresent();
     }
 
@@ -38,6 +42,11 @@ final class FoldProcessor<K, E, V> extends EventProcessor<K, E, V> {
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        fold(record);
+        processed();
+    }
+
+    private void fold(Record<byte[], byte[]> record) {
         RecordOrigin origin = originOf(record);
         Optional<Routable<K, V, E>> routable = route(record, origin);
         if (routable.isEmpty()) {
@@ -51,7 +60,13 @@ final class FoldProcessor<K, E, V> extends EventProcessor<K, E, V> {
         for (int attempt = 1; attempt <= retry.maxAttempts(); attempt++) {
             // Read afresh for each try: the store hands out a new object, so a handler that changed
             // its input in place before throwing cannot leak that change into the retry.
-            V current = store.get(key);
+            V current;
+            try {
+                current = holdingOnOutage(origin, () -> store.get(key));
+            } catch (RuntimeException e) {
+                viewFailed(record, origin, e, attempt - 1);
+                return;
+            }
             V next;
             try {
                 next = handler.apply(current != null ? current : definition.initialView(), decoded.event(),
@@ -69,14 +84,39 @@ final class FoldProcessor<K, E, V> extends EventProcessor<K, E, V> {
                 }
                 continue;
             }
-            // Outside the try: a failing store write is Kafka Streams' business (it fails the task), not
-            // the event's.
-            store.put(key, next);
-            if (publish) {
-                context.forward(new Record<Object, Routed>(key, new Routed.Update(key, next), record.timestamp()));
+            // Published before it is stored: a view the publish sink cannot serialize is then
+            // dead-lettered with the store untouched. The store's serde is the same, size check
+            // included, so what the sink took the store takes too, registry outages aside, which hold.
+            try {
+                if (publish) {
+                    V published = next;
+                    holdingOnOutage(origin, () -> {
+                        context.forward(new Record<Object, Routed>(key, new Routed.Update(key, published), record.timestamp()));
+                        return null;
+                    });
+                }
+                V stored = next;
+                holdingOnOutage(origin, () -> {
+                    store.put(key, stored);
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                viewFailed(record, origin, e, attempt);
+                return;
             }
             return;
         }
         fail(record, origin, DeadLetter.Reason.HANDLER_FAILED, last, retry.maxAttempts());
+    }
+
+    /**
+     * Dead-letters an event whose view could not be read or written, unless the failure is a hold or
+     * Kafka Streams' own (a store that cannot be written, a fenced producer), which it must see.
+     */
+    private void viewFailed(Record<byte[], byte[]> record, RecordOrigin origin, RuntimeException e, int attempts) {
+        if (Faults.isKafkas(e)) {
+            throw e;
+        }
+        fail(record, origin, DeadLetter.Reason.VIEW_FAILED, Faults.unwrap(e), attempts);
     }
 }

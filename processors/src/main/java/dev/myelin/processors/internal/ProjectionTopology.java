@@ -1,6 +1,9 @@
 package dev.myelin.processors.internal;
 
+import java.time.Duration;
 import java.util.Map;
+
+import org.apache.kafka.common.serialization.Serde;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -31,8 +34,13 @@ public final class ProjectionTopology {
     private ProjectionTopology() {
     }
 
+    /** The producer's default {@code max.request.size}. */
+    public static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
+    /** How long one {@code process} call waits for the schema registry, unless the runtime says otherwise. */
+    public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(5);
+
     /**
-     * Returns the topology of {@code definition}.
+     * Returns the topology of {@code definition} with the default hold budget and request size.
      *
      * @param definition the projection
      * @param <K>        the key type
@@ -41,15 +49,31 @@ public final class ProjectionTopology {
      * @return a new topology
      */
     public static <K, E, V> Topology build(ProjectionDefinition<K, E, V> definition) {
+        return build(definition, new Holds(definition.name(), DEFAULT_MAX_BLOCK), DEFAULT_MAX_REQUEST_SIZE);
+    }
+
+    /**
+     * Returns the topology of {@code definition}.
+     *
+     * @param definition     the projection
+     * @param holds          where its processors record held partitions, and how long they wait
+     * @param maxRequestSize the producer's {@code max.request.size}: larger views are dead-lettered
+     * @param <K>            the key type
+     * @param <E>            the event type
+     * @param <V>            the view type
+     * @return a new topology
+     */
+    public static <K, E, V> Topology build(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize) {
+        Serde<V> views = new LimitedSerde<>(definition.viewSerde(), maxRequestSize);
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(definition.storeName()),
-                definition.keySerde(), definition.viewSerde()).withCachingEnabled());
+                definition.keySerde(), views).withCachingEnabled());
 
         KStream<byte[], byte[]> events = builder.stream(definition.inputTopics(),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("myelin-events"));
         if (definition.rekeyed()) {
             Map<String, KStream<Object, Routed>> rekeyed = events
-                    .process(() -> new RekeyProcessor<>(definition), Named.as("myelin-rekey"))
+                    .process(() -> new RekeyProcessor<>(definition, holds, maxRequestSize), Named.as("myelin-rekey"))
                     .split(Named.as("myelin-rekey-"))
                     .branch((key, routed) -> routed instanceof Routed.Dead, Branched.as(DEAD))
                     .defaultBranch(Branched.as(OTHER));
@@ -60,12 +84,12 @@ public final class ProjectionTopology {
                     .repartition(Repartitioned.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("myelin-rekey"));
         }
         Map<String, KStream<Object, Routed>> folded = events
-                .process(() -> new FoldProcessor<>(definition), Named.as("myelin-fold"), definition.storeName())
+                .process(() -> new FoldProcessor<>(definition, holds, maxRequestSize), Named.as("myelin-fold"), definition.storeName())
                 .split(Named.as("myelin-fold-"))
                 .branch((key, routed) -> routed instanceof Routed.Dead, Branched.as(DEAD))
                 .defaultBranch(Branched.as(OTHER));
         deadLetters(definition, folded.get("myelin-fold-" + DEAD), "myelin-fold-");
-        definition.publishTopic().ifPresent(topic -> publish(definition, folded.get("myelin-fold-" + OTHER), topic));
+        definition.publishTopic().ifPresent(topic -> publish(definition, views, folded.get("myelin-fold-" + OTHER), topic));
         return builder.build();
     }
 
@@ -76,9 +100,10 @@ public final class ProjectionTopology {
     }
 
     @SuppressWarnings("unchecked")
-    private static <K, V> void publish(ProjectionDefinition<K, ?, V> definition, KStream<Object, Routed> updates, String topic) {
+    private static <K, V> void publish(ProjectionDefinition<K, ?, V> definition, Serde<V> views, KStream<Object, Routed> updates,
+                                       String topic) {
         updates.map((key, routed) -> KeyValue.pair((K) ((Routed.Update) routed).key(), (V) ((Routed.Update) routed).view()),
                         Named.as("myelin-publish-unwrap"))
-                .to(topic, Produced.with(definition.keySerde(), definition.viewSerde()).withName("myelin-publish"));
+                .to(topic, Produced.with(definition.keySerde(), views).withName("myelin-publish"));
     }
 }

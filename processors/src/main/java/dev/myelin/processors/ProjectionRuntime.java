@@ -49,6 +49,7 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.myelin.eventstore.internal.StreamsDefaults;
 import dev.myelin.processors.internal.DeadLetterCodec;
 import dev.myelin.processors.internal.HoldingProcessingExceptionHandler;
 import dev.myelin.processors.internal.Holds;
@@ -225,6 +226,8 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
         // eighth of the projection's time in JFR. One aggregate's events come from one partition, so
         // idling to interleave the inputs by timestamp buys a projection nothing. A user may set it.
         properties.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+        // transactional stores and committed-only view queries, as every Myelin runtime
+        StreamsDefaults.applyTo(properties);
         Map<String, Object> clientProperties = new StreamsConfig(properties).getAdminConfigs(applicationId + "-myelin");
         Admin admin = Admin.create(clientProperties);
         try {

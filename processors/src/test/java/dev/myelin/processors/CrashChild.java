@@ -49,8 +49,10 @@ public final class CrashChild {
         RunningProjection<String, String> running = RunningProjection.start(projection(), ProjectionConfig.builder()
                 .bootstrapServers(args[0])
                 .property("state.dir", args[1])
-                // a long commit interval leaves much processed but uncommitted work for the kill to cut
-                .property("commit.interval.ms", 1000)
+                // a long commit interval leaves much processed but uncommitted work for the kill to cut; not so long
+                // that a restarted life (quick on Kafka 4.4: its stores are not wiped) reaches the end of the log
+                // before its first commit, which the parent waits for before it kills
+                .property("commit.interval.ms", 250)
                 // the killed instance never leaves the group: a short session lets the restart rebalance soon
                 .property("session.timeout.ms", 6000)
                 .property("heartbeat.interval.ms", 1500)

@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * The health of a Myelin runtime: running, degraded with a reason since some instant (it still works
  * and expects to recover by itself), or failed with its cause (it stopped for good and must be
- * replaced once the cause is fixed). Every runtime reports this one shape, so a health endpoint
+ * replaced once the cause is fixed). The command gateway ({@code CommandGateway.health()}) and a
+ * projection ({@code RunningProjection.health()}) report this one shape, so a health endpoint
  * handles them all alike.
  *
  * <pre>{@code

@@ -1,5 +1,6 @@
 package dev.myelin.processors;
 
+import dev.myelin.eventstore.Health;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;

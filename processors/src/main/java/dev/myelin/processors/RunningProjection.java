@@ -1,5 +1,6 @@
 package dev.myelin.processors;
 
+import dev.myelin.eventstore.Health;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -65,7 +65,7 @@
  * seconds per event, then holds the event's partition: nothing after it is committed, it is read again
  * until the registry answers, and nothing is skipped or dead-lettered. The log names the held partition
  * at WARN once (and once a minute while it lasts), and {@link dev.myelin.processors.RunningProjection#health()}
- * reports it as {@link dev.myelin.processors.Health.Degraded}. A stream thread that dies anyway is
+ * reports it as {@link dev.myelin.eventstore.Health.Degraded}. A stream thread that dies anyway is
  * replaced; one record never shuts a projection down.
  *
  * <h2>Rebuilding</h2>

@@ -1,5 +1,6 @@
 package dev.myelin.processors;
 
+import dev.myelin.eventstore.Health;
 import static dev.myelin.processors.Bank.deposited;
 import static dev.myelin.processors.Bank.opened;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
 
+import dev.myelin.embedded.EmbeddedKafkaCluster;
+
 class HelloKafkaIT {
 
     @Test
@@ -17,7 +19,7 @@ class HelloKafkaIT {
         String output = buffer.toString(StandardCharsets.UTF_8);
 
         assertThat(output)
-                .contains("Started a real Kafka 4.3.1 broker")
+                .contains("Started a real Kafka " + EmbeddedKafkaCluster.kafkaVersion() + " broker")
                 .contains("Wrote 'Hello, Myelin' in a committed transaction to partition 0 at offset 0")
                 .contains("Read back (read_committed): key=greeting-1@1 value='Hello, Myelin' offset=0")
                 .contains("Stopped the broker");

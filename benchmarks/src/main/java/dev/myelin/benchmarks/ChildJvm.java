@@ -89,6 +89,11 @@ final class ChildJvm implements AutoCloseable {
         return Optional.ofNullable(found);
     }
 
+    /** Returns every line printed so far that contains {@code text}. */
+    List<String> linesContaining(String text) {
+        return lines().stream().filter(line -> line.contains(text)).toList();
+    }
+
     /** Kills the child with SIGKILL (no shutdown hook, no commit, no leave-group) and waits until it is gone. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -1,5 +1,6 @@
 package dev.myelin.benchmarks;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.apache.avro.specific.SpecificRecord;
@@ -57,14 +60,18 @@ final class Recovery {
     private final EmbeddedKafkaCluster kafka;
     private final int aggregates;
     private final Path dir;
+    private final Path logs;
     private final boolean transactionalStores;
     private final List<Measurement> results = new ArrayList<>();
     private final List<ChildJvm> children = new ArrayList<>();
 
-    private Recovery(EmbeddedKafkaCluster kafka, int aggregates, Path dir) {
+    private Recovery(EmbeddedKafkaCluster kafka, int aggregates, Path dir) throws IOException {
         this.kafka = kafka;
         this.aggregates = aggregates;
         this.dir = dir;
+        // outside the state directory, which is deleted after the run: the children's logs say what Kafka Streams did
+        this.logs = Files.createTempDirectory("myelin-recovery-logs-");
+        Benchmarks.progress("recovery: the child JVMs' logs go to " + logs);
         this.transactionalStores = transactionalStoresExist();
     }
 
@@ -192,9 +199,12 @@ final class Recovery {
         results.add(Measurement.of(name, "s to 80 % of the commands/s before", seconds(full - restartedAt),
                 how + "; from the new JVM's start to the end of the first 1 s window at 80 %"));
         results.add(Measurement.of(name, "changelog records restored", restored, how + "; read by the new JVM's restore consumers"));
+        long wiped = wipedTasks(restarted);
+        results.add(Measurement.of(name, "tasks rebuilt from scratch", wiped, how + "; of " + RecoveryChild.PARTITIONS
+                + ", each with a state and a history store; tasks whose local state Kafka Streams wiped as corrupted (its log)"));
         Benchmarks.progress(String.format(Locale.ROOT, "recovery: restarted processor RUNNING after %.1f s, first command after %.1f s,"
-                        + " 80 %% throughput after %.1f s, %,d records restored", (running - restartedWall) / 1000.0,
-                seconds(first - restartedAt), seconds(full - restartedAt), restored));
+                        + " 80 %% throughput after %.1f s, %,d records restored, %d of %d tasks rebuilt from scratch", (running - restartedWall) / 1000.0,
+                seconds(first - restartedAt), seconds(full - restartedAt), restored, wiped, RecoveryChild.PARTITIONS));
         return restarted;
     }
 
@@ -264,6 +274,8 @@ final class Recovery {
                     results.add(Measurement.of(name, "s to caught up", (caughtUp - restartedWall) / 1000.0,
                             how + "; from the new JVM's start until it has folded every event written before it was RUNNING"));
                     results.add(Measurement.of(name, "changelog records restored", restored, how + "; read by the new JVM's restore consumer"));
+                    results.add(Measurement.of(name, "tasks rebuilt from scratch", wipedTasks(view), how + "; of " + RecoveryChild.PARTITIONS
+                            + "; tasks whose local state Kafka Streams wiped as corrupted (its log)"));
                     Benchmarks.progress(String.format(Locale.ROOT, "recovery: projection RUNNING after %.1f s, first fold after %.1f s,"
                                     + " caught up after %.1f s, %,d records restored", (running - restartedWall) / 1000.0,
                             seconds(first - restartedAt), (caughtUp - restartedWall) / 1000.0, restored));
@@ -286,10 +298,20 @@ final class Recovery {
 
     private ChildJvm child(String name, List<String> args) throws Exception {
         Files.createDirectories(dir);
-        Path log = dir.resolve("logs").resolve(String.format(Locale.ROOT, "%02d-%s.log", children.size() + 1, name));
+        Path log = logs.resolve(String.format(Locale.ROOT, "%02d-%s.log", children.size() + 1, name));
         ChildJvm child = ChildJvm.start(name, RecoveryChild.class, "1g", log, args);
         children.add(child);
         return child;
+    }
+
+    /**
+     * Counts the tasks whose local state Kafka Streams threw away after the crash, from the warning
+     * it logs for each ("... wipe out the local state of task 0_1 before re-bootstrapping").
+     */
+    private static long wipedTasks(ChildJvm child) {
+        Pattern wiped = Pattern.compile("wipe out the local state of task (\\S+)");
+        return child.linesContaining("wipe out the local state of task").stream().map(wiped::matcher).filter(Matcher::find)
+                .map(m -> m.group(1)).distinct().count();
     }
 
     /** The records the child's restore consumers have read, once the count has not moved for a moment. */

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -105,7 +106,7 @@ final class Recovery {
                 "Restart in place: SIGKILL (Process.destroyForcibly) 10 s into the deposits, then a new JVM on the same state directory with the same group.instance.id (static membership, as a supervisor restarting the same instance would run it, so the group does not wait out the dead member's session). Times run from the new JVM's start; 'commands/s before' is the mean of the 5 s ending 1 s before the kill; '80 %' is the end of the first 1 s window (100 ms steps) with at least 80 % of that rate.",
                 "Standby: after the restart figures the processor is stopped politely and started again beside a second instance, both with num.standby.replicas=1 and session.timeout.ms=" + STANDBY_SESSION_TIMEOUT_MS + " (Kafka's default is 45 s: the broker notices the killed member only when its session expires, so the takeover cannot be faster than that); once the standby has read the changelogs, the deposits resume and the active instance is SIGKILLed. Its figures run from the kill.",
                 "Projection: the bank's account-balances projection in a child JVM over an events topic pre-filled with one AccountOpened per view key, written directly in the event store's format; once caught up, 2,000 Deposited events a second keep coming while it is SIGKILLed and restarted on the same state directory (static membership). 'First fold' is the first view update committed to its changelog (read_committed) after the new JVM's start; 'caught up' is when the new JVM has folded every event written before it reached RUNNING.",
-                "Changelog records restored are counted in each child from its Kafka Streams restore consumers' records-consumed-total metric (JMX): the event store starts its Kafka Streams instance itself and takes no StateRestoreListener, and the metric counts the same records. A count near the number of records in the changelogs means the local state was thrown away and rebuilt (under exactly_once_v2 without transactional state stores, a crash leaves no valid checkpoint); a small count means only the tail after the last commit was replayed.",
+                "Changelog records restored are counted in each child from its Kafka Streams restore consumers' records-consumed-total metric (JMX): the event store starts its Kafka Streams instance itself and takes no StateRestoreListener, and the metric counts the same records. A count near the number of records in the changelogs means the local state was thrown away and rebuilt (under exactly_once_v2 without transactional state stores, a crash leaves no valid checkpoint); a smaller count means the local state was kept and only what it lacked was replayed. 'Tasks rebuilt from scratch' counts the tasks the new JVM's Kafka Streams logged as corrupted ('Tasks [...] are corrupted and hence need to be re-initialized': under exactly_once_v2 a store without valid committed offsets may hold uncommitted data, so it is wiped and restored from the start of its changelog).",
                 "Transactional state stores: on Kafka 4.4 the children set enable.transactional.statestores=true and default.interactive.query.isolation.level=READ_COMMITTED (through MyelinConfig.property and the projection's config), the defaults Myelin is to adopt on 4.4; Kafka 4.3 has neither setting, so its column is the before.");
     }
 
@@ -201,7 +202,7 @@ final class Recovery {
         results.add(Measurement.of(name, "changelog records restored", restored, how + "; read by the new JVM's restore consumers"));
         long wiped = wipedTasks(restarted);
         results.add(Measurement.of(name, "tasks rebuilt from scratch", wiped, how + "; of " + RecoveryChild.PARTITIONS
-                + ", each with a state and a history store; tasks whose local state Kafka Streams wiped as corrupted (its log)"));
+                + ", each with a state and a history store; tasks Kafka Streams found corrupted and rebuilt (its log)"));
         Benchmarks.progress(String.format(Locale.ROOT, "recovery: restarted processor RUNNING after %.1f s, first command after %.1f s,"
                         + " 80 %% throughput after %.1f s, %,d records restored, %d of %d tasks rebuilt from scratch", (running - restartedWall) / 1000.0,
                 seconds(first - restartedAt), seconds(full - restartedAt), restored, wiped, RecoveryChild.PARTITIONS));
@@ -275,7 +276,7 @@ final class Recovery {
                             how + "; from the new JVM's start until it has folded every event written before it was RUNNING"));
                     results.add(Measurement.of(name, "changelog records restored", restored, how + "; read by the new JVM's restore consumer"));
                     results.add(Measurement.of(name, "tasks rebuilt from scratch", wipedTasks(view), how + "; of " + RecoveryChild.PARTITIONS
-                            + "; tasks whose local state Kafka Streams wiped as corrupted (its log)"));
+                            + "; tasks Kafka Streams found corrupted and rebuilt (its log)"));
                     Benchmarks.progress(String.format(Locale.ROOT, "recovery: projection RUNNING after %.1f s, first fold after %.1f s,"
                                     + " caught up after %.1f s, %,d records restored", (running - restartedWall) / 1000.0,
                             seconds(first - restartedAt), (caughtUp - restartedWall) / 1000.0, restored));
@@ -305,13 +306,14 @@ final class Recovery {
     }
 
     /**
-     * Counts the tasks whose local state Kafka Streams threw away after the crash, from the warning
-     * it logs for each ("... wipe out the local state of task 0_1 before re-bootstrapping").
+     * Counts the tasks whose local state Kafka Streams threw away after the crash, from the
+     * TaskCorruptedException it logs for them ("Tasks [0_1, 0_3] are corrupted and hence need to be
+     * re-initialized"), in the same words on 4.3 and 4.4.
      */
     private static long wipedTasks(ChildJvm child) {
-        Pattern wiped = Pattern.compile("wipe out the local state of task (\\S+)");
-        return child.linesContaining("wipe out the local state of task").stream().map(wiped::matcher).filter(Matcher::find)
-                .map(m -> m.group(1)).distinct().count();
+        Pattern corrupted = Pattern.compile("Tasks \\[([^\\]]*)\\] are corrupted");
+        return child.linesContaining("are corrupted").stream().map(corrupted::matcher).filter(Matcher::find)
+                .flatMap(m -> Arrays.stream(m.group(1).split(",\\s*"))).filter(task -> !task.isBlank()).distinct().count();
     }
 
     /** The records the child's restore consumers have read, once the count has not moved for a moment. */

@@ -117,7 +117,9 @@ final class Report {
         }
         for (Measurement m : measurements) {
             String row = m.benchmark() + " | " + m.metric();
-            values.computeIfAbsent(row, r -> new HashMap<>()).put(version, format(m.value()));
+            // counts (records, tasks) are whole numbers: no decimals
+            String value = m.value() == Math.rint(m.value()) ? String.format(Locale.ROOT, "%,.0f", m.value()) : format(m.value());
+            values.computeIfAbsent(row, r -> new HashMap<>()).put(version, value);
             hows.put(row, m.note());
         }
         runs.put(version, RUN_LINE + version + " (" + LocalDate.now() + "): `" + command + "`; " + description);

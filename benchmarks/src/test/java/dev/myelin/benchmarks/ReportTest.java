@@ -23,7 +23,8 @@ class ReportTest {
                 List.of(Measurement.of(RESTART, "s to first accepted command", 41.5, "SIGKILL"),
                         Measurement.of(RESTART, "changelog records restored", 2_000_000, "SIGKILL")), List.of("a note"));
         Report.writeRecovery(doc, "4.4.0", "KAFKA_VERSION=4.4.0 benchmarks/run.sh --only recovery", "800,000 accounts",
-                List.of(Measurement.of(RESTART, "s to first accepted command", 2.25, "SIGKILL")), List.of("a note"));
+                List.of(Measurement.of(RESTART, "s to first accepted command", 2.25, "SIGKILL"),
+                        Measurement.of(RESTART, "tasks rebuilt from scratch", 0, "SIGKILL")), List.of("a note"));
         // a run of the other suites rewrites the main table and must leave the section alone
         Report.write(doc, "benchmarks/run.sh", List.of(Measurement.of("raw idempotent producer", "records/s", 31_000, "x")), List.of());
 
@@ -34,6 +35,7 @@ class ReportTest {
         assertThat(text).contains("| " + RESTART + " | s to first accepted command | 41.50 | 2.25 | SIGKILL |");
         // 4.4.0 measured no restore count this time: its cell is empty, 4.3.1's stays
         assertThat(text).contains("| " + RESTART + " | changelog records restored | 2,000,000 |  | SIGKILL |");
+        assertThat(text).contains("| " + RESTART + " | tasks rebuilt from scratch |  | 0 | SIGKILL |");
         assertThat(text).contains("- run on Kafka 4.3.1 (").contains("`KAFKA_VERSION=4.3.1 benchmarks/run.sh --only recovery`; 1,000,000 accounts")
                 .contains("- run on Kafka 4.4.0 (").contains("800,000 accounts");
         assertThat(text.indexOf("- run on Kafka 4.3.1")).isLessThan(text.indexOf("- run on Kafka 4.4.0"));

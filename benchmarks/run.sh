@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every benchmark beside its raw-Kafka baseline and rewrites docs/benchmarks.md.
-# Usage: benchmarks/run.sh [--size tiny|full] [--only raw,commands,latency,projection,reads,sagas,axon] [--no-write]
+# Usage: benchmarks/run.sh [--size tiny|full] [--only raw,commands,latency,projection,reads,sagas,axon,recovery] [--no-write]
+#                          [--recovery-aggregates N]
 # Run it on an otherwise idle machine; it takes about 15 minutes at the full size.
+# The recovery suite (SIGKILL and restart at a million aggregates) runs only when named in --only.
+# KAFKA_VERSION=4.3.1 benchmarks/run.sh ... builds and runs on that Kafka version instead of the pom's.
 #
 # The axon suite (the Axon Framework peer) needs PostgreSQL: this script initialises a fresh
 # cluster in a temporary directory, starts it on 127.0.0.1 on a free port with PostgreSQL's
@@ -57,6 +60,9 @@ if $wants_axon; then
   set -- "$@" --axon-jdbc "jdbc:postgresql://127.0.0.1:$pg_port/bench?user=postgres"
 fi
 
+kafka=()
+[[ -n "${KAFKA_VERSION:-}" ]] && kafka=("-Dkafka.version=$KAFKA_VERSION")
+
 # Two steps: in one reactor run, exec:java would start the examples' demo too.
-mvn -B -q -pl benchmarks -am -DskipTests install
-MAVEN_OPTS="${MAVEN_OPTS:-} -Xmx4g" mvn -B -q -pl benchmarks exec:java -Dexec.args="$*"
+mvn -B -q ${kafka[@]+"${kafka[@]}"} -pl benchmarks -am -DskipTests install
+MAVEN_OPTS="${MAVEN_OPTS:-} -Xmx4g" mvn -B -q ${kafka[@]+"${kafka[@]}"} -pl benchmarks exec:java -Dexec.args="$*"

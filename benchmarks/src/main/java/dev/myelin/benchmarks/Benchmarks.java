@@ -20,17 +20,23 @@ import dev.myelin.embedded.internal.Directories;
  *
  * <pre>
  * java ... dev.myelin.benchmarks.Benchmarks [--size tiny|full] [--only raw,commands] [--no-write] [--out FILE]
- *     [--axon-jdbc jdbc:postgresql://127.0.0.1:PORT/bench?user=postgres]
+ *     [--axon-jdbc jdbc:postgresql://127.0.0.1:PORT/bench?user=postgres] [--recovery-aggregates N]
  * </pre>
  *
  * <p>The {@code axon} suite runs the bank workload on the Axon Framework with its JDBC event store,
  * and needs a PostgreSQL database: {@code benchmarks/run.sh} starts one and passes its URL. Without
  * {@code --axon-jdbc} the suite is skipped when all suites run (as in CI) and refused when asked for
  * by name.
+ *
+ * <p>The {@code recovery} suite (SIGKILL and restart of processors holding a million aggregates, in
+ * child JVMs) takes minutes and runs only when named in {@code --only}; its figures go to a section of
+ * their own that keeps one column per Kafka version.
  */
 public final class Benchmarks {
 
     static final List<String> SUITES = List.of("raw", "commands", "latency", "projection", "reads", "sagas", "axon");
+    /** Suites that run only when named in {@code --only}: they take long or kill processes. */
+    static final List<String> OPT_IN_SUITES = List.of("recovery");
 
     private Benchmarks() {
     }
@@ -58,7 +64,17 @@ public final class Benchmarks {
         System.out.println();
         System.out.println(Report.table(results));
         if (options.out() != null) {
-            Report.write(options.out(), "benchmarks/run.sh " + String.join(" ", withoutDatabase(args)), results, notes());
+            String command = "benchmarks/run.sh " + String.join(" ", withoutDatabase(args));
+            List<Measurement> recovery = results.stream().filter(m -> m.benchmark().startsWith(Recovery.PREFIX)).toList();
+            List<Measurement> others = results.stream().filter(m -> !m.benchmark().startsWith(Recovery.PREFIX)).toList();
+            if (!others.isEmpty()) {
+                Report.write(options.out(), command, others, notes());
+            }
+            if (!recovery.isEmpty()) {
+                String version = EmbeddedKafkaCluster.kafkaVersion();
+                Report.writeRecovery(options.out(), version, "KAFKA_VERSION=" + version + " " + command,
+                        Recovery.describe(options.sizes().recoveryAggregates()), recovery, Recovery.notes());
+            }
             System.out.println("Wrote " + options.out());
         }
     }
@@ -152,6 +168,10 @@ public final class Benchmarks {
                 progress("Myelin: " + sizes.sagaOrders() + " shop orders through the place-order saga");
                 results.add(MyelinSagas.throughput(kafka, sizes.sagaOrders(), 50, stateDir));
             }
+            if (options.suites().contains("recovery")) {
+                progress("recovery: " + Recovery.describe(sizes.recoveryAggregates()) + ", Kafka " + EmbeddedKafkaCluster.kafkaVersion());
+                results.addAll(Recovery.run(kafka, sizes.recoveryAggregates(), stateDir.resolve("recovery")));
+            }
         } finally {
             Directories.deleteQuietly(stateDir);
         }
@@ -216,13 +236,17 @@ public final class Benchmarks {
 
     /** How big each benchmark runs. */
     record Sizes(int records, int aggregates, int latencyRate, Duration latencyDuration,
-                 int projectionEvents, int deepHistory, int reads, int sagaOrders) {
+                 int projectionEvents, int deepHistory, int reads, int sagaOrders, int recoveryAggregates) {
         static Sizes of(String name) {
             return switch (name) {
-                case "tiny" -> new Sizes(2_000, 200, 200, Duration.ofSeconds(2), 2_000, 200, 2_000, 50);
-                case "full" -> new Sizes(100_000, 10_000, 1_000, Duration.ofSeconds(15), 300_000, 20_000, 20_000, 2_000);
+                case "tiny" -> new Sizes(2_000, 200, 200, Duration.ofSeconds(2), 2_000, 200, 2_000, 50, 2_000);
+                case "full" -> new Sizes(100_000, 10_000, 1_000, Duration.ofSeconds(15), 300_000, 20_000, 20_000, 2_000, 1_000_000);
                 default -> throw new IllegalArgumentException("--size must be tiny or full, not '" + name + "'");
             };
+        }
+
+        Sizes withRecoveryAggregates(int count) {
+            return new Sizes(records, aggregates, latencyRate, latencyDuration, projectionEvents, deepHistory, reads, sagaOrders, count);
         }
     }
 
@@ -230,15 +254,18 @@ public final class Benchmarks {
     record Options(Sizes sizes, Set<String> suites, Path out, boolean help, String axonJdbc, String skipped) {
         static final String USAGE = """
                 Usage: Benchmarks [--size tiny|full] [--only SUITE,...] [--no-write | --out FILE] [--axon-jdbc URL]
+                                  [--recovery-aggregates N]
                   --size   tiny runs each benchmark once on a few thousand records (what CI does);
                            full is the real run (default)
-                  --only   suites to run, from: %s (default: all)
+                  --only   suites to run, from: %s (default: all but recovery)
+                  --recovery-aggregates  accounts (and view keys) the recovery suite loads before it
+                           kills the processors: 1000000 at the full size, 2000 at the tiny one
                   --out    where to write the Markdown report (default docs/benchmarks.md for full runs)
                   --no-write  print the table only
                   --axon-jdbc the PostgreSQL database for the axon suite, such as
                            jdbc:postgresql://127.0.0.1:5432/bench?user=postgres&password=secret;
                            benchmarks/run.sh starts one and passes it. Without it, the axon suite
-                           is skipped when all suites run and refused when named in --only""".formatted(String.join(",", SUITES));
+                           is skipped when all suites run and refused when named in --only""".formatted(String.join(",", SUITES) + "," + String.join(",", OPT_IN_SUITES));
 
         static Options parse(String[] args) {
             String size = "full";
@@ -248,6 +275,7 @@ public final class Benchmarks {
             boolean help = false;
             boolean only = false;
             String axonJdbc = null;
+            Integer recoveryAggregates = null;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--size" -> size = value(args, ++i, "--size");
@@ -255,14 +283,25 @@ public final class Benchmarks {
                         suites = new LinkedHashSet<>(Arrays.asList(value(args, ++i, "--only").split(",")));
                         only = true;
                         for (String suite : suites) {
-                            if (!SUITES.contains(suite)) {
-                                throw new IllegalArgumentException("unknown suite '" + suite + "'; suites are " + SUITES);
+                            if (!SUITES.contains(suite) && !OPT_IN_SUITES.contains(suite)) {
+                                throw new IllegalArgumentException("unknown suite '" + suite + "'; suites are " + SUITES + " and " + OPT_IN_SUITES);
                             }
                         }
                     }
                     case "--out" -> out = Path.of(value(args, ++i, "--out"));
                     case "--no-write" -> noWrite = true;
                     case "--axon-jdbc" -> axonJdbc = value(args, ++i, "--axon-jdbc");
+                    case "--recovery-aggregates" -> {
+                        String count = value(args, ++i, "--recovery-aggregates");
+                        try {
+                            recoveryAggregates = Integer.parseInt(count.replace("_", "").replace(",", ""));
+                        } catch (NumberFormatException e) {
+                            recoveryAggregates = 0;
+                        }
+                        if (recoveryAggregates < 1) {
+                            throw new IllegalArgumentException("--recovery-aggregates must be a positive count, not '" + count + "'");
+                        }
+                    }
                     case "--help", "-h" -> help = true;
                     default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
                 }
@@ -280,7 +319,7 @@ public final class Benchmarks {
                 suites.remove("axon");
                 skipped = "axon: skipped, no --axon-jdbc given (benchmarks/run.sh starts a PostgreSQL for it)";
             }
-            Sizes sizes = Sizes.of(size);
+            Sizes sizes = recoveryAggregates == null ? Sizes.of(size) : Sizes.of(size).withRecoveryAggregates(recoveryAggregates);
             if (out == null && !noWrite && size.equals("full")) {
                 out = Path.of("docs", "benchmarks.md");
             }

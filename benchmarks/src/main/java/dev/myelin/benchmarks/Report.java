@@ -6,8 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 
 /**
@@ -55,8 +60,119 @@ final class Report {
         for (String note : notes) {
             doc.append("- ").append(note).append('\n');
         }
+        // the recovery section is written by its own runs, one Kafka version at a time: keep it
+        String old = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+        int begin = old.indexOf(RECOVERY_BEGIN);
+        int end = old.indexOf(RECOVERY_END);
+        if (begin >= 0 && end > begin) {
+            doc.append('\n').append(old, begin, end + RECOVERY_END.length()).append('\n');
+        }
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.writeString(file, doc.toString(), StandardCharsets.UTF_8);
+    }
+
+    static final String RECOVERY_BEGIN = "<!-- recovery: written by benchmarks/run.sh --only recovery, one Kafka version's column per run; the other columns are kept -->";
+    static final String RECOVERY_END = "<!-- end of recovery -->";
+    private static final String VERSION_COLUMN = "Kafka ";
+    private static final String RUN_LINE = "- run on Kafka ";
+
+    /**
+     * Writes the recovery figures of this run into their section of {@code file} (appended if
+     * missing), in the column of this run's Kafka version; the columns of other versions stay as they
+     * were, so that one section compares the versions side by side.
+     */
+    static void writeRecovery(Path file, String version, String command, String description, List<Measurement> measurements,
+                              List<String> notes) throws IOException {
+        String old = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "# Benchmarks\n";
+        int begin = old.indexOf(RECOVERY_BEGIN);
+        int end = old.indexOf(RECOVERY_END);
+        boolean present = begin >= 0 && end > begin;
+        String section = present ? old.substring(begin, end) : "";
+
+        // what the section holds: rows in order, each with a value per version, and one run line per version
+        List<String> versions = new ArrayList<>();
+        Map<String, Map<String, String>> values = new LinkedHashMap<>();
+        Map<String, String> hows = new LinkedHashMap<>();
+        Map<String, String> runs = new TreeMap<>(Report::compareVersions);
+        for (String line : section.split("\n")) {
+            if (line.startsWith("| benchmark | metric |")) {
+                String[] cells = cells(line);
+                for (int i = 2; i < cells.length - 1; i++) {
+                    versions.add(cells[i].substring(VERSION_COLUMN.length()));
+                }
+            } else if (line.startsWith("| ") && !versions.isEmpty()) {
+                String[] cells = cells(line);
+                String row = cells[0] + " | " + cells[1];
+                Map<String, String> byVersion = values.computeIfAbsent(row, r -> new HashMap<>());
+                for (int i = 0; i < versions.size(); i++) {
+                    byVersion.put(versions.get(i), cells[i + 2]);
+                }
+                hows.put(row, cells[cells.length - 1]);
+            } else if (line.startsWith(RUN_LINE)) {
+                runs.put(line.substring(RUN_LINE.length()).split(" ", 2)[0], line);
+            }
+        }
+        for (Map<String, String> byVersion : values.values()) {
+            byVersion.remove(version);
+        }
+        for (Measurement m : measurements) {
+            String row = m.benchmark() + " | " + m.metric();
+            // counts (records, tasks) are whole numbers: no decimals
+            String value = m.value() == Math.rint(m.value()) ? String.format(Locale.ROOT, "%,.0f", m.value()) : format(m.value());
+            values.computeIfAbsent(row, r -> new HashMap<>()).put(version, value);
+            hows.put(row, m.note());
+        }
+        runs.put(version, RUN_LINE + version + " (" + LocalDate.now() + "): `" + command + "`; " + description);
+        List<String> columns = new ArrayList<>(runs.keySet());
+
+        StringBuilder text = new StringBuilder();
+        text.append(RECOVERY_BEGIN).append("\n");
+        text.append("## Recovery after SIGKILL\n\n");
+        text.append("Each Kafka version's figures come from its own run of the same code on the same machine;\n");
+        text.append("the build picks the version with `-Dkafka.version` (run.sh: `KAFKA_VERSION=...`).\n\n");
+        text.append("| benchmark | metric |");
+        columns.forEach(c -> text.append(' ').append(VERSION_COLUMN).append(c).append(" |"));
+        text.append(" how |\n|---|---|");
+        columns.forEach(c -> text.append("---:|"));
+        text.append("---|\n");
+        values.forEach((row, byVersion) -> {
+            text.append("| ").append(row).append(" |");
+            columns.forEach(c -> text.append(' ').append(byVersion.getOrDefault(c, "")).append(" |"));
+            text.append(' ').append(hows.get(row)).append(" |\n");
+        });
+        text.append('\n');
+        runs.values().forEach(line -> text.append(line).append('\n'));
+        text.append('\n');
+        notes.forEach(note -> text.append("- ").append(note).append('\n'));
+
+        String doc = present ? old.substring(0, begin) + text + old.substring(end)
+                : old.stripTrailing() + "\n\n" + text + RECOVERY_END + "\n";
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.writeString(file, doc, StandardCharsets.UTF_8);
+    }
+
+    private static String[] cells(String row) {
+        String inner = row.strip();
+        inner = inner.substring(1, inner.length() - 1);
+        String[] cells = inner.split("\\|", -1);
+        for (int i = 0; i < cells.length; i++) {
+            cells[i] = cells[i].strip();
+        }
+        return cells;
+    }
+
+    private static int compareVersions(String a, String b) {
+        String[] left = a.split("[.-]");
+        String[] right = b.split("[.-]");
+        for (int i = 0; i < Math.max(left.length, right.length); i++) {
+            String l = i < left.length ? left[i] : "";
+            String r = i < right.length ? right[i] : "";
+            int order = l.matches("\\d+") && r.matches("\\d+") ? Integer.compare(Integer.parseInt(l), Integer.parseInt(r)) : l.compareTo(r);
+            if (order != 0) {
+                return order;
+            }
+        }
+        return 0;
     }
 
     private static double totalMemoryGiB() {

@@ -28,4 +28,19 @@ class BenchmarksSmokeIT {
         assertThat(results).allSatisfy(m -> assertThat(m.value()).as(m.benchmark() + " " + m.metric()).isPositive().isFinite());
         assertThat(Report.table(results)).contains("| raw idempotent producer | records/s |");
     }
+
+    @Test
+    void theRecoverySuiteKillsRestartsAndMeasuresEachRecovery() throws Exception {
+        List<Measurement> results = Benchmarks.run(Benchmarks.Options.parse(new String[] {"--size", "tiny", "--only", "recovery", "--no-write"}));
+
+        System.out.println(Report.table(results));
+        assertThat(results).extracting(Measurement::benchmark).containsOnly(Recovery.PREFIX + "command processor restarted in place",
+                Recovery.PREFIX + "standby replica takes over", Recovery.PREFIX + "projection restarted in place");
+        assertThat(results).extracting(Measurement::metric).contains("s to first accepted command", "s to 80 % of the commands/s before",
+                "s to first fold", "s to caught up", "changelog records restored");
+        assertThat(results).allSatisfy(m -> assertThat(m.value()).as(m.benchmark() + " " + m.metric()).isNotNegative().isFinite());
+        // the restarted processor replays at least the tail of its changelogs: a count of 0 would mean the metric is not read
+        assertThat(results).filteredOn(m -> m.benchmark().endsWith("restarted in place") && m.metric().equals("changelog records restored"))
+                .hasSize(2).allSatisfy(m -> assertThat(m.value()).isPositive());
+    }
 }

@@ -44,6 +44,23 @@ class OptionsTest {
     }
 
     @Test
+    void theRecoverySuiteRunsOnlyWhenNamedAndItsSizeIsAFlag() {
+        assertThat(Benchmarks.Options.parse(new String[0]).suites()).doesNotContain("recovery");
+        assertThat(Benchmarks.Options.parse(new String[0]).sizes().recoveryAggregates()).isEqualTo(1_000_000);
+        assertThat(Benchmarks.Options.parse(new String[] {"--size", "tiny"}).sizes().recoveryAggregates()).isEqualTo(2_000);
+
+        Benchmarks.Options recovery = Benchmarks.Options.parse(new String[] {"--only", "recovery", "--recovery-aggregates", "20_000"});
+        assertThat(recovery.suites()).containsExactly("recovery");
+        assertThat(recovery.sizes().recoveryAggregates()).isEqualTo(20_000);
+        assertThat(recovery.sizes().records()).isEqualTo(Benchmarks.Sizes.of("full").records());
+
+        assertThatThrownBy(() -> Benchmarks.Options.parse(new String[] {"--recovery-aggregates", "0"}))
+                .hasMessageContaining("--recovery-aggregates must be a positive count, not '0'");
+        assertThatThrownBy(() -> Benchmarks.Options.parse(new String[] {"--recovery-aggregates", "many"}))
+                .hasMessageContaining("not 'many'");
+    }
+
+    @Test
     void aTinyRunWritesNothingUnlessAsked() {
         assertThat(Benchmarks.Options.parse(new String[] {"--size", "tiny"}).out()).isNull();
     }

@@ -39,8 +39,10 @@ class BenchmarksSmokeIT {
         assertThat(results).extracting(Measurement::metric).contains("s to first accepted command", "s to 80 % of the commands/s before",
                 "s to first fold", "s to caught up", "changelog records restored");
         assertThat(results).allSatisfy(m -> assertThat(m.value()).as(m.benchmark() + " " + m.metric()).isNotNegative().isFinite());
-        // the restarted processor replays at least the tail of its changelogs: a count of 0 would mean the metric is not read
+        // on Kafka 4.4 a store whose committed offsets reached disk before the kill may legitimately restore nothing, so
+        // only the sum is checked: were both counts 0, the restore metric would not be read at all
         assertThat(results).filteredOn(m -> m.benchmark().endsWith("restarted in place") && m.metric().equals("changelog records restored"))
-                .hasSize(2).allSatisfy(m -> assertThat(m.value()).isPositive());
+                .hasSize(2).extracting(Measurement::value).satisfies(counts -> assertThat(counts.stream().mapToDouble(Double::doubleValue).sum())
+                        .as("records restored by the restarted processor and projection together").isPositive());
     }
 }

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -134,8 +135,10 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             throw new TaskMigratedException("command " + commandId + " on " + partition + " is held: the schema registry is unavailable",
                     transientFault);
         } catch (RuntimeException unexpected) {
-            if (writing) {
-                // something failed between the first write and the last: only aborting the transaction undoes the rest
+            if (writing || unexpected instanceof KafkaException) {
+                // something failed between the first write and the last: only aborting the transaction undoes the rest;
+                // or Kafka itself failed (a store read during a rebalance, a fenced task), which is no answer to the
+                // command: what comes from the command (decoding, decide, evolve, encoding) is wrapped before this
                 throw unexpected;
             }
             // whatever the record holds, it is answered and the partition moves on; a thrown exception here

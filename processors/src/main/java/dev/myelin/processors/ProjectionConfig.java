@@ -7,6 +7,8 @@ import java.util.Objects;
 
 import org.apache.kafka.streams.StreamsConfig;
 
+import dev.myelin.eventstore.MyelinConfig;
+
 /**
  * How projections run: the Kafka connection, the application-id prefix, and any Kafka Streams or
  * client property. Immutable; made with {@link #builder()}. Keys starting with {@code myelin.} are
@@ -328,6 +330,12 @@ public final class ProjectionConfig {
                 case QUERY_TIMEOUT_MS -> queryTimeout(Duration.ofMillis(parseLong(key, value)));
                 case QUERY_CACHE_MS -> queryCacheTime(Duration.ofMillis(parseLong(key, value)));
                 case DEAD_LETTER_RETENTION_MS -> deadLetterRetention(Duration.ofMillis(parseLong(key, value)));
+                case MyelinConfig.ALLOW_WEAKER_GUARANTEES -> {
+                    // read with the Streams properties by the guarantee check at start, as for the event store
+                    parseBoolean(key, value);
+                    requireUnset(streams.get(key), key);
+                    streams.put(key, value);
+                }
                 case QUERY_ENDPOINT -> {
                     String text = value.toString().trim();
                     int colon = text.lastIndexOf(':');
@@ -345,7 +353,8 @@ public final class ProjectionConfig {
                     if (key.startsWith("myelin.")) {
                         throw new IllegalArgumentException("unknown Myelin property " + key + "; known: " + APPLICATION
                                 + ", " + CREATE_TOPICS + ", " + CLOSE_TIMEOUT_MS + ", " + QUERY_ENDPOINT + ", "
-                                + QUERY_TIMEOUT_MS + ", " + QUERY_CACHE_MS + ", " + DEAD_LETTER_RETENTION_MS);
+                                + QUERY_TIMEOUT_MS + ", " + QUERY_CACHE_MS + ", " + DEAD_LETTER_RETENTION_MS + ", "
+                                + MyelinConfig.ALLOW_WEAKER_GUARANTEES);
                     }
                     requireUnset(streams.get(key), key);
                     streams.put(key, value);

@@ -50,6 +50,8 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.myelin.eventstore.MyelinConfig;
+import dev.myelin.eventstore.internal.GuaranteeCheck;
 import dev.myelin.eventstore.internal.StreamsDefaults;
 import dev.myelin.processors.internal.DeadLetterCodec;
 import dev.myelin.processors.internal.HoldingProcessingExceptionHandler;
@@ -216,11 +218,10 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
         Properties properties = new Properties();
         properties.putAll(config.streamsProperties());
         properties.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        Object guarantee = properties.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        if (guarantee != null && !StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee)) {
-            LOG.warn("Projection {} runs with processing.guarantee={}: its view may count an event twice after a crash",
-                    definition.name(), guarantee);
-        }
+        // a weaker guarantee would let a view count an event twice after a crash: refused unless explicitly allowed
+        GuaranteeCheck.verify(properties, "projection " + definition.name());
+        properties.remove(MyelinConfig.ALLOW_WEAKER_GUARANTEES);
+        properties.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         // A projection's task reads its events topics and its redrive topic, which is nearly always
         // empty. While one input partition has nothing buffered, Kafka Streams 4.3 checks that
         // partition's lag, formatting a message with String.format, for every record it processes: an

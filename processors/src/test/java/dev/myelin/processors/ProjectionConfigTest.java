@@ -3,6 +3,7 @@ package dev.myelin.processors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.Map;
@@ -48,6 +49,20 @@ class ProjectionConfigTest {
                 .withMessageContaining("0 to 65535");
         assertThatIllegalArgumentException().isThrownBy(() -> ProjectionConfig.builder().property("application.server", "h:1"))
                 .withMessageContaining("set that instead");
+    }
+
+    @Test
+    void aProjectionWithAWeakerGuaranteeIsRefusedAtStartUnlessExplicitlyAllowed() {
+        ProjectionConfig weaker = ProjectionConfig.builder().bootstrapServers("unused:9092")
+                .property("processing.guarantee", "at_least_once").build();
+
+        // refused before anything connects: the view could count an event twice after a crash
+        assertThatThrownBy(() -> RunningProjection.start(CrashChild.projection(), weaker))
+                .isInstanceOf(dev.myelin.eventstore.WeakerGuaranteeException.class)
+                .hasMessageContaining("processing.guarantee=at_least_once")
+                .hasMessageContaining("myelin.unsafe.allow-weaker-guarantees");
+        assertThatThrownBy(() -> ProjectionConfig.builder().property("myelin.unsafe.allow-weaker-guarantees", "maybe"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

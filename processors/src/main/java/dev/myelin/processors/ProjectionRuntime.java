@@ -29,6 +29,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -410,37 +411,46 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
     public void awaitCaughtUp(Duration timeout, Duration progressInterval) {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
+        // What "caught up" means is fixed when the call begins: the committed ends of the inputs then. Waiting for
+        // zero lag instead would never return while events keep arriving. A re-keyed projection's events pass
+        // through its repartition topic, whose end counts once the inputs are read up to their targets.
+        Map<TopicPartition, Long> targets = committedEnds(definition.inputTopics());
+        boolean repartitionCounted = !definition.rekeyed();
         long lastLog = start;
-        long lastTotal = -1;
+        long lastBehind = -1;
         while (true) {
             if (state() == ProjectionState.FAILED || state() == ProjectionState.STOPPED) {
                 throw new MyelinProjectionException("projection " + definition.name() + " is " + state()
                         + " and will not catch up" + failure().map(f -> ": " + f).orElse(""), failure);
             }
-            ProjectionLag lag = lag();
+            long behind = behind(targets);
+            if (behind == 0 && !repartitionCounted) {
+                targets.putAll(committedEnds(List.of(repartitionTopic())));
+                repartitionCounted = true;
+                behind = behind(targets);
+            }
             long now = System.nanoTime();
-            if (lag.caughtUp() && state() == ProjectionState.RUNNING) {
+            if (behind == 0 && state() == ProjectionState.RUNNING) {
                 LOG.info("Projection {} ({}) caught up after {} ms", definition.name(), applicationId,
                         TimeUnit.NANOSECONDS.toMillis(now - start));
                 return;
             }
             if (now - lastLog >= progressInterval.toNanos()) {
                 double seconds = (now - lastLog) / 1e9;
-                long rate = lastTotal < 0 ? 0 : Math.max(0, Math.round((lastTotal - lag.total()) / seconds));
-                LOG.info("Projection {} ({}): {} events behind, {} events/s", definition.name(), applicationId,
-                        lag.total(), rate);
+                long rate = lastBehind < 0 ? 0 : Math.max(0, Math.round((lastBehind - behind) / seconds));
+                LOG.info("Projection {} ({}): {} events to go, {} events/s", definition.name(), applicationId, behind, rate);
                 lastLog = now;
-                lastTotal = lag.total();
-            } else if (lastTotal < 0) {
-                lastTotal = lag.total();
+                lastBehind = behind;
+            } else if (lastBehind < 0) {
+                lastBehind = behind;
             }
             if (now > deadline) {
-                throw new MyelinProjectionException("projection " + definition.name() + " is still " + lag.total()
-                        + " events behind after " + timeout);
+                throw new MyelinProjectionException("projection " + definition.name() + " still has " + behind
+                        + " of the events committed before the wait began to process after " + timeout);
             }
             synchronized (stateChanged) {
                 try {
-                    // lag is read from the brokers; a commit interval or so between reads is plenty
+                    // positions are read from the brokers; a commit interval or so between reads is plenty
                     stateChanged.wait(100);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -450,47 +460,90 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
         }
     }
 
+    /** Returns how many of the events before {@code targets} the projection has not yet committed as processed. */
+    private long behind(Map<TopicPartition, Long> targets) {
+        Map<TopicPartition, Long> positions = positions(new ArrayList<>(targets.keySet()));
+        long behind = 0;
+        for (Map.Entry<TopicPartition, Long> target : targets.entrySet()) {
+            behind += Math.max(0, target.getValue() - positions.get(target.getKey()));
+        }
+        return behind;
+    }
+
+    /** Returns the committed (read_committed) end offset of every partition of {@code topics}. */
+    private Map<TopicPartition, Long> committedEnds(List<String> topics) {
+        return admin(() -> {
+            Map<String, TopicDescription> described = new HashMap<>();
+            for (Map.Entry<String, KafkaFuture<TopicDescription>> topic : admin.describeTopics(topics).topicNameValues().entrySet()) {
+                try {
+                    described.put(topic.getKey(), topic.getValue().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+                } catch (ExecutionException e) {
+                    // the repartition topic does not exist until Kafka Streams first starts; nothing waits in it then
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || !topic.getKey().equals(repartitionTopic())) {
+                        throw e;
+                    }
+                }
+            }
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            offsets(partitionsOf(described.values()), OffsetSpec.latest()).forEach((p, info) -> ends.put(p, info.offset()));
+            return ends;
+        });
+    }
+
+    /**
+     * Returns the projection's position in each partition: its committed offset, or the partition's
+     * start where it has committed none yet (nothing before the start can be waited for).
+     */
+    private Map<TopicPartition, Long> positions(List<TopicPartition> partitions) {
+        return admin(() -> {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
+                    .partitionsToOffsetAndMetadata().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> starts = offsets(partitions, OffsetSpec.earliest());
+            Map<TopicPartition, Long> positions = new HashMap<>();
+            for (TopicPartition partition : partitions) {
+                OffsetAndMetadata position = committed.get(partition);
+                positions.put(partition, position == null ? starts.get(partition).offset() : position.offset());
+            }
+            return positions;
+        });
+    }
+
+    /** An admin call that may fail with the checked exceptions of a future. */
+    private interface AdminCall<T> {
+        T call() throws InterruptedException, ExecutionException, TimeoutException;
+    }
+
+    private <T> T admin(AdminCall<T> call) {
+        try {
+            return call.call();
+        } catch (ExecutionException | TimeoutException e) {
+            throw adminFailure("read the offsets of projection " + definition.name(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw adminFailure("read the offsets of projection " + definition.name(), e);
+        }
+    }
+
+    private String repartitionTopic() {
+        return applicationId + "-myelin-rekey-repartition";
+    }
+
     /** Returns the repartition topic of a re-keyed projection (named by Kafka Streams from ours). */
     private List<String> lagTopics() {
         List<String> topics = new ArrayList<>(definition.inputTopics());
         if (definition.rekeyed()) {
-            topics.add(applicationId + "-myelin-rekey-repartition");
+            topics.add(repartitionTopic());
         }
         return topics;
     }
 
     @Override
     public ProjectionLag lag() {
-        try {
-            Map<String, TopicDescription> topics;
-            try {
-                topics = admin.describeTopics(lagTopics()).allTopicNames().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                    throw e;
-                }
-                // the repartition topic does not exist until Kafka Streams has started
-                topics = admin.describeTopics(definition.sourceTopics()).allTopicNames()
-                        .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            }
-            List<TopicPartition> partitions = partitionsOf(topics.values());
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
-                    .partitionsToOffsetAndMetadata().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = offsets(partitions, OffsetSpec.latest());
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> starts = offsets(partitions, OffsetSpec.earliest());
-            Map<TopicPartition, Long> lag = new HashMap<>();
-            for (TopicPartition partition : partitions) {
-                OffsetAndMetadata position = committed.get(partition);
-                long from = position == null ? starts.get(partition).offset() : position.offset();
-                lag.put(partition, Math.max(0, ends.get(partition).offset() - from));
-            }
-            return new ProjectionLag(lag);
-        } catch (ExecutionException | TimeoutException e) {
-            throw adminFailure("read the lag of projection " + definition.name(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw adminFailure("read the lag of projection " + definition.name(), e);
-        }
+        Map<TopicPartition, Long> ends = committedEnds(lagTopics());
+        Map<TopicPartition, Long> positions = positions(new ArrayList<>(ends.keySet()));
+        Map<TopicPartition, Long> lag = new HashMap<>();
+        ends.forEach((partition, end) -> lag.put(partition, Math.max(0, end - positions.get(partition))));
+        return new ProjectionLag(lag);
     }
 
     private Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> offsets(List<TopicPartition> partitions, OffsetSpec spec)

@@ -111,10 +111,12 @@ public interface RunningProjection<K, V> extends AutoCloseable {
     ProjectionLag lag();
 
     /**
-     * Waits until the projection has processed every event committed to its source topics when the
-     * call began (and, for a re-keyed projection, its repartition topic), logging the lag and the
-     * events per second at {@code progressInterval}: how a rebuild shows its progress, and how a
-     * caller knows when to switch queries to a new version.
+     * Waits until the projection has processed (and committed) every event committed to its source
+     * topics when the call began, and for a re-keyed projection the records those events became in
+     * its repartition topic, logging how many are left and the events per second at
+     * {@code progressInterval}: how a rebuild shows its progress, and how a caller knows when to
+     * switch queries to a new version. Events that arrive during the wait are not waited for, so
+     * the call returns on a topic that never stands still; {@link #lag()} is the live figure.
      *
      * @param timeout          how long to wait
      * @param progressInterval how often to log progress at INFO

@@ -201,6 +201,57 @@ class ProjectionIT {
     }
 
     @Test
+    void awaitCaughtUpReturnsOnceWhatWasWrittenBeforeTheCallIsFoldedEvenWhileEventsKeepArriving() throws Exception {
+        String topic = "bank.busy.events";
+        kafka.createCompactedTopic(topic, PARTITIONS);
+        List<Bank.EventRecord> before = new ArrayList<>();
+        Map<String, Long> expected = new LinkedHashMap<>();
+        for (int e = 1; e <= 20; e++) {
+            for (int a = 0; a < 30; a++) {
+                before.add(bank.event("acc-" + a, deposited(e)));
+                expected.merge("acc-" + a, (long) e, Long::sum);
+            }
+        }
+        write(topic, before);
+        Projection<String, Balance> busy = Projection.named("busy")
+                .from(topic, bank.events)
+                .initially(() -> new Balance(0L, 0, 0L), bank.balances)
+                .on(Deposited.class, (b, d, m) -> Bank.apply(b, d.getAmount(), m))
+                .build();
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread stream = new Thread(() -> {
+            // one account keeps receiving deposits, one acknowledged send at a time: the topic's end never stands still
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(new HashMap<>(kafka.clientProperties()),
+                    new StringSerializer(), new ByteArraySerializer())) {
+                while (writing.get()) {
+                    Bank.EventRecord record = bank.event("acc-stream", deposited(1));
+                    producer.send(new ProducerRecord<>(topic, 0, record.key(), record.value(), record.headers())).get();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "busy-writer");
+        try (RunningProjection<String, Balance> running = RunningProjection.start(busy, config())) {
+            running.awaitRunning(WAIT);
+            stream.start();
+            Poll.until(WAIT, "the stream of deposits is being folded",
+                    () -> running.query().get("acc-stream").map(Balance::getEvents).orElse(0) > 0, () -> viewOf(running).size());
+
+            running.awaitCaughtUp(WAIT, Duration.ofSeconds(5));
+
+            // committed with the offsets awaitCaughtUp saw; the local store applies its commit right after
+            Poll.until(Duration.ofSeconds(5), "every deposit written before the call is in the view", () -> {
+                Map<String, Balance> view = viewOf(running);
+                return expected.entrySet().stream().allMatch(e -> view.containsKey(e.getKey())
+                        && view.get(e.getKey()).getAmount() == e.getValue());
+            }, () -> viewOf(running));
+        } finally {
+            writing.set(false);
+            stream.join();
+        }
+    }
+
+    @Test
     void severalProjectionsRunSideBySideAndANewVersionRebuildsWhileTheOldServes() {
         String topic = "bank.savings.events";
         kafka.createCompactedTopic(topic, PARTITIONS);

@@ -7,7 +7,13 @@ package dev.myelin.eventstore;
 public final class CommandHeaders {
     /** The command's id; results are keyed by it and a repeated id returns the first result. */
     public static final String COMMAND_ID = "myelin.command-id";
-    /** Where the sender reads its result; when absent, a command that fails goes to the dead-letter topic. */
+    /**
+     * Says that a sender reads the command's result. Results always go to the aggregate's
+     * command-results topic (the value names the topic the sender reads, for people and tools; it
+     * does not route). Present: a command that cannot be processed is answered {@code Rejected} with
+     * the reason. Absent (a fire-and-forget producer): such a command goes to the dead-letter topic
+     * with the reason in {@link #ERROR}, where someone will look.
+     */
     public static final String REPLY_TO = "myelin.reply-to";
     /** The version the aggregate must be at, as a decimal number; absent means any version. */
     public static final String EXPECTED_VERSION = "myelin.expected-version";

@@ -134,8 +134,13 @@ public interface EventStore<S, C, E> extends AutoCloseable {
     List<RecordedEvent<E>> history(String aggregateId, long fromSequence);
 
     /**
-     * Erases an aggregate: writes a tombstone for each of its events and deletes its state, through
-     * the processor. Once the events topic is compacted, nothing of it is left on Kafka.
+     * Erases an aggregate: writes a tombstone for each of its events and deletes its state and
+     * history, through the processor. Once the events topic and the stores' changelogs are compacted,
+     * no event or state of it is left there. The commands and command-results topics are not
+     * compacted: the commands that created it, and the results carrying their events, stay there
+     * until those topics' retention ({@code retention.ms}, the broker's default unless set) deletes
+     * them; set a retention that fits your erasure duty. Command ids (without payloads) stay in the
+     * dedup store for {@link MyelinConfig#dedupRetention()}.
      *
      * @param aggregateId the aggregate
      * @return {@code Accepted} with version 0 and no events

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Reads a projection's view from this instance's local store.
+ * Reads a projection's view.
  *
  * <pre>{@code
  * ViewQuery<String, Balance> balances = running.query();
@@ -13,12 +13,18 @@ import java.util.Optional;
  * }</pre>
  *
  * <p>An instance holds the keys of the partitions assigned to it; with one instance that is every
- * key. Scans are ordered by the serialized key bytes, which for string keys is their UTF-8 order.
- * Views are eventually consistent with the events topic. A query reads the local store, which shows
- * an event's effect as soon as it is processed, before its transaction commits (Kafka Streams 4.3 has
- * no transactional stores yet); should the instance crash before the commit, the store is rebuilt
- * from its committed changelog and the event is processed again, so the view never counts it twice.
- * The published topic, read {@code read_committed}, only ever shows committed views.
+ * key. {@link #get} of a key another instance holds is asked of that instance when a query endpoint
+ * is configured ({@link ProjectionConfig#QUERY_ENDPOINT}); without one it reads the local store
+ * only, where such a key is absent (so run one instance, or configure the endpoint); {@link #range}, {@link #all} and
+ * {@link #approximateCount} read this instance's keys only. Scans are ordered by the serialized key
+ * bytes, which for string keys is their UTF-8 order.
+ *
+ * <p>Views are eventually consistent with the events topic and show committed data only: the
+ * store is transactional (Kafka 4.4) and read at {@code READ_COMMITTED}, so an event's effect is
+ * visible once the transaction that folded it commits (within about one {@code commit.interval.ms})
+ * and an effect whose transaction aborts is never shown. Setting
+ * {@code default.interactive.query.isolation.level=READ_UNCOMMITTED} shows effects as soon as they are
+ * folded, at the price of seeing some that are then rolled back and folded again.
  *
  * @param <K> the key type
  * @param <V> the view type

@@ -78,9 +78,11 @@ public final class Shop {
                 .step("check-order")
                     .invoke(orders, PlaceOrderData::getOrderId, d -> new CheckOrder(d.getOrderId()))
                     .compensate(d -> new RejectOrder(d.getOrderId()))
+                    .timeout(Duration.ofSeconds(30))
                 .step("reserve-credit")
                     .invoke(customers, PlaceOrderData::getCustomerId, d -> new ReserveCredit(d.getOrderId(), d.getTotal()))
                     .compensate(d -> new ReleaseCredit(d.getOrderId()))
+                    .timeout(Duration.ofSeconds(30))
                 .step("reserve-stock")
                     .invoke(stock, PlaceOrderData::getSku, d -> new ReserveStock(d.getOrderId(), d.getQuantity()))
                     .compensate(d -> new ReleaseStock(d.getOrderId()))
@@ -88,6 +90,7 @@ public final class Shop {
                     .timeout(Duration.ofSeconds(30))
                     .retry(RetryPolicy.attempts(3).backoff(Duration.ofSeconds(1)))
                 .step("approve")
+                    // the pivot: an approved order stays approved, so this step waits for its answer however long it takes
                     .invoke(orders, PlaceOrderData::getOrderId, d -> new ApproveOrder(d.getOrderId()))
                 .build();
     }

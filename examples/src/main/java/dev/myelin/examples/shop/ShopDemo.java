@@ -73,6 +73,8 @@ public final class ShopDemo {
     private static final int CUSTOMERS = 20;
     private static final Map<String, Long> PRICES = prices();
     private static final int IN_FLIGHT = 200;
+    /** How often the demo looks at the running sagas: each look reads every one of them. */
+    private static final Duration LOOK_EVERY = Duration.ofMillis(100);
     private static final Duration PATIENCE = Duration.ofSeconds(60);
 
     private ShopDemo() {
@@ -200,6 +202,8 @@ public final class ShopDemo {
         Set<String> running = new LinkedHashSet<>();
         ProgressBar bar = new ProgressBar(out, plan.size(), terminal);
         long start = System.nanoTime();
+        long lastLook = start;
+        Duration firstEnded = null;
         for (int i = 0; i < plan.size(); i++) {
             PlaceOrder order = plan.get(i);
             inFlight.acquireUninterruptibly();
@@ -213,9 +217,12 @@ public final class ShopDemo {
                 inFlight.release();
             });
             running.add(order.getOrderId());
-            if (i % 50 == 49) {
-                // ended = placed so far minus those still running
-                bar.update(i + 1 - removeEnded(running, sagas), "sagas ended, " + (i + 1) + " orders placed");
+            if (System.nanoTime() - lastLook >= LOOK_EVERY.toNanos()) {
+                // ended = placed so far minus those still running; looked at by time, not per order, as each look
+                // reads every running saga
+                firstEnded = firstEnded(firstEnded, running.size(), removeEnded(running, sagas), start);
+                bar.update(i + 1 - running.size(), "sagas ended, " + (i + 1) + " orders placed");
+                lastLook = System.nanoTime();
             }
         }
         inFlight.acquireUninterruptibly(IN_FLIGHT);
@@ -224,17 +231,26 @@ public final class ShopDemo {
         }
         // a generous deadline: 2 cores may need a while, but a stuck saga must not hang the demo forever
         long deadline = System.nanoTime() + PATIENCE.toNanos() + plan.size() * 20_000_000L;
-        while (removeEnded(running, sagas) > 0) {
+        while (true) {
+            firstEnded = firstEnded(firstEnded, running.size(), removeEnded(running, sagas), start);
+            if (running.isEmpty()) {
+                break;
+            }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(running.size() + " sagas did not end in time, e.g. "
                         + running.iterator().next() + ": " + sagas.state(running.iterator().next()));
             }
             bar.update(plan.size() - running.size(), "sagas ended");
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+            LockSupport.parkNanos(LOOK_EVERY.toNanos());
         }
         bar.finish("sagas ended");
         Arrays.sort(latencies);
-        return new Workload(Duration.ofNanos(System.nanoTime() - start), latencies);
+        return new Workload(Duration.ofNanos(System.nanoTime() - start), latencies, firstEnded);
+    }
+
+    /** Returns when the first saga ended, measured from {@code start}: now, if the last look was the first to see one end. */
+    private static Duration firstEnded(Duration known, int runningBefore, int runningAfter, long start) {
+        return known != null || runningAfter == runningBefore ? known : Duration.ofNanos(System.nanoTime() - start);
     }
 
     /** Removes the sagas that have ended from {@code running}; returns how many are left. */
@@ -290,7 +306,7 @@ public final class ShopDemo {
                 .mapToLong(a -> topics.getOrDefault(AggregateTopics.of(application, a).events(), 0L)).sum();
         return new ShopSummary(plan.size(), byStatus.getOrDefault(SagaStatus.COMPLETED, 0),
                 byStatus.getOrDefault(SagaStatus.COMPENSATED, 0), byStatus.getOrDefault(SagaStatus.FAILED, 0), atCredit, atStock,
-                plannedCredit, plannedStock, expectedRevenue, compensated, workload.percentile(50), workload.percentile(99),
+                plannedCredit, plannedStock, expectedRevenue, compensated, workload.percentile(50), workload.percentile(99), workload.firstEnded(),
                 events / (workload.elapsed().toNanos() / 1e9), workload.elapsed(), view, stockStates, customerStates, topics);
     }
 
@@ -333,6 +349,8 @@ public final class ShopDemo {
                 s.compensatedAtCredit(), s.compensatedAtStock(), s.plannedCreditFailures(), s.plannedStockFailures());
         out.printf("  failed             %,d (a compensation that failed would need a person)%n", s.failed());
         out.printf("PlaceOrder latency   p50 %d ms, p99 %d ms (send to committed result, %d in flight)%n", s.p50().toMillis(), s.p99().toMillis(), IN_FLIGHT);
+        out.printf("First saga ended     %.1f s after the first order (seen within %d ms)%n", s.firstSagaEnded().toMillis() / 1000.0,
+                LOOK_EVERY.toMillis());
         out.printf("Throughput           %,.0f events/s written to the customer, stock and order events topics%n", s.eventsPerSecond());
         out.println();
         Dashboard view = s.dashboard();
@@ -453,7 +471,7 @@ public final class ShopDemo {
     }
 
     /** How long the orders took, and each PlaceOrder's latency in nanoseconds, sorted. */
-    private record Workload(Duration elapsed, long[] latencies) {
+    private record Workload(Duration elapsed, long[] latencies, Duration firstEnded) {
         Duration percentile(int p) {
             int index = (int) Math.ceil(p / 100.0 * latencies.length) - 1;
             return Duration.ofNanos(latencies[Math.max(0, Math.min(latencies.length - 1, index))]);

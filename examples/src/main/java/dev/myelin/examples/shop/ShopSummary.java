@@ -19,6 +19,7 @@ import java.util.Set;
  * @param compensatedOrders      the ids of the compensated orders
  * @param p50                    the median latency of a {@code PlaceOrder} command
  * @param p99                    the 99th-percentile latency of a {@code PlaceOrder} command
+ * @param firstSagaEnded         how long after the first order the first saga was seen ended
  * @param eventsPerSecond        events written to the three events topics per second of workload
  * @param workload               from the first order sent to the last saga ended
  * @param dashboard              the {@code order-dashboard} view
@@ -28,6 +29,6 @@ import java.util.Set;
  */
 public record ShopSummary(int orders, int completed, int compensated, int failed, int compensatedAtCredit, int compensatedAtStock,
                           int plannedCreditFailures, int plannedStockFailures, long expectedRevenue, Set<String> compensatedOrders,
-                          Duration p50, Duration p99, double eventsPerSecond, Duration workload, Dashboard dashboard,
+                          Duration p50, Duration p99, Duration firstSagaEnded, double eventsPerSecond, Duration workload, Dashboard dashboard,
                           Map<String, StockState> stock, Map<String, CustomerState> customers, Map<String, Long> topics) {
 }

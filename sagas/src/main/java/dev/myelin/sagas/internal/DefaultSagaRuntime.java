@@ -179,7 +179,8 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
             for (TopicPartition tp : unset) {
                 // no record at or after the timestamp on this partition: start at its end, with what comes next
                 long offset = found.get(tp).offset() >= 0 ? found.get(tp).offset() : ends.get(tp).offset();
-                pins.put(tp, new OffsetAndMetadata(offset, "myelin saga start: " + position));
+                // no metadata: Kafka Streams keeps its own in the committed offset and warns about any other
+                pins.put(tp, new OffsetAndMetadata(offset));
             }
             try {
                 admin.alterConsumerGroupOffsets(applicationId, pins).all().get(60, TimeUnit.SECONDS);

@@ -9,35 +9,24 @@ import dev.myelin.eventstore.Decision;
 public final class Account {
     /** The aggregate type, run by an EventStore and tested with AggregateFixture. */
     public static final AggregateType<AccountState, SpecificRecord, SpecificRecord> TYPE =
-            AggregateType.<AccountState, SpecificRecord, SpecificRecord>named("account")
-                    .initialState(new AccountState(false, "", 0L))
-                    .decide(Account::decide)
-                    .evolve(Account::evolve);
+            AggregateType.avro("account", new AccountState(false, "", 0L))
+                    .on(OpenAccount.class, (account, open) -> account.getOpen() ? Decision.reject("account is already open")
+                            : Decision.accept(new AccountOpened(open.getOwner())))
+                    .on(Deposit.class, (account, deposit) -> move(account, deposit, deposit.getAmount(), new Deposited(deposit.getAmount())))
+                    .on(Withdraw.class, (account, withdraw) -> withdraw.getAmount() > account.getBalance() && account.getOpen()
+                            ? Decision.reject("withdrawing " + withdraw.getAmount() + " would overdraw balance " + account.getBalance())
+                            : move(account, withdraw, withdraw.getAmount(), new Withdrawn(withdraw.getAmount())))
+                    .apply(AccountOpened.class, (account, opened) -> new AccountState(true, opened.getOwner(), 0L))
+                    .apply(Deposited.class, (account, deposited) -> new AccountState(true, account.getOwner(), account.getBalance() + deposited.getAmount()))
+                    .apply(Withdrawn.class, (account, withdrawn) -> new AccountState(true, account.getOwner(), account.getBalance() - withdrawn.getAmount()))
+                    .build();
 
-    static Decision<SpecificRecord> decide(AccountState account, SpecificRecord command) {
-        if (command instanceof OpenAccount open) {
-            return account.getOpen() ? Decision.reject("account is already open") : Decision.accept(new AccountOpened(open.getOwner()));
-        }
+    /** Accepts a movement of money on an open account, for a positive amount. */
+    private static Decision<SpecificRecord> move(AccountState account, SpecificRecord command, long amount, SpecificRecord event) {
         if (!account.getOpen()) {
             return Decision.reject("account is not open");
         }
-        if (command instanceof Deposit deposit && deposit.getAmount() > 0) {
-            return Decision.accept(new Deposited(deposit.getAmount()));
-        }
-        if (command instanceof Withdraw withdraw && withdraw.getAmount() > 0) {
-            return withdraw.getAmount() > account.getBalance()
-                    ? Decision.reject("withdrawing " + withdraw.getAmount() + " would overdraw balance " + account.getBalance())
-                    : Decision.accept(new Withdrawn(withdraw.getAmount()));
-        }
-        return Decision.reject(command.getSchema().getName() + " needs a positive amount");
-    }
-
-    static AccountState evolve(AccountState account, SpecificRecord event) {
-        if (event instanceof AccountOpened opened) {
-            return new AccountState(true, opened.getOwner(), 0L);
-        }
-        long delta = event instanceof Deposited d ? d.getAmount() : -((Withdrawn) event).getAmount();
-        return new AccountState(true, account.getOwner(), account.getBalance() + delta);
+        return amount > 0 ? Decision.accept(event) : Decision.reject(command.getSchema().getName() + " needs a positive amount");
     }
 
     private Account() {

@@ -24,4 +24,19 @@ class AccountTest {
                 .when(new Withdraw(150L))
                 .thenRejected(reason -> assertThat(reason).isEqualTo("withdrawing 150 would overdraw balance 100"));
     }
+
+    @Test
+    void refusesMoneyMovementsOnAnAccountNotOpenAndNonPositiveAmounts() {
+        AggregateFixture.of(Account.TYPE)
+                .when(new Deposit(10L))
+                .thenRejected(reason -> assertThat(reason).isEqualTo("account is not open"));
+        AggregateFixture.of(Account.TYPE)
+                .given(new AccountOpened("ada"))
+                .when(new Withdraw(0L))
+                .thenRejected(reason -> assertThat(reason).isEqualTo("Withdraw needs a positive amount"));
+        AggregateFixture.of(Account.TYPE)
+                .given(new AccountOpened("ada"))
+                .when(new OpenAccount("bob"))
+                .thenRejected(reason -> assertThat(reason).isEqualTo("account is already open"));
+    }
 }

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 
+import org.apache.kafka.common.serialization.Serde;
+
 import dev.myelin.eventstore.AggregateType;
 import dev.myelin.eventstore.Decision;
 
@@ -27,6 +29,11 @@ import dev.myelin.eventstore.Decision;
  *         .when(new Withdraw(1L))
  *         .thenRejected(reason -> assertThat(reason).contains("overdraw"));
  * }</pre>
+ *
+ * <p>Every run also checks what a broker-less test would otherwise miss: that {@code decide} and
+ * {@code evolve} leave the state they are given as it is (the history is folded twice and must give
+ * equal states), and, with {@link Given#withSerdes}, that every event and the state survive the
+ * serdes the event store will use.
  *
  * <p>Prefer {@code thenEvents}: events are what the aggregate promises to the rest of the system;
  * {@code thenState} is for checking {@code evolve} and for debugging. Where the processor would
@@ -80,6 +87,19 @@ public final class AggregateFixture {
          * @throws NullPointerException if {@code command} is null
          */
         Then<S, C, E> when(C command);
+
+        /**
+         * Also checks that every event (given and decided) and the state after the command come back
+         * equal from a round trip through the serdes the event store will use: an event or state that
+         * does not survive its serde would be stored as something else, which a broker-less test
+         * otherwise never sees.
+         *
+         * @param eventSerde the event serde the event store is given
+         * @param stateSerde the state serde the event store is given
+         * @return this stage
+         * @throws NullPointerException if a serde is null
+         */
+        Given<S, C, E> withSerdes(Serde<E> eventSerde, Serde<S> stateSerde);
     }
 
     /**
@@ -174,10 +194,52 @@ public final class AggregateFixture {
         private Decision<E> decision;
         private RuntimeException failure;
         private S stateAfter;
+        private Serde<E> eventSerde;
+        private Serde<S> stateSerde;
 
         Run(AggregateType<S, C, E> type) {
             this.type = type;
             this.state = type.initialState();
+        }
+
+        @Override
+        public Given<S, C, E> withSerdes(Serde<E> events, Serde<S> states) {
+            this.eventSerde = Objects.requireNonNull(events, "eventSerde");
+            this.stateSerde = Objects.requireNonNull(states, "stateSerde");
+            return this;
+        }
+
+        /**
+         * Folds {@code events} into {@code from} twice and requires the same result: an {@code evolve}
+         * that changes the state it is given (adds to its list, say) folds differently the second
+         * time, and would corrupt the processor's cached states the same way.
+         */
+        private S foldTwice(S from, List<E> events, String what) {
+            S first = type.fold(from, events);
+            String seen = String.valueOf(first);
+            int hash = Objects.hashCode(first);
+            S second = type.fold(from, events);
+            // the second fold may have changed the first result in place, if evolve returns the object it was given
+            if (!Objects.equals(first, second) || !seen.equals(String.valueOf(first)) || hash != Objects.hashCode(first)) {
+                throw new AssertionError(type.name() + ".evolve changed the state it was given: folding " + what + " twice gave\n  "
+                        + first + "\nthen\n  " + second + "\nevolve must return a new state and leave its argument as it is");
+            }
+            return first;
+        }
+
+        private <T> void requireRoundTrip(Serde<T> serde, String topic, T value, String what) {
+            if (serde == null) {
+                return;
+            }
+            T back;
+            try {
+                back = serde.deserializer().deserialize(topic, serde.serializer().serialize(topic, value));
+            } catch (RuntimeException e) {
+                throw new AssertionError(what + " " + value + " does not survive its serde: " + e, e);
+            }
+            if (!Objects.equals(value, back)) {
+                throw new AssertionError(what + " changes in a round trip through its serde:\n  " + value + "\ncame back as\n  " + back);
+            }
         }
 
         @SafeVarargs
@@ -185,25 +247,46 @@ public final class AggregateFixture {
         @Override
         public final When<S, C, E> given(E... events) {
             history = List.of(events);
+            S folded = state;
             for (int i = 0; i < history.size(); i++) {
+                requireRoundTrip(eventSerde, type.name() + ".events", history.get(i), "given event #" + (i + 1));
                 try {
-                    state = type.evolve(state, history.get(i));
+                    folded = type.evolve(folded, history.get(i));
                 } catch (RuntimeException e) {
                     throw new AssertionError(type.name() + ".evolve threw on given event #" + (i + 1) + " (" + history.get(i) + "): " + e, e);
                 }
             }
+            state = foldTwice(state, history, "the given events");
+            requireRoundTrip(stateSerde, type.name() + ".state", state, "the state after the given events");
             return this;
         }
 
         @Override
         public Then<S, C, E> when(C c) {
             command = Objects.requireNonNull(c, "command");
+            String before = String.valueOf(state);
+            int hash = Objects.hashCode(state);
             try {
                 decision = type.decide(state, c);
-                stateAfter = decision instanceof Decision.Accept<E> accept ? type.fold(state, accept.events()) : state;
             } catch (RuntimeException e) {
                 failure = e;
+                return this;
             }
+            if (!before.equals(String.valueOf(state)) || hash != Objects.hashCode(state)) {
+                throw new AssertionError(type.name() + " changed the state it was given while deciding " + c + ": it is now\n  " + state
+                        + "\ndecide must only read the state");
+            }
+            List<E> decided = decision instanceof Decision.Accept<E> accept ? accept.events() : List.of();
+            for (int i = 0; i < decided.size(); i++) {
+                requireRoundTrip(eventSerde, type.name() + ".events", decided.get(i), "decided event #" + (i + 1));
+            }
+            try {
+                stateAfter = foldTwice(state, decided, "the decided events");
+            } catch (RuntimeException e) {
+                failure = e;
+                return this;
+            }
+            requireRoundTrip(stateSerde, type.name() + ".state", stateAfter, "the state after " + c);
             return this;
         }
 

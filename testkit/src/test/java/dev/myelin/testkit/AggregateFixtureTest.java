@@ -115,4 +115,91 @@ class AggregateFixtureTest {
         assertThatThrownBy(() -> AggregateFixture.of(ACCOUNT).given(new Opened("ada")).when(new Deposit(13)).thenRejected())
                 .isInstanceOf(AssertionError.class).hasMessageContaining("unlucky").hasCauseInstanceOf(IllegalStateException.class);
     }
+
+    /** A ledger whose evolve appends to the list it is given: the bug a broker-less test should catch. */
+    record Ledger(java.util.List<Long> entries) {
+    }
+
+    @Test
+    void anEvolveThatChangesTheStateItIsGivenFailsTheTest() {
+        AggregateType<Ledger, Command, Event> sloppy = AggregateType.of("ledger", new Ledger(new java.util.ArrayList<>()), Command.class,
+                        Event.class)
+                .on(Deposit.class, (ledger, deposit) -> Decision.accept(new Deposited(deposit.amount())))
+                .on(Command.class, (ledger, other) -> Decision.reject("no"))
+                .apply(Deposited.class, (ledger, deposited) -> {
+                    ledger.entries().add(deposited.amount());
+                    return ledger;
+                })
+                .ignore(Opened.class).ignore(Withdrawn.class)
+                .build();
+
+        assertThatThrownBy(() -> AggregateFixture.of(sloppy).given(new Deposited(5L)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("ledger.evolve changed the state it was given");
+    }
+
+    @Test
+    void aDecideThatChangesTheStateItIsGivenFailsTheTest() {
+        AggregateType<Ledger, Command, Event> sloppy = AggregateType.of("ledger", new Ledger(new java.util.ArrayList<>(java.util.List.of(1L))), Command.class,
+                        Event.class)
+                .on(Deposit.class, (ledger, deposit) -> {
+                    ledger.entries().clear();
+                    return Decision.accept();
+                })
+                .on(Command.class, (ledger, other) -> Decision.reject("no"))
+                .apply(Deposited.class, (ledger, deposited) -> {
+                    java.util.List<Long> entries = new java.util.ArrayList<>(ledger.entries());
+                    entries.add(deposited.amount());
+                    return new Ledger(entries);
+                })
+                .ignore(Opened.class).ignore(Withdrawn.class)
+                .build();
+
+        assertThatThrownBy(() -> AggregateFixture.of(sloppy).given(new Deposited(5L)).when(new Deposit(1L)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("ledger changed the state it was given while deciding");
+    }
+
+    /** A serde that keeps only what it knows: a deposit's amount survives, a withdrawal comes back as a deposit. */
+    static final class LossySerde implements org.apache.kafka.common.serialization.Serde<Event> {
+        @Override
+        public org.apache.kafka.common.serialization.Serializer<Event> serializer() {
+            return (topic, event) -> java.nio.ByteBuffer.allocate(8).putLong(event instanceof Deposited d ? d.amount()
+                    : event instanceof Withdrawn w ? w.amount() : 0).array();
+        }
+
+        @Override
+        public org.apache.kafka.common.serialization.Deserializer<Event> deserializer() {
+            return (topic, bytes) -> new Deposited(java.nio.ByteBuffer.wrap(bytes).getLong());
+        }
+    }
+
+    static final class AccountSerde implements org.apache.kafka.common.serialization.Serde<Account> {
+        @Override
+        public org.apache.kafka.common.serialization.Serializer<Account> serializer() {
+            return (topic, account) -> java.nio.ByteBuffer.allocate(9).put((byte) (account.open() ? 1 : 0)).putLong(account.balance()).array();
+        }
+
+        @Override
+        public org.apache.kafka.common.serialization.Deserializer<Account> deserializer() {
+            return (topic, bytes) -> {
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+                return new Account(buffer.get() == 1, buffer.getLong());
+            };
+        }
+    }
+
+    @Test
+    void withSerdesEveryEventAndTheStateMustSurviveARoundTrip() {
+        AggregateFixture.of(ACCOUNT).withSerdes(new LossySerde(), new AccountSerde())
+                .given(new Deposited(10L))
+                .when(new Deposit(5L))
+                .thenEvents(new Deposited(5L));
+
+        assertThatThrownBy(() -> AggregateFixture.of(ACCOUNT).withSerdes(new LossySerde(), new AccountSerde())
+                .given(new Opened("ada"), new Deposited(10L))
+                .when(new Withdraw(4L)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("given event #1 changes in a round trip through its serde").hasMessageContaining("Opened[owner=ada]");
+    }
 }

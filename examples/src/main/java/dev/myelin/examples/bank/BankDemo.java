@@ -63,7 +63,9 @@ public final class BankDemo {
      * @throws IOException if the state directory cannot be made
      */
     public static long run(PrintStream out) throws IOException {
-        Path state = Files.createTempDirectory("myelin-bank-");
+        // Kafka Streams warns about state under the OS temp directory (the OS may clean it while a store runs);
+        // the demo's state lives under the working directory's target/ and is deleted at the end
+        Path state = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "myelin-bank-");
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1);
              EmbeddedSchemaRegistry embeddedRegistry = EmbeddedSchemaRegistry.start()) {
             SchemaRegistry registry = SchemaRegistry.connect(SchemaRegistryConfig.builder().url(embeddedRegistry.url()).build());

@@ -102,7 +102,9 @@ public final class ShopDemo {
                     (System.nanoTime() - started) / 1e9);
             // a shared cluster may hold an earlier run's topics: give each run its own
             String application = embeddedKafka ? "shop" : "shop-" + Long.toString(System.currentTimeMillis(), 36);
-            Path state = Files.createTempDirectory("myelin-shop-");
+            // Kafka Streams warns about state under the OS temp directory (the OS may clean it while a store runs);
+            // the demo's state lives under the working directory's target/ and is deleted at the end
+            Path state = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "myelin-shop-");
             try {
                 return runShop(options, application, servers, registryUrl, state, out, terminal);
             } finally {

@@ -55,7 +55,7 @@ import dev.myelin.eventstore.internal.GuaranteeCheck;
 import dev.myelin.eventstore.internal.StreamsDefaults;
 import dev.myelin.processors.internal.DeadLetterCodec;
 import dev.myelin.processors.internal.HoldingProcessingExceptionHandler;
-import dev.myelin.processors.internal.Holds;
+import dev.myelin.eventstore.internal.Holds;
 import dev.myelin.processors.internal.LocalViewQuery;
 import dev.myelin.processors.internal.ProjectionDefinition;
 import dev.myelin.processors.internal.ProjectionTopology;
@@ -123,7 +123,7 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
             // warning, logged for every StreamsConfig made, that it is not
             properties.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
             Map<String, Object> producer = new StreamsConfig(properties).getProducerConfigs(applicationId + "-myelin");
-            this.holds = new Holds(definition.name(), maxBlock(producer, properties));
+            this.holds = new Holds("Projection " + definition.name(), maxBlock(producer, properties));
             int maxRequestSize = (int) number(producer.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                     ProjectionTopology.DEFAULT_MAX_REQUEST_SIZE);
             this.streams = new KafkaStreams(ProjectionTopology.build(definition, holds, maxRequestSize), properties);
@@ -194,21 +194,11 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
      * half of {@code max.poll.interval.ms}.
      */
     static Duration maxBlock(Map<String, Object> producer, Properties properties) {
-        long transaction = number(producer.get(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 60_000);
-        long poll = number(properties.get(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)),
-                number(properties.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), 300_000));
-        return Duration.ofMillis(Math.max(100, Math.min(10_000, Math.min(transaction / 2, poll / 2))));
+        return Holds.maxBlock(producer, properties);
     }
 
     private static long number(Object value, long otherwise) {
-        if (value == null) {
-            return otherwise;
-        }
-        try {
-            return value instanceof Number n ? n.longValue() : Long.parseLong(value.toString().trim());
-        } catch (NumberFormatException e) {
-            return otherwise; // Kafka's own config check names the bad value when the clients start
-        }
+        return Holds.number(value, otherwise);
     }
 
     static <K, V> RunningProjection<K, V> start(Projection<K, V> projection, ProjectionConfig config) {

@@ -53,13 +53,13 @@ import dev.myelin.schemas.InMemorySchemaRegistry;
  * Issue #9 for the topics a saga runtime reads: the trigger topic (the order events), a participant's
  * reply topic (the customers' command results) and the saga's own inbox. Each bad record is followed by
  * a good one, which must still start or advance its saga; the test checks where the bad one ended up
- * (skipped with a WARN naming its topic, partition, offset and reason; ignored by design; or its saga
- * FAILED with the reason) and that no other saga, command or state changed because of it.
+ * (on the saga's dead-letter topic with its origin and reason; ignored by design; or its saga FAILED
+ * with the reason) and that no other saga, command or state changed because of it.
  *
- * <p>The runtime has no dead-letter topic: what cannot start a saga has no saga to record it under, so it
- * is logged; a reply that cannot be read is recorded on its saga, which stops as FAILED where the saga
- * log and {@code SagaRuntime.state} show it. An oversized record cannot reach the runtime (the producer or
- * broker refuses it, see {@code BadCommandsIT}).
+ * <p>What cannot start a saga has no saga to record it under, so it goes to the dead-letter topic as it
+ * was read, with the {@code myelin.dead-letter.*} headers; a reply that cannot be read goes there too,
+ * and its saga stops as FAILED where the saga log and {@code SagaRuntime.state} show it. An oversized
+ * record cannot reach the runtime (the producer or broker refuses it, see {@code BadCommandsIT}).
  */
 class SagaBadInputTest {
 
@@ -81,6 +81,7 @@ class SagaBadInputTest {
     private TestInputTopic<String, byte[]> inbox;
     private TestOutputTopic<String, byte[]> creditCommands;
     private TestOutputTopic<String, byte[]> stockCommands;
+    private TestOutputTopic<String, byte[]> deadLetters;
     private long triggerOffset;
 
     @BeforeEach
@@ -107,6 +108,7 @@ class SagaBadInputTest {
         inbox = driver.createInputTopic(topics.inbox(), new StringSerializer(), new ByteArraySerializer());
         creditCommands = driver.createOutputTopic(CUSTOMERS.commands(), new StringDeserializer(), new ByteArrayDeserializer());
         stockCommands = driver.createOutputTopic(STOCK.commands(), new StringDeserializer(), new ByteArrayDeserializer());
+        deadLetters = driver.createOutputTopic(topics.deadLetters(), new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     @AfterEach
@@ -207,10 +209,36 @@ class SagaBadInputTest {
                 .contains(reason));
     }
 
+    private static String header(TestRecord<String, byte[]> record, String name) {
+        return record.headers().lastHeader(name) == null ? null : new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Asserts that the dead letters, in order, are the records read at {@code topic} {@code offsets},
+     * each with its original value, the saga's name and origin, the {@code reason} and an error message
+     * containing the matching text of {@code messages}.
+     */
+    private void deadLettered(String topic, String reason, long[] offsets, byte[][] values, String... messages) {
+        List<TestRecord<String, byte[]>> letters = deadLetters.readRecordsToList();
+        assertThat(letters).hasSize(offsets.length);
+        for (int i = 0; i < offsets.length; i++) {
+            TestRecord<String, byte[]> letter = letters.get(i);
+            assertThat(letter.value()).as("the original value").isEqualTo(values[i]);
+            assertThat(header(letter, "myelin.dead-letter.saga")).isEqualTo("place-order");
+            assertThat(header(letter, "myelin.dead-letter.reason")).isEqualTo(reason);
+            assertThat(header(letter, "myelin.dead-letter.source-topic")).isEqualTo(topic);
+            assertThat(header(letter, "myelin.dead-letter.source-partition")).isEqualTo("0");
+            assertThat(header(letter, "myelin.dead-letter.source-offset")).isEqualTo(Long.toString(offsets[i]));
+            assertThat(header(letter, "myelin.dead-letter.error-message")).contains(messages[i]);
+            assertThat(header(letter, "myelin.dead-letter.stack-trace")).isNotEmpty();
+            assertThat(header(letter, "myelin.dead-letter.failed-at")).isNotEmpty();
+        }
+    }
+
     // ---- the trigger topic
 
     @Test
-    void undecodableTriggersAreSkippedWithAWarningAndTheNextOrderStartsItsSaga() {
+    void undecodableTriggersAreDeadLetteredWithTheirOriginAndReasonAndTheNextOrderStartsItsSaga() {
         byte[] random = new byte[40];
         new Random(7).nextBytes(random);
         random[0] = (byte) 0x9d; // whatever the seed gives, not the wire format's magic byte 0
@@ -228,10 +256,10 @@ class SagaBadInputTest {
         placeOrder("order-1");
 
         onlyTheseSagasStarted("order-1");
+        deadLettered(ORDERS.events(), "UNDECODABLE", new long[] {randomAt, wrongMagicAt, unknownIdAt, truncatedAt},
+                new byte[][] {random, wrongMagic, unknownId, truncated},
+                "0x9d, not the magic byte 0", "0x01, not the magic byte 0", "schema id 424242 is unknown", "truncated or corrupt");
         warnedAbout(ORDERS.events(), randomAt, "0x9d, not the magic byte 0");
-        warnedAbout(ORDERS.events(), wrongMagicAt, "0x01, not the magic byte 0");
-        warnedAbout(ORDERS.events(), unknownIdAt, "schema id 424242 is unknown");
-        warnedAbout(ORDERS.events(), truncatedAt, "truncated or corrupt");
     }
 
     @Test
@@ -243,14 +271,17 @@ class SagaBadInputTest {
         // the order events topic holds every order event, and erased orders leave tombstones: neither is a fault
         onlyTheseSagasStarted("order-1");
         assertThat(warnings).isEmpty();
+        assertThat(deadLetters.isEmpty()).isTrue();
     }
 
     @Test
-    void aTriggerWhoseSagaIdIsBlankIsSkippedWithAWarning() {
-        long offset = pipeTrigger(triggerBytes(placed("")));
+    void aTriggerWhoseSagaIdIsBlankIsDeadLettered() {
+        byte[] blank = triggerBytes(placed(""));
+        long offset = pipeTrigger(blank);
         placeOrder("order-1");
 
         onlyTheseSagasStarted("order-1");
+        deadLettered(ORDERS.events(), "HANDLER_FAILED", new long[] {offset}, new byte[][] {blank}, "sagaId(...) returned a blank id");
         warnedAbout(ORDERS.events(), offset, "sagaId(...) returned a blank id");
     }
 
@@ -298,6 +329,11 @@ class SagaBadInputTest {
         assertThat(saga("order-4")).get().extracting(SagaState::failureReason).asString().contains("unknown command-result format 0");
         advancedToReserveStock("order-5");
         assertThat(stockCommands.readRecordsToList()).hasSize(1);
+        // the replies are kept with where they were read (the results topic, not the inbox), and their sagas name them
+        deadLettered(CUSTOMERS.commandResults(), "UNDECODABLE", new long[] {0, 1, 2, 3},
+                new byte[][] {random, Arrays.copyOf(rejected, rejected.length - 5), null, triggerBytes(placed("order-4"))},
+                "unknown command-result format 9", "corrupt", "bytes", "unknown command-result format 0");
+        assertThat(saga("order-1").orElseThrow().failureReason()).contains("dead-letter topic");
     }
 
     @Test
@@ -388,7 +424,7 @@ class SagaBadInputTest {
     }
 
     @Test
-    void inboxRecordsWithoutAKindOrWithAnUndecodableTriggerAreSkippedWithAWarning() {
+    void inboxRecordsWithoutAKindAreSkippedWithAWarningAndAnUndecodableTriggerIsDeadLettered() {
         Headers trigger = new RecordHeaders().add(SagaTopology.KIND, SagaTopology.KIND_TRIGGER.getBytes(StandardCharsets.UTF_8));
 
         inbox.pipeInput(new TestRecord<>("order-1", triggerBytes(placed("order-1")), new RecordHeaders(), START));
@@ -397,6 +433,7 @@ class SagaBadInputTest {
 
         onlyTheseSagasStarted("order-3");
         warnedAbout(topics.inbox(), 0, "without a " + SagaTopology.KIND + " header");
-        warnedAbout(topics.inbox(), 1, "cannot start");
+        // written to the inbox by something else, so it carries no origin: where the saga processor read it is the origin
+        deadLettered(topics.inbox(), "UNDECODABLE", new long[] {1}, new byte[][] {{0, 0, 0, 0, 1, 2}}, "");
     }
 }

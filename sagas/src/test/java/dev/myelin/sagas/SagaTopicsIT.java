@@ -5,16 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,14 +55,6 @@ class SagaTopicsIT {
                 .stateDirectory(dir);
     }
 
-    private static Map<String, ConfigEntry> configOf(Admin admin, String topic) throws Exception {
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        Config config = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
-        Map<String, ConfigEntry> entries = new LinkedHashMap<>();
-        config.entries().forEach(entry -> entries.put(entry.name(), entry));
-        return entries;
-    }
-
     @Test
     void everyTopicAndChangelogIsAsDurableAsTheApplicationAndTheLogAndDeadLettersAreKeptForAnExplicitTime(EmbeddedKafkaCluster kafka,
                                                                                                           @TempDir Path dir) throws Exception {
@@ -76,19 +63,18 @@ class SagaTopicsIT {
         SagaRuntime<OrderPlaced, PlaceOrderData> runtime = builder(config, dir).start();
         try {
             Await.eventually(PATIENCE, "running", () -> runtime.health() instanceof Health.Running);
-            Admin admin = kafka.admin();
             SagaTopics topics = runtime.topics();
             for (String topic : List.of(topics.inbox(), topics.log(), topics.deadLetters(), applicationId + "-sagas-changelog",
                     applicationId + "-saga-deadlines-changelog")) {
-                assertThat(configOf(admin, topic).get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG).source()).as(topic)
+                assertThat(kafka.topicConfig(topic).get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG).source()).as(topic)
                         .isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
             }
-            Map<String, ConfigEntry> log = configOf(admin, topics.log());
+            Map<String, ConfigEntry> log = kafka.topicConfig(topics.log());
             assertThat(log.get(TopicConfig.RETENTION_MS_CONFIG).value()).as("30 days: longer than 7 days in the store plus 24 h of dedup")
                     .isEqualTo(Long.toString(30 * DAY));
             assertThat(log.get(TopicConfig.RETENTION_MS_CONFIG).source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
             assertThat(log.get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo(TopicConfig.CLEANUP_POLICY_DELETE);
-            Map<String, ConfigEntry> dead = configOf(admin, topics.deadLetters());
+            Map<String, ConfigEntry> dead = kafka.topicConfig(topics.deadLetters());
             assertThat(dead.get(TopicConfig.RETENTION_MS_CONFIG).value()).isEqualTo(Long.toString(30 * DAY));
             assertThat(dead.get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo(TopicConfig.CLEANUP_POLICY_DELETE);
         } finally {

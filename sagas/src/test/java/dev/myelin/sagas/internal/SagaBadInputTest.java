@@ -9,22 +9,15 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.apache.logging.log4j.Level;
@@ -63,11 +56,10 @@ import dev.myelin.schemas.InMemorySchemaRegistry;
  */
 class SagaBadInputTest {
 
-    private static final String APP = "shop";
-    private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
-    private static final AggregateTopics ORDERS = AggregateTopics.of(APP, "order");
-    private static final AggregateTopics CUSTOMERS = AggregateTopics.of(APP, "customer");
-    private static final AggregateTopics STOCK = AggregateTopics.of(APP, "stock");
+    private static final String APP = ShopDriver.APP;
+    private static final Instant START = ShopDriver.START;
+    private static final AggregateTopics ORDERS = ShopDriver.ORDERS;
+    private static final AggregateTopics CUSTOMERS = ShopDriver.CUSTOMERS;
 
     private final Serde<SpecificRecord> avro = Shop.avro(new InMemorySchemaRegistry());
     private final DefaultSagaDefinition<OrderPlaced, PlaceOrderData> definition =
@@ -75,7 +67,7 @@ class SagaBadInputTest {
     private final SagaTopics topics = SagaTopics.of(APP, definition.name());
     private final List<String> warnings = new CopyOnWriteArrayList<>();
     private AbstractAppender appender;
-    private TopologyTestDriver driver;
+    private ShopDriver shop;
     private TestInputTopic<String, byte[]> triggers;
     private TestInputTopic<String, byte[]> creditResults;
     private TestInputTopic<String, byte[]> inbox;
@@ -98,23 +90,19 @@ class SagaBadInputTest {
         context.getConfiguration().getLoggerConfig("dev.myelin.sagas").addAppender(appender, Level.WARN, null);
         context.updateLoggers();
 
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "saga-bad-input");
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        driver = new TopologyTestDriver(SagaTopology.build(definition, topics, Duration.ofMillis(1), SagaTopology.DEFAULT_RETENTION,
-                false), props, START);
-        triggers = driver.createInputTopic(ORDERS.events(), new StringSerializer(), new ByteArraySerializer());
-        creditResults = driver.createInputTopic(CUSTOMERS.commandResults(), new StringSerializer(), new ByteArraySerializer());
-        inbox = driver.createInputTopic(topics.inbox(), new StringSerializer(), new ByteArraySerializer());
-        creditCommands = driver.createOutputTopic(CUSTOMERS.commands(), new StringDeserializer(), new ByteArrayDeserializer());
-        stockCommands = driver.createOutputTopic(STOCK.commands(), new StringDeserializer(), new ByteArrayDeserializer());
-        deadLetters = driver.createOutputTopic(topics.deadLetters(), new StringDeserializer(), new ByteArrayDeserializer());
+        shop = new ShopDriver(definition, "saga-bad-input");
+        triggers = shop.triggers;
+        creditResults = shop.creditResults;
+        inbox = shop.inbox;
+        creditCommands = shop.creditCommands;
+        stockCommands = shop.stockCommands;
+        deadLetters = shop.deadLetters;
     }
 
     @AfterEach
     void close() {
-        if (driver != null) {
-            driver.close();
+        if (shop != null) {
+            shop.close();
         }
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         context.getConfiguration().getLoggerConfig("dev.myelin.sagas").removeAppender(appender.getName());
@@ -170,12 +158,11 @@ class SagaBadInputTest {
     // ---- reading output
 
     private Optional<SagaState<PlaceOrderData>> saga(String sagaId) {
-        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(SagaTopology.SAGAS_STORE);
-        return Optional.ofNullable(store.get(sagaId)).map(bytes -> SagaStates.decode(definition, bytes));
+        return shop.saga(definition, sagaId);
     }
 
     private List<String> sagaIds() {
-        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(SagaTopology.SAGAS_STORE);
+        KeyValueStore<String, byte[]> store = shop.driver.getKeyValueStore(SagaTopology.SAGAS_STORE);
         List<String> ids = new java.util.ArrayList<>();
         store.all().forEachRemaining(entry -> ids.add(entry.key));
         return ids;
@@ -210,7 +197,7 @@ class SagaBadInputTest {
     }
 
     private static String header(TestRecord<String, byte[]> record, String name) {
-        return record.headers().lastHeader(name) == null ? null : new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+        return ShopDriver.header(record, name);
     }
 
     /**

@@ -7,22 +7,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
@@ -40,7 +33,6 @@ import dev.myelin.sagas.Participant;
 import dev.myelin.sagas.SagaDefinition;
 import dev.myelin.sagas.SagaState;
 import dev.myelin.sagas.SagaStatus;
-import dev.myelin.sagas.SagaTopics;
 import dev.myelin.sagas.shop.OrderPlaced;
 import dev.myelin.sagas.shop.ReleaseCredit;
 import dev.myelin.sagas.shop.ReserveCredit;
@@ -58,11 +50,10 @@ import dev.myelin.schemas.SchemaRegistryUnavailableException;
  * is held.
  */
 class SagaRecordFaultsTest {
-    private static final String APP = "shop";
-    private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
-    private static final AggregateTopics ORDERS = AggregateTopics.of(APP, "order");
-    private static final AggregateTopics CUSTOMERS = AggregateTopics.of(APP, "customer");
-    private static final AggregateTopics STOCK = AggregateTopics.of(APP, "stock");
+    private static final Instant START = ShopDriver.START;
+    private static final AggregateTopics ORDERS = ShopDriver.ORDERS;
+    private static final AggregateTopics CUSTOMERS = ShopDriver.CUSTOMERS;
+    private static final AggregateTopics STOCK = ShopDriver.STOCK;
 
     private final Serde<SpecificRecord> avro = Shop.avro(new InMemorySchemaRegistry());
     /**
@@ -76,8 +67,7 @@ class SagaRecordFaultsTest {
         return d.contains("|nulls|credited") ? null : d.getBytes(StandardCharsets.UTF_8);
     }, (topic, bytes) -> bytes == null ? null : new String(bytes, StandardCharsets.UTF_8));
     private final DefaultSagaDefinition<OrderPlaced, String> definition = DefaultSagaDefinition.of(definition());
-    private final SagaTopics topics = SagaTopics.of(APP, definition.name());
-    private TopologyTestDriver driver;
+    private ShopDriver shop;
     private TestInputTopic<String, byte[]> triggers;
     private TestInputTopic<String, byte[]> creditResults;
     private TestOutputTopic<String, byte[]> creditCommands;
@@ -103,22 +93,18 @@ class SagaRecordFaultsTest {
 
     @BeforeEach
     void start() {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "saga-record-faults");
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        driver = new TopologyTestDriver(SagaTopology.build(definition, topics, Duration.ofMillis(1), SagaTopology.DEFAULT_RETENTION,
-                false), props, START);
-        triggers = driver.createInputTopic(ORDERS.events(), new StringSerializer(), new ByteArraySerializer());
-        creditResults = driver.createInputTopic(CUSTOMERS.commandResults(), new StringSerializer(), new ByteArraySerializer());
-        creditCommands = driver.createOutputTopic(CUSTOMERS.commands(), new StringDeserializer(), new ByteArrayDeserializer());
-        stockCommands = driver.createOutputTopic(STOCK.commands(), new StringDeserializer(), new ByteArrayDeserializer());
-        log = driver.createOutputTopic(topics.log(), new StringDeserializer(), new ByteArrayDeserializer());
-        deadLetters = driver.createOutputTopic(topics.deadLetters(), new StringDeserializer(), new ByteArrayDeserializer());
+        shop = new ShopDriver(definition, "saga-record-faults");
+        triggers = shop.triggers;
+        creditResults = shop.creditResults;
+        creditCommands = shop.creditCommands;
+        stockCommands = shop.stockCommands;
+        log = shop.log;
+        deadLetters = shop.deadLetters;
     }
 
     @AfterEach
     void close() {
-        driver.close();
+        shop.close();
     }
 
     private void placeOrder(String orderId, String customer) {
@@ -134,12 +120,11 @@ class SagaRecordFaultsTest {
     }
 
     private Optional<SagaState<String>> saga(String sagaId) {
-        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(SagaTopology.SAGAS_STORE);
-        return Optional.ofNullable(store.get(sagaId)).map(bytes -> SagaStates.decode(definition, bytes));
+        return shop.saga(definition, sagaId);
     }
 
     private static String header(TestRecord<String, byte[]> record, String name) {
-        return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+        return ShopDriver.header(record, name);
     }
 
     private List<String> transitionsOf(String sagaId) {
@@ -192,7 +177,7 @@ class SagaRecordFaultsTest {
     void aReplyWhoseSagaCannotBeReadIsDeadLetteredAndOtherSagasGoOn() {
         placeOrder("o-1", "c-1");
         placeOrder("o-2", "c-2");
-        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(SagaTopology.SAGAS_STORE);
+        KeyValueStore<String, byte[]> store = shop.driver.getKeyValueStore(SagaTopology.SAGAS_STORE);
         store.put("o-1", new byte[] {42, 1, 2});
 
         creditReserved("o-1");

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 import org.apache.kafka.streams.KafkaStreams;
 
@@ -25,6 +26,7 @@ public final class StreamsHealth {
 
     private final String runtime;
     private final Holds holds;
+    private final Function<String, ? extends RuntimeException> stopped;
     private volatile boolean everRunning;
     private volatile Instant stateSince = Instant.now();
     private volatile Replaced lastReplaced;
@@ -36,10 +38,12 @@ public final class StreamsHealth {
      *
      * @param runtime the runtime, for the reasons, such as "saga runtime shop.saga.place-order"
      * @param holds   its held partitions
+     * @param stopped makes the cause of a runtime found stopped with no failure recorded, from a message
      */
-    public StreamsHealth(String runtime, Holds holds) {
+    public StreamsHealth(String runtime, Holds holds, Function<String, ? extends RuntimeException> stopped) {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         this.holds = Objects.requireNonNull(holds, "holds");
+        this.stopped = Objects.requireNonNull(stopped, "stopped");
     }
 
     /**
@@ -72,9 +76,11 @@ public final class StreamsHealth {
         failure = Objects.requireNonNull(cause, "cause");
     }
 
-    /** Records that the runtime's owner closed it. */
-    public void closed() {
-        closedAt = Instant.now();
+    /** Records that the runtime's owner closed it; the first close counts. */
+    public synchronized void closed() {
+        if (closedAt == null) {
+            closedAt = Instant.now();
+        }
     }
 
     /**
@@ -105,7 +111,7 @@ public final class StreamsHealth {
     public Health health(KafkaStreams.State state, String starting) {
         switch (state) {
             case PENDING_ERROR, ERROR:
-                return Health.failed(failure != null ? failure : new IllegalStateException(runtime
+                return Health.failed(failure != null ? failure : stopped.apply(runtime
                         + " is in Kafka Streams state " + state + "; see the log, then start it again"));
             case PENDING_SHUTDOWN, NOT_RUNNING:
                 if (failure != null) {
@@ -115,7 +121,7 @@ public final class StreamsHealth {
                 if (closed != null) {
                     return Health.degraded("stopped: closed by its owner", closed);
                 }
-                return Health.failed(new IllegalStateException(runtime + " stopped without being closed (Kafka Streams state "
+                return Health.failed(stopped.apply(runtime + " stopped without being closed (Kafka Streams state "
                         + state + "); see the log, then start it again"));
             default:
                 break;

@@ -120,7 +120,7 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
                 String.valueOf(props.get(StreamsConfig.consumerPrefix("group.protocol"))), String.valueOf(props.get("group.protocol")));
 
         Holds holds = new Holds("Saga runtime " + applicationId, Holds.maxBlock(new StreamsConfig(props).getProducerConfigs(applicationId), props));
-        StreamsHealth health = new StreamsHealth("saga runtime " + applicationId, holds);
+        StreamsHealth health = new StreamsHealth("saga runtime " + applicationId, holds, IllegalStateException::new);
         KafkaStreams streams = new KafkaStreams(SagaTopology.build(definition, topics, tick, retention, true, deadlinesPerCheck, holds), props);
         streams.setUncaughtExceptionHandler(error -> replaceThread(applicationId, health, error));
         CountDownLatch running = new CountDownLatch(1);

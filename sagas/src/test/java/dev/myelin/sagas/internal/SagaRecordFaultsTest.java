@@ -194,7 +194,7 @@ class SagaRecordFaultsTest {
     @Test
     void aStreamThreadThatDiesIsReplacedAndTheHealthSaysSoWhileHeldPartitionsAreNamed() {
         Holds holds = new Holds("Saga runtime shop.saga.place-order", Duration.ofSeconds(5));
-        StreamsHealth health = new StreamsHealth("saga runtime shop.saga.place-order", holds);
+        StreamsHealth health = new StreamsHealth("saga runtime shop.saga.place-order", holds, IllegalStateException::new);
         assertThat(health.health(KafkaStreams.State.REBALANCING, "restoring")).isInstanceOf(Health.Degraded.class);
         health.stateChanged(KafkaStreams.State.RUNNING);
         assertThat(health.health(KafkaStreams.State.RUNNING, "restoring")).isEqualTo(Health.running());

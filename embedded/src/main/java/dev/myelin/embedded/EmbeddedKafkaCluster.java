@@ -24,6 +24,8 @@ import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
@@ -35,6 +37,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -437,6 +440,30 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             TopicDescription description = admin().describeTopics(List.of(topic.name())).allTopicNames().get().get(topic.name());
             return description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
         });
+    }
+
+    /**
+     * Returns a topic's configuration entries by name; each says its value and where the value comes
+     * from ({@code DYNAMIC_TOPIC_CONFIG} for one set on the topic, a default otherwise).
+     *
+     * @param topic the topic
+     * @return its entries, by config name
+     * @throws EmbeddedKafkaException if the topic cannot be described in time
+     */
+    public Map<String, ConfigEntry> topicConfig(String topic) {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, Objects.requireNonNull(topic, "topic"));
+        try {
+            Config config = admin().describeConfigs(List.of(resource)).all().get(DEFAULT_READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .get(resource);
+            Map<String, ConfigEntry> entries = new LinkedHashMap<>();
+            config.entries().forEach(entry -> entries.put(entry.name(), entry));
+            return entries;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EmbeddedKafkaException("interrupted while describing topic " + topic, e);
+        } catch (Exception e) {
+            throw new EmbeddedKafkaException("could not describe topic " + topic, e);
+        }
     }
 
     /**

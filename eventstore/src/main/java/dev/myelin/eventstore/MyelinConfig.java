@@ -53,9 +53,18 @@ public final class MyelinConfig {
      * prefixed or not) through with a warning; otherwise they are refused at startup. Kept in {@link #properties()}.
      */
     public static final String ALLOW_WEAKER_GUARANTEES = "myelin.unsafe.allow-weaker-guarantees";
+    /**
+     * {@code myelin.dead-letter.retention.ms}: how long a saga runtime's dead-letter topic keeps a dead
+     * letter (default 30 days, as a projection's); see {@link Builder#deadLetterRetention(Duration)}.
+     */
+    public static final String DEAD_LETTER_RETENTION_MS = "myelin.dead-letter.retention.ms";
+    /** The default of {@link #DEAD_LETTER_RETENTION_MS}: 30 days. */
+    public static final Duration DEFAULT_DEAD_LETTER_RETENTION = Duration.ofDays(30);
+    /** {@code myelin.saga.log.retention.ms}: see {@link Builder#sagaLogRetention(Duration)}. */
+    public static final String SAGA_LOG_RETENTION_MS = "myelin.saga.log.retention.ms";
 
     private static final Set<String> MYELIN_KEYS = Set.of(REPLICATION_FACTOR, MIN_INSYNC_REPLICAS, PARTITIONS, DEV_MODE,
-            DEDUP_WINDOW, DEDUP_RETENTION_MS, COMMAND_TIMEOUT_MS, ALLOW_WEAKER_GUARANTEES);
+            DEDUP_WINDOW, DEDUP_RETENTION_MS, COMMAND_TIMEOUT_MS, ALLOW_WEAKER_GUARANTEES, DEAD_LETTER_RETENTION_MS, SAGA_LOG_RETENTION_MS);
     private static final Pattern APPLICATION = Pattern.compile("[a-z][a-z0-9-]*");
 
     private final String application;
@@ -66,6 +75,8 @@ public final class MyelinConfig {
     private final int dedupWindow;
     private final Duration dedupRetention;
     private final Duration commandTimeout;
+    private final Duration deadLetterRetention;
+    private final Duration sagaLogRetention;
     private final Map<String, Object> properties;
 
     private MyelinConfig(Builder b, int replicationFactor, int minInsyncReplicas) {
@@ -77,6 +88,8 @@ public final class MyelinConfig {
         this.dedupWindow = b.dedupWindow == null ? 32 : b.dedupWindow;
         this.dedupRetention = b.dedupRetention == null ? DEFAULT_DEDUP_RETENTION : b.dedupRetention;
         this.commandTimeout = b.commandTimeout == null ? Duration.ofSeconds(30) : b.commandTimeout;
+        this.deadLetterRetention = b.deadLetterRetention == null ? DEFAULT_DEAD_LETTER_RETENTION : b.deadLetterRetention;
+        this.sagaLogRetention = b.sagaLogRetention;
         this.properties = Map.copyOf(b.properties);
     }
 
@@ -173,6 +186,26 @@ public final class MyelinConfig {
         return commandTimeout;
     }
 
+    /**
+     * Returns how long a saga runtime's dead-letter topic keeps a dead letter.
+     *
+     * @return the retention
+     * @see Builder#deadLetterRetention(Duration)
+     */
+    public Duration deadLetterRetention() {
+        return deadLetterRetention;
+    }
+
+    /**
+     * Returns how long a saga runtime's log topic keeps its entries, if set; otherwise each saga runtime
+     * derives it (see {@link Builder#sagaLogRetention(Duration)}).
+     *
+     * @return the retention, or empty for the derived default
+     */
+    public java.util.Optional<Duration> sagaLogRetention() {
+        return java.util.Optional.ofNullable(sagaLogRetention);
+    }
+
     /** @return the pass-through Kafka properties (no {@code myelin.*} keys); immutable */
     public Map<String, Object> properties() {
         return properties;
@@ -206,6 +239,8 @@ public final class MyelinConfig {
         private Integer dedupWindow;
         private Duration dedupRetention;
         private Duration commandTimeout;
+        private Duration deadLetterRetention;
+        private Duration sagaLogRetention;
         private final Map<String, Object> properties = new LinkedHashMap<>();
 
         private Builder(String application) {
@@ -348,6 +383,45 @@ public final class MyelinConfig {
         }
 
         /**
+         * Sets how long a saga runtime's dead-letter topic keeps a dead letter (default 30 days,
+         * {@value MyelinConfig#DEAD_LETTER_RETENTION_MS}). A dead letter waits for a person to read,
+         * mend and re-drive it; the broker's default (7 days) may pass over a holiday. Set on the topic
+         * when the runtime creates it.
+         *
+         * @param retention how long; at least an hour
+         * @return this builder
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if shorter than an hour
+         */
+        public Builder deadLetterRetention(Duration retention) {
+            Objects.requireNonNull(retention, "retention");
+            requireState(deadLetterRetention == null, "deadLetterRetention was already set to %s", deadLetterRetention);
+            requireArgument(retention.toMillis() >= 3_600_000, "deadLetterRetention must be at least an hour: %s", retention);
+            deadLetterRetention = retention;
+            return this;
+        }
+
+        /**
+         * Sets how long a saga runtime's log topic keeps its entries ({@value MyelinConfig#SAGA_LOG_RETENTION_MS}).
+         * The log is the saga's audit trail; it must outlive the sagas it describes: a saga runtime
+         * refuses to start when this is shorter than its finished-saga retention
+         * ({@code SagaRuntime.Builder.retainFinishedSagas}, default 7 days) plus {@link #dedupRetention}
+         * (default 24 hours). Unset, each runtime uses the longer of 30 days and that sum.
+         *
+         * @param retention how long
+         * @return this builder
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder sagaLogRetention(Duration retention) {
+            Objects.requireNonNull(retention, "retention");
+            requireState(sagaLogRetention == null, "sagaLogRetention was already set to %s", sagaLogRetention);
+            requireArgument(!retention.isNegative() && !retention.isZero(), "sagaLogRetention must be positive: %s", retention);
+            sagaLogRetention = retention;
+            return this;
+        }
+
+        /**
          * Sets a property. A {@code myelin.*} key sets the Myelin setting of that name (see the
          * constants of {@link MyelinConfig}); any other key passes through to Kafka Streams and the
          * gateway's clients (client keys may carry Kafka Streams' {@code producer.}/{@code consumer.} prefixes).
@@ -371,6 +445,8 @@ public final class MyelinConfig {
                     case DEDUP_WINDOW -> dedupWindow(parseInt(key, text));
                     case DEDUP_RETENTION_MS -> dedupRetention(Duration.ofMillis(parseLong(key, text)));
                     case COMMAND_TIMEOUT_MS -> commandTimeout(Duration.ofMillis(parseInt(key, text)));
+                    case DEAD_LETTER_RETENTION_MS -> deadLetterRetention(Duration.ofMillis(parseLong(key, text)));
+                    case SAGA_LOG_RETENTION_MS -> sagaLogRetention(Duration.ofMillis(parseLong(key, text)));
                     case ALLOW_WEAKER_GUARANTEES -> {
                         // kept with the pass-through properties, where every runtime's guarantee check reads it
                         requireArgument(text.equals("true") || text.equals("false"), "%s must be true or false: %s", key, text);

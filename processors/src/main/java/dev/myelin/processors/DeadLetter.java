@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
 
+import dev.myelin.eventstore.internal.DeadLetterHeaders;
 import dev.myelin.schemas.RecordOrigin;
 
 /**
@@ -34,23 +35,23 @@ public record DeadLetter(String projection, Reason reason, String errorClass, St
     /** Header: the projection's name. */
     public static final String PROJECTION = "myelin.dead-letter.projection";
     /** Header: the {@link Reason} name. */
-    public static final String REASON = "myelin.dead-letter.reason";
+    public static final String REASON = DeadLetterHeaders.REASON;
     /** Header: the exception's class name. */
-    public static final String ERROR_CLASS = "myelin.dead-letter.error-class";
+    public static final String ERROR_CLASS = DeadLetterHeaders.ERROR_CLASS;
     /** Header: the exception's message. */
-    public static final String ERROR_MESSAGE = "myelin.dead-letter.error-message";
+    public static final String ERROR_MESSAGE = DeadLetterHeaders.ERROR_MESSAGE;
     /** Header: the exception's stack trace. */
-    public static final String STACK_TRACE = "myelin.dead-letter.stack-trace";
+    public static final String STACK_TRACE = DeadLetterHeaders.STACK_TRACE;
     /** Header: the original event's topic. */
-    public static final String SOURCE_TOPIC = "myelin.dead-letter.source-topic";
+    public static final String SOURCE_TOPIC = DeadLetterHeaders.SOURCE_TOPIC;
     /** Header: the original event's partition, in decimal. */
-    public static final String SOURCE_PARTITION = "myelin.dead-letter.source-partition";
+    public static final String SOURCE_PARTITION = DeadLetterHeaders.SOURCE_PARTITION;
     /** Header: the original event's offset, in decimal. */
-    public static final String SOURCE_OFFSET = "myelin.dead-letter.source-offset";
+    public static final String SOURCE_OFFSET = DeadLetterHeaders.SOURCE_OFFSET;
     /** Header: how many times the handler was tried, in decimal. */
-    public static final String ATTEMPTS = "myelin.dead-letter.attempts";
+    public static final String ATTEMPTS = DeadLetterHeaders.ATTEMPTS;
     /** Header: when the projection gave up, ISO-8601. */
-    public static final String FAILED_AT = "myelin.dead-letter.failed-at";
+    public static final String FAILED_AT = DeadLetterHeaders.FAILED_AT;
 
     /** Why an event became a dead letter. */
     public enum Reason {

@@ -3,7 +3,6 @@ package dev.myelin.processors;
 import dev.myelin.eventstore.Health;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -56,7 +55,8 @@ import dev.myelin.eventstore.internal.GuaranteeCheck;
 import dev.myelin.eventstore.internal.StreamsDefaults;
 import dev.myelin.processors.internal.DeadLetterCodec;
 import dev.myelin.processors.internal.HoldingProcessingExceptionHandler;
-import dev.myelin.processors.internal.Holds;
+import dev.myelin.eventstore.internal.Holds;
+import dev.myelin.eventstore.internal.StreamsHealth;
 import dev.myelin.processors.internal.LocalViewQuery;
 import dev.myelin.processors.internal.ProjectionDefinition;
 import dev.myelin.processors.internal.ProjectionTopology;
@@ -73,8 +73,6 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProjectionRuntime.class);
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
-    /** How long a replaced stream thread keeps the projection degraded. */
-    private static final Duration RECENT = Duration.ofMinutes(1);
 
     private final ProjectionDefinition<K, ?, V> definition;
     private final ProjectionConfig config;
@@ -87,16 +85,8 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
     private final String queryPath;
     private final Object stateChanged = new Object();
     private final Holds holds;
-    private volatile Throwable failure;
-    private volatile boolean everRunning;
-    private volatile Instant stateSince = Instant.now();
-    private volatile Replaced lastReplaced;
-    private volatile Instant stoppedAt;
+    private final StreamsHealth health;
     private boolean closed;
-
-    /** A stream thread replaced after an error that was not a hold. */
-    private record Replaced(Throwable error, Instant at) {
-    }
 
     private ProjectionRuntime(ProjectionDefinition<K, ?, V> definition, ProjectionConfig config, String applicationId,
                               Properties properties, Map<String, Object> clientProperties, Admin admin) {
@@ -124,7 +114,8 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
             // warning, logged for every StreamsConfig made, that it is not
             properties.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
             Map<String, Object> producer = new StreamsConfig(properties).getProducerConfigs(applicationId + "-myelin");
-            this.holds = new Holds(definition.name(), maxBlock(producer, properties));
+            this.holds = new Holds("Projection " + definition.name(), maxBlock(producer, properties));
+            this.health = new StreamsHealth("projection " + definition.name(), holds, MyelinProjectionException::new);
             int maxRequestSize = (int) number(producer.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                     ProjectionTopology.DEFAULT_MAX_REQUEST_SIZE);
             this.streams = new KafkaStreams(ProjectionTopology.build(definition, holds, maxRequestSize), properties);
@@ -148,10 +139,7 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
         }
         streams.setUncaughtExceptionHandler(this::uncaught);
         streams.setStateListener((now, before) -> {
-            stateSince = Instant.now();
-            if (now == KafkaStreams.State.RUNNING) {
-                everRunning = true;
-            }
+            health.stateChanged(now);
             LOG.info("Projection {} ({}): {} -> {}", definition.name(), applicationId, before, now);
             synchronized (stateChanged) {
                 stateChanged.notifyAll();
@@ -168,14 +156,15 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
     private StreamThreadExceptionResponse uncaught(Throwable error) {
         StreamThreadExceptionResponse response = respond(error);
         if (response == StreamThreadExceptionResponse.SHUTDOWN_CLIENT) {
-            failure = projectionFailure(error);
+            Throwable failure = projectionFailure(error);
+            health.failed(failure);
             LOG.error("Projection {} ({}) stopped", definition.name(), applicationId, failure);
         } else if (Holds.isHold(error)) {
             // not expected (a hold fences the thread); Holds has logged the partition at WARN
             LOG.debug("Projection {} ({}): replacing the stream thread of a held partition", definition.name(),
                     applicationId, error);
         } else {
-            lastReplaced = new Replaced(error, Instant.now());
+            health.replaced(error);
             LOG.error("Projection {} ({}): a stream thread died and is replaced; it reads again from the last commit",
                     definition.name(), applicationId, error);
         }
@@ -195,21 +184,11 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
      * half of {@code max.poll.interval.ms}.
      */
     static Duration maxBlock(Map<String, Object> producer, Properties properties) {
-        long transaction = number(producer.get(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 60_000);
-        long poll = number(properties.get(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)),
-                number(properties.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), 300_000));
-        return Duration.ofMillis(Math.max(100, Math.min(10_000, Math.min(transaction / 2, poll / 2))));
+        return Holds.maxBlock(producer, properties);
     }
 
     private static long number(Object value, long otherwise) {
-        if (value == null) {
-            return otherwise;
-        }
-        try {
-            return value instanceof Number n ? n.longValue() : Long.parseLong(value.toString().trim());
-        } catch (NumberFormatException e) {
-            return otherwise; // Kafka's own config check names the bad value when the clients start
-        }
+        return Holds.number(value, otherwise);
     }
 
     static <K, V> RunningProjection<K, V> start(Projection<K, V> projection, ProjectionConfig config) {
@@ -326,56 +305,21 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
     public ProjectionState state() {
         return switch (streams.state()) {
             case CREATED -> ProjectionState.STARTING;
-            case REBALANCING -> everRunning ? ProjectionState.REBALANCING : ProjectionState.STARTING;
+            case REBALANCING -> health.everRunning() ? ProjectionState.REBALANCING : ProjectionState.STARTING;
             case RUNNING -> ProjectionState.RUNNING;
             case PENDING_ERROR, ERROR -> ProjectionState.FAILED;
-            case PENDING_SHUTDOWN, NOT_RUNNING -> failure != null ? ProjectionState.FAILED : ProjectionState.STOPPED;
+            case PENDING_SHUTDOWN, NOT_RUNNING -> health.failure().isPresent() ? ProjectionState.FAILED : ProjectionState.STOPPED;
         };
     }
 
     @Override
     public Optional<Throwable> failure() {
-        return Optional.ofNullable(failure);
+        return health.failure();
     }
 
     @Override
     public Health health() {
-        KafkaStreams.State state = streams.state();
-        Instant since = stateSince;
-        switch (state) {
-            case PENDING_ERROR, ERROR:
-                return new Health.Failed(failure != null ? failure : new MyelinProjectionException("projection "
-                        + definition.name() + " is in Kafka Streams state " + state + "; see the log, then start it again"));
-            case PENDING_SHUTDOWN, NOT_RUNNING:
-                if (failure != null) {
-                    return new Health.Failed(failure);
-                }
-                Instant stopped = stoppedAt;
-                if (stopped != null) {
-                    return new Health.Degraded("stopped: closed by its owner", stopped);
-                }
-                return new Health.Failed(new MyelinProjectionException("projection " + definition.name()
-                        + " stopped without being closed (Kafka Streams state " + state + "); see the log, then start it again"));
-            default:
-                break;
-        }
-        Optional<Holds.Held> held = holds.oldest();
-        if (held.isPresent()) {
-            Holds.Held h = held.get();
-            return new Health.Degraded("partition " + h.partition() + " is held at the event at " + h.event()
-                    + " because the schema registry is unavailable (" + h.cause() + "); it resumes by itself when the"
-                    + " registry answers", h.since());
-        }
-        if (state == KafkaStreams.State.CREATED || state == KafkaStreams.State.REBALANCING) {
-            return new Health.Degraded(everRunning ? "rebalancing: partitions are moving between instances"
-                    : "starting: joining the group and restoring the view", since);
-        }
-        Replaced replaced = lastReplaced;
-        if (replaced != null && replaced.at().isAfter(Instant.now().minus(RECENT))) {
-            return new Health.Degraded("a stream thread was replaced after " + replaced.error()
-                    + "; its tasks read again from their last commit", replaced.at());
-        }
-        return Health.running();
+        return health.health(streams.state(), "joining the group and restoring the view");
     }
 
     @Override
@@ -389,7 +333,7 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
                 }
                 if (state == ProjectionState.FAILED || state == ProjectionState.STOPPED) {
                     throw new MyelinProjectionException("projection " + definition.name() + " is " + state
-                            + " and will not run" + failure().map(f -> ": " + f).orElse(""), failure);
+                            + " and will not run" + failure().map(f -> ": " + f).orElse(""), failure().orElse(null));
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -421,7 +365,7 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
         while (true) {
             if (state() == ProjectionState.FAILED || state() == ProjectionState.STOPPED) {
                 throw new MyelinProjectionException("projection " + definition.name() + " is " + state()
-                        + " and will not catch up" + failure().map(f -> ": " + f).orElse(""), failure);
+                        + " and will not catch up" + failure().map(f -> ": " + f).orElse(""), failure().orElse(null));
             }
             long behind = behind(targets);
             if (behind == 0 && !repartitionCounted) {
@@ -662,9 +606,7 @@ final class ProjectionRuntime<K, V> implements RunningProjection<K, V> {
     }
 
     private synchronized void stop(boolean destroy) {
-        if (stoppedAt == null) {
-            stoppedAt = Instant.now();
-        }
+        health.closed();
         LOG.info("{} projection {} ({})", destroy ? "Destroying" : "Closing", definition.name(), applicationId);
         try {
             if (destroy) {

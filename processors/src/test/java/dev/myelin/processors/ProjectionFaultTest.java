@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 import dev.myelin.processors.bank.Balance;
 import dev.myelin.processors.bank.Deposited;
 import dev.myelin.processors.internal.DeadLetterCodec;
-import dev.myelin.processors.internal.Holds;
+import dev.myelin.eventstore.internal.Holds;
 import dev.myelin.processors.internal.LocalViewQuery;
 import dev.myelin.processors.internal.ProjectionDefinition;
 import dev.myelin.processors.internal.ProjectionTopology;

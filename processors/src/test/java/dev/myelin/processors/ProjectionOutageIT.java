@@ -13,14 +13,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -158,14 +154,6 @@ class ProjectionOutageIT {
         }
     }
 
-    private static Map<String, ConfigEntry> configOf(Admin admin, String topic) throws Exception {
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        Config config = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
-        Map<String, ConfigEntry> entries = new LinkedHashMap<>();
-        config.entries().forEach(entry -> entries.put(entry.name(), entry));
-        return entries;
-    }
-
     @Test
     void theDeadLetterTopicKeepsDeadLettersForAnExplicitTimeAsDurableAsTheApplication() throws Exception {
         String topic = "bank.retention.events";
@@ -187,8 +175,7 @@ class ProjectionOutageIT {
             second.awaitRunning(WAIT);
             Poll.until(WAIT, "running and healthy", () -> first.health() instanceof Health.Running, first::health);
 
-            Admin admin = kafka.admin();
-            Map<String, ConfigEntry> dead = configOf(admin, byDefault.deadLetterTopic());
+            Map<String, ConfigEntry> dead = kafka.topicConfig(byDefault.deadLetterTopic());
             assertThat(dead.get(TopicConfig.RETENTION_MS_CONFIG).value()).isEqualTo(Long.toString(Duration.ofDays(30).toMillis()));
             assertThat(dead.get(TopicConfig.RETENTION_MS_CONFIG).source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
             assertThat(dead.get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo(TopicConfig.CLEANUP_POLICY_DELETE);
@@ -196,13 +183,13 @@ class ProjectionOutageIT {
                     .as("the application's topic.min.insync.replicas, set on the topic")
                     .isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
             for (String created : List.of("kept-by-default.redrive", "bank.kept-by-default")) {
-                assertThat(configOf(admin, created).get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG).source()).as(created)
+                assertThat(kafka.topicConfig(created).get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG).source()).as(created)
                         .isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
             }
-            assertThat(configOf(admin, "bank.kept-by-default").get(TopicConfig.CLEANUP_POLICY_CONFIG).value())
+            assertThat(kafka.topicConfig("bank.kept-by-default").get(TopicConfig.CLEANUP_POLICY_CONFIG).value())
                     .isEqualTo(TopicConfig.CLEANUP_POLICY_COMPACT);
 
-            Map<String, ConfigEntry> weekly = configOf(admin, configured.deadLetterTopic());
+            Map<String, ConfigEntry> weekly = kafka.topicConfig(configured.deadLetterTopic());
             assertThat(weekly.get(TopicConfig.RETENTION_MS_CONFIG).value()).isEqualTo(Long.toString(Duration.ofDays(7).toMillis()));
             assertThat(weekly.get(TopicConfig.RETENTION_MS_CONFIG).source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
             assertThat(weekly.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG).source())

@@ -23,6 +23,19 @@ public final class SagaHeaders {
      */
     public static final String COMPENSATES = "myelin.compensates";
 
+    /**
+     * The header on every record of a saga's dead-letter topic ({@code SagaTopics.deadLetters()}) with
+     * the saga's name. The other {@code myelin.dead-letter.*} headers are those a projection's dead
+     * letters carry: {@code reason} ({@code UNDECODABLE}: the trigger or reply cannot be read;
+     * {@code HANDLER_FAILED}: the definition's {@code sagaId} or initial-data function threw for a
+     * trigger, or the data cannot be written; {@code UNPROCESSABLE}: anything else, where no saga
+     * exists to be marked FAILED), {@code error-class}, {@code error-message}, {@code stack-trace},
+     * {@code source-topic}, {@code source-partition}, {@code source-offset} (where the record was first
+     * read: the trigger or reply topic, not the inbox), {@code attempts} and {@code failed-at}. The
+     * record's key, value and other headers are the original's.
+     */
+    public static final String DEAD_LETTER_SAGA = "myelin.dead-letter.saga";
+
     private SagaHeaders() {
     }
 }

@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import org.apache.kafka.streams.Topology;
 
+import dev.myelin.eventstore.Health;
 import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.sagas.internal.DefaultSagaDefinition;
 import dev.myelin.sagas.internal.DefaultSagaRuntime;
@@ -55,12 +56,30 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
      *
      * @param sagaId the saga id
      * @return its state, or empty if this instance holds no such saga (it does not exist, or another
-     *         instance owns its partition)
+     *         instance owns its partition) or cannot read its store now: while it starts, rebalances or
+     *         restores, and once it has failed or been closed; {@link #health()} tells which. It never
+     *         throws for the runtime's trouble.
      */
     Optional<SagaState<D>> state(String sagaId);
 
     /**
-     * Returns the names of the saga's own topics (its inbox and its log).
+     * Returns this runtime's health, in the shape every Myelin runtime reports: {@code Running};
+     * {@code Degraded} with the reason and since when while it starts or rebalances, while a
+     * partition is held because the schema registry is unavailable (it resumes by itself), for a
+     * minute after a stream thread died and was replaced, and once closed; {@code Failed} with the
+     * cause when Kafka Streams stopped without being closed.
+     *
+     * <p>No single record stops the runtime: a trigger or reply that can never be read, or whose saga id
+     * or initial data cannot be made, goes to {@link SagaTopics#deadLetters()}; a saga whose record cannot
+     * be processed (its data cannot be read or written, a function of the definition throws) is marked
+     * {@link SagaStatus#FAILED} with the reason; the other sagas go on.
+     *
+     * @return the health
+     */
+    Health health();
+
+    /**
+     * Returns the names of the saga's own topics (its inbox, its log and its dead letters).
      *
      * @return the topics
      */
@@ -206,13 +225,21 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
         }
 
         /**
-         * Creates the saga's own topics if missing, records the trigger topic's starting position
+         * Creates the saga's own topics if missing (with the application's replication factor and
+         * {@code min.insync.replicas}, the log kept for {@code myelin.saga.log.retention.ms} and the
+         * dead letters for {@code myelin.dead-letter.retention.ms}) and checks them if present,
+         * records the trigger topic's starting position
          * if the application has none yet (see {@link #startingAt}), warns about steps without a
          * timeout, starts the application and waits until it runs. The trigger topic and the
          * participants' topics must exist.
          *
          * @return the running runtime
-         * @throws IllegalStateException if the application does not reach RUNNING within a minute
+         * @throws IllegalStateException       if the application does not reach RUNNING within a minute
+         * @throws IllegalArgumentException    if {@code myelin.saga.log.retention.ms} is shorter than
+         *                                     {@link #retainFinishedSagas} plus {@code myelin.dedup.retention.ms}
+         * @throws dev.myelin.eventstore.TopicConfigurationException if an existing saga topic would lose data: it is
+         *                                     compacted, keeps records for less than its retention, or the
+         *                                     inbox's partition count no longer matches the saga store's
          */
         public SagaRuntime<T, D> start() {
             return DefaultSagaRuntime.start(definition, config, Optional.ofNullable(stateDirectory), resolvedTick(), resolvedRetention(),

@@ -7,13 +7,19 @@ import java.util.Objects;
  *
  * <pre>{@code
  * SagaTopics topics = SagaTopics.of("shop", "place-order");
- * topics.log();   // "shop.saga.place-order.log"
+ * topics.log();         // "shop.saga.place-order.log"
+ * topics.deadLetters(); // "shop.saga.place-order.dead-letters"
  * }</pre>
  *
  * @param inbox triggers and replies re-keyed by saga id, so one task owns each saga ({@code cleanup.policy=delete})
- * @param log   one entry per transition, keyed by saga id ({@code cleanup.policy=delete}); see {@link SagaTransition}
+ * @param log         one entry per transition, keyed by saga id ({@code cleanup.policy=delete}, retention
+ *                    {@code myelin.saga.log.retention.ms}); see {@link SagaTransition}
+ * @param deadLetters the triggers and replies the runtime could not process, for good ({@code cleanup.policy=delete},
+ *                    retention {@code myelin.dead-letter.retention.ms}): each keeps its original key, value and
+ *                    headers and gains {@code myelin.dead-letter.*} headers with the saga's name, the reason, the
+ *                    error and where it was read (topic, partition, offset), as a projection's dead letters do
  */
-public record SagaTopics(String inbox, String log) {
+public record SagaTopics(String inbox, String log, String deadLetters) {
     /**
      * Checks the components.
      *
@@ -22,10 +28,11 @@ public record SagaTopics(String inbox, String log) {
     public SagaTopics {
         Objects.requireNonNull(inbox, "inbox");
         Objects.requireNonNull(log, "log");
+        Objects.requireNonNull(deadLetters, "deadLetters");
     }
 
     /**
-     * Returns the standard names, {@code <application>.saga.<saga>.inbox} and {@code .log}.
+     * Returns the standard names, {@code <application>.saga.<saga>.inbox}, {@code .log} and {@code .dead-letters}.
      *
      * @param application the application name
      * @param saga        the saga name
@@ -33,6 +40,6 @@ public record SagaTopics(String inbox, String log) {
      */
     public static SagaTopics of(String application, String saga) {
         String prefix = application + ".saga." + saga + ".";
-        return new SagaTopics(prefix + "inbox", prefix + "log");
+        return new SagaTopics(prefix + "inbox", prefix + "log", prefix + "dead-letters");
     }
 }

@@ -28,7 +28,7 @@ class SagaRuntimeBuilderTest {
         assertThat(text).contains("topics: [shop.order.events]", "shop.customer.command-results", "shop.stock.command-results",
                 "shop.order.command-results", "topics: [shop.saga.place-order.inbox]", "topic: shop.customer.commands",
                 "topic: shop.stock.commands", "topic: shop.order.commands", "topic: shop.saga.place-order.log",
-                "stores: [saga-deadlines, sagas]");
+                "topic: shop.saga.place-order.dead-letters", "stores: [saga-deadlines, sagas]");
         assertThat(description.subtopologies()).as("routers, then the saga processor").hasSize(2);
     }
 
@@ -94,6 +94,22 @@ class SagaRuntimeBuilderTest {
         assertThatThrownBy(() -> builder().retainFinishedSagas(Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("must be positive");
+    }
+
+    @Test
+    void aSagaLogKeptShorterThanTheFinishedSagasPlusTheDedupRetentionIsRefusedAtStartNamingTheRule() {
+        MyelinConfig shortLog = MyelinConfig.builder("shop").bootstrapServers("127.0.0.1:9").singleBrokerDevMode()
+                .property(MyelinConfig.SAGA_LOG_RETENTION_MS, Duration.ofDays(3).minusHours(1).toMillis()).build();
+        SagaRuntime.Builder<?, ?> builder = SagaRuntime.builder(Shop.placeOrder("shop", Shop.singleObject(), Duration.ofSeconds(5)),
+                shortLog).retainFinishedSagas(Duration.ofDays(2));
+
+        // 2 days in the store + 24 h of dedup: the log must keep 3 days, and it is an hour short
+        assertThatThrownBy(builder::start)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(MyelinConfig.SAGA_LOG_RETENTION_MS)
+                .hasMessageContaining("retainFinishedSagas, PT48H")
+                .hasMessageContaining(MyelinConfig.DEDUP_RETENTION_MS)
+                .hasMessageContaining("at least " + Duration.ofHours(72).toMillis() + " ms");
     }
 
     @Test

@@ -60,32 +60,8 @@ public final class TopicSetup {
         wanted.put(topics.commandResults(), delete);
         wanted.put(topics.deadLetters(), delete);
         try {
-            Set<String> existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            List<NewTopic> missing = new ArrayList<>();
-            wanted.forEach((name, configs) -> {
-                if (!existing.contains(name)) {
-                    missing.add(new NewTopic(name, config.partitions(), (short) config.replicationFactor()).configs(configs));
-                }
-            });
-            for (NewTopic topic : missing) {
-                try {
-                    admin.createTopics(List.of(topic)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                    log.info("created topic {} ({} partitions, replication {}, {})", topic.name(), topic.numPartitions(),
-                            topic.replicationFactor(), topic.configs());
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof InvalidReplicationFactorException) {
-                        throw new TopicConfigurationException("cannot create topic " + topic.name() + " with replication factor "
-                                + topic.replicationFactor() + ": the cluster has fewer brokers (" + e.getCause().getMessage()
-                                + "); set MyelinConfig.Builder.replicationFactor(...) to at most the broker count, or use "
-                                + "singleBrokerDevMode() for a single development broker");
-                    }
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
-                    // another instance created it first; it is checked below like any existing topic
-                }
-            }
-            checkOnceVisible(admin, topics);
+            createMissing(admin, config, wanted);
+            checkOnceVisible(() -> check(admin, topics));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MyelinEventStoreException("interrupted while setting up the topics of " + topics.events(), e);
@@ -95,12 +71,73 @@ public final class TopicSetup {
         }
     }
 
-    private static void checkOnceVisible(Admin admin, AggregateTopics topics)
+    /** A check of existing topics, which may meet a topic not yet in every broker's metadata. */
+    @FunctionalInterface
+    public interface TopicCheck {
+        /**
+         * Runs the check.
+         *
+         * @throws InterruptedException if interrupted
+         * @throws ExecutionException   if an admin call failed
+         * @throws TimeoutException     if an admin call timed out
+         */
+        void run() throws InterruptedException, ExecutionException, TimeoutException;
+    }
+
+    /**
+     * Creates those of {@code wanted} (name to topic configs) that do not exist, with the application's
+     * partitions and replication factor; a topic another instance created first is left as it is.
+     *
+     * @param admin  an admin client
+     * @param config the configuration (partitions, replication)
+     * @param wanted the topics and their configs
+     * @throws TopicConfigurationException if the cluster has fewer brokers than the replication factor
+     * @throws InterruptedException        if interrupted
+     * @throws ExecutionException          if an admin call failed
+     * @throws TimeoutException            if an admin call timed out
+     */
+    public static void createMissing(Admin admin, MyelinConfig config, Map<String, Map<String, String>> wanted)
             throws InterruptedException, ExecutionException, TimeoutException {
+        Set<String> existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        List<NewTopic> missing = new ArrayList<>();
+        wanted.forEach((name, configs) -> {
+            if (!existing.contains(name)) {
+                missing.add(new NewTopic(name, config.partitions(), (short) config.replicationFactor()).configs(configs));
+            }
+        });
+        for (NewTopic topic : missing) {
+            try {
+                admin.createTopics(List.of(topic)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                log.info("created topic {} ({} partitions, replication {}, {})", topic.name(), topic.numPartitions(),
+                        topic.replicationFactor(), topic.configs());
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof InvalidReplicationFactorException) {
+                    throw new TopicConfigurationException("cannot create topic " + topic.name() + " with replication factor "
+                            + topic.replicationFactor() + ": the cluster has fewer brokers (" + e.getCause().getMessage()
+                            + "); set MyelinConfig.Builder.replicationFactor(...) to at most the broker count, or use "
+                            + "singleBrokerDevMode() for a single development broker");
+                }
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+                // another instance created it first; it is checked like any existing topic
+            }
+        }
+    }
+
+    /**
+     * Runs {@code check}, again while a topic just created is not yet known to every broker.
+     *
+     * @param check the check
+     * @throws InterruptedException if interrupted
+     * @throws ExecutionException   if an admin call failed for another reason
+     * @throws TimeoutException     if an admin call timed out
+     */
+    public static void checkOnceVisible(TopicCheck check) throws InterruptedException, ExecutionException, TimeoutException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
         while (true) {
             try {
-                check(admin, topics);
+                check.run();
                 return;
             } catch (ExecutionException e) {
                 // a topic just created may not have reached every broker's metadata yet
@@ -112,14 +149,42 @@ public final class TopicSetup {
         }
     }
 
+    /**
+     * Returns the configs of {@code topics}, by topic name.
+     *
+     * @param admin  an admin client
+     * @param topics the topic names
+     * @return their configs
+     * @throws InterruptedException if interrupted
+     * @throws ExecutionException   if an admin call failed
+     * @throws TimeoutException     if an admin call timed out
+     */
+    public static Map<String, Config> configs(Admin admin, List<String> topics)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        List<ConfigResource> resources = topics.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+        Map<ConfigResource, Config> found = admin.describeConfigs(resources).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        Map<String, Config> byName = new LinkedHashMap<>();
+        found.forEach((resource, config) -> byName.put(resource.name(), config));
+        return byName;
+    }
+
+    /**
+     * Returns the cleanup policies a topic config names ({@code compact}, {@code delete} or both).
+     *
+     * @param config a topic's config
+     * @return the policies
+     */
+    public static Set<String> cleanupPolicies(Config config) {
+        String policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
+        return Arrays.stream(policy.split(",")).map(String::trim).collect(Collectors.toCollection(HashSet::new));
+    }
+
     private static void check(Admin admin, AggregateTopics topics) throws InterruptedException, ExecutionException, TimeoutException {
         List<String> names = List.of(topics.commands(), topics.events(), topics.commandResults(), topics.deadLetters());
         Map<String, TopicDescription> descriptions = admin.describeTopics(names).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        ConfigResource events = new ConfigResource(ConfigResource.Type.TOPIC, topics.events());
-        Config eventsConfig = admin.describeConfigs(List.of(events)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(events);
+        Config eventsConfig = configs(admin, List.of(topics.events())).get(topics.events());
         String policy = eventsConfig.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
-        Set<String> policies = Arrays.stream(policy.split(",")).map(String::trim).collect(Collectors.toCollection(HashSet::new));
-        if (!policies.equals(Set.of(TopicConfig.CLEANUP_POLICY_COMPACT))) {
+        if (!cleanupPolicies(eventsConfig).equals(Set.of(TopicConfig.CLEANUP_POLICY_COMPACT))) {
             throw new TopicConfigurationException("topic " + topics.events() + " has cleanup.policy=" + policy
                     + ", but an events topic must have cleanup.policy=compact exactly (with delete, retention would erase events); "
                     + "fix it with: kafka-configs.sh --alter --entity-type topics --entity-name " + topics.events()

@@ -1,8 +1,5 @@
 package dev.myelin.processors.internal;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -10,23 +7,12 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
+import dev.myelin.eventstore.internal.DeadLetterHeaders;
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.schemas.RecordOrigin;
 
 /** Writes the {@code myelin.dead-letter.*} headers, and reads a dead-letter record back. */
 public final class DeadLetterCodec {
-
-    /** Header carrying an event's original topic through a repartition topic. */
-    static final String ORIGIN_TOPIC = "myelin.origin.topic";
-    /** Header carrying an event's original partition through a repartition topic. */
-    static final String ORIGIN_PARTITION = "myelin.origin.partition";
-    /** Header carrying an event's original offset through a repartition topic. */
-    static final String ORIGIN_OFFSET = "myelin.origin.offset";
-
-    /** Keeps a dead letter's headers well below the broker's default 1 MB record limit. */
-    private static final int MAX_STACK_TRACE_CHARS = 16_384;
-    /** Long enough for any message worth reading; some exceptions quote whole records. */
-    private static final int MAX_MESSAGE_CHARS = 4_096;
 
     private DeadLetterCodec() {
     }
@@ -38,26 +24,8 @@ public final class DeadLetterCodec {
      */
     static Headers withDeadLetterHeaders(Headers original, String projection, DeadLetter.Reason reason, Throwable error,
                                          RecordOrigin origin, int attempts, Instant failedAt, int room) {
-        Headers headers = new RecordHeaders(original.toArray());
-        int used = 0;
-        for (Header header : original) {
-            used += header.key().length() + (header.value() == null ? 0 : header.value().length);
-        }
-        // bytes for the fixed headers below: names, class name, origin, counts and timestamp
-        int left = room - used - 1024;
-        String message = cut(error.getMessage() == null ? "" : error.getMessage(), Math.min(MAX_MESSAGE_CHARS, left / 2));
-        String trace = cut(stackTrace(error), Math.min(MAX_STACK_TRACE_CHARS, left - message.length() * 3));
-        put(headers, DeadLetter.PROJECTION, projection);
-        put(headers, DeadLetter.REASON, reason.name());
-        put(headers, DeadLetter.ERROR_CLASS, error.getClass().getName());
-        put(headers, DeadLetter.ERROR_MESSAGE, message);
-        put(headers, DeadLetter.STACK_TRACE, trace);
-        put(headers, DeadLetter.SOURCE_TOPIC, origin.topic());
-        put(headers, DeadLetter.SOURCE_PARTITION, Integer.toString(origin.partition().orElse(-1)));
-        put(headers, DeadLetter.SOURCE_OFFSET, Long.toString(origin.offset().orElse(-1)));
-        put(headers, DeadLetter.ATTEMPTS, Integer.toString(attempts));
-        put(headers, DeadLetter.FAILED_AT, failedAt.toString());
-        return headers;
+        return DeadLetterHeaders.with(original, DeadLetter.PROJECTION, projection, reason.name(), error, origin, attempts,
+                failedAt, room);
     }
 
     /**
@@ -105,53 +73,16 @@ public final class DeadLetterCodec {
 
     /** Returns the origin an upstream re-keying step recorded, if any. */
     static Optional<RecordOrigin> carriedOrigin(Headers headers) {
-        Optional<String> topic = text(headers, ORIGIN_TOPIC);
-        if (topic.isEmpty()) {
-            return Optional.empty();
-        }
-        int partition = Integer.parseInt(text(headers, ORIGIN_PARTITION).orElse("-1"));
-        long offset = Long.parseLong(text(headers, ORIGIN_OFFSET).orElse("-1"));
-        return Optional.of(partition < 0 || offset < 0 ? RecordOrigin.topic(topic.get())
-                : RecordOrigin.of(topic.get(), partition, offset));
+        return DeadLetterHeaders.carriedOrigin(headers);
     }
 
     /** Records {@code origin} in {@code headers} unless an earlier step already did. */
     static void carryOrigin(Headers headers, RecordOrigin origin) {
-        if (headers.lastHeader(ORIGIN_TOPIC) == null) {
-            put(headers, ORIGIN_TOPIC, origin.topic());
-            put(headers, ORIGIN_PARTITION, Integer.toString(origin.partition().orElse(-1)));
-            put(headers, ORIGIN_OFFSET, Long.toString(origin.offset().orElse(-1)));
-        }
-    }
-
-    private static String stackTrace(Throwable error) {
-        StringWriter out = new StringWriter();
-        error.printStackTrace(new PrintWriter(out));
-        return out.toString();
-    }
-
-    /** Cuts {@code text} to {@code max} characters (UTF-8 may need up to 3 bytes each; callers allow for it). */
-    private static String cut(String text, int max) {
-        if (text.length() <= max) {
-            return text;
-        }
-        String mark = " ... (cut)";
-        return max <= mark.length() ? "" : text.substring(0, max - mark.length()) + mark;
-    }
-
-    private static void put(Headers headers, String name, String value) {
-        headers.remove(name);
-        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static Optional<String> text(Headers headers, String name) {
-        Header header = headers.lastHeader(name);
-        return header == null || header.value() == null ? Optional.empty()
-                : Optional.of(new String(header.value(), StandardCharsets.UTF_8));
+        DeadLetterHeaders.carryOrigin(headers, origin);
     }
 
     private static String required(Headers headers, String name) {
-        return text(headers, name).orElseThrow(() -> new IllegalArgumentException(
+        return DeadLetterHeaders.text(headers, name).orElseThrow(() -> new IllegalArgumentException(
                 "not a Myelin dead letter: header " + name + " is missing"));
     }
 }

@@ -14,6 +14,8 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.myelin.eventstore.internal.Faults;
+import dev.myelin.eventstore.internal.Holds;
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.processors.ErrorPolicy;
 import dev.myelin.processors.EventHandler;

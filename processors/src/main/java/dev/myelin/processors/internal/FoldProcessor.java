@@ -8,6 +8,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.myelin.eventstore.internal.Faults;
+import dev.myelin.eventstore.internal.Holds;
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.processors.EventHandler;
 import dev.myelin.processors.RetryPolicy;

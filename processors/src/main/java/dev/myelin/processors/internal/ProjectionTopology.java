@@ -17,6 +17,8 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
+import dev.myelin.eventstore.internal.Holds;
+
 /**
  * Builds the Kafka Streams topology of one projection:
  * <pre>
@@ -49,7 +51,7 @@ public final class ProjectionTopology {
      * @return a new topology
      */
     public static <K, E, V> Topology build(ProjectionDefinition<K, E, V> definition) {
-        return build(definition, new Holds(definition.name(), DEFAULT_MAX_BLOCK), DEFAULT_MAX_REQUEST_SIZE);
+        return build(definition, new Holds("Projection " + definition.name(), DEFAULT_MAX_BLOCK), DEFAULT_MAX_REQUEST_SIZE);
     }
 
     /**

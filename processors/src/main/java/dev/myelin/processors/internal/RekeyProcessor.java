@@ -6,6 +6,8 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Record;
 
+import dev.myelin.eventstore.internal.Faults;
+import dev.myelin.eventstore.internal.Holds;
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.schemas.RecordOrigin;
 

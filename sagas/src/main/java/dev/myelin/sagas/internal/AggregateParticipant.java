@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.CommandResult;
+import dev.myelin.eventstore.internal.Faults;
 
 /** A Myelin aggregate type as a saga participant: its commands topic out, its command-results topic in. */
 public final class AggregateParticipant<C, E> extends ParticipantModel<C, CommandResult<E>> {
@@ -76,6 +77,10 @@ public final class AggregateParticipant<C, E> extends ParticipantModel<C, Comman
         try {
             return MyelinResults.decode(bytes, event -> eventDeserializer.deserialize(topics.events(), event));
         } catch (RuntimeException e) {
+            if (Faults.registryOutage(e) != null) {
+                // the events are fine, the registry is away: the reply is held until it answers, never stripped of its events
+                throw e;
+            }
             CommandResult<byte[]> raw = MyelinResults.decode(bytes, event -> event);
             if (raw instanceof CommandResult.Accepted<byte[]> accepted) {
                 // the outcome is what matters to the saga; events it cannot read must not turn a success into a failure

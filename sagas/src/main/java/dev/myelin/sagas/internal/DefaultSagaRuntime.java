@@ -2,7 +2,6 @@ package dev.myelin.sagas.internal;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,7 +16,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
@@ -25,18 +23,23 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.LogAndFailProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.myelin.eventstore.Health;
 import dev.myelin.eventstore.MyelinConfig;
+import dev.myelin.eventstore.TopicConfigurationException;
 import dev.myelin.eventstore.internal.GuaranteeCheck;
+import dev.myelin.eventstore.internal.Holds;
+import dev.myelin.eventstore.internal.StreamsHealth;
 import dev.myelin.eventstore.internal.StreamsDefaults;
 import dev.myelin.sagas.SagaRuntime;
 import dev.myelin.sagas.SagaState;
@@ -50,11 +53,13 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
     private final DefaultSagaDefinition<T, D> definition;
     private final SagaTopics topics;
     private final KafkaStreams streams;
+    private final StreamsHealth health;
 
-    private DefaultSagaRuntime(DefaultSagaDefinition<T, D> definition, SagaTopics topics, KafkaStreams streams) {
+    private DefaultSagaRuntime(DefaultSagaDefinition<T, D> definition, SagaTopics topics, KafkaStreams streams, StreamsHealth health) {
         this.definition = definition;
         this.topics = topics;
         this.streams = streams;
+        this.health = health;
     }
 
     /**
@@ -77,12 +82,15 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
                                                         TriggerPosition startingAt) {
         GuaranteeCheck.verify(config.properties(), "the saga runtime " + config.application() + ".saga." + definition.name());
         SagaTopics topics = SagaTopics.of(config.application(), definition.name());
+        String applicationId = config.application() + ".saga." + definition.name();
+        // before anything is created: a log kept shorter than the sagas it records is a configuration error
+        Duration logRetention = SagaTopicSetup.logRetention(retention, config, definition.name());
         warnAboutStepsWithoutTimeout(definition);
-        createTopics(config, definition, topics);
+        createTopics(config, definition, topics, applicationId, logRetention, SagaTopicSetup.minimumLogRetention(retention, config));
 
         Properties props = new Properties();
         props.putAll(config.properties());
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.application() + ".saga." + definition.name());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
@@ -97,13 +105,27 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
         props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
         stateDirectory.ifPresent(dir -> props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString()));
         props.remove(MyelinConfig.ALLOW_WEAKER_GUARANTEES); // checked above; not a Kafka setting
+        // the saga processor handles what a record causes itself (its saga FAILED, or a dead letter); what reaches this
+        // handler is a held partition or Kafka's own trouble, and a handler that continued would skip a record that is fine
+        Object handler = props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailProcessingExceptionHandler.class.getName());
+        if (handler != null && !LogAndFailProcessingExceptionHandler.class.getName().equals(handler.toString())
+                && !LogAndFailProcessingExceptionHandler.class.equals(handler)) {
+            log.warn("saga runtime {} ignores {}={}: it fails a saga or dead-letters a record itself, and a handler that continued "
+                    + "would skip records held while the schema registry is away", applicationId,
+                    StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, handler);
+        }
+        props.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         StreamsDefaults.applyTo(props);
         pinTriggerStart(config, definition.triggerTopic(), (String) props.get(StreamsConfig.APPLICATION_ID_CONFIG), startingAt,
                 String.valueOf(props.get(StreamsConfig.consumerPrefix("group.protocol"))), String.valueOf(props.get("group.protocol")));
 
-        KafkaStreams streams = new KafkaStreams(SagaTopology.build(definition, topics, tick, retention, true, deadlinesPerCheck), props);
+        Holds holds = new Holds("Saga runtime " + applicationId, Holds.maxBlock(new StreamsConfig(props).getProducerConfigs(applicationId), props));
+        StreamsHealth health = new StreamsHealth("saga runtime " + applicationId, holds, IllegalStateException::new);
+        KafkaStreams streams = new KafkaStreams(SagaTopology.build(definition, topics, tick, retention, true, deadlinesPerCheck, holds), props);
+        streams.setUncaughtExceptionHandler(error -> replaceThread(applicationId, health, error));
         CountDownLatch running = new CountDownLatch(1);
         streams.setStateListener((newState, oldState) -> {
+            health.stateChanged(newState);
             // ERROR: no need to wait out the timeout to know it will not run
             if (newState == KafkaStreams.State.RUNNING || newState == KafkaStreams.State.ERROR) {
                 running.countDown();
@@ -122,7 +144,23 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
             throw new IllegalStateException("interrupted while starting saga runtime " + definition.name(), e);
         }
         log.info("saga runtime {} running: triggers from {}, log on {}", definition.name(), definition.triggerTopic(), topics.log());
-        return new DefaultSagaRuntime<>(definition, topics, streams);
+        return new DefaultSagaRuntime<>(definition, topics, streams, health);
+    }
+
+    /**
+     * Answers a stream thread's death: it is replaced, never the runtime shut down. A record's own
+     * failure never gets here (the saga processor marks its saga FAILED or dead-letters it), nor does a
+     * held partition (it fences the thread, which rejoins by itself); what does is Kafka's own trouble,
+     * which a new thread, reading again from the last commit, meets afresh.
+     */
+    static StreamThreadExceptionResponse replaceThread(String applicationId, StreamsHealth health, Throwable error) {
+        if (Holds.isHold(error)) {
+            log.debug("saga runtime {}: replacing the stream thread of a held partition", applicationId, error);
+        } else {
+            health.replaced(error);
+            log.error("saga runtime {}: a stream thread died and is replaced; it reads again from the last commit", applicationId, error);
+        }
+        return StreamThreadExceptionResponse.REPLACE_THREAD;
     }
 
     /**
@@ -214,7 +252,8 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
         return adminProps;
     }
 
-    private static void createTopics(MyelinConfig config, DefaultSagaDefinition<?, ?> definition, SagaTopics topics) {
+    private static void createTopics(MyelinConfig config, DefaultSagaDefinition<?, ?> definition, SagaTopics topics, String applicationId,
+                                     Duration logRetention, Duration minimumLog) {
         try (Admin admin = Admin.create(adminProps(config))) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             // the saga reads and writes other services' topics but does not own them: say which are missing
@@ -230,29 +269,14 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
                 throw new MissingTopicsException("saga " + definition.name() + " needs topics that do not exist: " + needed
                         + "; start the participants' event stores (or create the services' topics) before the saga runtime");
             }
-            List<NewTopic> missing = new ArrayList<>();
-            Map<String, String> configs = Map.of("cleanup.policy", "delete", "min.insync.replicas",
-                    Integer.toString(config.minInsyncReplicas()));
-            for (String topic : List.of(topics.inbox(), topics.log())) {
-                if (!existing.contains(topic)) {
-                    missing.add(new NewTopic(topic, config.partitions(), (short) config.replicationFactor()).configs(configs));
-                }
-            }
-            if (!missing.isEmpty()) {
-                try {
-                    admin.createTopics(missing).all().get(60, TimeUnit.SECONDS);
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
-                    // another instance created it first
-                }
-            }
+            SagaTopicSetup.ensure(admin, config, topics, applicationId, logRetention, minimumLog);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating the topics of " + topics, e);
         } catch (MissingTopicsException e) {
             throw new IllegalStateException(e.getMessage());
+        } catch (TopicConfigurationException e) {
+            throw e;
         } catch (Exception e) {
             throw new IllegalStateException("cannot create the saga topics " + topics + ": " + e, e);
         }
@@ -269,15 +293,25 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
 
     @Override
     public Optional<SagaState<D>> state(String sagaId) {
+        KafkaStreams.State state = streams.state();
+        if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
+            // starting, failed or closed: no store to read; health() says which
+            return Optional.empty();
+        }
         try {
             ReadOnlyKeyValueStore<String, byte[]> store = streams.store(
                     StoreQueryParameters.fromNameAndType(SagaTopology.SAGAS_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
             byte[] bytes = store.get(sagaId);
             return bytes == null ? Optional.empty() : Optional.of(SagaStates.decode(definition, bytes));
-        } catch (InvalidStateStoreException e) {
-            // rebalancing or restoring: the store is not queryable this moment
+        } catch (InvalidStateStoreException | IllegalStateException e) {
+            // rebalancing, restoring, or stopped since the check above: the store is not queryable this moment
             return Optional.empty();
         }
+    }
+
+    @Override
+    public Health health() {
+        return health.health(streams.state(), "joining the group and restoring the saga store");
     }
 
     @Override
@@ -287,6 +321,7 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
 
     @Override
     public void close() {
+        health.closed();
         streams.close(Duration.ofSeconds(30));
     }
 }

@@ -25,11 +25,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.internal.Faults;
 import dev.myelin.sagas.RetryPolicy;
 import dev.myelin.sagas.SagaHeaders;
 import dev.myelin.sagas.SagaStatus;
 import dev.myelin.sagas.SagaTransition;
 import dev.myelin.schemas.EventMetadata;
+import dev.myelin.schemas.SchemaRegistryUnavailableException;
 
 /**
  * The saga state machine. Every input (a trigger, a reply, a passed deadline) loads one saga, decides
@@ -47,15 +49,20 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
     private final Duration tick;
     private final Duration retention;
     private final int deadlinesPerCheck;
+    private final RecordFaults faults;
     /** Sagas this definition cannot read (they name a removed step), reported once per task. */
     private final Set<String> unreadable = new HashSet<>();
     /** When this task began running (init follows the restore of its stores). */
     private long startedAt;
+    /** The context, keeping a record's forwards back until it is processed whole (see {@link #process}). */
     private ProcessorContext<String, byte[]> context;
+    private BufferedContext<String, byte[]> buffered;
     private KeyValueStore<String, byte[]> sagas;
     private KeyValueStore<Bytes, byte[]> deadlines;
 
-    SagaProcessor(DefaultSagaDefinition<T, D> definition, Duration tick, Duration retention, int deadlinesPerCheck) {
+    SagaProcessor(DefaultSagaDefinition<T, D> definition, Duration tick, Duration retention, int deadlinesPerCheck,
+                  RecordFaults faults) {
+        this.faults = faults;
         this.retention = retention;
         this.deadlinesPerCheck = deadlinesPerCheck;
         this.definition = definition;
@@ -66,15 +73,89 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
 
     @Override
     public void init(ProcessorContext<String, byte[]> context) {
-        this.context = context;
+        this.buffered = new BufferedContext<>(context);
+        this.context = buffered;
         this.sagas = context.getStateStore(SagaTopology.SAGAS_STORE);
         this.deadlines = context.getStateStore(SagaTopology.DEADLINES_STORE);
         this.startedAt = context.currentSystemTimeMs();
-        context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::fireDeadlines);
+        context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
+    /**
+     * Processes one inbox record, so that no record can stop the runtime: a registry outage holds the
+     * partition (the transaction aborts and the record is read again until the registry answers);
+     * Kafka's own failures go to Kafka Streams; anything else the record caused is dropped whole (the
+     * commands and log entries it had forwarded are discarded) and its saga is marked FAILED with the
+     * reason, or, with no saga to mark, the record goes to the dead-letter topic.
+     */
     @Override
     public void process(Record<String, byte[]> record) {
+        buffered.begin();
+        try {
+            handle(record);
+        } catch (RuntimeException e) {
+            buffered.discard();
+            SchemaRegistryUnavailableException outage = RecordFaults.outage(e);
+            if (outage != null) {
+                throw faults.hold(context, record.headers(), outage);
+            }
+            if (Faults.isKafkas(e)) {
+                throw e;
+            }
+            buffered.begin();
+            unprocessable(record, e);
+        }
+        buffered.flush();
+        faults.processed(context);
+    }
+
+    /** Fires passed deadlines; a registry outage holds the task like a record's would. */
+    private void punctuate(long now) {
+        try {
+            fireDeadlines(now);
+            faults.punctuated(context);
+        } catch (RuntimeException e) {
+            SchemaRegistryUnavailableException outage = RecordFaults.outage(e);
+            if (outage != null) {
+                throw faults.holdTask(context, outage);
+            }
+            throw e;
+        }
+    }
+
+    /** Marks the record's saga FAILED with what {@code error} says, or dead-letters the record when there is none to mark. */
+    private void unprocessable(Record<String, byte[]> record, RuntimeException error) {
+        String why = "the inbox record at " + RecordFaults.origin(context, record.headers()) + " could not be processed: " + error;
+        Optional<StoredSaga> stored = Optional.empty();
+        try {
+            stored = record.key() == null ? Optional.empty() : load(record.key());
+            if (stored.isPresent() && !stored.get().status().isFinal()) {
+                save(stored.get(), fail(stored.get(), why.length() > 2_000 ? why.substring(0, 2_000) + " ... (cut)" : why));
+                log.error("saga {} {}: {}", definition.name(), record.key(), why, error);
+                return;
+            }
+        } catch (RuntimeException again) {
+            if (RecordFaults.outage(again) != null || Faults.isKafkas(again)) {
+                throw again;
+            }
+            // the saga cannot even be stored as FAILED (its state is what fails): the record is kept instead
+            buffered.discard();
+            buffered.begin();
+            error.addSuppressed(again);
+        }
+        log.error("saga {}: {}; {}", definition.name(), why, stored.isPresent() ? "its saga cannot be marked FAILED" : "no saga to mark FAILED",
+                error);
+        faults.deadLetter(context, record, RecordFaults.Reason.UNPROCESSABLE, error);
+    }
+
+    /** Rethrows {@code e} when it is a registry outage: that is no fault of the record, so it must reach {@link #process}. */
+    private static void rethrowOutage(RuntimeException e) {
+        if (RecordFaults.outage(e) != null) {
+            throw e;
+        }
+    }
+
+    private void handle(Record<String, byte[]> record) {
         if (record.key() == null) {
             // the routers always set the saga id as key, so this record was written to the inbox by something
             // else; a null key would throw in the sagas store and end the stream thread, stopping every saga
@@ -102,17 +183,24 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
             return;
         }
         T trigger;
-        D data;
         try {
             trigger = definition.triggerType().cast(definition.triggerSerde().deserializer()
                     .deserialize(definition.triggerTopic(), record.headers(), record.value()));
-            data = definition.initialData(trigger);
         } catch (RuntimeException e) {
-            log.warn("saga {} {}: cannot start from the inbox record at {}: {}", definition.name(), sagaId,
-                    SagaTopology.origin(context), e.toString());
+            rethrowOutage(e);
+            faults.deadLetter(context, record, RecordFaults.Reason.UNDECODABLE, e);
             return;
         }
-        StoredSaga saga = new StoredSaga(sagaId, SagaStatus.RUNNING, 0, 0, false, 0, encodeData(data), List.of(), "");
+        byte[] data;
+        try {
+            data = encodeData(definition.initialData(trigger));
+        } catch (RuntimeException e) {
+            rethrowOutage(e);
+            // no saga exists to carry the failure: the trigger is kept where a person can see it and re-drive it
+            faults.deadLetter(context, record, RecordFaults.Reason.HANDLER_FAILED, e);
+            return;
+        }
+        StoredSaga saga = new StoredSaga(sagaId, SagaStatus.RUNNING, 0, 0, false, 0, data, List.of(), "");
         logEntry(saga, SagaTransition.STARTED, "");
         save(null, send(saga, 0, CommandIds.Phase.INVOKE, 1));
     }
@@ -143,9 +231,14 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         try {
             reply = step.participant().decodeReply(record.headers(), record.value());
         } catch (RuntimeException e) {
+            // an unavailable registry is no answer: the reply is held and read again once the registry is back
+            rethrowOutage(e);
             // whether the participant did it is unknown: compensating could leave its effect in place and
-            // going on could build on nothing, so the saga stops where a person can see it
-            save(saga, fail(saga, "the reply of " + step.participant().name() + " to " + commandId + " cannot be read: " + e));
+            // going on could build on nothing, so the saga stops where a person can see it, and the reply is
+            // kept on the dead-letter topic with its origin for whoever decides what to do
+            faults.deadLetter(context, record, RecordFaults.Reason.UNDECODABLE, e);
+            save(saga, fail(saga, "the reply of " + step.participant().name() + " to " + commandId + " cannot be read (it is on the "
+                    + "saga's dead-letter topic): " + e));
             return;
         }
         boolean success;
@@ -179,6 +272,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
             D data = step.onSuccess().apply(decodeData(saga), reply);
             next = next.withData(encodeData(data));
         } catch (RuntimeException e) {
+            rethrowOutage(e);
             // the participant did the step, so it counts as completed and is compensated with the others
             String why = "onSuccess of step '" + step.name() + "' threw " + e;
             logEntry(next, SagaTransition.STEP_FAILED, why);
@@ -332,6 +426,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
             Object command = phase == CommandIds.Phase.INVOKE ? step.command().apply(data) : step.compensation().apply(data);
             value = step.participant().encodeCommand(headers, command);
         } catch (RuntimeException e) {
+            rethrowOutage(e); // the registry is away: the command is made once it is back, not given up
             // the saga's own functions or serdes failed: the command cannot exist, so the step fails
             String why = "cannot make the " + (phase == CommandIds.Phase.INVOKE ? "command" : "compensation") + " of step '"
                     + step.name() + "': " + e;

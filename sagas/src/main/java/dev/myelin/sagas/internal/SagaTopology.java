@@ -17,13 +17,13 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.internal.DeadLetterHeaders;
+import dev.myelin.eventstore.internal.Holds;
 import dev.myelin.sagas.SagaTopics;
 import dev.myelin.schemas.EventMetadata;
-import dev.myelin.schemas.RecordOrigin;
+import dev.myelin.schemas.SchemaRegistryUnavailableException;
 
 /**
  * Builds a saga's topology. Two sub-topologies: routers read trigger events (keyed by whatever their
@@ -50,6 +50,9 @@ public final class SagaTopology {
     public static final String ATTEMPT = "myelin.saga.attempt";
     static final String LOG_SINK = "saga-log";
     private static final String SAGA_PROCESSOR = "saga";
+    private static final String TO_INBOX = "to-inbox";
+    /** How long one record may wait for the schema registry when the runtime does not say: as a projection's default. */
+    private static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(5);
 
     private SagaTopology() {
     }
@@ -91,21 +94,43 @@ public final class SagaTopology {
      */
     public static <T, D> Topology build(DefaultSagaDefinition<T, D> definition, SagaTopics topics, Duration tick,
                                       Duration retention, boolean persistent, int deadlinesPerCheck) {
+        return build(definition, topics, tick, retention, persistent, deadlinesPerCheck,
+                new Holds("Saga runtime " + definition.name(), DEFAULT_MAX_BLOCK));
+    }
+
+    /**
+     * Builds the topology.
+     *
+     * @param definition        the saga
+     * @param topics            the saga's own topics
+     * @param tick              how often the punctuator looks for passed deadlines (wall-clock time)
+     * @param retention         how long a finished saga stays in the store
+     * @param persistent        whether stores are RocksDB (a runtime) or in memory (a fixture: nothing to close)
+     * @param deadlinesPerCheck the most deadlines one punctuation handles; the rest wait for the next
+     * @param holds             the partitions held for a registry outage, shared with the runtime's health
+     * @param <T>               the trigger type
+     * @param <D>               the data type
+     * @return the topology
+     */
+    public static <T, D> Topology build(DefaultSagaDefinition<T, D> definition, SagaTopics topics, Duration tick,
+                                      Duration retention, boolean persistent, int deadlinesPerCheck, Holds holds) {
         if (deadlinesPerCheck < 1) {
             throw new IllegalArgumentException("deadlinesPerCheck must be at least 1: " + deadlinesPerCheck);
         }
         Topology topology = new Topology();
         topology.addSource("triggers", new StringDeserializer(), new ByteArrayDeserializer(), definition.triggerTopic());
-        topology.addProcessor("trigger-router", () -> new TriggerRouter<>(definition), "triggers");
+        RecordFaults routerFaults = new RecordFaults(definition.name(), holds, RecordFaults.ROUTER_DEAD_LETTERS);
+        topology.addProcessor("trigger-router", () -> new TriggerRouter<>(definition, routerFaults), "triggers");
         Set<String> replyTopics = new LinkedHashSet<>();
         definition.participants().forEach(p -> replyTopics.add(p.replyTopic()));
         replyTopics.remove(definition.triggerTopic());
         topology.addSource("replies", new StringDeserializer(), new ByteArrayDeserializer(), replyTopics.toArray(String[]::new));
         topology.addProcessor("reply-router", () -> new ReplyRouter(definition.name()), "replies");
-        topology.addSink("to-inbox", topics.inbox(), new StringSerializer(), new ByteArraySerializer(), "trigger-router", "reply-router");
+        topology.addSink(TO_INBOX, topics.inbox(), new StringSerializer(), new ByteArraySerializer(), "trigger-router", "reply-router");
 
         topology.addSource("inbox", new StringDeserializer(), new ByteArrayDeserializer(), topics.inbox());
-        topology.addProcessor(SAGA_PROCESSOR, () -> new SagaProcessor<>(definition, tick, retention, deadlinesPerCheck), "inbox");
+        RecordFaults sagaFaults = new RecordFaults(definition.name(), holds, RecordFaults.SAGA_DEAD_LETTERS);
+        topology.addProcessor(SAGA_PROCESSOR, () -> new SagaProcessor<>(definition, tick, retention, deadlinesPerCheck, sagaFaults), "inbox");
         topology.addStateStore(Stores.keyValueStoreBuilder(store(SAGAS_STORE, persistent), Serdes.String(), Serdes.ByteArray()),
                 SAGA_PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(store(DEADLINES_STORE, persistent), Serdes.Bytes(),
@@ -116,6 +141,11 @@ public final class SagaTopology {
             topology.addSink(commandSink(topic), topic, new StringSerializer(), new ByteArraySerializer(), SAGA_PROCESSOR);
         }
         topology.addSink(LOG_SINK, topics.log(), new StringSerializer(), new ByteArraySerializer(), SAGA_PROCESSOR);
+        // one sink per sub-topology: a sink shared by the router and the saga processor would join them into one
+        topology.addSink(RecordFaults.ROUTER_DEAD_LETTERS, topics.deadLetters(), new StringSerializer(), new ByteArraySerializer(),
+                "trigger-router");
+        topology.addSink(RecordFaults.SAGA_DEAD_LETTERS, topics.deadLetters(), new StringSerializer(), new ByteArraySerializer(),
+                SAGA_PROCESSOR);
         return topology;
     }
 
@@ -124,25 +154,38 @@ public final class SagaTopology {
      * warnings about records that are skipped: with it, an operator can find the record and read it.
      */
     static String origin(ProcessorContext<?, ?> context) {
-        return context.recordMetadata()
-                .map(m -> m.partition() < 0 || m.offset() < 0 ? RecordOrigin.topic(m.topic())
-                        : RecordOrigin.of(m.topic(), m.partition(), m.offset()))
-                .map(RecordOrigin::toString)
-                .orElse("an unknown topic");
+        return RecordFaults.read(context).toString();
+    }
+
+    /**
+     * Records where a router read a record in its headers, so that the saga processor's dead letter
+     * names the trigger or reply topic rather than the inbox. Replaces an origin the record came with:
+     * that one is some other pipeline's.
+     */
+    private static void carryOrigin(Headers headers, ProcessorContext<?, ?> context) {
+        headers.remove(DeadLetterHeaders.ORIGIN_TOPIC);
+        headers.remove(DeadLetterHeaders.ORIGIN_PARTITION);
+        headers.remove(DeadLetterHeaders.ORIGIN_OFFSET);
+        DeadLetterHeaders.carryOrigin(headers, RecordFaults.read(context));
     }
 
     private static KeyValueBytesStoreSupplier store(String name, boolean persistent) {
         return persistent ? Stores.persistentKeyValueStore(name) : Stores.inMemoryKeyValueStore(name);
     }
 
-    /** Re-keys trigger events by saga id; events of other types on the topic are skipped. */
+    /**
+     * Re-keys trigger events by saga id; events of other types on the topic are skipped. A trigger that
+     * cannot be read while the schema registry is unavailable holds the partition until it returns; one
+     * that cannot be read at all, or whose saga id cannot be taken, goes to the dead-letter topic.
+     */
     static final class TriggerRouter<T, D> implements Processor<String, byte[], String, byte[]> {
-        private static final Logger log = LoggerFactory.getLogger(TriggerRouter.class);
         private final DefaultSagaDefinition<T, D> definition;
+        private final RecordFaults faults;
         private ProcessorContext<String, byte[]> context;
 
-        TriggerRouter(DefaultSagaDefinition<T, D> definition) {
+        TriggerRouter(DefaultSagaDefinition<T, D> definition, RecordFaults faults) {
             this.definition = definition;
+            this.faults = faults;
         }
 
         @Override
@@ -152,27 +195,41 @@ public final class SagaTopology {
 
         @Override
         public void process(Record<String, byte[]> event) {
+            route(event);
+            faults.processed(context);
+        }
+
+        private void route(Record<String, byte[]> event) {
             if (event.value() == null) {
                 return; // a tombstone (an erased aggregate's event) starts nothing
             }
             Object decoded;
-            String sagaId;
             try {
                 decoded = definition.triggerSerde().deserializer().deserialize(definition.triggerTopic(), event.headers(), event.value());
-                if (!definition.triggerType().isInstance(decoded)) {
-                    return;
+            } catch (RuntimeException e) {
+                SchemaRegistryUnavailableException outage = RecordFaults.outage(e);
+                if (outage != null) {
+                    throw faults.hold(context, event.headers(), outage);
                 }
+                // one bad event must not stop every saga of the application, nor vanish: it is kept with its origin
+                faults.deadLetter(context, event, RecordFaults.Reason.UNDECODABLE, e);
+                return;
+            }
+            if (!definition.triggerType().isInstance(decoded)) {
+                return;
+            }
+            String sagaId;
+            try {
                 sagaId = definition.sagaId(definition.triggerType().cast(decoded));
             } catch (RuntimeException e) {
-                // one bad event must not stop every saga of the application; it is logged with its origin
-                log.warn("saga {}: skipping the event at {} (key {}): it cannot start a saga: {}", definition.name(),
-                        origin(context), event.key(), e.toString());
+                faults.deadLetter(context, event, RecordFaults.Reason.HANDLER_FAILED, e);
                 return;
             }
             Headers headers = event.headers();
             headers.remove(KIND);
             headers.add(KIND, KIND_TRIGGER.getBytes(StandardCharsets.UTF_8));
-            context.forward(event.withKey(sagaId).withHeaders(headers));
+            carryOrigin(headers, context);
+            context.forward(event.withKey(sagaId).withHeaders(headers), TO_INBOX);
         }
     }
 
@@ -199,7 +256,8 @@ public final class SagaTopology {
                 headers.remove(REPLY_COMMAND);
                 headers.add(KIND, KIND_REPLY.getBytes(StandardCharsets.UTF_8));
                 headers.add(REPLY_COMMAND, commandId.getBytes(StandardCharsets.UTF_8));
-                context.forward(reply.withKey(parsed.sagaId()).withHeaders(headers));
+                carryOrigin(headers, context);
+                context.forward(reply.withKey(parsed.sagaId()).withHeaders(headers), TO_INBOX);
             });
         }
     }

@@ -9,22 +9,15 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.apache.logging.log4j.Level;
@@ -53,21 +46,20 @@ import dev.myelin.schemas.InMemorySchemaRegistry;
  * Issue #9 for the topics a saga runtime reads: the trigger topic (the order events), a participant's
  * reply topic (the customers' command results) and the saga's own inbox. Each bad record is followed by
  * a good one, which must still start or advance its saga; the test checks where the bad one ended up
- * (skipped with a WARN naming its topic, partition, offset and reason; ignored by design; or its saga
- * FAILED with the reason) and that no other saga, command or state changed because of it.
+ * (on the saga's dead-letter topic with its origin and reason; ignored by design; or its saga FAILED
+ * with the reason) and that no other saga, command or state changed because of it.
  *
- * <p>The runtime has no dead-letter topic: what cannot start a saga has no saga to record it under, so it
- * is logged; a reply that cannot be read is recorded on its saga, which stops as FAILED where the saga
- * log and {@code SagaRuntime.state} show it. An oversized record cannot reach the runtime (the producer or
- * broker refuses it, see {@code BadCommandsIT}).
+ * <p>What cannot start a saga has no saga to record it under, so it goes to the dead-letter topic as it
+ * was read, with the {@code myelin.dead-letter.*} headers; a reply that cannot be read goes there too,
+ * and its saga stops as FAILED where the saga log and {@code SagaRuntime.state} show it. An oversized
+ * record cannot reach the runtime (the producer or broker refuses it, see {@code BadCommandsIT}).
  */
 class SagaBadInputTest {
 
-    private static final String APP = "shop";
-    private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
-    private static final AggregateTopics ORDERS = AggregateTopics.of(APP, "order");
-    private static final AggregateTopics CUSTOMERS = AggregateTopics.of(APP, "customer");
-    private static final AggregateTopics STOCK = AggregateTopics.of(APP, "stock");
+    private static final String APP = ShopDriver.APP;
+    private static final Instant START = ShopDriver.START;
+    private static final AggregateTopics ORDERS = ShopDriver.ORDERS;
+    private static final AggregateTopics CUSTOMERS = ShopDriver.CUSTOMERS;
 
     private final Serde<SpecificRecord> avro = Shop.avro(new InMemorySchemaRegistry());
     private final DefaultSagaDefinition<OrderPlaced, PlaceOrderData> definition =
@@ -75,12 +67,13 @@ class SagaBadInputTest {
     private final SagaTopics topics = SagaTopics.of(APP, definition.name());
     private final List<String> warnings = new CopyOnWriteArrayList<>();
     private AbstractAppender appender;
-    private TopologyTestDriver driver;
+    private ShopDriver shop;
     private TestInputTopic<String, byte[]> triggers;
     private TestInputTopic<String, byte[]> creditResults;
     private TestInputTopic<String, byte[]> inbox;
     private TestOutputTopic<String, byte[]> creditCommands;
     private TestOutputTopic<String, byte[]> stockCommands;
+    private TestOutputTopic<String, byte[]> deadLetters;
     private long triggerOffset;
 
     @BeforeEach
@@ -97,22 +90,19 @@ class SagaBadInputTest {
         context.getConfiguration().getLoggerConfig("dev.myelin.sagas").addAppender(appender, Level.WARN, null);
         context.updateLoggers();
 
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "saga-bad-input");
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        driver = new TopologyTestDriver(SagaTopology.build(definition, topics, Duration.ofMillis(1), SagaTopology.DEFAULT_RETENTION,
-                false), props, START);
-        triggers = driver.createInputTopic(ORDERS.events(), new StringSerializer(), new ByteArraySerializer());
-        creditResults = driver.createInputTopic(CUSTOMERS.commandResults(), new StringSerializer(), new ByteArraySerializer());
-        inbox = driver.createInputTopic(topics.inbox(), new StringSerializer(), new ByteArraySerializer());
-        creditCommands = driver.createOutputTopic(CUSTOMERS.commands(), new StringDeserializer(), new ByteArrayDeserializer());
-        stockCommands = driver.createOutputTopic(STOCK.commands(), new StringDeserializer(), new ByteArrayDeserializer());
+        shop = new ShopDriver(definition, "saga-bad-input");
+        triggers = shop.triggers;
+        creditResults = shop.creditResults;
+        inbox = shop.inbox;
+        creditCommands = shop.creditCommands;
+        stockCommands = shop.stockCommands;
+        deadLetters = shop.deadLetters;
     }
 
     @AfterEach
     void close() {
-        if (driver != null) {
-            driver.close();
+        if (shop != null) {
+            shop.close();
         }
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         context.getConfiguration().getLoggerConfig("dev.myelin.sagas").removeAppender(appender.getName());
@@ -168,12 +158,11 @@ class SagaBadInputTest {
     // ---- reading output
 
     private Optional<SagaState<PlaceOrderData>> saga(String sagaId) {
-        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(SagaTopology.SAGAS_STORE);
-        return Optional.ofNullable(store.get(sagaId)).map(bytes -> SagaStates.decode(definition, bytes));
+        return shop.saga(definition, sagaId);
     }
 
     private List<String> sagaIds() {
-        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(SagaTopology.SAGAS_STORE);
+        KeyValueStore<String, byte[]> store = shop.driver.getKeyValueStore(SagaTopology.SAGAS_STORE);
         List<String> ids = new java.util.ArrayList<>();
         store.all().forEachRemaining(entry -> ids.add(entry.key));
         return ids;
@@ -207,10 +196,36 @@ class SagaBadInputTest {
                 .contains(reason));
     }
 
+    private static String header(TestRecord<String, byte[]> record, String name) {
+        return ShopDriver.header(record, name);
+    }
+
+    /**
+     * Asserts that the dead letters, in order, are the records read at {@code topic} {@code offsets},
+     * each with its original value, the saga's name and origin, the {@code reason} and an error message
+     * containing the matching text of {@code messages}.
+     */
+    private void deadLettered(String topic, String reason, long[] offsets, byte[][] values, String... messages) {
+        List<TestRecord<String, byte[]>> letters = deadLetters.readRecordsToList();
+        assertThat(letters).hasSize(offsets.length);
+        for (int i = 0; i < offsets.length; i++) {
+            TestRecord<String, byte[]> letter = letters.get(i);
+            assertThat(letter.value()).as("the original value").isEqualTo(values[i]);
+            assertThat(header(letter, "myelin.dead-letter.saga")).isEqualTo("place-order");
+            assertThat(header(letter, "myelin.dead-letter.reason")).isEqualTo(reason);
+            assertThat(header(letter, "myelin.dead-letter.source-topic")).isEqualTo(topic);
+            assertThat(header(letter, "myelin.dead-letter.source-partition")).isEqualTo("0");
+            assertThat(header(letter, "myelin.dead-letter.source-offset")).isEqualTo(Long.toString(offsets[i]));
+            assertThat(header(letter, "myelin.dead-letter.error-message")).contains(messages[i]);
+            assertThat(header(letter, "myelin.dead-letter.stack-trace")).isNotEmpty();
+            assertThat(header(letter, "myelin.dead-letter.failed-at")).isNotEmpty();
+        }
+    }
+
     // ---- the trigger topic
 
     @Test
-    void undecodableTriggersAreSkippedWithAWarningAndTheNextOrderStartsItsSaga() {
+    void undecodableTriggersAreDeadLetteredWithTheirOriginAndReasonAndTheNextOrderStartsItsSaga() {
         byte[] random = new byte[40];
         new Random(7).nextBytes(random);
         random[0] = (byte) 0x9d; // whatever the seed gives, not the wire format's magic byte 0
@@ -228,10 +243,10 @@ class SagaBadInputTest {
         placeOrder("order-1");
 
         onlyTheseSagasStarted("order-1");
+        deadLettered(ORDERS.events(), "UNDECODABLE", new long[] {randomAt, wrongMagicAt, unknownIdAt, truncatedAt},
+                new byte[][] {random, wrongMagic, unknownId, truncated},
+                "0x9d, not the magic byte 0", "0x01, not the magic byte 0", "schema id 424242 is unknown", "truncated or corrupt");
         warnedAbout(ORDERS.events(), randomAt, "0x9d, not the magic byte 0");
-        warnedAbout(ORDERS.events(), wrongMagicAt, "0x01, not the magic byte 0");
-        warnedAbout(ORDERS.events(), unknownIdAt, "schema id 424242 is unknown");
-        warnedAbout(ORDERS.events(), truncatedAt, "truncated or corrupt");
     }
 
     @Test
@@ -243,14 +258,17 @@ class SagaBadInputTest {
         // the order events topic holds every order event, and erased orders leave tombstones: neither is a fault
         onlyTheseSagasStarted("order-1");
         assertThat(warnings).isEmpty();
+        assertThat(deadLetters.isEmpty()).isTrue();
     }
 
     @Test
-    void aTriggerWhoseSagaIdIsBlankIsSkippedWithAWarning() {
-        long offset = pipeTrigger(triggerBytes(placed("")));
+    void aTriggerWhoseSagaIdIsBlankIsDeadLettered() {
+        byte[] blank = triggerBytes(placed(""));
+        long offset = pipeTrigger(blank);
         placeOrder("order-1");
 
         onlyTheseSagasStarted("order-1");
+        deadLettered(ORDERS.events(), "HANDLER_FAILED", new long[] {offset}, new byte[][] {blank}, "sagaId(...) returned a blank id");
         warnedAbout(ORDERS.events(), offset, "sagaId(...) returned a blank id");
     }
 
@@ -298,6 +316,11 @@ class SagaBadInputTest {
         assertThat(saga("order-4")).get().extracting(SagaState::failureReason).asString().contains("unknown command-result format 0");
         advancedToReserveStock("order-5");
         assertThat(stockCommands.readRecordsToList()).hasSize(1);
+        // the replies are kept with where they were read (the results topic, not the inbox), and their sagas name them
+        deadLettered(CUSTOMERS.commandResults(), "UNDECODABLE", new long[] {0, 1, 2, 3},
+                new byte[][] {random, Arrays.copyOf(rejected, rejected.length - 5), null, triggerBytes(placed("order-4"))},
+                "unknown command-result format 9", "corrupt", "bytes", "unknown command-result format 0");
+        assertThat(saga("order-1").orElseThrow().failureReason()).contains("dead-letter topic");
     }
 
     @Test
@@ -388,7 +411,7 @@ class SagaBadInputTest {
     }
 
     @Test
-    void inboxRecordsWithoutAKindOrWithAnUndecodableTriggerAreSkippedWithAWarning() {
+    void inboxRecordsWithoutAKindAreSkippedWithAWarningAndAnUndecodableTriggerIsDeadLettered() {
         Headers trigger = new RecordHeaders().add(SagaTopology.KIND, SagaTopology.KIND_TRIGGER.getBytes(StandardCharsets.UTF_8));
 
         inbox.pipeInput(new TestRecord<>("order-1", triggerBytes(placed("order-1")), new RecordHeaders(), START));
@@ -397,6 +420,7 @@ class SagaBadInputTest {
 
         onlyTheseSagasStarted("order-3");
         warnedAbout(topics.inbox(), 0, "without a " + SagaTopology.KIND + " header");
-        warnedAbout(topics.inbox(), 1, "cannot start");
+        // written to the inbox by something else, so it carries no origin: where the saga processor read it is the origin
+        deadLettered(topics.inbox(), "UNDECODABLE", new long[] {1}, new byte[][] {{0, 0, 0, 0, 1, 2}}, "");
     }
 }

@@ -1,0 +1,144 @@
+package dev.myelin.sagas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serde;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.myelin.embedded.EmbeddedKafkaCluster;
+import dev.myelin.embedded.EmbeddedSchemaRegistry;
+import dev.myelin.embedded.MyelinKafka;
+import dev.myelin.eventstore.AggregateType;
+import dev.myelin.eventstore.CommandResult;
+import dev.myelin.eventstore.EventStore;
+import dev.myelin.eventstore.MyelinConfig;
+import dev.myelin.sagas.shop.AddStock;
+import dev.myelin.sagas.shop.CustomerState;
+import dev.myelin.sagas.shop.OpenCustomer;
+import dev.myelin.sagas.shop.OrderPlaced;
+import dev.myelin.sagas.shop.OrderState;
+import dev.myelin.sagas.shop.PlaceOrder;
+import dev.myelin.sagas.shop.PlaceOrderData;
+import dev.myelin.sagas.shop.Shop;
+import dev.myelin.sagas.shop.StockState;
+import dev.myelin.schemas.SchemaRegistry;
+import dev.myelin.schemas.SchemaRegistryConfig;
+
+/**
+ * The saga runtime on a real broker and a real schema registry that goes away: a runtime restarted
+ * cold during the outage, with no schema cached, holds the orders placed meanwhile instead of skipping
+ * them, and once the registry is back every order's saga ends as its plan says, with no dead letter.
+ */
+@MyelinKafka(brokers = 1)
+class SagaRegistryOutageIT {
+    private static final Duration PATIENCE = Duration.ofSeconds(120);
+    private static final int ORDERS = 20;
+
+    @Test
+    void triggersPlacedWhileTheRegistryIsDownAreHeldAndEverySagaEndsAsPlannedOnceItReturns(EmbeddedKafkaCluster kafka,
+                                                                                           @TempDir Path dir) throws Exception {
+        MyelinConfig config = MyelinConfig.builder("outage-shop").bootstrapServers(kafka.bootstrapServers()).singleBrokerDevMode()
+                .partitions(2).property("commit.interval.ms", 20).build();
+        Path storage = dir.resolve("registry");
+        EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.builder().storageDirectory(storage).start();
+        EmbeddedSchemaRegistry restarted = null;
+        Serde<SpecificRecord> stores = Shop.avro(client(registry));
+        try (EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = start(Shop.CUSTOMER, config, stores, dir.resolve("c"));
+             EventStore<StockState, SpecificRecord, SpecificRecord> stock = start(Shop.STOCK, config, stores, dir.resolve("s"));
+             EventStore<OrderState, SpecificRecord, SpecificRecord> orders = start(Shop.ORDER, config, stores, dir.resolve("o"))) {
+            Await.join(customers.gateway().send("c-rich", new OpenCustomer(1_000_000L)));
+            Await.join(stock.gateway().send("sku-plenty", new AddStock(10_000)));
+
+            // a first run with the registry up: every schema is registered, and the event stores have cached theirs
+            try (SagaRuntime<OrderPlaced, PlaceOrderData> warm = runtime(config, Shop.avro(client(registry)), dir)) {
+                Await.join(orders.gateway().send("warm-1", new PlaceOrder("warm-1", "c-rich", "sku-plenty", 1, 10L)));
+                Await.join(orders.gateway().send("warm-2", new PlaceOrder("warm-2", "c-rich", "sku-none", 1, 10L)));
+                Await.eventually(PATIENCE, "the warm-up sagas ended", () -> warm.state("warm-1").map(s -> s.status().isFinal())
+                        .orElse(false) && warm.state("warm-2").map(s -> s.status().isFinal()).orElse(false));
+                assertThat(warm.state("warm-1").orElseThrow().status()).isEqualTo(SagaStatus.COMPLETED);
+                assertThat(warm.state("warm-2").orElseThrow().status()).isEqualTo(SagaStatus.COMPENSATED);
+            }
+
+            registry.close();
+            // restarted cold: a new registry client, nothing cached, so it cannot read an OrderPlaced until the registry is back
+            try (SagaRuntime<OrderPlaced, PlaceOrderData> cold = runtime(config, Shop.avro(client(registry)), dir)) {
+                Map<String, SagaStatus> expected = new HashMap<>();
+                for (int i = 0; i < ORDERS; i++) {
+                    String orderId = "o-" + i;
+                    String customer = i % 10 == 0 ? "c-poor" : "c-rich";
+                    String sku = i % 10 == 1 ? "sku-none" : "sku-plenty";
+                    expected.put(orderId, i % 10 <= 1 ? SagaStatus.COMPENSATED : SagaStatus.COMPLETED);
+                    assertThat(Await.join(orders.gateway().send(orderId, new PlaceOrder(orderId, customer, sku, 1, 10L + i))))
+                            .isInstanceOf(CommandResult.Accepted.class);
+                }
+                String triggers = config.topics(Shop.ORDER).events();
+                Await.eventually(PATIENCE, "a trigger partition is held, and the health says so",
+                        () -> cold.health() instanceof dev.myelin.eventstore.Health.Degraded d
+                                && d.reason().contains(triggers) && d.reason().contains("schema registry"));
+                long since = System.nanoTime();
+                Await.eventually(PATIENCE, "held for longer than one hold (the record is read again and again)",
+                        () -> System.nanoTime() - since > TimeUnit.SECONDS.toNanos(6));
+                assertThat(cold.health()).isInstanceOf(dev.myelin.eventstore.Health.Degraded.class);
+                assertThat(unread(kafka, cold, triggers)).as("trigger offsets not committed past the held triggers").isPositive();
+                assertThat(expected.keySet().stream().filter(id -> cold.state(id).isPresent()).toList()).isEmpty();
+
+                restarted = EmbeddedSchemaRegistry.builder().storageDirectory(storage).port(registry.port()).start();
+
+                Await.eventually(PATIENCE, "every order's saga has ended", () -> expected.keySet().stream()
+                        .allMatch(id -> cold.state(id).map(s -> s.status().isFinal()).orElse(false)));
+                Map<String, SagaStatus> ended = expected.keySet().stream()
+                        .collect(Collectors.toMap(id -> id, id -> cold.state(id).orElseThrow().status()));
+                assertThat(ended).isEqualTo(expected);
+                assertThat(kafka.readAll(cold.topics().deadLetters())).as("no dead letter").isEmpty();
+                Await.eventually(PATIENCE, "healthy again", () -> cold.health() instanceof dev.myelin.eventstore.Health.Running);
+            }
+        } finally {
+            registry.close();
+            if (restarted != null) {
+                restarted.close();
+            }
+        }
+    }
+
+    /** Returns how many triggers lie past the saga application's committed offsets. */
+    private static long unread(EmbeddedKafkaCluster kafka, SagaRuntime<?, ?> runtime, String topic) throws Exception {
+        Admin admin = kafka.admin();
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("outage-shop.saga.place-order")
+                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        List<TopicPartition> partitions = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1));
+        Map<TopicPartition, Long> ends = admin.listOffsets(partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest())))
+                .all().get(30, TimeUnit.SECONDS).entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+        return partitions.stream().mapToLong(tp -> ends.get(tp) - (committed.get(tp) == null ? 0 : committed.get(tp).offset())).sum();
+    }
+
+    private static SagaRuntime<OrderPlaced, PlaceOrderData> runtime(MyelinConfig config, Serde<SpecificRecord> serde, Path dir) {
+        return SagaRuntime.builder(Shop.placeOrder(config.application(), serde, Duration.ofSeconds(30)), config)
+                .stateDirectory(dir.resolve("saga")).startingAt(TriggerPosition.fromBeginning()).start();
+    }
+
+    private static SchemaRegistry client(EmbeddedSchemaRegistry registry) {
+        // few, short retries: a client that notices the outage quickly; the runtime does the waiting
+        return SchemaRegistry.connect(SchemaRegistryConfig.builder().url(registry.url()).retries(1)
+                .retryBackoff(Duration.ofMillis(50)).requestTimeout(Duration.ofSeconds(2)).connectTimeout(Duration.ofSeconds(1))
+                .build());
+    }
+
+    private static <S> EventStore<S, SpecificRecord, SpecificRecord> start(AggregateType<S, SpecificRecord, SpecificRecord> type,
+                                                                           MyelinConfig config, Serde<SpecificRecord> serde, Path dir) {
+        return EventStore.builder(type, config).commandSerde(serde).eventSerde(serde).stateDirectory(dir).start();
+    }
+}

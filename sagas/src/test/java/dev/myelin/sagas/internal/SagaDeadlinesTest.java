@@ -343,6 +343,135 @@ class SagaDeadlinesTest {
         return entries;
     }
 
+    // ---- the saga's overall limit
+
+    private static final Duration LIMIT = Duration.ofSeconds(10);
+
+    /** The place-order saga, steps one after the other or credit and stock at the same time, that must complete within 10 s. */
+    private static SagaDefinition<OrderPlaced, PlaceOrderData> limited(boolean parallel) {
+        Participant<SpecificRecord, CommandResult<SpecificRecord>> customers = Participant.aggregate(CUSTOMERS, SERDE, SERDE);
+        Participant<SpecificRecord, CommandResult<SpecificRecord>> stock = Participant.aggregate(STOCK, SERDE, SERDE);
+        Participant<SpecificRecord, CommandResult<SpecificRecord>> orders = Participant.aggregate(ORDERS, SERDE, SERDE);
+        SagaDefinition.StepsStage<OrderPlaced, PlaceOrderData> start = SagaDefinition.named("place-order", OrderPlaced.class)
+                .from(ORDERS.events(), SERDE)
+                .sagaId(OrderPlaced::getOrderId)
+                .data(PlaceOrderData.class, e -> new PlaceOrderData(e.getOrderId(), e.getCustomerId(), e.getSku(), e.getQuantity(), e.getTotal()))
+                .completeWithin(LIMIT);
+        java.util.function.Consumer<SagaDefinition.ParallelSteps<PlaceOrderData>> reservations = both -> both
+                .step("reserve-credit")
+                    .invoke(customers, PlaceOrderData::getCustomerId, d -> new ReserveCredit(d.getOrderId(), d.getTotal()))
+                    .compensate(d -> new ReleaseCredit(d.getOrderId()))
+                .step("reserve-stock")
+                    .invoke(stock, PlaceOrderData::getSku, d -> new ReserveStock(d.getOrderId(), d.getQuantity()))
+                    .compensate(d -> new ReleaseStock(d.getOrderId()))
+                    .timeout(STOCK_TIMEOUT);
+        SagaDefinition.NextStage<OrderPlaced, PlaceOrderData> reserved = parallel ? start.inParallel(reservations)
+                : start.step("reserve-credit")
+                    .invoke(customers, PlaceOrderData::getCustomerId, d -> new ReserveCredit(d.getOrderId(), d.getTotal()))
+                    .compensate(d -> new ReleaseCredit(d.getOrderId()))
+                .step("reserve-stock")
+                    .invoke(stock, PlaceOrderData::getSku, d -> new ReserveStock(d.getOrderId(), d.getQuantity()))
+                    .compensate(d -> new ReleaseStock(d.getOrderId()))
+                    .timeout(STOCK_TIMEOUT);
+        return reserved.step("approve").invoke(orders, PlaceOrderData::getOrderId, d -> new ApproveOrder(d.getOrderId())).build();
+    }
+
+    @Test
+    void whenTheLimitPassesTheStepInFlightIsUndoneLikeATimedOutOneThenTheCompletedSteps() {
+        SagaDriver runtime = runtime(limited(false), START);
+        TestOutputTopic<String, byte[]> stock = runtime.commands(STOCK);
+        TestOutputTopic<String, byte[]> credit = runtime.commands(CUSTOMERS);
+        runtime.placeOrder("o-1");
+        runtime.advance(Duration.ofSeconds(4));
+        runtime.reply(CUSTOMERS, "o-1", CommandIds.Phase.INVOKE, "reserve-credit", accepted());
+        runtime.advance(Duration.ofSeconds(5)); // 9 s in: reserve-stock (30 s timeout) is still in flight
+        assertThat(runtime.logged("TIMED_OUT")).isEmpty();
+
+        runtime.advance(Duration.ofSeconds(1));
+
+        List<TestRecord<String, byte[]>> toStock = stock.readRecordsToList();
+        assertThat(toStock).extracting(r -> decode(r, STOCK)).containsExactly(new ReserveStock("o-1", 2), new ReleaseStock("o-1"));
+        assertThat(header(toStock.get(1), "myelin.compensates")).isEqualTo("saga:place-order:i:reserve-stock:o-1");
+        assertThat(runtime.saga("o-1")).get().satisfies(s -> {
+            assertThat(s.status()).isEqualTo(SagaStatus.COMPENSATING);
+            assertThat(s.failureReason()).startsWith("the saga did not complete within PT10S (completeWithin); ['reserve-stock'] in flight");
+        });
+        runtime.reply(STOCK, "o-1", CommandIds.Phase.COMPENSATE, "reserve-stock", accepted());
+        assertThat(credit.readRecordsToList()).extracting(r -> decode(r, CUSTOMERS)).last().isEqualTo(new ReleaseCredit("o-1"));
+        runtime.reply(CUSTOMERS, "o-1", CommandIds.Phase.COMPENSATE, "reserve-credit", accepted());
+        assertThat(runtime.saga("o-1")).get().extracting(SagaState::status).isEqualTo(SagaStatus.COMPENSATED);
+    }
+
+    @Test
+    void theLimitCutsEveryStepOfAParallelGroupInFlightAndTheLogSaysWhy() {
+        SagaDriver runtime = runtime(limited(true), START);
+        TestOutputTopic<String, byte[]> stock = runtime.commands(STOCK);
+        TestOutputTopic<String, byte[]> credit = runtime.commands(CUSTOMERS);
+        runtime.placeOrder("o-1");
+        runtime.entries();
+
+        runtime.advance(LIMIT);
+
+        assertThat(runtime.entries()).containsExactly("TIMED_OUT reserve-credit", "STEP_FAILED reserve-credit", "STEP_FAILED reserve-stock",
+                "COMPENSATING reserve-credit", "COMPENSATION_SENT reserve-stock");
+        assertThat(stock.readRecordsToList()).extracting(r -> decode(r, STOCK)).last().isEqualTo(new ReleaseStock("o-1"));
+        runtime.reply(STOCK, "o-1", CommandIds.Phase.COMPENSATE, "reserve-stock", accepted());
+        assertThat(credit.readRecordsToList()).extracting(r -> decode(r, CUSTOMERS)).last().isEqualTo(new ReleaseCredit("o-1"));
+        runtime.reply(CUSTOMERS, "o-1", CommandIds.Phase.COMPENSATE, "reserve-credit", accepted());
+        assertThat(runtime.saga("o-1")).get().extracting(SagaState::status).isEqualTo(SagaStatus.COMPENSATED);
+    }
+
+    @Test
+    void theLimitDoesNotStopAnUndoUnderWayNorTouchACompletedSaga() {
+        SagaDriver runtime = runtime(limited(false), START);
+        runtime.placeOrder("undoing");
+        runtime.placeOrder("done");
+        runtime.reply(CUSTOMERS, "undoing", CommandIds.Phase.INVOKE, "reserve-credit", accepted());
+        runtime.reply(STOCK, "undoing", CommandIds.Phase.INVOKE, "reserve-stock", new CommandResult.Rejected<>("only 1 left"));
+        runtime.reply(CUSTOMERS, "done", CommandIds.Phase.INVOKE, "reserve-credit", accepted());
+        runtime.reply(STOCK, "done", CommandIds.Phase.INVOKE, "reserve-stock", accepted());
+        runtime.reply(ORDERS, "done", CommandIds.Phase.INVOKE, "approve", accepted());
+        runtime.logged("");
+
+        runtime.advance(LIMIT.plusSeconds(1));
+
+        assertThat(runtime.logged("TIMED_OUT")).isEmpty();
+        assertThat(runtime.saga("undoing")).get().extracting(SagaState::status, SagaState::failureReason)
+                .containsExactly(SagaStatus.COMPENSATING, "reserve-stock failed: rejected: only 1 left");
+        assertThat(runtime.saga("done")).get().extracting(SagaState::status).isEqualTo(SagaStatus.COMPLETED);
+        runtime.reply(CUSTOMERS, "undoing", CommandIds.Phase.COMPENSATE, "reserve-credit", accepted());
+        assertThat(runtime.saga("undoing")).get().extracting(SagaState::status).isEqualTo(SagaStatus.COMPENSATED);
+    }
+
+    @Test
+    void aLimitThatPassedWhileTheTaskWasDownWaitsTheLongestStepTimeoutFromTheRestartSoTheInboxIsReadFirst() {
+        Instant restart = START.plus(Duration.ofHours(1));
+        SagaDriver runtime = runtime(limited(false), restart);
+        // both sagas stood at approve (no timeout of its own) when the runtime went down; their limit passed meanwhile
+        for (String sagaId : List.of("answered", "silent")) {
+            PlaceOrderData data = new PlaceOrderData(sagaId, "cust-" + sagaId, "sku-1", 2, 100L);
+            long expiresAt = START.plus(LIMIT).toEpochMilli();
+            StoredSaga saga = new StoredSaga(sagaId, SagaStatus.RUNNING, 2,
+                    runtime.definition.dataSerde().serializer().serialize(SagaTopology.SAGAS_STORE, data), List.of(0, 1), "", List.of(),
+                    List.of(new StoredSaga.Branch(2, CommandIds.Phase.INVOKE, 1, false, 0)), expiresAt, expiresAt);
+            runtime.sagas().put(sagaId, saga.encode(runtime.definition.stepNames()));
+            byte[] id = sagaId.getBytes(StandardCharsets.UTF_8);
+            runtime.deadlines().put(Bytes.wrap(ByteBuffer.allocate(8 + id.length).putLong(expiresAt).put(id).array()), new byte[0]);
+        }
+
+        runtime.advance(Duration.ofMillis(1));
+        runtime.advance(Duration.ofMillis(1));
+        assertThat(runtime.logged("TIMED_OUT")).as("no saga was stopped before its reply could be read").isEmpty();
+        runtime.reply(ORDERS, "answered", CommandIds.Phase.INVOKE, "approve", accepted());
+        assertThat(runtime.saga("answered")).get().extracting(SagaState::status).isEqualTo(SagaStatus.COMPLETED);
+
+        runtime.advance(STOCK_TIMEOUT.minusMillis(3));
+        assertThat(runtime.logged("TIMED_OUT")).isEmpty();
+        runtime.advance(Duration.ofMillis(1)); // the longest step timeout (reserve-stock's) after the restart
+        assertThat(runtime.logged("TIMED_OUT")).containsExactly("silent");
+        assertThat(runtime.saga("silent")).get().extracting(SagaState::status).isEqualTo(SagaStatus.COMPENSATING);
+    }
+
     // ---- steps without a timeout
 
     @Test

@@ -349,31 +349,8 @@ class SagaDeadlinesTest {
 
     /** The place-order saga, steps one after the other or credit and stock at the same time, that must complete within 10 s. */
     private static SagaDefinition<OrderPlaced, PlaceOrderData> limited(boolean parallel) {
-        Participant<SpecificRecord, CommandResult<SpecificRecord>> customers = Participant.aggregate(CUSTOMERS, SERDE, SERDE);
-        Participant<SpecificRecord, CommandResult<SpecificRecord>> stock = Participant.aggregate(STOCK, SERDE, SERDE);
-        Participant<SpecificRecord, CommandResult<SpecificRecord>> orders = Participant.aggregate(ORDERS, SERDE, SERDE);
-        SagaDefinition.StepsStage<OrderPlaced, PlaceOrderData> start = SagaDefinition.named("place-order", OrderPlaced.class)
-                .from(ORDERS.events(), SERDE)
-                .sagaId(OrderPlaced::getOrderId)
-                .data(PlaceOrderData.class, e -> new PlaceOrderData(e.getOrderId(), e.getCustomerId(), e.getSku(), e.getQuantity(), e.getTotal()))
-                .completeWithin(LIMIT);
-        java.util.function.Consumer<SagaDefinition.ParallelSteps<PlaceOrderData>> reservations = both -> both
-                .step("reserve-credit")
-                    .invoke(customers, PlaceOrderData::getCustomerId, d -> new ReserveCredit(d.getOrderId(), d.getTotal()))
-                    .compensate(d -> new ReleaseCredit(d.getOrderId()))
-                .step("reserve-stock")
-                    .invoke(stock, PlaceOrderData::getSku, d -> new ReserveStock(d.getOrderId(), d.getQuantity()))
-                    .compensate(d -> new ReleaseStock(d.getOrderId()))
-                    .timeout(STOCK_TIMEOUT);
-        SagaDefinition.NextStage<OrderPlaced, PlaceOrderData> reserved = parallel ? start.inParallel(reservations)
-                : start.step("reserve-credit")
-                    .invoke(customers, PlaceOrderData::getCustomerId, d -> new ReserveCredit(d.getOrderId(), d.getTotal()))
-                    .compensate(d -> new ReleaseCredit(d.getOrderId()))
-                .step("reserve-stock")
-                    .invoke(stock, PlaceOrderData::getSku, d -> new ReserveStock(d.getOrderId(), d.getQuantity()))
-                    .compensate(d -> new ReleaseStock(d.getOrderId()))
-                    .timeout(STOCK_TIMEOUT);
-        return reserved.step("approve").invoke(orders, PlaceOrderData::getOrderId, d -> new ApproveOrder(d.getOrderId())).build();
+        return parallel ? Shop.placeOrderInParallel(APP, SERDE, STOCK_TIMEOUT, java.util.Optional.of(LIMIT))
+                : Shop.placeOrder(APP, SERDE, STOCK_TIMEOUT, java.util.Optional.of(LIMIT));
     }
 
     @Test

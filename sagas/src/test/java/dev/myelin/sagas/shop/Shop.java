@@ -3,6 +3,7 @@ package dev.myelin.sagas.shop;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -81,14 +82,27 @@ public final class Shop {
      */
     public static SagaDefinition<OrderPlaced, PlaceOrderData> placeOrder(String application, Serde<SpecificRecord> avro,
                                                                          Duration stockTimeout) {
+        return placeOrder(application, avro, stockTimeout, Optional.empty());
+    }
+
+    /**
+     * Returns the place-order saga of the application {@code application}, with an overall time limit.
+     *
+     * @param application  the application name
+     * @param avro         the shop's serde
+     * @param stockTimeout how long the stock step waits for a reply
+     * @param limit        the saga's time limit ({@code completeWithin}), if any
+     * @return the definition
+     */
+    public static SagaDefinition<OrderPlaced, PlaceOrderData> placeOrder(String application, Serde<SpecificRecord> avro,
+                                                                         Duration stockTimeout, Optional<Duration> limit) {
         Participant<SpecificRecord, CommandResult<SpecificRecord>> customers = participant(application, "customer", avro);
         Participant<SpecificRecord, CommandResult<SpecificRecord>> stock = participant(application, "stock", avro);
         Participant<SpecificRecord, CommandResult<SpecificRecord>> orders = participant(application, "order", avro);
-        return SagaDefinition.named("place-order", OrderPlaced.class)
+        return limited(SagaDefinition.named("place-order", OrderPlaced.class)
                 .from(AggregateTopics.of(application, "order").events(), avro)
                 .sagaId(OrderPlaced::getOrderId)
-                .data(PlaceOrderData.class, e -> new PlaceOrderData(e.getOrderId(), e.getCustomerId(), e.getSku(), e.getQuantity(),
-                        e.getTotal()))
+                .data(PlaceOrderData.class, Shop::data), limit)
                 .step("reserve-credit")
                     .invoke(customers, PlaceOrderData::getCustomerId, d -> new ReserveCredit(d.getOrderId(), d.getTotal()))
                     .compensate(d -> new ReleaseCredit(d.getOrderId()))
@@ -114,13 +128,27 @@ public final class Shop {
      */
     public static SagaDefinition<OrderPlaced, PlaceOrderData> placeOrderInParallel(String application, Serde<SpecificRecord> avro,
                                                                                    Duration stockTimeout) {
+        return placeOrderInParallel(application, avro, stockTimeout, Optional.empty());
+    }
+
+    /**
+     * Returns the place-order saga that reserves credit and stock at the same time, with an overall time limit.
+     *
+     * @param application  the application name
+     * @param avro         the shop's serde
+     * @param stockTimeout how long the stock step waits for a reply
+     * @param limit        the saga's time limit ({@code completeWithin}), if any
+     * @return the definition
+     */
+    public static SagaDefinition<OrderPlaced, PlaceOrderData> placeOrderInParallel(String application, Serde<SpecificRecord> avro,
+                                                                                   Duration stockTimeout, Optional<Duration> limit) {
         Participant<SpecificRecord, CommandResult<SpecificRecord>> customers = participant(application, "customer", avro);
         Participant<SpecificRecord, CommandResult<SpecificRecord>> stock = participant(application, "stock", avro);
         Participant<SpecificRecord, CommandResult<SpecificRecord>> orders = participant(application, "order", avro);
-        return SagaDefinition.named("place-order-parallel", OrderPlaced.class)
+        return limited(SagaDefinition.named("place-order-parallel", OrderPlaced.class)
                 .from(AggregateTopics.of(application, "order").events(), avro)
                 .sagaId(OrderPlaced::getOrderId)
-                .data(PlaceOrderData.class, Shop::data)
+                .data(PlaceOrderData.class, Shop::data), limit)
                 .inParallel(reservations -> reservations
                         .step("reserve-credit")
                             .invoke(customers, PlaceOrderData::getCustomerId, d -> new ReserveCredit(d.getOrderId(), d.getTotal()))
@@ -138,6 +166,11 @@ public final class Shop {
     private static Participant<SpecificRecord, CommandResult<SpecificRecord>> participant(String application, String aggregate,
                                                                                      Serde<SpecificRecord> avro) {
         return Participant.aggregate(AggregateTopics.of(application, aggregate), avro, avro);
+    }
+
+    private static SagaDefinition.StepsStage<OrderPlaced, PlaceOrderData> limited(
+            SagaDefinition.FirstStepStage<OrderPlaced, PlaceOrderData> saga, Optional<Duration> limit) {
+        return limit.isPresent() ? saga.completeWithin(limit.get()) : saga;
     }
 
     private static PlaceOrderData data(OrderPlaced e) {

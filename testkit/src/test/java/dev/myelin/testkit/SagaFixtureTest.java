@@ -474,6 +474,14 @@ class SagaFixtureTest {
 
     // ---- parallel steps
 
+    /** Starts an order saga's definition: its trigger, id and data. */
+    static SagaDefinition.FirstStepStage<OrderPlaced, PlaceOrderData> orderSaga(String name) {
+        return SagaDefinition.named(name, OrderPlaced.class)
+                .from("shop.order.events", JAVA)
+                .sagaId(OrderPlaced::orderId)
+                .data(DATA, e -> new PlaceOrderData(e.orderId(), e.customerId(), e.sku(), e.quantity(), e.total(), 0));
+    }
+
     record UsePoints(String orderId, long points) implements Serializable {
     }
 
@@ -481,10 +489,7 @@ class SagaFixtureTest {
     }
 
     /** Credit and stock reserved at the same time, then the order approved. */
-    static final SagaDefinition<OrderPlaced, PlaceOrderData> IN_PARALLEL = SagaDefinition.named("place-order-parallel", OrderPlaced.class)
-            .from("shop.order.events", JAVA)
-            .sagaId(OrderPlaced::orderId)
-            .data(DATA, e -> new PlaceOrderData(e.orderId(), e.customerId(), e.sku(), e.quantity(), e.total(), 0))
+    static final SagaDefinition<OrderPlaced, PlaceOrderData> IN_PARALLEL = orderSaga("place-order-parallel")
             .inParallel(reservations -> reservations
                     .step("reserve-credit")
                         .invoke(CUSTOMERS, PlaceOrderData::customerId, d -> new ReserveCredit(d.orderId(), d.total()))
@@ -558,10 +563,7 @@ class SagaFixtureTest {
 
     @Test
     void twoParallelStepsOfOneParticipantAreAnsweredByStepName() {
-        SagaDefinition<OrderPlaced, PlaceOrderData> pay = SagaDefinition.named("pay", OrderPlaced.class)
-                .from("shop.order.events", JAVA)
-                .sagaId(OrderPlaced::orderId)
-                .data(DATA, e -> new PlaceOrderData(e.orderId(), e.customerId(), e.sku(), e.quantity(), e.total(), 0))
+        SagaDefinition<OrderPlaced, PlaceOrderData> pay = orderSaga("pay")
                 .inParallel(both -> both
                         .step("reserve-credit")
                             .invoke(CUSTOMERS, PlaceOrderData::customerId, d -> new ReserveCredit(d.orderId(), d.total()))
@@ -595,10 +597,7 @@ class SagaFixtureTest {
 
     @Test
     void aSagaThatMissesItsTimeLimitIsUndone() {
-        SagaDefinition<OrderPlaced, PlaceOrderData> limited = SagaDefinition.named("limited", OrderPlaced.class)
-                .from("shop.order.events", JAVA)
-                .sagaId(OrderPlaced::orderId)
-                .data(DATA, e -> new PlaceOrderData(e.orderId(), e.customerId(), e.sku(), e.quantity(), e.total(), 0))
+        SagaDefinition<OrderPlaced, PlaceOrderData> limited = orderSaga("limited")
                 .completeWithin(Duration.ofSeconds(3))
                 .step("reserve-credit")
                     .invoke(CUSTOMERS, PlaceOrderData::customerId, d -> new ReserveCredit(d.orderId(), d.total()))

@@ -236,4 +236,33 @@ class SagaParallelStepsTest {
         assertThat(saga()).extracting(SagaState::status, SagaState::completedSteps).containsExactly(SagaStatus.COMPENSATED, List.of());
         assertThat(sent(stock, STOCK)).containsExactly(new ReserveStock("o-1", 2), new ReleaseStock("o-1"));
     }
+
+    @Test
+    void aGroupStepWhoseDeadlinePassedWhileTheTaskWasDownWaitsOneTimeoutFromTheRestart() {
+        Instant restart = START.plus(Duration.ofHours(1));
+        try (SagaDriver restarted = new SagaDriver(Shop.placeOrderInParallel(APP, SERDE, STOCK_TIMEOUT), restart)) {
+            // both reservations were in flight when the runtime went down; stock's deadline passed meanwhile
+            byte[] data = restarted.definition.dataSerde().serializer().serialize(SagaTopology.SAGAS_STORE,
+                    new dev.myelin.sagas.shop.PlaceOrderData("o-1", "cust-o-1", "sku-1", 2, 100L));
+            long stockDeadline = START.plus(STOCK_TIMEOUT).toEpochMilli();
+            StoredSaga saga = new StoredSaga("o-1", SagaStatus.RUNNING, 0, data, List.of(), "", List.of(),
+                    List.of(new StoredSaga.Branch(0, CommandIds.Phase.INVOKE, 1, false, 0),
+                            new StoredSaga.Branch(1, CommandIds.Phase.INVOKE, 1, false, stockDeadline)), 0, stockDeadline);
+            restarted.sagas().put("o-1", saga.encode(restarted.definition.stepNames()));
+            byte[] id = "o-1".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            restarted.deadlines().put(org.apache.kafka.common.utils.Bytes.wrap(java.nio.ByteBuffer.allocate(8 + id.length)
+                    .putLong(stockDeadline).put(id).array()), new byte[0]);
+
+            restarted.advance(Duration.ofMillis(1));
+            restarted.advance(Duration.ofMillis(1));
+            assertThat(restarted.logged("TIMED_OUT")).as("stock's reply may be waiting in the inbox").isEmpty();
+            restarted.advance(STOCK_TIMEOUT.minusMillis(2));
+            assertThat(restarted.logged("TIMED_OUT")).as("one full timeout after the restart").containsExactly("o-1");
+            restarted.reply(CUSTOMERS, "o-1", CommandIds.Phase.INVOKE, "reserve-credit", accepted());
+            restarted.reply(STOCK, "o-1", CommandIds.Phase.INVOKE, "reserve-stock", accepted()); // a late answer, during the backoff, still counts
+
+            assertThat(restarted.saga("o-1")).get().extracting(SagaState::status, SagaState::step)
+                    .containsExactly(SagaStatus.RUNNING, "approve");
+        }
+    }
 }

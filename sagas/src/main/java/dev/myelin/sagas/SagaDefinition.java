@@ -3,6 +3,7 @@ package dev.myelin.sagas;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -39,8 +40,12 @@ import dev.myelin.sagas.internal.DefinitionBuilder;
  * compensation (read-only or pivot steps) are skipped. A step that timed out counts as one that may
  * have succeeded: its command may be queued at the participant and run later, so its own
  * compensation runs first, then the others'. The last step can have a compensation only if it has
- * a timeout: nothing after it can fail, so a timeout is the one way its compensation runs. Definitions are immutable and thread-safe as long as the functions they hold
- * are pure.
+ * a timeout: nothing after it can fail, so a timeout is the one way its compensation runs.
+ *
+ * <p>Steps that do not depend on each other can run at the same time with
+ * {@link StepsStage#inParallel inParallel(...)}, and a saga can be given a time limit with
+ * {@link FirstStepStage#completeWithin completeWithin(...)}. Definitions are immutable and
+ * thread-safe as long as the functions they hold are pure.
  *
  * @param <T> the trigger event type
  * @param <D> the saga data type
@@ -91,11 +96,14 @@ public interface SagaDefinition<T, D> {
     List<String> stepNames();
 
     /**
-     * Renders the saga as a Mermaid flowchart: the steps in order with their participants, the
-     * success path to {@code COMPLETED}, and the compensation path from each step's failure through
-     * the compensations of the earlier steps to {@code COMPENSATED}.
+     * Renders the saga as a Mermaid state diagram: the steps in order with their participants, a
+     * parallel group as a fork and a join, the success path to {@code COMPLETED}, and the
+     * compensation path from each step's failure through the compensations of the earlier steps to
+     * {@code COMPENSATED} (or {@code FAILED}, when a compensation fails). Compensations are drawn as
+     * {@code undo} states. In a parallel group, a step's compensation runs only if the step
+     * succeeded or timed out; the diagram draws the group's undo path once, from its last step back.
      *
-     * @return the diagram's source, starting with {@code flowchart TD}
+     * @return the diagram's source, starting with {@code stateDiagram-v2}
      */
     String toMermaid();
 
@@ -147,10 +155,10 @@ public interface SagaDefinition<T, D> {
          * @param serde how the data is stored
          * @param init  makes the data from the trigger event
          * @param <D>   the data type
-         * @return the stage that takes the first step
+         * @return the stage that takes the saga's time limit or its first step
          * @throws NullPointerException if an argument is null
          */
-        <D> StepsStage<T, D> data(Serde<D> serde, Function<? super T, ? extends D> init);
+        <D> FirstStepStage<T, D> data(Serde<D> serde, Function<? super T, ? extends D> init);
 
         /**
          * Sets the saga's data, a generated Avro record stored in Avro's single-object encoding (no
@@ -159,14 +167,44 @@ public interface SagaDefinition<T, D> {
          * @param type the generated Avro class
          * @param init makes the data from the trigger event
          * @param <D>  the data type
-         * @return the stage that takes the first step
+         * @return the stage that takes the saga's time limit or its first step
          * @throws NullPointerException if an argument is null
          */
-        <D extends SpecificRecord> StepsStage<T, D> data(Class<D> type, Function<? super T, ? extends D> init);
+        <D extends SpecificRecord> FirstStepStage<T, D> data(Class<D> type, Function<? super T, ? extends D> init);
     }
 
     /**
-     * The stage that takes the next step.
+     * The stage after the saga data: the saga's overall time limit, or its first step.
+     *
+     * @param <T> the trigger event type
+     * @param <D> the saga data type
+     */
+    interface FirstStepStage<T, D> extends StepsStage<T, D> {
+        /**
+         * Gives the whole saga a time limit: if it has not completed {@code limit} after its trigger
+         * arrived, it stops going forward and is undone. The steps in flight at that moment count as
+         * steps that timed out (their commands may still run, so they are compensated, and each
+         * compensation carries the original's id in {@link SagaHeaders#COMPENSATES}), then the steps
+         * that completed are compensated, last first. The saga log says why: a {@code TIMED_OUT} entry
+         * and a {@code COMPENSATING} entry naming the limit. A saga that is already compensating is not
+         * stopped by its limit: undoing always runs to its end.
+         *
+         * <p>The limit is measured by the wall clock from the start, including time the runtime was
+         * down: it is a business deadline. Like a step's deadline, though, a limit that passed while no
+         * instance ran the saga's task does not fire at the restart: the saga gets the longest timeout
+         * of its steps (or, if no step has one, the whole limit again) from the restart, so replies that
+         * arrived meanwhile are read first. A saga keeps the limit it started with.
+         *
+         * @param limit the time from the trigger to completion
+         * @return the stage that takes the first step
+         * @throws NullPointerException     if {@code limit} is null
+         * @throws IllegalArgumentException if {@code limit} is not positive
+         */
+        StepsStage<T, D> completeWithin(Duration limit);
+    }
+
+    /**
+     * The stage that takes the next step, or the next group of steps that run at the same time.
      *
      * @param <T> the trigger event type
      * @param <D> the saga data type
@@ -182,6 +220,64 @@ public interface SagaDefinition<T, D> {
          * @throws IllegalArgumentException if {@code name} is not lower-case letters, digits and dashes
          */
         InvokeStage<T, D> step(String name);
+
+        /**
+         * Adds steps that run at the same time (a fork) and go on to the next stage when all of them
+         * succeeded (a join):
+         *
+         * <pre>{@code
+         * .inParallel(both -> both
+         *         .step("reserve-credit")
+         *             .invoke(customers, PlaceOrderData::getCustomerId, d -> new ReserveCredit(d.getOrderId(), d.getTotal()))
+         *             .compensate(d -> new ReleaseCredit(d.getOrderId()))
+         *         .step("reserve-stock")
+         *             .invoke(stock, PlaceOrderData::getSku, d -> new ReserveStock(d.getOrderId(), d.getQuantity()))
+         *             .compensate(d -> new ReleaseStock(d.getOrderId()))
+         *             .timeout(Duration.ofSeconds(5)))
+         * .step("approve")
+         * }</pre>
+         *
+         * <p>The saga sends every step's command at once. Each step keeps its own timeout, retries and
+         * attempts, exactly as a step on its own would. Its {@code onSuccess} sees the data as the steps
+         * that answered before it left it, so steps of one group should update different parts of the data.
+         *
+         * <p>When one of them fails (its participant says no, or it times out after its last attempt),
+         * the saga is decided: it will be undone, and says so at once with a {@code COMPENSATING} log
+         * entry. It sends no more retries, and waits for each step still in flight to answer or to reach
+         * the deadline of the attempt it is on; then it compensates, last first, every step of the group
+         * that succeeded or timed out (a step that timed out may still run late, so it is undone like a
+         * timed-out step on its own, its compensation carrying the {@link SagaHeaders#COMPENSATES}
+         * header), then the steps before the group. A step that succeeds after the decision is
+         * compensated with the others; a step that answers no needs no undo. Waiting, rather than
+         * undoing the steps in flight at once, means an undo never overtakes its original at a
+         * participant that answers; the wait is bounded by the steps' timeouts (and by
+         * {@link FirstStepStage#completeWithin}).
+         *
+         * @param steps adds the group's steps with {@code step(...)}, two or more, all while this call runs
+         * @return the stage that takes the next step, the next group, or {@code build()}
+         * @throws NullPointerException if {@code steps} is null
+         */
+        NextStage<T, D> inParallel(Consumer<? super ParallelSteps<D>> steps);
+    }
+
+    /**
+     * The stage after a step or a group of steps: the next one, or {@code build()}.
+     *
+     * @param <T> the trigger event type
+     * @param <D> the saga data type
+     */
+    interface NextStage<T, D> extends StepsStage<T, D> {
+        /**
+         * Checks the definition and returns it; the builder stays usable.
+         *
+         * @return the definition
+         * @throws InvalidSagaDefinitionException if two steps share a name, the last step has a
+         *                                        compensation but no timeout, a step has no way to
+         *                                        tell success from failure, a step retries without
+         *                                        a timeout, or a parallel group has fewer than two
+         *                                        steps or a step without {@code invoke(...)}
+         */
+        SagaDefinition<T, D> build();
     }
 
     /**
@@ -217,7 +313,69 @@ public interface SagaDefinition<T, D> {
      * @param <C> the step's command type
      * @param <R> the step's reply type
      */
-    interface StepStage<T, D, C, R> extends StepsStage<T, D> {
+    interface StepStage<T, D, C, R> extends NextStage<T, D>, StepOptions<D, C, R, StepStage<T, D, C, R>> {
+    }
+
+    /**
+     * The steps of a parallel group, as {@link StepsStage#inParallel} hands them to its argument.
+     *
+     * @param <D> the saga data type
+     */
+    interface ParallelSteps<D> {
+        /**
+         * Starts the group's next step.
+         *
+         * @param name the step's name, unique in this saga (across groups too): lower-case letters,
+         *             digits and dashes
+         * @return the stage that takes the step's command
+         * @throws NullPointerException     if {@code name} is null
+         * @throws IllegalArgumentException if {@code name} is not lower-case letters, digits and dashes
+         * @throws IllegalStateException    if called after {@code inParallel(...)} returned
+         */
+        ParallelInvokeStage<D> step(String name);
+    }
+
+    /**
+     * The stage that takes the command of a step in a parallel group.
+     *
+     * @param <D> the saga data type
+     */
+    interface ParallelInvokeStage<D> {
+        /**
+         * Sets what the step does; see {@link InvokeStage#invoke}.
+         *
+         * @param participant who gets the command
+         * @param target      the command record's key, from the saga data
+         * @param command     the command, from the saga data
+         * @param <C>         the participant's command type
+         * @param <R>         the participant's reply type
+         * @return the stage that takes the step's options or the group's next step
+         * @throws NullPointerException     if an argument is null
+         * @throws IllegalArgumentException if {@code participant} was not made by {@link Participant}
+         */
+        <C, R> ParallelStepStage<D, C, R> invoke(Participant<C, R> participant, Function<? super D, String> target,
+                                                 Function<? super D, ? extends C> command);
+    }
+
+    /**
+     * The options of a step in a parallel group, or the group's next step.
+     *
+     * @param <D> the saga data type
+     * @param <C> the step's command type
+     * @param <R> the step's reply type
+     */
+    interface ParallelStepStage<D, C, R> extends ParallelSteps<D>, StepOptions<D, C, R, ParallelStepStage<D, C, R>> {
+    }
+
+    /**
+     * A step's options, each of which may be set once per step.
+     *
+     * @param <D> the saga data type
+     * @param <C> the step's command type
+     * @param <R> the step's reply type
+     * @param <S> the stage the options return
+     */
+    interface StepOptions<D, C, R, S> {
         /**
          * Sets which replies are a success; all others are failures. Required for
          * {@link Participant#service service} participants; for aggregates the default is
@@ -227,7 +385,7 @@ public interface SagaDefinition<T, D> {
          * @return this stage
          * @throws IllegalStateException if already set for this step
          */
-        StepStage<T, D, C, R> successWhen(Predicate<? super R> success);
+        S successWhen(Predicate<? super R> success);
 
         /**
          * Sets how a successful reply updates the saga data (by default it leaves the data as it is).
@@ -236,14 +394,14 @@ public interface SagaDefinition<T, D> {
          * @return this stage
          * @throws IllegalStateException if already set for this step
          */
-        StepStage<T, D, C, R> onSuccess(BiFunction<? super D, ? super R, ? extends D> update);
+        S onSuccess(BiFunction<? super D, ? super R, ? extends D> update);
 
         /**
          * Sets the command that undoes this step, sent to the same participant and target when a
-         * later step fails, or when this step times out after its last attempt. It must be safe to
-         * apply after the step's command succeeded, and also when that command never ran: after a
-         * timeout the saga cannot know which (releasing a reservation that does not exist should be
-         * a success that changes nothing).
+         * later step (or a step of its parallel group) fails, or when this step times out after its
+         * last attempt. It must be safe to apply after the step's command succeeded, and also when
+         * that command never ran: after a timeout the saga cannot know which (releasing a reservation
+         * that does not exist should be a success that changes nothing).
          *
          * <p>After a timeout the original command may still be waiting at the participant and run
          * after its compensation. To let the participant refuse it then, every compensation record
@@ -257,7 +415,7 @@ public interface SagaDefinition<T, D> {
          * @return this stage
          * @throws IllegalStateException if already set for this step
          */
-        StepStage<T, D, C, R> compensate(Function<? super D, ? extends C> compensation);
+        S compensate(Function<? super D, ? extends C> compensation);
 
         /**
          * Sets how long the step (and its compensation) waits for a reply before it times out. By
@@ -275,7 +433,7 @@ public interface SagaDefinition<T, D> {
          * @throws IllegalStateException    if already set for this step
          * @throws IllegalArgumentException if {@code timeout} is not positive
          */
-        StepStage<T, D, C, R> timeout(Duration timeout);
+        S timeout(Duration timeout);
 
         /**
          * Sets how often the step's command (and its compensation) is sent when it times out
@@ -285,17 +443,6 @@ public interface SagaDefinition<T, D> {
          * @return this stage
          * @throws IllegalStateException if already set for this step
          */
-        StepStage<T, D, C, R> retry(RetryPolicy policy);
-
-        /**
-         * Checks the definition and returns it; the builder stays usable.
-         *
-         * @return the definition
-         * @throws InvalidSagaDefinitionException if two steps share a name, the last step has a
-         *                                        compensation but no timeout, a step has no way to
-         *                                        tell success from failure, or a step retries without
-         *                                        a timeout
-         */
-        SagaDefinition<T, D> build();
+        S retry(RetryPolicy policy);
     }
 }

@@ -8,8 +8,10 @@ import java.util.Objects;
  *
  * @param sagaId         the saga's id
  * @param status         where it is
- * @param step           the step being run or compensated now, or the last one when final
- * @param attempt        which send of that step's current command this is (1 for the first)
+ * @param step           the step being run or compensated now (of a parallel group being run, its first step), or the
+ *                       last one when final
+ * @param attempt        which send of that step's current command this is (1 for the first, and when no command of
+ *                       that step is in flight)
  * @param data           the saga's data as the successful steps left it
  * @param completedSteps the steps that succeeded (and were not yet compensated), in order; immutable
  * @param failureReason  why the saga is compensating, compensated or failed; empty otherwise

@@ -12,11 +12,19 @@ public enum SagaTransition {
     STEP_SENT,
     /** A step's participant answered with success. */
     STEP_SUCCEEDED,
-    /** A step's participant answered with failure, or the step timed out after its last attempt. */
+    /**
+     * A step's participant answered with failure, or the step timed out after its last attempt (or was
+     * cut short: by the saga's time limit, or, in a parallel group, while waiting out a backoff when
+     * another step of the group failed).
+     */
     STEP_FAILED,
-    /** A step's or a compensation's deadline passed without a reply. */
+    /** A step's or a compensation's deadline passed without a reply, or the saga's {@code completeWithin} limit passed. */
     TIMED_OUT,
-    /** Compensation of the completed steps (and of a step that timed out after its last attempt) began. */
+    /**
+     * The saga is to be undone: the completed steps (and those that timed out after their last attempt)
+     * are compensated, at once or, when steps of a parallel group are still in flight, once they have
+     * answered or timed out (the detail names them).
+     */
     COMPENSATING,
     /** A compensation command was sent; it carries the original's id in the {@code myelin.compensates} header. */
     COMPENSATION_SENT,

@@ -192,6 +192,79 @@ class PlaceOrderSagaIT {
         }
     }
 
+    @Test
+    void parallelReservationsJoinIntoApprovalAndTheOneThatSucceededIsUndoneWhenTheOtherFails(EmbeddedKafkaCluster kafka,
+                                                                                            @TempDir Path dir) {
+        MyelinConfig config = config(kafka);
+        int orders = 60;
+        try (EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = start(Shop.CUSTOMER, config, dir.resolve("customer"));
+             EventStore<StockState, SpecificRecord, SpecificRecord> stock = start(Shop.STOCK, config, dir.resolve("stock"));
+             EventStore<OrderState, SpecificRecord, SpecificRecord> orderStore = start(Shop.ORDER, config, dir.resolve("order"));
+             SagaRuntime<OrderPlaced, PlaceOrderData> runtime = SagaRuntime.builder(
+                     Shop.placeOrderInParallel(config.application(), AVRO, Duration.ofSeconds(10)), config)
+                     .stateDirectory(dir.resolve("saga")).start()) {
+
+            Await.join(customers.gateway().send("c-rich", new OpenCustomer(1_000_000L)));
+            Await.join(stock.gateway().send("sku-plenty", new AddStock(10_000)));
+            // a third of the orders have no credit (their stock is reserved, then released), a third no stock (their
+            // credit is reserved, then released), the rest complete
+            Set<String> noCredit = new HashSet<>();
+            Set<String> noStock = new HashSet<>();
+            List<CompletableFuture<CommandResult<SpecificRecord>>> placed = new ArrayList<>();
+            for (int i = 0; i < orders; i++) {
+                String orderId = "p-" + i;
+                String customer = i % 3 == 0 ? "c-poor" : "c-rich";
+                String sku = i % 3 == 1 ? "sku-none" : "sku-plenty";
+                (i % 3 == 0 ? noCredit : i % 3 == 1 ? noStock : new HashSet<String>()).add(orderId);
+                placed.add(orderStore.gateway().send(orderId, new PlaceOrder(orderId, customer, sku, 1, 10L)));
+            }
+            placed.forEach(f -> assertThat(Await.join(f)).isInstanceOf(CommandResult.Accepted.class));
+
+            Await.eventually(PATIENCE, "every saga has ended", () -> java.util.stream.IntStream.range(0, orders)
+                    .allMatch(i -> runtime.state("p-" + i).map(s -> s.status().isFinal()).orElse(false)));
+
+            Set<String> completed = new HashSet<>();
+            for (int i = 0; i < orders; i++) {
+                String orderId = "p-" + i;
+                SagaState<PlaceOrderData> saga = runtime.state(orderId).orElseThrow();
+                String order = orderStore.state(orderId).orElseThrow().state().getStatus();
+                if (noCredit.contains(orderId) || noStock.contains(orderId)) {
+                    assertThat(saga.status()).as("saga %s (%s)", orderId, saga.failureReason()).isEqualTo(SagaStatus.COMPENSATED);
+                    assertThat(saga.failureReason()).contains(noCredit.contains(orderId) ? "credit limit" : "in stock");
+                    assertThat(saga.completedSteps()).as("everything that succeeded was undone").isEmpty();
+                    assertThat(order).as("order %s", orderId).isEqualTo("PENDING");
+                } else {
+                    assertThat(saga.status()).as("saga %s (%s)", orderId, saga.failureReason()).isEqualTo(SagaStatus.COMPLETED);
+                    assertThat(saga.completedSteps()).containsExactly("reserve-credit", "reserve-stock", "approve");
+                    assertThat(order).as("order %s", orderId).isEqualTo("APPROVED");
+                    completed.add(orderId);
+                }
+            }
+            assertThat(completed).hasSize(orders / 3);
+
+            // the world matches: only completed orders hold credit or stock, and each undone reservation was made once, undone once
+            CustomerState rich = customers.state("c-rich").orElseThrow().state();
+            assertThat(rich.getReservations().keySet()).as("credit held by c-rich").isEqualTo(completed);
+            assertThat(rich.getReserved()).isEqualTo(10L * completed.size());
+            assertThat(customers.state("c-rich").orElseThrow().version()).as("opened, a reservation per order with credit, a release "
+                    + "per order without stock").isEqualTo(1 + completed.size() + 2L * noStock.size());
+            StockState plenty = stock.state("sku-plenty").orElseThrow().state();
+            assertThat(plenty.getReservations().keySet()).as("stock reserved for").isEqualTo(completed);
+            assertThat(plenty.getAvailable()).isEqualTo(10_000 - completed.size());
+            assertThat(stock.state("sku-plenty").orElseThrow().version()).as("added, a reservation per order with stock, a release "
+                    + "per order without credit").isEqualTo(1 + completed.size() + 2L * noCredit.size());
+
+            // each release names the reservation it undoes
+            AggregateTopics stockTopics = AggregateTopics.of(config.application(), "stock");
+            List<ConsumerRecord<String, byte[]>> releases = kafka.readAtLeast(stockTopics.commands(), 1 + orders + noCredit.size(),
+                    new StringDeserializer(), new ByteArrayDeserializer(), Duration.ofSeconds(30)).stream()
+                    .filter(r -> String.valueOf(header(r, CommandHeaders.COMMAND_ID)).startsWith("saga:place-order-parallel:c:"))
+                    .toList();
+            assertThat(releases).extracting(r -> header(r, SagaHeaders.COMPENSATES)).containsExactlyInAnyOrderElementsOf(
+                    noCredit.stream().map(id -> "saga:place-order-parallel:i:reserve-stock:" + id).toList());
+        }
+    }
+
     private static String header(ConsumerRecord<String, byte[]> record, String name) {
         return record.headers().lastHeader(name) == null ? null : new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
     }

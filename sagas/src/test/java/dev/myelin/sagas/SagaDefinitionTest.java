@@ -69,7 +69,7 @@ class SagaDefinitionTest {
                 .build();
 
         assertThat(definition.stepNames()).containsExactly("reserve");
-        assertThat(definition.toMermaid()).contains("s0 -.->|times out| c0\n", "c0 -.-> compensated\n");
+        assertThat(definition.toMermaid()).contains("s0 --> c0 : times out\n", "c0 --> COMPENSATED\n");
     }
 
     @Test
@@ -205,5 +205,118 @@ class SagaDefinitionTest {
         assertThatThrownBy(() -> RetryPolicy.attempts(2).backoff(Duration.ofMillis(-1)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("backoff must not be negative");
+    }
+
+    // ---- parallel groups
+
+    @Test
+    void aParallelGroupBuildsWithItsStepsInOrderBetweenTheStepsAroundIt() {
+        SagaDefinition<String, String> definition = saga()
+                .step("check").invoke(STOCK, d -> d, d -> "check")
+                .inParallel(both -> both
+                        .step("reserve-credit").invoke(CUSTOMERS, d -> d, d -> "a").compensate(d -> "undo a")
+                        .step("reserve-stock").invoke(STOCK, d -> d, d -> "b").compensate(d -> "undo b").timeout(Duration.ofSeconds(5)))
+                .step("approve").invoke(CUSTOMERS, d -> d, d -> "approve")
+                .build();
+
+        assertThat(definition.stepNames()).containsExactly("check", "reserve-credit", "reserve-stock", "approve");
+        assertThat(definition).hasToString("SagaDefinition[place-order: check -> (reserve-credit | reserve-stock) -> approve]");
+    }
+
+    @Test
+    void aParallelGroupMayEndTheSagaWithCompensationsSinceAStepOfItCanFailAfterAnother() {
+        SagaDefinition<String, String> definition = saga()
+                .inParallel(both -> both
+                        .step("reserve-credit").invoke(CUSTOMERS, d -> d, d -> "a").compensate(d -> "undo a")
+                        .step("reserve-stock").invoke(STOCK, d -> d, d -> "b").compensate(d -> "undo b"))
+                .build();
+
+        assertThat(definition.stepNames()).containsExactly("reserve-credit", "reserve-stock");
+    }
+
+    @Test
+    void anEmptyParallelGroupIsRejected() {
+        SagaDefinition.NextStage<String, String> stage = saga()
+                .step("check").invoke(STOCK, d -> d, d -> "check")
+                .inParallel(nothing -> { });
+
+        assertThatThrownBy(stage::build)
+                .isInstanceOf(InvalidSagaDefinitionException.class)
+                .hasMessageContaining("the parallel group after step 'check' has no steps")
+                .hasMessageContaining("two or more steps");
+    }
+
+    @Test
+    void aParallelGroupOfOneStepIsRejected() {
+        SagaDefinition.NextStage<String, String> stage = saga()
+                .inParallel(one -> one.step("reserve").invoke(CUSTOMERS, d -> d, d -> "a"));
+
+        assertThatThrownBy(stage::build)
+                .isInstanceOf(InvalidSagaDefinitionException.class)
+                .hasMessageContaining("the parallel group after the trigger has one step")
+                .hasMessageContaining("make the one step a plain .step(...)");
+    }
+
+    @Test
+    void aStepNameUsedInAGroupAndOutsideItIsRejected() {
+        SagaDefinition.NextStage<String, String> stage = saga()
+                .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a").compensate(d -> "undo a")
+                .inParallel(both -> both
+                        .step("reserve").invoke(STOCK, d -> d, d -> "b")
+                        .step("approve").invoke(CUSTOMERS, d -> d, d -> "c"));
+
+        assertThatThrownBy(stage::build)
+                .isInstanceOf(InvalidSagaDefinitionException.class)
+                .hasMessageContaining("two steps are named 'reserve'");
+    }
+
+    @Test
+    void aGroupStepWithoutACommandIsRejected() {
+        SagaDefinition.NextStage<String, String> stage = saga()
+                .inParallel(both -> {
+                    both.step("reserve-credit").invoke(CUSTOMERS, d -> d, d -> "a");
+                    both.step("reserve-stock");
+                });
+
+        assertThatThrownBy(stage::build)
+                .isInstanceOf(InvalidSagaDefinitionException.class)
+                .hasMessageContaining("step 'reserve-stock' of a parallel group says nothing to do")
+                .hasMessageContaining(".invoke(participant, target, command)");
+    }
+
+    @Test
+    void aGroupStepFollowsTheRulesOfEveryStep() {
+        SagaDefinition.NextStage<String, String> stage = saga()
+                .inParallel(both -> both
+                        .step("charge").invoke(PAYMENTS, d -> d, d -> "charge")
+                        .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a").retry(RetryPolicy.attempts(3)));
+
+        assertThatThrownBy(stage::build)
+                .isInstanceOf(InvalidSagaDefinitionException.class)
+                .hasMessageContaining("step 'charge' has no reply mapping")
+                .hasMessageContaining("step 'reserve' retries 3 times but has no timeout");
+    }
+
+    @Test
+    void aStepCannotJoinAGroupAfterItWasBuilt() {
+        java.util.concurrent.atomic.AtomicReference<SagaDefinition.ParallelSteps<String>> leaked = new java.util.concurrent.atomic.AtomicReference<>();
+        saga().inParallel(both -> {
+            leaked.set(both);
+            both.step("a").invoke(CUSTOMERS, d -> d, d -> "a").step("b").invoke(STOCK, d -> d, d -> "b");
+        });
+
+        assertThatThrownBy(() -> leaked.get().step("late"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("after inParallel(...) returned");
+    }
+
+    // ---- the overall limit
+
+    @Test
+    void aTimeLimitMustBePositive() {
+        assertThatThrownBy(() -> SagaDefinition.named("place-order", String.class).from("t", Serdes.String()).sagaId(e -> e)
+                .data(Serdes.String(), e -> e).completeWithin(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("the time limit of saga place-order must be positive");
     }
 }

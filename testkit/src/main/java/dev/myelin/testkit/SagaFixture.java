@@ -61,6 +61,26 @@ import dev.myelin.sagas.internal.SagaTopology;
  *         .expectStatus(SagaStatus.COMPENSATED);
  * }</pre>
  *
+ * <p>Steps of a parallel group are sent at once, so their commands are all there to check before
+ * any is answered, and the test answers them in the order it wants:
+ *
+ * <pre>{@code
+ * SagaFixture.of(placeOrderInParallel)
+ *         .given(new OrderPlaced("o-1", "c-1", "sku-1", 2, 30L))
+ *         .expectCommand(customers, "c-1", new ReserveCredit("o-1", 30L))
+ *         .expectCommand(stock, "sku-1", new ReserveStock("o-1", 2))
+ *         .expectInFlight("reserve-credit", "reserve-stock")
+ *         .reply(stock, SagaFixture.rejected("only 1 left"))      // the saga waits for credit before undoing
+ *         .expectNoCommand()
+ *         .reply(customers, SagaFixture.accepted())
+ *         .expectCommand(customers, "c-1", new ReleaseCredit("o-1"))
+ *         .reply(customers, SagaFixture.accepted())
+ *         .expectStatus(SagaStatus.COMPENSATED);
+ * }</pre>
+ *
+ * <p>When two steps of a group send to one participant, {@link Scenario#reply(String, Participant, Object)}
+ * says which step's command is answered.
+ *
  * <p>Commands are encoded and replies decoded by the participants' own serdes, and the saga's state
  * goes through its store, so a serde that cannot round-trip a value fails here, not in production.
  * Stores are in memory: a fixture holds nothing that needs closing. Finished sagas are kept for the
@@ -176,6 +196,32 @@ public final class SagaFixture {
         <R> Scenario<T, D> reply(Participant<?, R> participant, R reply);
 
         /**
+         * Answers the last command checked with {@link #expectCommand} that step {@code step} sent (its
+         * own command or its compensation), as the participant would: for steps of a parallel group
+         * that send to the same participant, where {@link #reply(Participant, Object)} cannot tell
+         * them apart.
+         *
+         * @param step        the step whose command is answered
+         * @param participant the participant that answers
+         * @param reply       its answer
+         * @param <R>         the reply type
+         * @return this stage
+         * @throws IllegalStateException if no command of {@code step} was checked yet
+         */
+        <R> Scenario<T, D> reply(String step, Participant<?, R> participant, R reply);
+
+        /**
+         * Verifies which steps the saga waits for a reply from (to their command or their
+         * compensation): one step, or the steps of a parallel group still in flight; none once the
+         * saga is final.
+         *
+         * @param steps the step names, in the order the saga defines them
+         * @return this stage
+         * @throws AssertionError if the saga waits for other steps
+         */
+        Scenario<T, D> expectInFlight(String... steps);
+
+        /**
          * Answers the command of step {@code step} of saga {@code sagaId}, whether or not it was ever
          * sent: for testing what the saga does with replies for sagas that do not exist or steps it is
          * not waiting for.
@@ -242,6 +288,8 @@ public final class SagaFixture {
         private final Map<String, TestOutputTopic<String, byte[]>> commandTopics = new LinkedHashMap<>();
         private final Map<String, TestInputTopic<String, byte[]>> replyTopics = new HashMap<>();
         private final Map<String, TestRecord<String, byte[]>> lastCommand = new HashMap<>();
+        /** The last command checked per step name, for replies to steps of a group that share a participant. */
+        private final Map<String, TestRecord<String, byte[]>> lastCommandOfStep = new HashMap<>();
         private final TestOutputTopic<String, byte[]> logTopic;
         private final List<SagaTransition> transitions = new ArrayList<>();
         private String sagaId;
@@ -298,6 +346,8 @@ public final class SagaFixture {
             assertThat(actual).as("the command saga %s sent to %s", definition.name(), model.name()).isEqualTo(command);
             assertThat(record.key()).as("the target (record key) of %s", command).isEqualTo(target);
             lastCommand.put(model.commandTopic(), record);
+            String commandId = new String(record.headers().lastHeader(CommandHeaders.COMMAND_ID).value(), StandardCharsets.UTF_8);
+            CommandIds.parse(definition.name(), commandId).ifPresent(parsed -> lastCommandOfStep.put(parsed.step(), record));
             return this;
         }
 
@@ -321,6 +371,28 @@ public final class SagaFixture {
             }
             String commandId = new String(command.headers().lastHeader(CommandHeaders.COMMAND_ID).value(), StandardCharsets.UTF_8);
             return sendReply(model, commandId, reply);
+        }
+
+        @Override
+        public <R> Scenario<T, D> reply(String step, Participant<?, R> participant, R reply) {
+            Objects.requireNonNull(step, "step");
+            TestRecord<String, byte[]> command = lastCommandOfStep.get(step);
+            if (command == null) {
+                throw new IllegalStateException("no command of step '" + step + "' to reply to; check it first with expectCommand(...)"
+                        + (definition.stepNames().contains(step) ? "" : " (saga " + definition.name() + " has no such step; its steps are "
+                        + definition.stepNames() + ")"));
+            }
+            String commandId = new String(command.headers().lastHeader(CommandHeaders.COMMAND_ID).value(), StandardCharsets.UTF_8);
+            return sendReply(ParticipantModel.of(participant), commandId, reply);
+        }
+
+        @Override
+        public Scenario<T, D> expectInFlight(String... steps) {
+            state(); // fails clearly when there is no saga
+            byte[] bytes = driver.<String, byte[]>getKeyValueStore(SagaTopology.SAGAS_STORE).get(sagaId);
+            assertThat(SagaStates.inFlight(definition, bytes)).as("the steps saga %s %s waits for; %s", definition.name(), sagaId,
+                    describe()).containsExactly(steps);
+            return this;
         }
 
         @Override

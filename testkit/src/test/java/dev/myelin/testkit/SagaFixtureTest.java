@@ -471,4 +471,150 @@ class SagaFixtureTest {
                 .expectStatus(SagaStatus.FAILED)
                 .expectState(state -> assertThat(state.failureReason()).contains("cannot be read", "unreadable reply"));
     }
+
+    // ---- parallel steps
+
+    /** Starts an order saga's definition: its trigger, id and data. */
+    static SagaDefinition.FirstStepStage<OrderPlaced, PlaceOrderData> orderSaga(String name) {
+        return SagaDefinition.named(name, OrderPlaced.class)
+                .from("shop.order.events", JAVA)
+                .sagaId(OrderPlaced::orderId)
+                .data(DATA, e -> new PlaceOrderData(e.orderId(), e.customerId(), e.sku(), e.quantity(), e.total(), 0));
+    }
+
+    record UsePoints(String orderId, long points) implements Serializable {
+    }
+
+    record RefundPoints(String orderId, long points) implements Serializable {
+    }
+
+    /** Credit and stock reserved at the same time, then the order approved. */
+    static final SagaDefinition<OrderPlaced, PlaceOrderData> IN_PARALLEL = orderSaga("place-order-parallel")
+            .inParallel(reservations -> reservations
+                    .step("reserve-credit")
+                        .invoke(CUSTOMERS, PlaceOrderData::customerId, d -> new ReserveCredit(d.orderId(), d.total()))
+                        .compensate(d -> new ReleaseCredit(d.orderId(), d.total()))
+                    .step("reserve-stock")
+                        .invoke(STOCK, PlaceOrderData::sku, d -> new ReserveStock(d.orderId(), d.quantity()))
+                        .compensate(d -> new ReleaseStock(d.orderId(), d.quantity()))
+                        .timeout(Duration.ofSeconds(5))
+                        .retry(RetryPolicy.attempts(2).backoff(Duration.ofMillis(500))))
+            .step("approve")
+                .invoke(ORDERS, PlaceOrderData::orderId, d -> new ApproveOrder(d.orderId()))
+            .build();
+
+    @Test
+    void parallelStepsAreSentAtOnceAndJoinWhenBothSucceededInAnyOrder() {
+        SagaFixture.of(IN_PARALLEL)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .expectInFlight("reserve-credit", "reserve-stock")
+                .reply(STOCK, accepted())
+                .expectInFlight("reserve-credit")
+                .expectNoCommand()
+                .reply(CUSTOMERS, accepted())
+                .expectCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
+                .expectInFlight("approve")
+                .reply(ORDERS, accepted())
+                .expectStatus(SagaStatus.COMPLETED)
+                .expectInFlight()
+                .expectTransitions(STARTED, STEP_SENT, STEP_SENT, STEP_SUCCEEDED, STEP_SUCCEEDED, STEP_SENT, STEP_SUCCEEDED, COMPLETED);
+    }
+
+    @Test
+    void whenOneParallelStepFailsTheSagaWaitsForTheOtherThenUndoesIt() {
+        SagaFixture.of(IN_PARALLEL)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .reply(STOCK, rejected("only 1 left"))
+                .expectStatus(SagaStatus.COMPENSATING)
+                .expectInFlight("reserve-credit")
+                .expectNoCommand()
+                .reply(CUSTOMERS, accepted())
+                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .expectNoCommand()
+                .reply(CUSTOMERS, accepted())
+                .expectStatus(SagaStatus.COMPENSATED)
+                .expectState(state -> assertThat(state.failureReason()).contains("reserve-stock failed", "only 1 left"))
+                .expectTransitions(STARTED, STEP_SENT, STEP_SENT, STEP_FAILED, COMPENSATING, STEP_SUCCEEDED, COMPENSATION_SENT,
+                        COMPENSATION_SUCCEEDED, COMPENSATED);
+    }
+
+    @Test
+    void aParallelStepThatTimesOutIsUndoneFirstThenTheOneThatSucceeded() {
+        SagaFixture.of(IN_PARALLEL)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .reply(CUSTOMERS, accepted())
+                .advanceTime(Duration.ofMillis(5_500))
+                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .advanceTime(Duration.ofSeconds(5))
+                .expectCommand(STOCK, "sku-1", new ReleaseStock("o-1", 2))
+                .expectNoCommand()
+                .reply(STOCK, accepted())
+                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .reply(CUSTOMERS, accepted())
+                .expectStatus(SagaStatus.COMPENSATED)
+                .expectState(state -> assertThat(state.failureReason()).isEqualTo("step 'reserve-stock' timed out after 2 attempt(s)"));
+    }
+
+    @Test
+    void twoParallelStepsOfOneParticipantAreAnsweredByStepName() {
+        SagaDefinition<OrderPlaced, PlaceOrderData> pay = orderSaga("pay")
+                .inParallel(both -> both
+                        .step("reserve-credit")
+                            .invoke(CUSTOMERS, PlaceOrderData::customerId, d -> new ReserveCredit(d.orderId(), d.total()))
+                            .compensate(d -> new ReleaseCredit(d.orderId(), d.total()))
+                        .step("use-points")
+                            .invoke(CUSTOMERS, PlaceOrderData::customerId, d -> new UsePoints(d.orderId(), 10))
+                            .compensate(d -> new RefundPoints(d.orderId(), 10)))
+                .step("approve")
+                    .invoke(ORDERS, PlaceOrderData::orderId, d -> new ApproveOrder(d.orderId()))
+                .build();
+
+        SagaFixture.of(pay)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .expectCommand(CUSTOMERS, "c-1", new UsePoints("o-1", 10))
+                .reply("reserve-credit", CUSTOMERS, accepted())
+                .expectInFlight("use-points")
+                .reply("use-points", CUSTOMERS, rejected("not enough points"))
+                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .reply("reserve-credit", CUSTOMERS, accepted())
+                .expectStatus(SagaStatus.COMPENSATED);
+    }
+
+    @Test
+    void replyingToAStepWhoseCommandWasNotCheckedSaysSo() {
+        assertThatThrownBy(() -> SagaFixture.of(IN_PARALLEL).given(ORDER).reply("reserve-stok", STOCK, accepted()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no command of step 'reserve-stok'")
+                .hasMessageContaining("has no such step");
+    }
+
+    @Test
+    void aSagaThatMissesItsTimeLimitIsUndone() {
+        SagaDefinition<OrderPlaced, PlaceOrderData> limited = orderSaga("limited")
+                .completeWithin(Duration.ofSeconds(3))
+                .step("reserve-credit")
+                    .invoke(CUSTOMERS, PlaceOrderData::customerId, d -> new ReserveCredit(d.orderId(), d.total()))
+                    .compensate(d -> new ReleaseCredit(d.orderId(), d.total()))
+                .step("approve")
+                    .invoke(ORDERS, PlaceOrderData::orderId, d -> new ApproveOrder(d.orderId()))
+                .build();
+
+        SagaFixture.of(limited)
+                .given(ORDER)
+                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .advanceTime(Duration.ofSeconds(3))
+                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .reply(CUSTOMERS, accepted())
+                .expectStatus(SagaStatus.COMPENSATED)
+                .expectState(state -> assertThat(state.failureReason()).contains("did not complete within PT3S"))
+                .expectTransitions(STARTED, STEP_SENT, TIMED_OUT, STEP_FAILED, COMPENSATING, COMPENSATION_SENT, COMPENSATION_SUCCEEDED,
+                        COMPENSATED);
+    }
 }

@@ -1,8 +1,10 @@
 package dev.myelin.sagas.internal;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 
 import org.apache.kafka.common.serialization.Serde;
 
@@ -18,9 +20,10 @@ public final class DefaultSagaDefinition<T, D> implements SagaDefinition<T, D> {
     private final Serde<D> dataSerde;
     private final Function<T, D> init;
     private final List<StepModel<D>> steps;
+    private final Duration limit;
 
     DefaultSagaDefinition(String name, Class<T> triggerType, String triggerTopic, Serde<Object> triggerSerde, Function<T, String> sagaId,
-                          Serde<D> dataSerde, Function<T, D> init, List<StepModel<D>> steps) {
+                          Serde<D> dataSerde, Function<T, D> init, List<StepModel<D>> steps, Duration limit) {
         this.name = name;
         this.triggerType = triggerType;
         this.triggerTopic = triggerTopic;
@@ -29,6 +32,7 @@ public final class DefaultSagaDefinition<T, D> implements SagaDefinition<T, D> {
         this.dataSerde = dataSerde;
         this.init = init;
         this.steps = List.copyOf(steps);
+        this.limit = limit;
     }
 
     /**
@@ -104,6 +108,21 @@ public final class DefaultSagaDefinition<T, D> implements SagaDefinition<T, D> {
         return steps;
     }
 
+    /** Returns the indexes of the steps of stage {@code stage}, ascending (two or more for a parallel group). */
+    public List<Integer> stage(int stage) {
+        return IntStream.range(0, steps.size()).filter(i -> steps.get(i).stage() == stage).boxed().toList();
+    }
+
+    /** Returns how many stages the saga has. */
+    public int stageCount() {
+        return steps.isEmpty() ? 0 : steps.get(steps.size() - 1).stage() + 1;
+    }
+
+    /** Returns the overall limit ({@code completeWithin}), or {@link Duration#ZERO} for none. */
+    public Duration limit() {
+        return limit;
+    }
+
     /** Returns the distinct participants, in step order. */
     public List<ParticipantModel<Object, Object>> participants() {
         return steps.stream().map(StepModel::participant).distinct().toList();
@@ -111,6 +130,10 @@ public final class DefaultSagaDefinition<T, D> implements SagaDefinition<T, D> {
 
     @Override
     public String toString() {
-        return "SagaDefinition[" + name + ": " + String.join(" -> ", stepNames()) + "]";
+        List<String> stages = IntStream.range(0, stageCount()).mapToObj(k -> {
+            List<String> names = stage(k).stream().map(i -> steps.get(i).name()).toList();
+            return names.size() == 1 ? names.get(0) : "(" + String.join(" | ", names) + ")";
+        }).toList();
+        return "SagaDefinition[" + name + ": " + String.join(" -> ", stages) + "]";
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -21,8 +22,9 @@ import dev.myelin.sagas.RetryPolicy;
 import dev.myelin.sagas.SagaDefinition;
 
 /**
- * The DSL's stages. The start stage collects the trigger; {@link Steps} collects step drafts; each
- * {@link Step} is a view on its draft that knows the step's command and reply types.
+ * The DSL's stages. The start stage collects the trigger; {@link Steps} collects step drafts, each
+ * with the index of its stage (steps of a parallel group share one); each {@link Step} or
+ * {@link GroupStep} is a view on its draft that knows the step's command and reply types.
  */
 public final class DefinitionBuilder {
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]*");
@@ -56,14 +58,14 @@ public final class DefinitionBuilder {
                 Objects.requireNonNull(sagaId, "sagaId");
                 return new SagaDefinition.DataStage<T>() {
                     @Override
-                    public <D> SagaDefinition.StepsStage<T, D> data(Serde<D> dataSerde, Function<? super T, ? extends D> init) {
+                    public <D> SagaDefinition.FirstStepStage<T, D> data(Serde<D> dataSerde, Function<? super T, ? extends D> init) {
                         Objects.requireNonNull(dataSerde, "serde");
                         Objects.requireNonNull(init, "init");
                         return new Steps<>(name, triggerType, topic, triggerSerde, sagaId::apply, dataSerde, init::apply);
                     }
 
                     @Override
-                    public <D extends SpecificRecord> SagaDefinition.StepsStage<T, D> data(Class<D> type, Function<? super T, ? extends D> init) {
+                    public <D extends SpecificRecord> SagaDefinition.FirstStepStage<T, D> data(Class<D> type, Function<? super T, ? extends D> init) {
                         Objects.requireNonNull(type, "type");
                         return data(AvroSerdes.<D>singleObject(type), init);
                     }
@@ -75,6 +77,7 @@ public final class DefinitionBuilder {
     /** A step as the user is writing it. */
     private static final class Draft<D> {
         final String name;
+        final int stage;
         ParticipantModel<Object, Object> participant;
         Function<D, String> target;
         Function<D, Object> command;
@@ -84,13 +87,28 @@ public final class DefinitionBuilder {
         Duration timeout;
         RetryPolicy retry;
 
-        Draft(String name) {
+        Draft(String name, int stage) {
             this.name = name;
+            this.stage = stage;
+        }
+
+        @SuppressWarnings("unchecked")
+        void invoke(Participant<?, ?> target, Function<? super D, String> key, Function<? super D, ?> make) {
+            Objects.requireNonNull(key, "target");
+            Objects.requireNonNull(make, "command");
+            this.participant = (ParticipantModel<Object, Object>) (ParticipantModel<?, ?>) ParticipantModel.of(target);
+            this.target = key::apply;
+            this.command = make::apply;
         }
     }
 
+    /** A parallel group as the user wrote it: its stage, and how many steps it got. */
+    private record Group(int stage, String after, int size) {
+    }
+
     /** The stage that collects steps; also the invoke stage of the step being started. */
-    static final class Steps<T, D> implements SagaDefinition.StepsStage<T, D>, SagaDefinition.InvokeStage<T, D> {
+    static final class Steps<T, D> implements SagaDefinition.FirstStepStage<T, D>, SagaDefinition.NextStage<T, D>,
+            SagaDefinition.InvokeStage<T, D> {
         private final String name;
         private final Class<T> triggerType;
         private final String topic;
@@ -99,6 +117,9 @@ public final class DefinitionBuilder {
         private final Serde<D> dataSerde;
         private final Function<T, D> init;
         private final List<Draft<D>> drafts = new ArrayList<>();
+        private final List<Group> groups = new ArrayList<>();
+        private int stages;
+        private Duration limit;
 
         Steps(String name, Class<T> triggerType, String topic, Serde<Object> triggerSerde, Function<T, String> sagaId, Serde<D> dataSerde,
               Function<T, D> init) {
@@ -112,39 +133,82 @@ public final class DefinitionBuilder {
         }
 
         @Override
+        public SagaDefinition.StepsStage<T, D> completeWithin(Duration overall) {
+            Objects.requireNonNull(overall, "limit");
+            if (overall.isNegative() || overall.isZero()) {
+                throw new IllegalArgumentException("the time limit of saga " + name + " must be positive: " + overall);
+            }
+            if (limit != null) {
+                throw new IllegalStateException("completeWithin of saga " + name + " was already set to " + limit);
+            }
+            limit = overall;
+            return this;
+        }
+
+        @Override
         public SagaDefinition.InvokeStage<T, D> step(String stepName) {
+            drafts.add(new Draft<>(checkName(stepName), stages++));
+            return this;
+        }
+
+        String checkName(String stepName) {
             Objects.requireNonNull(stepName, "name");
             if (!NAME.matcher(stepName).matches()) {
                 throw new IllegalArgumentException("step name must match " + NAME + " (it is part of command ids): '" + stepName
                         + "' (saga " + name + ")");
             }
-            drafts.add(new Draft<>(stepName));
+            return stepName;
+        }
+
+        @Override
+        public SagaDefinition.NextStage<T, D> inParallel(Consumer<? super SagaDefinition.ParallelSteps<D>> steps) {
+            Objects.requireNonNull(steps, "steps");
+            int stage = stages++;
+            String after = drafts.isEmpty() ? "the trigger" : "step '" + drafts.get(drafts.size() - 1).name + "'";
+            int before = drafts.size();
+            GroupSteps<T, D> group = new GroupSteps<>(this, stage);
+            try {
+                steps.accept(group);
+            } finally {
+                group.closed = true;
+            }
+            groups.add(new Group(stage, after, drafts.size() - before));
             return this;
         }
 
         @Override
-        @SuppressWarnings("unchecked")
         public <C, R> SagaDefinition.StepStage<T, D, C, R> invoke(Participant<C, R> participant, Function<? super D, String> target,
                                                                    Function<? super D, ? extends C> command) {
-            Objects.requireNonNull(target, "target");
-            Objects.requireNonNull(command, "command");
             Draft<D> draft = drafts.get(drafts.size() - 1);
-            draft.participant = (ParticipantModel<Object, Object>) (ParticipantModel<?, ?>) ParticipantModel.of(participant);
-            draft.target = target::apply;
-            draft.command = command::apply;
+            draft.invoke(participant, target, command);
             return new Step<>(this, draft);
         }
 
-        SagaDefinition<T, D> build() {
+        @Override
+        public SagaDefinition<T, D> build() {
             List<String> problems = new ArrayList<>();
+            for (Group group : groups) {
+                if (group.size() < 2) {
+                    problems.add("the parallel group after " + group.after() + " has " + (group.size() == 0 ? "no steps" : "one step")
+                            + "; a group runs two or more steps at the same time, so add them with .step(...) inside inParallel(...)"
+                            + (group.size() == 1 ? " or make the one step a plain .step(...)" : ""));
+                }
+            }
             Set<String> seen = new HashSet<>();
             List<StepModel<D>> steps = new ArrayList<>();
-            for (int i = 0; i < drafts.size(); i++) {
-                Draft<D> d = drafts.get(i);
+            int lastStage = stages - 1;
+            for (Draft<D> d : drafts) {
+                boolean inGroup = groups.stream().anyMatch(g -> g.stage() == d.stage);
                 if (!seen.add(d.name)) {
-                    problems.add("two steps are named '" + d.name + "'; step names must be unique, since the saga log and diagrams name steps");
+                    problems.add("two steps are named '" + d.name + "'; step names must be unique, since the saga log, command ids and "
+                            + "diagrams name steps");
                 }
-                if (i == drafts.size() - 1 && d.compensation != null && d.timeout == null) {
+                if (d.participant == null) {
+                    problems.add("step '" + d.name + "' of a parallel group says nothing to do; follow .step(\"" + d.name
+                            + "\") with .invoke(participant, target, command)");
+                    continue;
+                }
+                if (d.stage == lastStage && !inGroup && d.compensation != null && d.timeout == null) {
                     // with a timeout it can run: the last step's command may time out and still run late
                     problems.add("the last step '" + d.name + "' has a compensation, which could never run: nothing after the last step "
                             + "can fail, and without a timeout it cannot time out; remove compensate(...), add a timeout, or add the step "
@@ -163,69 +227,144 @@ public final class DefinitionBuilder {
                 if (problems.isEmpty()) {
                     steps.add(new StepModel<>(d.name, d.participant, d.target, d.command, success,
                             d.onSuccess == null ? (data, reply) -> data : d.onSuccess, d.compensation,
-                            d.timeout == null ? Duration.ZERO : d.timeout, retry));
+                            d.timeout == null ? Duration.ZERO : d.timeout, retry, d.stage));
                 }
             }
             if (!problems.isEmpty()) {
                 throw new InvalidSagaDefinitionException("saga '" + name + "' is not valid: " + String.join("; ", problems));
             }
-            return new DefaultSagaDefinition<>(name, triggerType, topic, triggerSerde, sagaId, dataSerde, init, steps);
+            return new DefaultSagaDefinition<>(name, triggerType, topic, triggerSerde, sagaId, dataSerde, init, renumber(steps),
+                    limit == null ? Duration.ZERO : limit);
+        }
+
+        /** Numbers the stages 0, 1, 2, ... (an empty group, were it allowed, would leave a gap). */
+        private static <D> List<StepModel<D>> renumber(List<StepModel<D>> steps) {
+            List<StepModel<D>> numbered = new ArrayList<>(steps.size());
+            int stage = -1;
+            int previous = -1;
+            for (StepModel<D> s : steps) {
+                if (s.stage() != previous) {
+                    stage++;
+                    previous = s.stage();
+                }
+                numbered.add(new StepModel<>(s.name(), s.participant(), s.target(), s.command(), s.success(), s.onSuccess(),
+                        s.compensation(), s.timeout(), s.retry(), stage));
+            }
+            return numbered;
+        }
+
+        private Draft<D> add(String stepName, int stage) {
+            Draft<D> draft = new Draft<>(checkName(stepName), stage);
+            drafts.add(draft);
+            return draft;
         }
     }
 
-    /** The options stage of one step. */
-    static final class Step<T, D, C, R> implements SagaDefinition.StepStage<T, D, C, R> {
+    /** The steps of one parallel group, open while {@code inParallel}'s argument runs. */
+    static final class GroupSteps<T, D> implements SagaDefinition.ParallelSteps<D> {
         private final Steps<T, D> steps;
-        private final Draft<D> draft;
+        private final int stage;
+        boolean closed;
 
-        Step(Steps<T, D> steps, Draft<D> draft) {
+        GroupSteps(Steps<T, D> steps, int stage) {
             this.steps = steps;
+            this.stage = stage;
+        }
+
+        @Override
+        public SagaDefinition.ParallelInvokeStage<D> step(String name) {
+            if (closed) {
+                throw new IllegalStateException("step '" + name + "' is added to a parallel group after inParallel(...) returned; "
+                        + "add a group's steps inside the function given to inParallel(...)");
+            }
+            Draft<D> draft = steps.add(name, stage);
+            return new SagaDefinition.ParallelInvokeStage<D>() {
+                @Override
+                public <C, R> SagaDefinition.ParallelStepStage<D, C, R> invoke(Participant<C, R> participant,
+                                                                               Function<? super D, String> target,
+                                                                               Function<? super D, ? extends C> command) {
+                    draft.invoke(participant, target, command);
+                    return new GroupStep<>(GroupSteps.this, draft);
+                }
+            };
+        }
+    }
+
+    /** The options every step has, whichever stage it returns to. */
+    abstract static class Options<D, C, R, S> implements SagaDefinition.StepOptions<D, C, R, S> {
+        final Draft<D> draft;
+
+        Options(Draft<D> draft) {
             this.draft = draft;
         }
 
+        abstract S self();
+
         @Override
         @SuppressWarnings("unchecked")
-        public SagaDefinition.StepStage<T, D, C, R> successWhen(Predicate<? super R> success) {
+        public S successWhen(Predicate<? super R> success) {
             Objects.requireNonNull(success, "success");
             requireUnset(draft.success, "successWhen");
             draft.success = reply -> success.test((R) reply);
-            return this;
+            return self();
         }
 
         @Override
         @SuppressWarnings("unchecked")
-        public SagaDefinition.StepStage<T, D, C, R> onSuccess(BiFunction<? super D, ? super R, ? extends D> update) {
+        public S onSuccess(BiFunction<? super D, ? super R, ? extends D> update) {
             Objects.requireNonNull(update, "update");
             requireUnset(draft.onSuccess, "onSuccess");
             draft.onSuccess = (data, reply) -> Objects.requireNonNull(update.apply(data, (R) reply),
                     () -> "onSuccess of step '" + draft.name + "' returned null; return the (possibly unchanged) data");
-            return this;
+            return self();
         }
 
         @Override
-        public SagaDefinition.StepStage<T, D, C, R> compensate(Function<? super D, ? extends C> compensation) {
+        public S compensate(Function<? super D, ? extends C> compensation) {
             Objects.requireNonNull(compensation, "compensation");
             requireUnset(draft.compensation, "compensate");
             draft.compensation = compensation::apply;
-            return this;
+            return self();
         }
 
         @Override
-        public SagaDefinition.StepStage<T, D, C, R> timeout(Duration timeout) {
+        public S timeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
             requireUnset(draft.timeout, "timeout");
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("timeout of step '" + draft.name + "' must be positive: " + timeout);
             }
             draft.timeout = timeout;
-            return this;
+            return self();
         }
 
         @Override
-        public SagaDefinition.StepStage<T, D, C, R> retry(RetryPolicy policy) {
+        public S retry(RetryPolicy policy) {
             Objects.requireNonNull(policy, "policy");
             requireUnset(draft.retry, "retry");
             draft.retry = policy;
+            return self();
+        }
+
+        private void requireUnset(Object current, String option) {
+            if (current != null) {
+                throw new IllegalStateException(option + " of step '" + draft.name + "' was already set to " + current);
+            }
+        }
+    }
+
+    /** The options stage of one step. */
+    static final class Step<T, D, C, R> extends Options<D, C, R, SagaDefinition.StepStage<T, D, C, R>>
+            implements SagaDefinition.StepStage<T, D, C, R> {
+        private final Steps<T, D> steps;
+
+        Step(Steps<T, D> steps, Draft<D> draft) {
+            super(draft);
+            this.steps = steps;
+        }
+
+        @Override
+        SagaDefinition.StepStage<T, D, C, R> self() {
             return this;
         }
 
@@ -235,14 +374,34 @@ public final class DefinitionBuilder {
         }
 
         @Override
+        public SagaDefinition.NextStage<T, D> inParallel(Consumer<? super SagaDefinition.ParallelSteps<D>> group) {
+            return steps.inParallel(group);
+        }
+
+        @Override
         public SagaDefinition<T, D> build() {
             return steps.build();
         }
+    }
 
-        private void requireUnset(Object current, String option) {
-            if (current != null) {
-                throw new IllegalStateException(option + " of step '" + draft.name + "' was already set to " + current);
-            }
+    /** The options stage of one step of a parallel group. */
+    static final class GroupStep<T, D, C, R> extends Options<D, C, R, SagaDefinition.ParallelStepStage<D, C, R>>
+            implements SagaDefinition.ParallelStepStage<D, C, R> {
+        private final GroupSteps<T, D> group;
+
+        GroupStep(GroupSteps<T, D> group, Draft<D> draft) {
+            super(draft);
+            this.group = group;
+        }
+
+        @Override
+        SagaDefinition.ParallelStepStage<D, C, R> self() {
+            return this;
+        }
+
+        @Override
+        public SagaDefinition.ParallelInvokeStage<D> step(String name) {
+            return group.step(name);
         }
     }
 }

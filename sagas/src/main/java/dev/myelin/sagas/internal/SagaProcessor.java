@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -176,6 +177,12 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
 
     // ---- inputs
 
+    /** A new saga at its first stage; it keeps the overall limit the definition has now. */
+    private StoredSaga created(String sagaId, byte[] data) {
+        long expiresAt = definition.limit().isZero() ? 0 : context.currentSystemTimeMs() + definition.limit().toMillis();
+        return new StoredSaga(sagaId, SagaStatus.RUNNING, 0, data, List.of(), "", List.of(), List.of(), expiresAt, 0);
+    }
+
     private void start(Record<String, byte[]> record) {
         String sagaId = record.key();
         if (sagas.get(sagaId) != null) {
@@ -200,9 +207,9 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
             faults.deadLetter(context, record, RecordFaults.Reason.HANDLER_FAILED, e);
             return;
         }
-        StoredSaga saga = new StoredSaga(sagaId, SagaStatus.RUNNING, 0, 0, false, 0, data, List.of(), "");
+        StoredSaga saga = created(sagaId, data);
         logEntry(saga, SagaTransition.STARTED, "");
-        save(null, send(saga, 0, CommandIds.Phase.INVOKE, 1));
+        save(null, startStage(saga, 0));
     }
 
     private void reply(Record<String, byte[]> record) {
@@ -219,14 +226,13 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
             log.info("saga {} {}: ignoring a reply to {}: the saga is {}", definition.name(), sagaId, commandId, saga.status());
             return;
         }
-        CommandIds.Phase expectedPhase = saga.status() == SagaStatus.RUNNING ? CommandIds.Phase.INVOKE : CommandIds.Phase.COMPENSATE;
-        if (parsed.get().phase() != expectedPhase || !parsed.get().step().equals(stepNames.get(saga.step()))) {
+        Optional<StoredSaga.Branch> awaited = saga.awaiting(stepNames.indexOf(parsed.get().step()), parsed.get().phase());
+        if (awaited.isEmpty()) {
             // a duplicate, or an answer to a command the saga has moved past: nothing to do
-            log.debug("saga {} {}: ignoring a reply to {}: it waits for step {} ({})", definition.name(), sagaId, commandId,
-                    saga.step(), expectedPhase);
+            log.debug("saga {} {}: ignoring a reply to {}: it waits for {}", definition.name(), sagaId, commandId, saga.inFlight());
             return;
         }
-        StepModel<D> step = steps.get(saga.step());
+        StepModel<D> step = steps.get(awaited.get().step());
         Object reply;
         try {
             reply = step.participant().decodeReply(record.headers(), record.value());
@@ -252,22 +258,25 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
             success = false;
             reason = "successWhen of step '" + step.name() + "' threw " + e;
         }
-        if (expectedPhase == CommandIds.Phase.INVOKE) {
-            stepAnswered(saga, step, reply, success, reason);
+        if (awaited.get().phase() == CommandIds.Phase.INVOKE) {
+            stepAnswered(saga, awaited.get(), reply, success, reason);
         } else {
-            compensationAnswered(saga, success, reason);
+            compensationAnswered(saga, awaited.get(), success, reason);
         }
     }
 
-    private void stepAnswered(StoredSaga saga, StepModel<D> step, Object reply, boolean success, String reason) {
+    private void stepAnswered(StoredSaga saga, StoredSaga.Branch branch, Object reply, boolean success, String reason) {
+        StepModel<D> step = steps.get(branch.step());
+        StoredSaga answered = saga.answered(branch.step());
         if (!success) {
-            logEntry(saga, SagaTransition.STEP_FAILED, reason);
-            save(saga, compensate(saga, step.name() + " failed: " + reason));
+            logEntry(answered, branch.step(), branch.attempt(), SagaTransition.STEP_FAILED, reason);
+            save(saga, stepFailed(answered, step.name() + " failed: " + reason));
             return;
         }
         List<Integer> completed = new ArrayList<>(saga.completed());
-        completed.add(saga.step());
-        StoredSaga next = saga.withCompleted(completed);
+        completed.add(branch.step());
+        Collections.sort(completed);
+        StoredSaga next = answered.withCompleted(completed);
         try {
             D data = step.onSuccess().apply(decodeData(saga), reply);
             next = next.withData(encodeData(data));
@@ -275,31 +284,100 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
             rethrowOutage(e);
             // the participant did the step, so it counts as completed and is compensated with the others
             String why = "onSuccess of step '" + step.name() + "' threw " + e;
-            logEntry(next, SagaTransition.STEP_FAILED, why);
-            save(saga, compensate(next, why));
+            logEntry(next, branch.step(), branch.attempt(), SagaTransition.STEP_FAILED, why);
+            save(saga, stepFailed(next, why));
             return;
         }
-        logEntry(next, SagaTransition.STEP_SUCCEEDED, "");
-        if (saga.step() + 1 == steps.size()) {
-            next = next.with(SagaStatus.COMPLETED, saga.step(), saga.attempt(), false, 0);
-            logEntry(next, SagaTransition.COMPLETED, "");
-            save(saga, next);
-        } else {
-            save(saga, send(next, saga.step() + 1, CommandIds.Phase.INVOKE, 1));
-        }
+        logEntry(next, branch.step(), branch.attempt(), SagaTransition.STEP_SUCCEEDED, "");
+        save(saga, stepSettled(next));
     }
 
-    private void compensationAnswered(StoredSaga saga, boolean success, String reason) {
+    /**
+     * Goes on once no step of the current stage is in flight: to the next stage when all succeeded, to
+     * the compensations when one failed; while steps of a parallel group are in flight, the saga waits.
+     */
+    private StoredSaga stepSettled(StoredSaga saga) {
+        if (saga.invoking()) {
+            return saga;
+        }
+        if (saga.status() == SagaStatus.COMPENSATING) {
+            return compensateNext(saga);
+        }
+        int stage = steps.get(saga.step()).stage();
+        if (stage + 1 == definition.stageCount()) {
+            int last = definition.stage(stage).get(definition.stage(stage).size() - 1);
+            StoredSaga done = saga.with(SagaStatus.COMPLETED, last);
+            logEntry(done, SagaTransition.COMPLETED, "");
+            return done;
+        }
+        return startStage(saga, stage + 1);
+    }
+
+    /** Sends the commands of every step of a stage: one, or all of a parallel group at once. */
+    private StoredSaga startStage(StoredSaga saga, int stage) {
+        List<Integer> group = definition.stage(stage);
+        StoredSaga next = saga.with(SagaStatus.RUNNING, group.get(0));
+        for (int index : group) {
+            next = send(next, index, CommandIds.Phase.INVOKE, 1);
+            if (next.status() != SagaStatus.RUNNING) {
+                break; // a command could not be made: the saga is decided, and the rest of the group is not sent
+            }
+        }
+        return next;
+    }
+
+    /**
+     * A step failed (a no, a timeout after its last attempt, or a command or update that threw): the saga
+     * will be undone. Steps of its parallel group that are still in flight are not retried any more (a retry
+     * would only add work to undo); each is waited for until it answers or the deadline of its current
+     * attempt passes, and a step waiting out a backoff counts as timed out at once.
+     */
+    private StoredSaga stepFailed(StoredSaga saga, String reason) {
+        if (saga.status() != SagaStatus.RUNNING) {
+            return stepSettled(saga); // decided already, by the first failure, whose reason the saga keeps
+        }
+        StoredSaga compensating = saga.with(SagaStatus.COMPENSATING, saga.step()).withFailureReason(reason);
+        List<Integer> waiting = new ArrayList<>();
+        for (StoredSaga.Branch branch : saga.inFlight()) {
+            if (branch.awaitingRetry()) {
+                compensating = timedOut(compensating, branch, "not sent again: the saga is being undone, and step '"
+                        + steps.get(branch.step()).name() + "' timed out before");
+            } else {
+                waiting.add(branch.step());
+            }
+        }
+        logEntry(compensating, SagaTransition.COMPENSATING, waiting.isEmpty() ? reason : reason + "; waiting for "
+                + waiting.stream().map(i -> "'" + steps.get(i).name() + "'").toList() + " in flight before undoing");
+        return stepSettled(compensating);
+    }
+
+    /** Ends a step's command as timed out: it leaves the saga's flight, and it is undone if it can be. */
+    private StoredSaga timedOut(StoredSaga saga, StoredSaga.Branch branch, String why) {
+        StepModel<D> step = steps.get(branch.step());
+        logEntry(saga, branch.step(), branch.attempt(), SagaTransition.STEP_FAILED, why);
+        StoredSaga next = saga.answered(branch.step());
+        if (step.hasCompensation()) {
+            // no reply is not a no: the command may be queued at the participant and run after this, so the
+            // step is undone like a completed one (its compensation must be safe when the command never ran)
+            List<Integer> timedOut = new ArrayList<>(saga.timedOut());
+            timedOut.add(branch.step());
+            Collections.sort(timedOut);
+            next = next.withTimedOut(timedOut);
+        }
+        return next;
+    }
+
+    private void compensationAnswered(StoredSaga saga, StoredSaga.Branch branch, boolean success, String reason) {
         if (!success) {
-            save(saga, fail(saga, "compensation of step '" + steps.get(saga.step()).name() + "' failed: " + reason));
+            save(saga, fail(saga, "compensation of step '" + steps.get(branch.step()).name() + "' failed: " + reason));
             return;
         }
         List<Integer> completed = new ArrayList<>(saga.completed());
-        completed.remove(Integer.valueOf(saga.step()));
+        completed.remove(Integer.valueOf(branch.step()));
         List<Integer> timedOut = new ArrayList<>(saga.timedOut());
-        timedOut.remove(Integer.valueOf(saga.step()));
-        StoredSaga next = saga.withCompleted(completed).withTimedOut(timedOut);
-        logEntry(next, SagaTransition.COMPENSATION_SUCCEEDED, "");
+        timedOut.remove(Integer.valueOf(branch.step()));
+        StoredSaga next = saga.answered(branch.step()).withCompleted(completed).withTimedOut(timedOut);
+        logEntry(next, branch.step(), branch.attempt(), SagaTransition.COMPENSATION_SUCCEEDED, "");
         save(saga, compensateNext(next));
     }
 
@@ -348,61 +426,104 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
                 log.debug("saga {} {}: {} for {}, removed from the store", definition.name(), saga.sagaId(), saga.status(), retention);
                 continue;
             }
-            if (!saga.awaitingRetry() && deadline < startedAt) {
-                // the reply deadline passed while no instance ran this task: its reply may be in the inbox, or on its way
-                // there, unread; the participant gets a full timeout from the restart before the step counts as timed out
-                StepModel<D> step = steps.get(saga.step());
-                save(saga, saga.with(saga.status(), saga.step(), saga.attempt(), false, startedAt + step.timeout().toMillis()));
-                deferred++;
+            StoredSaga before = saga;
+            if (saga.invoking() && saga.expiresAt() != 0 && saga.expiresAt() <= now) {
+                if (saga.expiresAt() < startedAt) {
+                    // the limit passed while no instance ran this task: replies that came meanwhile are read first, as for a step
+                    save(before, saga.withExpiresAt(startedAt + limitGraceMillis()));
+                    deferred++;
+                    continue;
+                }
+                save(before, expired(saga));
                 continue;
             }
-            save(saga, deadlinePassed(saga, now));
+            for (StoredSaga.Branch branch : saga.inFlight()) {
+                // the saga may have moved on while an earlier branch was handled (a decision, or the next stage)
+                Optional<StoredSaga.Branch> current = saga.awaiting(branch.step(), branch.phase());
+                if (current.isEmpty() || current.get().deadline() == 0 || current.get().deadline() > now) {
+                    continue;
+                }
+                if (!current.get().awaitingRetry() && current.get().deadline() < startedAt) {
+                    // the reply deadline passed while no instance ran this task: its reply may be in the inbox, or on its way
+                    // there, unread; the participant gets a full timeout from the restart before the step counts as timed out
+                    saga = saga.sending(current.get().withDeadline(startedAt + steps.get(branch.step()).timeout().toMillis(), false));
+                    deferred++;
+                    continue;
+                }
+                saga = deadlinePassed(saga, current.get(), now);
+                if (saga.status().isFinal()) {
+                    break;
+                }
+            }
+            save(before, saga);
         }
         if (deferred > 0) {
-            log.info("saga {}: {} reply deadline(s) passed while this task was not running; each step waits one more timeout from "
+            log.info("saga {}: {} deadline(s) passed while this task was not running; each step waits one more timeout from "
                     + "the restart", definition.name(), deferred);
         }
     }
 
-    private StoredSaga deadlinePassed(StoredSaga saga, long now) {
-        StepModel<D> step = steps.get(saga.step());
-        CommandIds.Phase phase = saga.status() == SagaStatus.RUNNING ? CommandIds.Phase.INVOKE : CommandIds.Phase.COMPENSATE;
-        if (saga.awaitingRetry()) {
-            return send(saga, saga.step(), phase, saga.attempt() + 1);
+    /**
+     * How long a saga's overall limit that passed while its task was not running waits after the restart:
+     * the longest timeout of its steps (what a step's own deadline gets), or the whole limit if no step has one.
+     */
+    private long limitGraceMillis() {
+        long longest = steps.stream().mapToLong(step -> step.timeout().toMillis()).max().orElse(0);
+        return longest > 0 ? longest : definition.limit().toMillis();
+    }
+
+    private StoredSaga deadlinePassed(StoredSaga saga, StoredSaga.Branch branch, long now) {
+        StepModel<D> step = steps.get(branch.step());
+        CommandIds.Phase phase = branch.phase();
+        if (branch.awaitingRetry()) {
+            return send(saga, branch.step(), phase, branch.attempt() + 1);
         }
         RetryPolicy retry = step.retry();
-        logEntry(saga, SagaTransition.TIMED_OUT, "no reply within " + step.timeout() + " (attempt " + saga.attempt() + " of "
-                + retry.attempts() + ")");
-        if (saga.attempt() < retry.attempts()) {
+        logEntry(saga, branch.step(), branch.attempt(), SagaTransition.TIMED_OUT, "no reply within " + step.timeout() + " (attempt "
+                + branch.attempt() + " of " + retry.attempts() + ")");
+        // once the saga is decided to be undone, a step of the group still in flight is not sent again
+        boolean goingOn = phase == CommandIds.Phase.COMPENSATE || saga.status() == SagaStatus.RUNNING;
+        if (branch.attempt() < retry.attempts() && goingOn) {
             if (retry.backoff().isZero()) {
-                return send(saga, saga.step(), phase, saga.attempt() + 1);
+                return send(saga, branch.step(), phase, branch.attempt() + 1);
             }
-            return saga.with(saga.status(), saga.step(), saga.attempt(), true, now + retry.backoff().toMillis());
+            return saga.sending(branch.withDeadline(now + retry.backoff().toMillis(), true));
         }
         String why = (phase == CommandIds.Phase.INVOKE ? "step '" : "compensation of step '") + step.name() + "' timed out after "
-                + saga.attempt() + " attempt(s)";
+                + branch.attempt() + " attempt(s)";
         if (phase == CommandIds.Phase.INVOKE) {
-            logEntry(saga, SagaTransition.STEP_FAILED, why);
-            // no reply is not a no: the command may be queued at the participant and run after this, so the
-            // step is undone like a completed one (its compensation must be safe when the command never ran)
-            StoredSaga undo = saga;
-            if (step.hasCompensation()) {
-                List<Integer> timedOut = new ArrayList<>(saga.timedOut());
-                timedOut.add(saga.step());
-                undo = saga.withTimedOut(timedOut);
-            }
-            return compensate(undo, why);
+            return stepFailed(timedOut(saga, branch, why), why);
         }
         return fail(saga, why);
     }
 
+    /**
+     * The saga's overall limit passed while it was going forward: the steps in flight are cut short and count
+     * as timed out (their commands may still run), and the saga is undone.
+     */
+    private StoredSaga expired(StoredSaga saga) {
+        List<String> cut = saga.inFlight().stream().map(b -> "'" + steps.get(b.step()).name() + "'").toList();
+        String why = "the saga did not complete within " + definition.limit() + " (completeWithin); " + cut
+                + " in flight, undone like steps that timed out";
+        logEntry(saga, SagaTransition.TIMED_OUT, why);
+        StoredSaga next = saga;
+        for (StoredSaga.Branch branch : saga.inFlight()) {
+            next = timedOut(next, branch, why);
+        }
+        if (next.status() == SagaStatus.RUNNING) {
+            next = next.with(SagaStatus.COMPENSATING, next.step()).withFailureReason(why);
+        }
+        // a saga that was waiting for its group after a failure keeps that failure's reason; the log says why it stopped waiting
+        logEntry(next, SagaTransition.COMPENSATING, why);
+        return compensateNext(next);
+    }
+
     // ---- transitions
 
-    /** Sends the step's command (or compensation) and sets the reply deadline. */
+    /** Sends the step's command (or compensation) and sets its reply deadline. */
     private StoredSaga send(StoredSaga saga, int index, CommandIds.Phase phase, int attempt) {
         StepModel<D> step = steps.get(index);
-        SagaStatus status = phase == CommandIds.Phase.INVOKE ? SagaStatus.RUNNING : SagaStatus.COMPENSATING;
-        StoredSaga sending = saga.with(status, index, attempt, false, 0);
+        StoredSaga sending = phase == CommandIds.Phase.INVOKE ? saga : saga.with(SagaStatus.COMPENSATING, index);
         String key;
         byte[] value;
         Headers headers = new RecordHeaders();
@@ -431,23 +552,18 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
             String why = "cannot make the " + (phase == CommandIds.Phase.INVOKE ? "command" : "compensation") + " of step '"
                     + step.name() + "': " + e;
             if (phase == CommandIds.Phase.INVOKE) {
-                logEntry(sending, SagaTransition.STEP_FAILED, why);
-                return compensate(sending, why);
+                StoredSaga unsent = sending.answered(index);
+                logEntry(unsent, index, attempt, SagaTransition.STEP_FAILED, why);
+                return stepFailed(unsent, why);
             }
             return fail(sending, why);
         }
         context.forward(new Record<>(key, value, context.currentSystemTimeMs(), headers),
                 SagaTopology.commandSink(step.participant().commandTopic()));
-        logEntry(sending, phase == CommandIds.Phase.INVOKE ? SagaTransition.STEP_SENT : SagaTransition.COMPENSATION_SENT, commandId);
+        logEntry(sending, index, attempt, phase == CommandIds.Phase.INVOKE ? SagaTransition.STEP_SENT : SagaTransition.COMPENSATION_SENT,
+                commandId);
         long deadline = step.hasTimeout() ? context.currentSystemTimeMs() + step.timeout().toMillis() : 0;
-        return sending.with(status, index, attempt, false, deadline);
-    }
-
-    /** Starts compensating the completed steps, last first. */
-    private StoredSaga compensate(StoredSaga saga, String reason) {
-        StoredSaga compensating = saga.with(SagaStatus.COMPENSATING, saga.step(), saga.attempt(), false, 0).withFailureReason(reason);
-        logEntry(compensating, SagaTransition.COMPENSATING, reason);
-        return compensateNext(compensating);
+        return sending.sending(new StoredSaga.Branch(index, phase, attempt, false, deadline));
     }
 
     private StoredSaga compensateNext(StoredSaga saga) {
@@ -460,13 +576,14 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
             }
         }
         // what is left completed cannot be undone (read-only or pivot steps): the saga is rolled back as far as it goes
-        StoredSaga done = saga.with(SagaStatus.COMPENSATED, saga.step(), saga.attempt(), false, 0);
+        StoredSaga done = saga.with(SagaStatus.COMPENSATED, saga.step());
         logEntry(done, SagaTransition.COMPENSATED, saga.failureReason());
         return done;
     }
 
     private StoredSaga fail(StoredSaga saga, String reason) {
-        StoredSaga failed = saga.with(SagaStatus.FAILED, saga.step(), saga.attempt(), false, 0).withFailureReason(reason);
+        // the command in flight stays recorded (with its attempt) for whoever looks; a final saga has no deadline but its retention
+        StoredSaga failed = saga.with(SagaStatus.FAILED, saga.step()).withFailureReason(reason);
         log.error("saga {} {} FAILED and needs attention: {}", definition.name(), saga.sagaId(), reason);
         logEntry(failed, SagaTransition.FAILED, reason);
         return failed;
@@ -475,10 +592,13 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
     // ---- storage
 
     private void save(StoredSaga before, StoredSaga given) {
-        StoredSaga after = given;
-        if (after.status().isFinal() && after.deadline() == 0) {
+        StoredSaga after;
+        if (given.status().isFinal()) {
             // a finished saga's only deadline is the end of its retention
-            after = after.with(after.status(), after.step(), after.attempt(), false, context.currentSystemTimeMs() + retention.toMillis());
+            after = before != null && before.status().isFinal() ? given
+                    : given.withDeadline(context.currentSystemTimeMs() + retention.toMillis());
+        } else {
+            after = given.withDeadline(given.nextDeadline());
         }
         long oldDeadline = before == null ? 0 : before.deadline();
         if (oldDeadline != 0 && oldDeadline != after.deadline()) {
@@ -509,9 +629,15 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         return Bytes.wrap(ByteBuffer.allocate(8 + id.length).putLong(deadline).put(id).array());
     }
 
+    /** Writes a log entry about the saga as a whole, naming its current step. */
     private void logEntry(StoredSaga saga, SagaTransition transition, String detail) {
+        logEntry(saga, saga.step(), saga.attempt(), transition, detail);
+    }
+
+    /** Writes a log entry about one step's command. */
+    private void logEntry(StoredSaga saga, int step, int attempt, SagaTransition transition, String detail) {
         long now = context.currentSystemTimeMs();
-        SagaLogEntry entry = new SagaLogEntry(definition.name(), saga.sagaId(), transition, steps.get(saga.step()).name(), saga.attempt(),
+        SagaLogEntry entry = new SagaLogEntry(definition.name(), saga.sagaId(), transition, steps.get(step).name(), attempt,
                 saga.status(), detail, Instant.ofEpochMilli(now));
         Headers headers = new RecordHeaders();
         headers.add("myelin.saga.transition", utf8(transition.name()));

@@ -24,4 +24,17 @@ public final class SagaStates {
         return new SagaState<>(saga.sagaId(), saga.status(), steps.get(saga.step()).name(), saga.attempt(), data,
                 saga.completed().stream().map(i -> steps.get(i).name()).toList(), saga.failureReason());
     }
+
+    /**
+     * Returns the steps whose command (or compensation) a stored saga waits for, in step order: one
+     * step, the steps of a parallel group still in flight, or none when the saga is final.
+     *
+     * @param definition the saga definition
+     * @param bytes      the stored value
+     * @return the step names
+     */
+    public static List<String> inFlight(DefaultSagaDefinition<?, ?> definition, byte[] bytes) {
+        StoredSaga saga = StoredSaga.decode(bytes, definition.stepNames());
+        return saga.status().isFinal() ? List.of() : saga.inFlight().stream().map(b -> definition.stepNames().get(b.step())).toList();
+    }
 }

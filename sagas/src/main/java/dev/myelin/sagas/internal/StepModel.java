@@ -20,10 +20,12 @@ import dev.myelin.sagas.RetryPolicy;
  * @param compensation the compensating command from the data, or null when the step has none
  * @param timeout      the reply deadline, or {@link Duration#ZERO} for none
  * @param retry        the retry policy
+ * @param stage        the index of the stage the step belongs to: steps of one stage run at the same time (a
+ *                     parallel group); each other stage holds one step
  */
 public record StepModel<D>(String name, ParticipantModel<Object, Object> participant, Function<D, String> target,
                            Function<D, Object> command, Predicate<Object> success, BiFunction<D, Object, D> onSuccess,
-                           Function<D, Object> compensation, Duration timeout, RetryPolicy retry) {
+                           Function<D, Object> compensation, Duration timeout, RetryPolicy retry, int stage) {
 
     /** Returns whether the step can be undone. */
     public boolean hasCompensation() {

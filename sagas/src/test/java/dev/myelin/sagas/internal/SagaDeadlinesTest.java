@@ -1,5 +1,13 @@
 package dev.myelin.sagas.internal;
 
+import static dev.myelin.sagas.internal.SagaDriver.APP;
+import static dev.myelin.sagas.internal.SagaDriver.CUSTOMERS;
+import static dev.myelin.sagas.internal.SagaDriver.ORDERS;
+import static dev.myelin.sagas.internal.SagaDriver.SERDE;
+import static dev.myelin.sagas.internal.SagaDriver.STOCK;
+import static dev.myelin.sagas.internal.SagaDriver.accepted;
+import static dev.myelin.sagas.internal.SagaDriver.decode;
+import static dev.myelin.sagas.internal.SagaDriver.header;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
@@ -8,22 +16,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.Properties;
+
+
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+
+
+
+
+
+
+
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
+
+
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -38,15 +46,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.myelin.eventstore.AggregateTopics;
-import dev.myelin.eventstore.CommandHeaders;
+
+
 import dev.myelin.eventstore.CommandResult;
 import dev.myelin.sagas.Participant;
 import dev.myelin.sagas.SagaDefinition;
 import dev.myelin.sagas.SagaHeaders;
 import dev.myelin.sagas.SagaState;
 import dev.myelin.sagas.SagaStatus;
-import dev.myelin.sagas.SagaTopics;
+
 import dev.myelin.sagas.shop.ApproveOrder;
 import dev.myelin.sagas.shop.OrderPlaced;
 import dev.myelin.sagas.shop.PlaceOrderData;
@@ -63,16 +71,11 @@ import dev.myelin.sagas.shop.Shop;
  * running waits for the inbox first, and a saga the definition cannot read keeps its deadline.
  */
 class SagaDeadlinesTest {
-    private static final String APP = "shop";
     private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
     private static final Duration STOCK_TIMEOUT = Duration.ofSeconds(30);
-    private static final AggregateTopics ORDERS = AggregateTopics.of(APP, "order");
-    private static final AggregateTopics CUSTOMERS = AggregateTopics.of(APP, "customer");
-    private static final AggregateTopics STOCK = AggregateTopics.of(APP, "stock");
-    private static final Serde<SpecificRecord> SERDE = Shop.singleObject();
 
     private final List<String> logged = new CopyOnWriteArrayList<>();
-    private final List<TopologyTestDriver> drivers = new ArrayList<>();
+    private final List<SagaDriver> drivers = new ArrayList<>();
     private AbstractAppender appender;
 
     @BeforeEach
@@ -91,107 +94,29 @@ class SagaDeadlinesTest {
 
     @AfterEach
     void close() {
-        drivers.forEach(TopologyTestDriver::close);
+        drivers.forEach(SagaDriver::close);
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         context.getConfiguration().getLoggerConfig("dev.myelin.sagas").removeAppender(appender.getName());
         context.updateLoggers();
         appender.stop();
     }
 
-    /** One runtime's topology in a driver, with the topics the tests use. */
-    private final class Runtime {
-        final DefaultSagaDefinition<OrderPlaced, PlaceOrderData> definition;
-        final TopologyTestDriver driver;
-        final TestInputTopic<String, byte[]> triggers;
-        final TestOutputTopic<String, byte[]> log;
-        Instant now;
-
-        Runtime(SagaDefinition<OrderPlaced, PlaceOrderData> definition, Instant start) {
-            this(definition, start, 0);
-        }
-
-        /** Creates the runtime with a limit of deadlines per punctuation, or the default one for 0. */
-        Runtime(SagaDefinition<OrderPlaced, PlaceOrderData> definition, Instant start, int deadlinesPerCheck) {
-            this.definition = DefaultSagaDefinition.of(definition);
-            this.now = start;
-            Properties props = new Properties();
-            props.put(StreamsConfig.APPLICATION_ID_CONFIG, "saga-deadlines-" + drivers.size());
-            props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-            SagaTopics topics = SagaTopics.of(APP, definition.name());
-            // the 5-argument build is the fixture's: it runs the default limit of deadlines per punctuation
-            driver = new TopologyTestDriver(deadlinesPerCheck == 0
-                    ? SagaTopology.build(this.definition, topics, Duration.ofMillis(1), SagaTopology.DEFAULT_RETENTION, false)
-                    : SagaTopology.build(this.definition, topics, Duration.ofMillis(1), SagaTopology.DEFAULT_RETENTION, false,
-                            deadlinesPerCheck), props, start);
-            drivers.add(driver);
-            triggers = driver.createInputTopic(ORDERS.events(), new StringSerializer(), new ByteArraySerializer());
-            log = driver.createOutputTopic(topics.log(), new StringDeserializer(), new ByteArrayDeserializer());
-        }
-
-        void placeOrder(String orderId) {
-            triggers.pipeInput(new TestRecord<>(orderId, SERDE.serializer().serialize(ORDERS.events(),
-                    new OrderPlaced(orderId, "cust-" + orderId, "sku-1", 2, 100L)), new RecordHeaders(), now));
-        }
-
-        void reply(AggregateTopics participant, String orderId, CommandIds.Phase phase, String step, CommandResult<byte[]> result) {
-            String commandId = CommandIds.of(definition.name(), orderId, phase, step);
-            Headers headers = new RecordHeaders().add(CommandHeaders.COMMAND_ID, commandId.getBytes(StandardCharsets.UTF_8));
-            driver.createInputTopic(participant.commandResults(), new StringSerializer(), new ByteArraySerializer())
-                    .pipeInput(new TestRecord<>(commandId, MyelinResults.encode(result), headers, now));
-        }
-
-        /** Moves the wall clock; the driver runs the punctuator once per move. */
-        void advance(Duration duration) {
-            driver.advanceWallClockTime(duration);
-            now = now.plus(duration);
-        }
-
-        TestOutputTopic<String, byte[]> commands(AggregateTopics participant) {
-            return driver.createOutputTopic(participant.commands(), new StringDeserializer(), new ByteArrayDeserializer());
-        }
-
-        Optional<SagaState<PlaceOrderData>> saga(String sagaId) {
-            KeyValueStore<String, byte[]> store = driver.getKeyValueStore(SagaTopology.SAGAS_STORE);
-            return Optional.ofNullable(store.get(sagaId)).map(bytes -> SagaStates.decode(definition, bytes));
-        }
-
-        /** Returns the saga ids of the log entries of one transition written since the last call, draining the log. */
-        List<String> logged(String transition) {
-            List<String> ids = new ArrayList<>();
-            for (TestRecord<String, byte[]> entry : log.readRecordsToList()) {
-                if (transition.equals(new String(entry.headers().lastHeader("myelin.saga.transition").value(), StandardCharsets.UTF_8))) {
-                    ids.add(entry.key());
-                }
-            }
-            return ids;
-        }
-
-        KeyValueStore<String, byte[]> sagas() {
-            return driver.getKeyValueStore(SagaTopology.SAGAS_STORE);
-        }
-
-        KeyValueStore<Bytes, byte[]> deadlines() {
-            return driver.getKeyValueStore(SagaTopology.DEADLINES_STORE);
-        }
+    /** A runtime closed after the test. */
+    private SagaDriver runtime(SagaDefinition<OrderPlaced, PlaceOrderData> definition, Instant start, int deadlinesPerCheck) {
+        SagaDriver driver = new SagaDriver(definition, start, deadlinesPerCheck);
+        drivers.add(driver);
+        return driver;
     }
 
-    private static CommandResult<byte[]> accepted() {
-        return new CommandResult.Accepted<>(1, List.of());
-    }
-
-    private static String header(TestRecord<String, byte[]> record, String name) {
-        return record.headers().lastHeader(name) == null ? null : new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
-    }
-
-    private static Object decode(TestRecord<String, byte[]> record, AggregateTopics participant) {
-        return SERDE.deserializer().deserialize(participant.commands(), record.value());
+    private SagaDriver runtime(SagaDefinition<OrderPlaced, PlaceOrderData> definition, Instant start) {
+        return runtime(definition, start, 0);
     }
 
     // ---- a step that times out after its retries is undone
 
     @Test
     void aStepThatTimesOutAfterItsRetriesIsCompensatedFirstAndEachCompensationNamesItsOriginal() {
-        Runtime runtime = new Runtime(Shop.placeOrder(APP, SERDE, STOCK_TIMEOUT), START);
+        SagaDriver runtime = runtime(Shop.placeOrder(APP, SERDE, STOCK_TIMEOUT), START);
         TestOutputTopic<String, byte[]> stock = runtime.commands(STOCK);
         TestOutputTopic<String, byte[]> credit = runtime.commands(CUSTOMERS);
         runtime.placeOrder("order-1");
@@ -237,7 +162,7 @@ class SagaDeadlinesTest {
 
     @Test
     void aLateReplyToTheTimedOutStepDoesNotStopItsCompensation() {
-        Runtime runtime = new Runtime(Shop.placeOrder(APP, SERDE, STOCK_TIMEOUT), START);
+        SagaDriver runtime = runtime(Shop.placeOrder(APP, SERDE, STOCK_TIMEOUT), START);
         TestOutputTopic<String, byte[]> stock = runtime.commands(STOCK);
         runtime.placeOrder("order-1");
         runtime.reply(CUSTOMERS, "order-1", CommandIds.Phase.INVOKE, "reserve-credit", accepted());
@@ -276,7 +201,7 @@ class SagaDeadlinesTest {
     void fiftyThousandSagasTimingOutAtOnceFireAtMostTheLimitPerPunctuationAndAllFireEarliestFirst() {
         int sagas = 50_000;
         int perCheck = 500; // the default
-        Runtime runtime = new Runtime(timingOut(), START);
+        SagaDriver runtime = runtime(timingOut(), START);
         // the first ten sagas start a millisecond later than the rest, so their deadlines are the last ones
         for (int i = 10; i < sagas; i++) {
             runtime.placeOrder("o-" + i);
@@ -311,7 +236,7 @@ class SagaDeadlinesTest {
 
     @Test
     void theLimitPerPunctuationIsTheOneTheRuntimeWasGiven() {
-        Runtime runtime = new Runtime(timingOut(), START, 100);
+        SagaDriver runtime = runtime(timingOut(), START, 100);
         for (int i = 0; i < 1_000; i++) {
             runtime.placeOrder("o-" + i);
         }
@@ -331,7 +256,7 @@ class SagaDeadlinesTest {
     // ---- a deadline that passed while the task was not running
 
     /** Writes a saga into a runtime's stores as a restore from its changelog would leave it, at step reserve-stock. */
-    private static void restored(Runtime runtime, String sagaId, long deadline) {
+    private static void restored(SagaDriver runtime, String sagaId, long deadline) {
         PlaceOrderData data = new PlaceOrderData(sagaId, "cust-" + sagaId, "sku-1", 2, 100L);
         byte[] bytes = runtime.definition.dataSerde().serializer().serialize(SagaTopology.SAGAS_STORE, data);
         StoredSaga saga = new StoredSaga(sagaId, SagaStatus.RUNNING, 1, 1, false, deadline, bytes, List.of(0), "");
@@ -344,7 +269,7 @@ class SagaDeadlinesTest {
     void aReplyDeadlineThatPassedWhileTheTaskWasDownWaitsOneTimeoutFromTheRestartSoTheInboxIsReadFirst() {
         // the runtime was down for an hour; two sagas sent reserve-stock just before, and their deadlines passed meanwhile
         Instant restart = START.plus(Duration.ofHours(1));
-        Runtime runtime = new Runtime(Shop.placeOrder(APP, SERDE, STOCK_TIMEOUT), restart);
+        SagaDriver runtime = runtime(Shop.placeOrder(APP, SERDE, STOCK_TIMEOUT), restart);
         restored(runtime, "answered", START.plus(STOCK_TIMEOUT).toEpochMilli());
         restored(runtime, "silent", START.plus(STOCK_TIMEOUT).toEpochMilli());
 
@@ -366,8 +291,8 @@ class SagaDeadlinesTest {
 
     @Test
     void aSagaAtARemovedStepKeepsItsDeadlineWhichFiresOnceTheStepIsBack() {
-        Runtime without = new Runtime(withoutStock(), START);
-        Runtime full = new Runtime(Shop.placeOrder(APP, SERDE, STOCK_TIMEOUT), START);
+        SagaDriver without = runtime(withoutStock(), START);
+        SagaDriver full = runtime(Shop.placeOrder(APP, SERDE, STOCK_TIMEOUT), START);
         // written by the full definition, read by the one without reserve-stock
         PlaceOrderData data = new PlaceOrderData("o-1", "c-1", "sku-1", 2, 100L);
         long deadline = START.plus(STOCK_TIMEOUT).toEpochMilli();
@@ -416,6 +341,112 @@ class SagaDeadlinesTest {
         List<KeyValue<K, byte[]>> entries = new ArrayList<>();
         store.all().forEachRemaining(entries::add);
         return entries;
+    }
+
+    // ---- the saga's overall limit
+
+    private static final Duration LIMIT = Duration.ofSeconds(10);
+
+    /** The place-order saga, steps one after the other or credit and stock at the same time, that must complete within 10 s. */
+    private static SagaDefinition<OrderPlaced, PlaceOrderData> limited(boolean parallel) {
+        return parallel ? Shop.placeOrderInParallel(APP, SERDE, STOCK_TIMEOUT, java.util.Optional.of(LIMIT))
+                : Shop.placeOrder(APP, SERDE, STOCK_TIMEOUT, java.util.Optional.of(LIMIT));
+    }
+
+    @Test
+    void whenTheLimitPassesTheStepInFlightIsUndoneLikeATimedOutOneThenTheCompletedSteps() {
+        SagaDriver runtime = runtime(limited(false), START);
+        TestOutputTopic<String, byte[]> stock = runtime.commands(STOCK);
+        TestOutputTopic<String, byte[]> credit = runtime.commands(CUSTOMERS);
+        runtime.placeOrder("o-1");
+        runtime.advance(Duration.ofSeconds(4));
+        runtime.reply(CUSTOMERS, "o-1", CommandIds.Phase.INVOKE, "reserve-credit", accepted());
+        runtime.advance(Duration.ofSeconds(5)); // 9 s in: reserve-stock (30 s timeout) is still in flight
+        assertThat(runtime.logged("TIMED_OUT")).isEmpty();
+
+        runtime.advance(Duration.ofSeconds(1));
+
+        List<TestRecord<String, byte[]>> toStock = stock.readRecordsToList();
+        assertThat(toStock).extracting(r -> decode(r, STOCK)).containsExactly(new ReserveStock("o-1", 2), new ReleaseStock("o-1"));
+        assertThat(header(toStock.get(1), "myelin.compensates")).isEqualTo("saga:place-order:i:reserve-stock:o-1");
+        assertThat(runtime.saga("o-1")).get().satisfies(s -> {
+            assertThat(s.status()).isEqualTo(SagaStatus.COMPENSATING);
+            assertThat(s.failureReason()).startsWith("the saga did not complete within PT10S (completeWithin); ['reserve-stock'] in flight");
+        });
+        runtime.reply(STOCK, "o-1", CommandIds.Phase.COMPENSATE, "reserve-stock", accepted());
+        assertThat(credit.readRecordsToList()).extracting(r -> decode(r, CUSTOMERS)).last().isEqualTo(new ReleaseCredit("o-1"));
+        runtime.reply(CUSTOMERS, "o-1", CommandIds.Phase.COMPENSATE, "reserve-credit", accepted());
+        assertThat(runtime.saga("o-1")).get().extracting(SagaState::status).isEqualTo(SagaStatus.COMPENSATED);
+    }
+
+    @Test
+    void theLimitCutsEveryStepOfAParallelGroupInFlightAndTheLogSaysWhy() {
+        SagaDriver runtime = runtime(limited(true), START);
+        TestOutputTopic<String, byte[]> stock = runtime.commands(STOCK);
+        TestOutputTopic<String, byte[]> credit = runtime.commands(CUSTOMERS);
+        runtime.placeOrder("o-1");
+        runtime.entries();
+
+        runtime.advance(LIMIT);
+
+        assertThat(runtime.entries()).containsExactly("TIMED_OUT reserve-credit", "STEP_FAILED reserve-credit", "STEP_FAILED reserve-stock",
+                "COMPENSATING reserve-credit", "COMPENSATION_SENT reserve-stock");
+        assertThat(stock.readRecordsToList()).extracting(r -> decode(r, STOCK)).last().isEqualTo(new ReleaseStock("o-1"));
+        runtime.reply(STOCK, "o-1", CommandIds.Phase.COMPENSATE, "reserve-stock", accepted());
+        assertThat(credit.readRecordsToList()).extracting(r -> decode(r, CUSTOMERS)).last().isEqualTo(new ReleaseCredit("o-1"));
+        runtime.reply(CUSTOMERS, "o-1", CommandIds.Phase.COMPENSATE, "reserve-credit", accepted());
+        assertThat(runtime.saga("o-1")).get().extracting(SagaState::status).isEqualTo(SagaStatus.COMPENSATED);
+    }
+
+    @Test
+    void theLimitDoesNotStopAnUndoUnderWayNorTouchACompletedSaga() {
+        SagaDriver runtime = runtime(limited(false), START);
+        runtime.placeOrder("undoing");
+        runtime.placeOrder("done");
+        runtime.reply(CUSTOMERS, "undoing", CommandIds.Phase.INVOKE, "reserve-credit", accepted());
+        runtime.reply(STOCK, "undoing", CommandIds.Phase.INVOKE, "reserve-stock", new CommandResult.Rejected<>("only 1 left"));
+        runtime.reply(CUSTOMERS, "done", CommandIds.Phase.INVOKE, "reserve-credit", accepted());
+        runtime.reply(STOCK, "done", CommandIds.Phase.INVOKE, "reserve-stock", accepted());
+        runtime.reply(ORDERS, "done", CommandIds.Phase.INVOKE, "approve", accepted());
+        runtime.logged("");
+
+        runtime.advance(LIMIT.plusSeconds(1));
+
+        assertThat(runtime.logged("TIMED_OUT")).isEmpty();
+        assertThat(runtime.saga("undoing")).get().extracting(SagaState::status, SagaState::failureReason)
+                .containsExactly(SagaStatus.COMPENSATING, "reserve-stock failed: rejected: only 1 left");
+        assertThat(runtime.saga("done")).get().extracting(SagaState::status).isEqualTo(SagaStatus.COMPLETED);
+        runtime.reply(CUSTOMERS, "undoing", CommandIds.Phase.COMPENSATE, "reserve-credit", accepted());
+        assertThat(runtime.saga("undoing")).get().extracting(SagaState::status).isEqualTo(SagaStatus.COMPENSATED);
+    }
+
+    @Test
+    void aLimitThatPassedWhileTheTaskWasDownWaitsTheLongestStepTimeoutFromTheRestartSoTheInboxIsReadFirst() {
+        Instant restart = START.plus(Duration.ofHours(1));
+        SagaDriver runtime = runtime(limited(false), restart);
+        // both sagas stood at approve (no timeout of its own) when the runtime went down; their limit passed meanwhile
+        for (String sagaId : List.of("answered", "silent")) {
+            PlaceOrderData data = new PlaceOrderData(sagaId, "cust-" + sagaId, "sku-1", 2, 100L);
+            long expiresAt = START.plus(LIMIT).toEpochMilli();
+            StoredSaga saga = new StoredSaga(sagaId, SagaStatus.RUNNING, 2,
+                    runtime.definition.dataSerde().serializer().serialize(SagaTopology.SAGAS_STORE, data), List.of(0, 1), "", List.of(),
+                    List.of(new StoredSaga.Branch(2, CommandIds.Phase.INVOKE, 1, false, 0)), expiresAt, expiresAt);
+            runtime.sagas().put(sagaId, saga.encode(runtime.definition.stepNames()));
+            byte[] id = sagaId.getBytes(StandardCharsets.UTF_8);
+            runtime.deadlines().put(Bytes.wrap(ByteBuffer.allocate(8 + id.length).putLong(expiresAt).put(id).array()), new byte[0]);
+        }
+
+        runtime.advance(Duration.ofMillis(1));
+        runtime.advance(Duration.ofMillis(1));
+        assertThat(runtime.logged("TIMED_OUT")).as("no saga was stopped before its reply could be read").isEmpty();
+        runtime.reply(ORDERS, "answered", CommandIds.Phase.INVOKE, "approve", accepted());
+        assertThat(runtime.saga("answered")).get().extracting(SagaState::status).isEqualTo(SagaStatus.COMPLETED);
+
+        runtime.advance(STOCK_TIMEOUT.minusMillis(3));
+        assertThat(runtime.logged("TIMED_OUT")).isEmpty();
+        runtime.advance(Duration.ofMillis(1)); // the longest step timeout (reserve-stock's) after the restart
+        assertThat(runtime.logged("TIMED_OUT")).containsExactly("silent");
+        assertThat(runtime.saga("silent")).get().extracting(SagaState::status).isEqualTo(SagaStatus.COMPENSATING);
     }
 
     // ---- steps without a timeout

@@ -3,6 +3,7 @@ package dev.myelin.sagas.shop;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -81,17 +82,27 @@ public final class Shop {
      */
     public static SagaDefinition<OrderPlaced, PlaceOrderData> placeOrder(String application, Serde<SpecificRecord> avro,
                                                                          Duration stockTimeout) {
-        Participant<SpecificRecord, CommandResult<SpecificRecord>> customers =
-                Participant.aggregate(AggregateTopics.of(application, "customer"), avro, avro);
-        Participant<SpecificRecord, CommandResult<SpecificRecord>> stock =
-                Participant.aggregate(AggregateTopics.of(application, "stock"), avro, avro);
-        Participant<SpecificRecord, CommandResult<SpecificRecord>> orders =
-                Participant.aggregate(AggregateTopics.of(application, "order"), avro, avro);
-        return SagaDefinition.named("place-order", OrderPlaced.class)
+        return placeOrder(application, avro, stockTimeout, Optional.empty());
+    }
+
+    /**
+     * Returns the place-order saga of the application {@code application}, with an overall time limit.
+     *
+     * @param application  the application name
+     * @param avro         the shop's serde
+     * @param stockTimeout how long the stock step waits for a reply
+     * @param limit        the saga's time limit ({@code completeWithin}), if any
+     * @return the definition
+     */
+    public static SagaDefinition<OrderPlaced, PlaceOrderData> placeOrder(String application, Serde<SpecificRecord> avro,
+                                                                         Duration stockTimeout, Optional<Duration> limit) {
+        Participant<SpecificRecord, CommandResult<SpecificRecord>> customers = participant(application, "customer", avro);
+        Participant<SpecificRecord, CommandResult<SpecificRecord>> stock = participant(application, "stock", avro);
+        Participant<SpecificRecord, CommandResult<SpecificRecord>> orders = participant(application, "order", avro);
+        return limited(SagaDefinition.named("place-order", OrderPlaced.class)
                 .from(AggregateTopics.of(application, "order").events(), avro)
                 .sagaId(OrderPlaced::getOrderId)
-                .data(PlaceOrderData.class, e -> new PlaceOrderData(e.getOrderId(), e.getCustomerId(), e.getSku(), e.getQuantity(),
-                        e.getTotal()))
+                .data(PlaceOrderData.class, Shop::data), limit)
                 .step("reserve-credit")
                     .invoke(customers, PlaceOrderData::getCustomerId, d -> new ReserveCredit(d.getOrderId(), d.getTotal()))
                     .compensate(d -> new ReleaseCredit(d.getOrderId()))
@@ -103,6 +114,67 @@ public final class Shop {
                 .step("approve")
                     .invoke(orders, PlaceOrderData::getOrderId, d -> new ApproveOrder(d.getOrderId()))
                 .build();
+    }
+
+    /**
+     * Returns the place-order saga that reserves credit and stock at the same time, then approves:
+     * the same steps as {@link #placeOrder}, with the two reservations in a parallel group. If one
+     * reservation fails, the other (once it answered or timed out) is released.
+     *
+     * @param application  the application name
+     * @param avro         the shop's serde
+     * @param stockTimeout how long the stock step waits for a reply
+     * @return the definition
+     */
+    public static SagaDefinition<OrderPlaced, PlaceOrderData> placeOrderInParallel(String application, Serde<SpecificRecord> avro,
+                                                                                   Duration stockTimeout) {
+        return placeOrderInParallel(application, avro, stockTimeout, Optional.empty());
+    }
+
+    /**
+     * Returns the place-order saga that reserves credit and stock at the same time, with an overall time limit.
+     *
+     * @param application  the application name
+     * @param avro         the shop's serde
+     * @param stockTimeout how long the stock step waits for a reply
+     * @param limit        the saga's time limit ({@code completeWithin}), if any
+     * @return the definition
+     */
+    public static SagaDefinition<OrderPlaced, PlaceOrderData> placeOrderInParallel(String application, Serde<SpecificRecord> avro,
+                                                                                   Duration stockTimeout, Optional<Duration> limit) {
+        Participant<SpecificRecord, CommandResult<SpecificRecord>> customers = participant(application, "customer", avro);
+        Participant<SpecificRecord, CommandResult<SpecificRecord>> stock = participant(application, "stock", avro);
+        Participant<SpecificRecord, CommandResult<SpecificRecord>> orders = participant(application, "order", avro);
+        return limited(SagaDefinition.named("place-order-parallel", OrderPlaced.class)
+                .from(AggregateTopics.of(application, "order").events(), avro)
+                .sagaId(OrderPlaced::getOrderId)
+                .data(PlaceOrderData.class, Shop::data), limit)
+                .inParallel(reservations -> reservations
+                        .step("reserve-credit")
+                            .invoke(customers, PlaceOrderData::getCustomerId, d -> new ReserveCredit(d.getOrderId(), d.getTotal()))
+                            .compensate(d -> new ReleaseCredit(d.getOrderId()))
+                        .step("reserve-stock")
+                            .invoke(stock, PlaceOrderData::getSku, d -> new ReserveStock(d.getOrderId(), d.getQuantity()))
+                            .compensate(d -> new ReleaseStock(d.getOrderId()))
+                            .timeout(stockTimeout)
+                            .retry(RetryPolicy.attempts(3).backoff(Duration.ofMillis(100))))
+                .step("approve")
+                    .invoke(orders, PlaceOrderData::getOrderId, d -> new ApproveOrder(d.getOrderId()))
+                .build();
+    }
+
+    private static Participant<SpecificRecord, CommandResult<SpecificRecord>> participant(String application, String aggregate,
+                                                                                     Serde<SpecificRecord> avro) {
+        return Participant.aggregate(AggregateTopics.of(application, aggregate), avro, avro);
+    }
+
+    private static SagaDefinition.StepsStage<OrderPlaced, PlaceOrderData> limited(
+            SagaDefinition.FirstStepStage<OrderPlaced, PlaceOrderData> saga, Optional<Duration> limit) {
+        return limit.isPresent() ? saga.completeWithin(limit.get()) : saga;
+    }
+
+    private static PlaceOrderData data(OrderPlaced e) {
+        return new PlaceOrderData(e.getOrderId(), e.getCustomerId(), e.getSku(), e.getQuantity(), e.getTotal());
     }
 
     private static Decision<SpecificRecord> decideCustomer(CustomerState state, SpecificRecord command) {

@@ -404,63 +404,108 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         }
         int deferred = 0;
         for (KeyValue<Bytes, String> entry : due) {
-            long deadline = ByteBuffer.wrap(entry.key.get()).getLong();
-            byte[] bytes = sagas.get(entry.value);
-            StoredSaga saga;
+            // each saga's deadline is handled on its own: what one saga causes never stops the others' deadlines
+            buffered.begin();
             try {
-                saga = bytes == null ? null : StoredSaga.decode(bytes, stepNames);
-            } catch (StoredSaga.UnknownStepException e) {
-                // the definition lost a step this saga still names; its deadline stays, so that it fires once the step is back
-                unreadable.add(entry.value);
-                log.error("saga {}: {}; its deadline is kept and skipped until then", definition.name(), e.getMessage());
-                continue;
-            }
-            if (saga == null || saga.deadline() != deadline) {
-                deadlines.delete(entry.key); // stale: the saga moved on
-                continue;
-            }
-            if (saga.status().isFinal()) {
-                // retention is over: forget the saga, so the store (and its changelog) holds live sagas and recent ones only
-                deadlines.delete(entry.key);
-                sagas.delete(saga.sagaId());
-                log.debug("saga {} {}: {} for {}, removed from the store", definition.name(), saga.sagaId(), saga.status(), retention);
-                continue;
-            }
-            StoredSaga before = saga;
-            if (saga.invoking() && saga.expiresAt() != 0 && saga.expiresAt() <= now) {
-                if (saga.expiresAt() < startedAt) {
-                    // the limit passed while no instance ran this task: replies that came meanwhile are read first, as for a step
-                    save(before, saga.withExpiresAt(startedAt + limitGraceMillis()));
-                    deferred++;
-                    continue;
+                deferred += fireDeadline(entry, now);
+            } catch (RuntimeException e) {
+                buffered.discard();
+                if (RecordFaults.outage(e) != null || Faults.isKafkas(e)) {
+                    throw e;
                 }
-                save(before, expired(saga));
-                continue;
+                buffered.begin();
+                deadlineFailed(entry, e);
             }
-            for (StoredSaga.Branch branch : saga.inFlight()) {
-                // the saga may have moved on while an earlier branch was handled (a decision, or the next stage)
-                Optional<StoredSaga.Branch> current = saga.awaiting(branch.step(), branch.phase());
-                if (current.isEmpty() || current.get().deadline() == 0 || current.get().deadline() > now) {
-                    continue;
-                }
-                if (!current.get().awaitingRetry() && current.get().deadline() < startedAt) {
-                    // the reply deadline passed while no instance ran this task: its reply may be in the inbox, or on its way
-                    // there, unread; the participant gets a full timeout from the restart before the step counts as timed out
-                    saga = saga.sending(current.get().withDeadline(startedAt + steps.get(branch.step()).timeout().toMillis(), false));
-                    deferred++;
-                    continue;
-                }
-                saga = deadlinePassed(saga, current.get(), now);
-                if (saga.status().isFinal()) {
-                    break;
-                }
-            }
-            save(before, saga);
+            buffered.flush();
         }
         if (deferred > 0) {
             log.info("saga {}: {} deadline(s) passed while this task was not running; each step waits one more timeout from "
                     + "the restart", definition.name(), deferred);
         }
+    }
+
+    /** Handles one passed deadline; returns 1 when it was deferred because it passed while the task was down. */
+    private int fireDeadline(KeyValue<Bytes, String> entry, long now) {
+        long deadline = ByteBuffer.wrap(entry.key.get()).getLong();
+        byte[] bytes = sagas.get(entry.value);
+        StoredSaga saga;
+        try {
+            saga = bytes == null ? null : StoredSaga.decode(bytes, stepNames);
+        } catch (StoredSaga.UnknownStepException e) {
+            // the definition lost a step this saga still names; its deadline stays, so that it fires once the step is back
+            unreadable.add(entry.value);
+            log.error("saga {}: {}; its deadline is kept and skipped until then", definition.name(), e.getMessage());
+            return 0;
+        }
+        if (saga == null || saga.deadline() != deadline) {
+            deadlines.delete(entry.key); // stale: the saga moved on
+            return 0;
+        }
+        if (saga.status().isFinal()) {
+            // retention is over: forget the saga, so the store (and its changelog) holds live sagas and recent ones only
+            deadlines.delete(entry.key);
+            sagas.delete(saga.sagaId());
+            log.debug("saga {} {}: {} for {}, removed from the store", definition.name(), saga.sagaId(), saga.status(), retention);
+            return 0;
+        }
+        StoredSaga before = saga;
+        if (saga.invoking() && saga.expiresAt() != 0 && saga.expiresAt() <= now) {
+            if (saga.expiresAt() < startedAt) {
+                // the limit passed while no instance ran this task: replies that came meanwhile are read first, as for a step
+                save(before, saga.withExpiresAt(startedAt + limitGraceMillis()));
+                return 1;
+            }
+            save(before, expired(saga));
+            return 0;
+        }
+        int deferred = 0;
+        for (StoredSaga.Branch branch : saga.inFlight()) {
+            // the saga may have moved on while an earlier branch was handled (a decision, or the next stage)
+            Optional<StoredSaga.Branch> current = saga.awaiting(branch.step(), branch.phase());
+            if (current.isEmpty() || current.get().deadline() == 0 || current.get().deadline() > now) {
+                continue;
+            }
+            if (!current.get().awaitingRetry() && current.get().deadline() < startedAt) {
+                // the reply deadline passed while no instance ran this task: its reply may be in the inbox, or on its way
+                // there, unread; the participant gets a full timeout from the restart before the step counts as timed out
+                saga = saga.sending(current.get().withDeadline(startedAt + steps.get(branch.step()).timeout().toMillis(), false));
+                deferred++;
+                continue;
+            }
+            saga = deadlinePassed(saga, current.get(), now);
+            if (saga.status().isFinal()) {
+                break;
+            }
+        }
+        save(before, saga);
+        return deferred;
+    }
+
+    /**
+     * Marks FAILED the saga whose deadline could not be handled (its data cannot be read, a user function
+     * threw, ...), so the deadline does not fail again at every tick; a saga that cannot even be stored
+     * as FAILED loses its deadline and is left as it is, with the reason at ERROR.
+     */
+    private void deadlineFailed(KeyValue<Bytes, String> entry, RuntimeException error) {
+        String why = "its deadline could not be handled: " + error;
+        try {
+            Optional<StoredSaga> stored = load(entry.value);
+            if (stored.isPresent() && !stored.get().status().isFinal()) {
+                save(stored.get(), fail(stored.get(), why.length() > 2_000 ? why.substring(0, 2_000) + " ... (cut)" : why));
+                log.error("saga {} {}: {}", definition.name(), entry.value, why, error);
+                return;
+            }
+        } catch (RuntimeException again) {
+            if (RecordFaults.outage(again) != null || Faults.isKafkas(again)) {
+                throw again;
+            }
+            buffered.discard();
+            buffered.begin();
+            error.addSuppressed(again);
+        }
+        deadlines.delete(entry.key);
+        log.error("saga {} {}: {}; the saga cannot be marked FAILED, so its deadline is dropped and the saga left as it is",
+                definition.name(), entry.value, why, error);
     }
 
     /**

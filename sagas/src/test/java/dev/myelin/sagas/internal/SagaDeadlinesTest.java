@@ -235,6 +235,27 @@ class SagaDeadlinesTest {
     }
 
     @Test
+    void aDeadlineThatCannotBeHandledIsDroppedWithAnErrorAndTheOtherSagasDeadlinesStillFire() {
+        SagaDriver runtime = runtime(timingOut(), START);
+        runtime.placeOrder("order-1");
+        runtime.placeOrder("order-2");
+        // order-1's stored state becomes unreadable (a bug, a bad migration): its deadline can never be handled
+        runtime.sagas().put("order-1", new byte[] {42, 1, 2});
+
+        runtime.advance(Duration.ofSeconds(1));
+
+        assertThat(runtime.saga("order-2")).get().extracting(SagaState::status).isEqualTo(SagaStatus.COMPENSATED);
+        assertThat(logged).anySatisfy(line -> assertThat(line).contains("ERROR", "order-1", "its deadline could not be handled",
+                "unknown saga state format 42", "its deadline is dropped"));
+        List<String> left = new ArrayList<>();
+        try (var it = runtime.deadlines().all()) {
+            it.forEachRemaining(entry -> left.add(new String(entry.key.get(), 8, entry.key.get().length - 8, StandardCharsets.UTF_8)));
+        }
+        assertThat(left).as("order-1's deadline is gone, so it does not fail again at every tick").doesNotContain("order-1");
+        runtime.advance(Duration.ofSeconds(1));
+    }
+
+    @Test
     void theLimitPerPunctuationIsTheOneTheRuntimeWasGiven() {
         SagaDriver runtime = runtime(timingOut(), START, 100);
         for (int i = 0; i < 1_000; i++) {

@@ -34,6 +34,12 @@ import dev.myelin.eventstore.MyelinConfig;
  * task on another instance, taking over without a restore) and a {@code group.instance.id} per
  * instance, stable across its restarts (static membership: a restarted instance takes its
  * partitions back without a rebalance, within {@code session.timeout.ms}).
+ *
+ * <p>The group protocol stays classic. {@code group.protocol=streams} (KIP-1071) works with every
+ * runtime on Kafka 4.4, but a SIGKILLed instance restarted with the same {@code group.instance.id}
+ * is refused until its old session expires (45 s unless the group's
+ * {@code streams.session.timeout.ms} says otherwise), where the classic protocol lets it back at
+ * once; docs/benchmarks.md has the figures.
  */
 public final class StreamsDefaults {
     private static final Logger log = LoggerFactory.getLogger(StreamsDefaults.class);

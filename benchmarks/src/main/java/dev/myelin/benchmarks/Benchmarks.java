@@ -72,8 +72,8 @@ public final class Benchmarks {
             }
             if (!recovery.isEmpty()) {
                 String version = EmbeddedKafkaCluster.kafkaVersion();
-                Report.writeRecovery(options.out(), version, "KAFKA_VERSION=" + version + " " + command,
-                        Recovery.describe(options.sizes().recoveryAggregates()), recovery, Recovery.notes());
+                Report.writeRecovery(options.out(), version + options.recovery().column(), "KAFKA_VERSION=" + version + " " + command,
+                        Recovery.describe(options.sizes().recoveryAggregates(), options.recovery()), recovery, Recovery.notes());
             }
             System.out.println("Wrote " + options.out());
         }
@@ -169,8 +169,9 @@ public final class Benchmarks {
                 results.add(MyelinSagas.throughput(kafka, sizes.sagaOrders(), 50, stateDir));
             }
             if (options.suites().contains("recovery")) {
-                progress("recovery: " + Recovery.describe(sizes.recoveryAggregates()) + ", Kafka " + EmbeddedKafkaCluster.kafkaVersion());
-                results.addAll(Recovery.run(kafka, sizes.recoveryAggregates(), stateDir.resolve("recovery")));
+                progress("recovery: " + Recovery.describe(sizes.recoveryAggregates(), options.recovery()) + ", Kafka "
+                        + EmbeddedKafkaCluster.kafkaVersion());
+                results.addAll(Recovery.run(kafka, sizes.recoveryAggregates(), options.recovery(), stateDir.resolve("recovery")));
             }
         } finally {
             Directories.deleteQuietly(stateDir);
@@ -251,15 +252,22 @@ public final class Benchmarks {
     }
 
     /** The parsed command line. */
-    record Options(Sizes sizes, Set<String> suites, Path out, boolean help, String axonJdbc, String skipped) {
+    record Options(Sizes sizes, Set<String> suites, Path out, boolean help, String axonJdbc, String skipped,
+                   Recovery.Settings recovery) {
         static final String USAGE = """
                 Usage: Benchmarks [--size tiny|full] [--only SUITE,...] [--no-write | --out FILE] [--axon-jdbc URL]
-                                  [--recovery-aggregates N]
+                                  [--recovery-aggregates N] [--recovery-write-buffer BYTES]
+                                  [--recovery-group-protocol classic|streams] [--recovery-session-timeout-ms MS]
                   --size   tiny runs each benchmark once on a few thousand records (what CI does);
                            full is the real run (default)
                   --only   suites to run, from: %s (default: all but recovery)
                   --recovery-aggregates  accounts (and view keys) the recovery suite loads before it
                            kills the processors: 1000000 at the full size, 2000 at the tiny one
+                  --recovery-write-buffer  the children's myelin.rocksdb.write.buffer.bytes (default:
+                           Myelin's own, 4 MiB; 16777216 is Kafka's, Myelin's before it set one)
+                  --recovery-group-protocol  the children's group.protocol: classic (default) or
+                           streams (KIP-1071; session timeout and standbys become group configs)
+                  --recovery-session-timeout-ms  the session timeout of the standby takeover (default 10000)
                   --out    where to write the Markdown report (default docs/benchmarks.md for full runs)
                   --no-write  print the table only
                   --axon-jdbc the PostgreSQL database for the axon suite, such as
@@ -276,6 +284,7 @@ public final class Benchmarks {
             boolean only = false;
             String axonJdbc = null;
             Integer recoveryAggregates = null;
+            Recovery.Settings recovery = Recovery.Settings.DEFAULT;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--size" -> size = value(args, ++i, "--size");
@@ -292,16 +301,13 @@ public final class Benchmarks {
                     case "--no-write" -> noWrite = true;
                     case "--axon-jdbc" -> axonJdbc = value(args, ++i, "--axon-jdbc");
                     case "--recovery-aggregates" -> {
-                        String count = value(args, ++i, "--recovery-aggregates");
-                        try {
-                            recoveryAggregates = Integer.parseInt(count.replace("_", "").replace(",", ""));
-                        } catch (NumberFormatException e) {
-                            recoveryAggregates = 0;
-                        }
-                        if (recoveryAggregates < 1) {
-                            throw new IllegalArgumentException("--recovery-aggregates must be a positive count, not '" + count + "'");
-                        }
+                        recoveryAggregates = (int) positive(value(args, ++i, "--recovery-aggregates"), "--recovery-aggregates");
                     }
+                    case "--recovery-write-buffer" -> recovery = recovery.withWriteBufferBytes(
+                            positive(value(args, ++i, "--recovery-write-buffer"), "--recovery-write-buffer"));
+                    case "--recovery-group-protocol" -> recovery = recovery.withGroupProtocol(value(args, ++i, "--recovery-group-protocol"));
+                    case "--recovery-session-timeout-ms" -> recovery = recovery.withSessionTimeoutMs(
+                            (int) positive(value(args, ++i, "--recovery-session-timeout-ms"), "--recovery-session-timeout-ms"));
                     case "--help", "-h" -> help = true;
                     default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
                 }
@@ -323,7 +329,20 @@ public final class Benchmarks {
             if (out == null && !noWrite && size.equals("full")) {
                 out = Path.of("docs", "benchmarks.md");
             }
-            return new Options(sizes, suites, noWrite ? null : out, help, axonJdbc, skipped);
+            return new Options(sizes, suites, noWrite ? null : out, help, axonJdbc, skipped, recovery);
+        }
+
+        private static long positive(String text, String option) {
+            long count;
+            try {
+                count = Long.parseLong(text.replace("_", "").replace(",", ""));
+            } catch (NumberFormatException e) {
+                count = 0;
+            }
+            if (count < 1 || count > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(option + " must be a positive count, not '" + text + "'");
+            }
+            return count;
         }
 
         private static String value(String[] args, int index, String option) {

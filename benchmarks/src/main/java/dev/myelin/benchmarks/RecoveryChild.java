@@ -50,8 +50,13 @@ import dev.myelin.schemas.InMemorySchemaRegistry;
  * read since the JVM started, as {@value #RESTORED}.
  *
  * <pre>
- * RecoveryChild processor  BOOTSTRAP APPLICATION STATE_DIR INSTANCE_ID STANDBYS SESSION_TIMEOUT_MS TRANSACTIONAL_STORES
- * RecoveryChild projection BOOTSTRAP APPLICATION STATE_DIR INSTANCE_ID TRANSACTIONAL_STORES
+ * RecoveryChild processor  BOOTSTRAP APPLICATION STATE_DIR INSTANCE_ID STANDBYS SESSION_TIMEOUT_MS HEARTBEAT_MS TRANSACTIONAL_STORES
+ *                          WRITE_BUFFER_BYTES GROUP_PROTOCOL
+ * RecoveryChild projection BOOTSTRAP APPLICATION STATE_DIR INSTANCE_ID TRANSACTIONAL_STORES WRITE_BUFFER_BYTES GROUP_PROTOCOL
+ * </pre>
+ *
+ * <p>A {@code WRITE_BUFFER_BYTES} of 0 leaves Myelin's default.
+ * <pre>
  * </pre>
  */
 public final class RecoveryChild {
@@ -73,21 +78,26 @@ public final class RecoveryChild {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "processor" -> processor(args[1], args[2], Path.of(args[3]), args[4], Integer.parseInt(args[5]),
-                    Integer.parseInt(args[6]), Boolean.parseBoolean(args[7]));
-            case "projection" -> projection(args[1], args[2], Path.of(args[3]), args[4], Boolean.parseBoolean(args[5]));
+                    Integer.parseInt(args[6]), Integer.parseInt(args[7]), Boolean.parseBoolean(args[8]),
+                    tuning(Long.parseLong(args[9]), args[10]));
+            case "projection" -> projection(args[1], args[2], Path.of(args[3]), args[4], Boolean.parseBoolean(args[5]),
+                    tuning(Long.parseLong(args[6]), args[7]));
             default -> throw new IllegalArgumentException("the first argument must be processor or projection, not " + args[0]);
         }
     }
 
     private static void processor(String bootstrap, String application, Path stateDir, String instanceId, int standbys,
-                                  int sessionTimeoutMs, boolean transactionalStores) throws InterruptedException {
+                                  int sessionTimeoutMs, int heartbeatMs, boolean transactionalStores, Map<String, Object> tuning)
+            throws InterruptedException {
         MyelinConfig.Builder config = config(bootstrap, application)
                 // static membership, as a supervisor that restarts the same instance would use: the new process
                 // takes the killed one's place at once instead of waiting out its session timeout
                 .property("group.instance.id", instanceId)
                 .property(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbys)
-                .property("session.timeout.ms", sessionTimeoutMs);
+                .property("session.timeout.ms", sessionTimeoutMs)
+                .property("heartbeat.interval.ms", heartbeatMs);
         transactionalStores(transactionalStores).forEach(setting -> config.property(setting[0], setting[1]));
+        tuning.forEach(config::property);
         Serde<SpecificRecord> avro = avro();
         startReporter();
         EventStore<AccountState, SpecificRecord, SpecificRecord> store = EventStore.builder(Account.TYPE, config.build())
@@ -98,7 +108,7 @@ public final class RecoveryChild {
     }
 
     private static void projection(String bootstrap, String application, Path stateDir, String instanceId,
-                                   boolean transactionalStores) throws InterruptedException {
+                                   boolean transactionalStores, Map<String, Object> tuning) throws InterruptedException {
         InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
         Serde<SpecificRecord> avro = avro(registry);
         Serde<AccountBalance> views = AvroSerdes.specific(AccountBalance.class, registry);
@@ -110,6 +120,7 @@ public final class RecoveryChild {
                 .property(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString())
                 .property("group.instance.id", instanceId);
         transactionalStores(transactionalStores).forEach(setting -> config.property(setting[0], setting[1]));
+        tuning.forEach(config::property);
         RunningProjection<String, AccountBalance> running = RunningProjection.start(Bank.balances(application, avro, views),
                 config.build());
         Runtime.getRuntime().addShutdownHook(new Thread(running::close, "close-projection"));
@@ -152,6 +163,16 @@ public final class RecoveryChild {
     /** The bank application as the benchmark runs it: one embedded broker, four partitions. */
     static MyelinConfig.Builder config(String bootstrap, String application) {
         return MyelinConfig.builder(application).bootstrapServers(bootstrap).singleBrokerDevMode().partitions(PARTITIONS);
+    }
+
+    /** The write buffer size (0: Myelin's default) and the group protocol, as properties every runtime takes. */
+    private static Map<String, Object> tuning(long writeBufferBytes, String groupProtocol) {
+        Map<String, Object> tuning = new HashMap<>();
+        if (writeBufferBytes > 0) {
+            tuning.put(MyelinConfig.ROCKSDB_WRITE_BUFFER_BYTES, writeBufferBytes);
+        }
+        tuning.put(StreamsConfig.GROUP_PROTOCOL_CONFIG, groupProtocol);
+        return tuning;
     }
 
     /**

@@ -129,7 +129,9 @@ final class Report {
         text.append(RECOVERY_BEGIN).append("\n");
         text.append("## Recovery after SIGKILL\n\n");
         text.append("Each Kafka version's figures come from its own run of the same code on the same machine;\n");
-        text.append("the build picks the version with `-Dkafka.version` (run.sh: `KAFKA_VERSION=...`).\n\n");
+        text.append("the build picks the version with `-Dkafka.version` (run.sh: `KAFKA_VERSION=...`). A column whose name\n");
+        text.append("goes on after the version (`+16MiB-buffers`, `+streams-protocol`, `+session-2000ms`) is the same version\n");
+        text.append("run with one of the recovery suite's switches; its run line below gives the command.\n\n");
         text.append("| benchmark | metric |");
         columns.forEach(c -> text.append(' ').append(VERSION_COLUMN).append(c).append(" |"));
         text.append(" how |\n|---|---|");

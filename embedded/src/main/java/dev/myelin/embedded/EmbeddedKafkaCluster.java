@@ -905,6 +905,15 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                 p.put("background.threads", "2");
                 p.put("log.cleaner.dedupe.buffer.size", Integer.toString(8 * 1024 * 1024));
                 p.put("group.initial.rebalance.delay.ms", "0");
+                // The streams rebalance protocol (KIP-1071, group.protocol=streams) takes the session
+                // timeout, heartbeat and standby count from the group's configs, not the client's, and
+                // a production broker refuses a session under 45 s. A test or benchmark of failover
+                // times sets them per group; these floors let it go down to 1 s and 100 ms, as the
+                // classic protocol's may. Kafka's defaults for groups that set nothing are unchanged.
+                p.put("group.streams.initial.rebalance.delay.ms", "0");
+                p.put("group.streams.min.session.timeout.ms", "1000");
+                p.put("group.streams.min.heartbeat.interval.ms", "100");
+                p.put("group.min.session.timeout.ms", "1000");
                 // A transaction's first write otherwise waits out a 20 ms retry while the previous
                 // commit's markers are written (see ARCHITECTURE.md, "Write path").
                 p.put("add.partitions.to.txn.retry.backoff.ms", "1");

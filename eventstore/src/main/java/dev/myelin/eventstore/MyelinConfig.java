@@ -63,8 +63,25 @@ public final class MyelinConfig {
     /** {@code myelin.saga.log.retention.ms}: see {@link Builder#sagaLogRetention(Duration)}. */
     public static final String SAGA_LOG_RETENTION_MS = "myelin.saga.log.retention.ms";
 
+    /**
+     * {@code myelin.rocksdb.write.buffer.bytes}: the memtable size of each RocksDB store of the event
+     * store, projections and sagas; default 4 MiB (4194304), at least 65536. Kafka 4.4 makes a store's
+     * changelog offsets durable only when its memtable flushes (the write-ahead log is off), so after an
+     * unclean stop (SIGKILL, a lost machine) each store replays what was written since its last flush:
+     * at most a few memtables' worth, where Kafka's own 16 MiB let a store with few or small writes
+     * replay its whole changelog. Smaller means less replay and less memory per store, but more and
+     * smaller files for RocksDB to compact; larger restores a store from scratch faster.
+     *
+     * <p>Myelin applies it through its own {@code rocksdb.config.setter}. A user who sets
+     * {@code rocksdb.config.setter} to a class of their own replaces Myelin's (this key is then
+     * ignored, with a warning) and keeps the bound by calling
+     * {@code options.setWriteBufferSize(...)} in it. Kept in {@link #properties()}.
+     */
+    public static final String ROCKSDB_WRITE_BUFFER_BYTES = "myelin.rocksdb.write.buffer.bytes";
+
     private static final Set<String> MYELIN_KEYS = Set.of(REPLICATION_FACTOR, MIN_INSYNC_REPLICAS, PARTITIONS, DEV_MODE,
-            DEDUP_WINDOW, DEDUP_RETENTION_MS, COMMAND_TIMEOUT_MS, ALLOW_WEAKER_GUARANTEES, DEAD_LETTER_RETENTION_MS, SAGA_LOG_RETENTION_MS);
+            DEDUP_WINDOW, DEDUP_RETENTION_MS, COMMAND_TIMEOUT_MS, ALLOW_WEAKER_GUARANTEES, DEAD_LETTER_RETENTION_MS, SAGA_LOG_RETENTION_MS,
+            ROCKSDB_WRITE_BUFFER_BYTES);
     private static final Pattern APPLICATION = Pattern.compile("[a-z][a-z0-9-]*");
 
     private final String application;
@@ -206,7 +223,13 @@ public final class MyelinConfig {
         return java.util.Optional.ofNullable(sagaLogRetention);
     }
 
-    /** @return the pass-through Kafka properties (no {@code myelin.*} keys); immutable */
+    /**
+     * Returns the pass-through Kafka properties, with the two Myelin keys every runtime reads from its
+     * Kafka Streams properties ({@link #ALLOW_WEAKER_GUARANTEES}, {@link #ROCKSDB_WRITE_BUFFER_BYTES})
+     * when set.
+     *
+     * @return the properties; immutable
+     */
     public Map<String, Object> properties() {
         return properties;
     }
@@ -452,6 +475,13 @@ public final class MyelinConfig {
                         requireArgument(text.equals("true") || text.equals("false"), "%s must be true or false: %s", key, text);
                         requireState(!properties.containsKey(key), "property %s was already set to %s", key, properties.get(key));
                         properties.put(key, text);
+                    }
+                    case ROCKSDB_WRITE_BUFFER_BYTES -> {
+                        // kept with the pass-through properties, where the runtimes' RocksDB setter reads it
+                        long bytes = parseLong(key, text);
+                        requireArgument(bytes >= 65_536, "%s must be at least 65536 (RocksDB's smallest memtable): %s", key, bytes);
+                        requireState(!properties.containsKey(key), "property %s was already set to %s", key, properties.get(key));
+                        properties.put(key, bytes);
                     }
                     case DEV_MODE -> {
                         requireArgument(text.equals("true") || text.equals("false"), "%s must be true or false: %s", key, text);

@@ -330,6 +330,15 @@ public final class ProjectionConfig {
                 case QUERY_TIMEOUT_MS -> queryTimeout(Duration.ofMillis(parseLong(key, value)));
                 case QUERY_CACHE_MS -> queryCacheTime(Duration.ofMillis(parseLong(key, value)));
                 case DEAD_LETTER_RETENTION_MS -> deadLetterRetention(Duration.ofMillis(parseLong(key, value)));
+                case MyelinConfig.ROCKSDB_WRITE_BUFFER_BYTES -> {
+                    // read with the Streams properties by Myelin's RocksDB setter, as for the event store
+                    long bytes = parseLong(key, value);
+                    if (bytes < 65_536) {
+                        throw new IllegalArgumentException(key + " must be at least 65536 (RocksDB's smallest memtable): " + bytes);
+                    }
+                    requireUnset(streams.get(key), key);
+                    streams.put(key, bytes);
+                }
                 case MyelinConfig.ALLOW_WEAKER_GUARANTEES -> {
                     // read with the Streams properties by the guarantee check at start, as for the event store
                     parseBoolean(key, value);
@@ -354,7 +363,7 @@ public final class ProjectionConfig {
                         throw new IllegalArgumentException("unknown Myelin property " + key + "; known: " + APPLICATION
                                 + ", " + CREATE_TOPICS + ", " + CLOSE_TIMEOUT_MS + ", " + QUERY_ENDPOINT + ", "
                                 + QUERY_TIMEOUT_MS + ", " + QUERY_CACHE_MS + ", " + DEAD_LETTER_RETENTION_MS + ", "
-                                + MyelinConfig.ALLOW_WEAKER_GUARANTEES);
+                                + MyelinConfig.ALLOW_WEAKER_GUARANTEES + ", " + MyelinConfig.ROCKSDB_WRITE_BUFFER_BYTES);
                     }
                     requireUnset(streams.get(key), key);
                     streams.put(key, value);

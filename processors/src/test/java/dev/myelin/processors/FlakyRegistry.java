@@ -23,6 +23,9 @@ final class FlakyRegistry implements SchemaRegistry {
     private volatile boolean down;
     private final AtomicInteger refusalsLeft = new AtomicInteger(-1);
     private final AtomicInteger refused = new AtomicInteger();
+    /** Schema ids and (subject, schema) pairs answered before: a real client's cache, used by {@link #downExceptCached()}. */
+    private final java.util.Set<Object> answered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean cacheAnswers;
 
     FlakyRegistry(SchemaRegistry registry) {
         this.registry = registry;
@@ -31,7 +34,28 @@ final class FlakyRegistry implements SchemaRegistry {
     /** Refuses every call until {@link #up()}. */
     void down() {
         refusalsLeft.set(-1);
+        cacheAnswers = false;
         down = true;
+    }
+
+    /**
+     * Refuses, until {@link #up()}, only what a caching client would have to ask the registry: the
+     * ids and schemas it answered before keep working, as the HTTP client's cache keeps them.
+     */
+    void downExceptCached() {
+        refusalsLeft.set(-1);
+        cacheAnswers = true;
+        down = true;
+    }
+
+    /** Runs {@code call} unless the registry is down and {@code key} was never answered; remembers it when answered. */
+    private <T> T cached(Object key, java.util.function.Supplier<T> call) {
+        if (!(cacheAnswers && down && answered.contains(key))) {
+            check();
+        }
+        T answer = call.get();
+        answered.add(key);
+        return answer;
     }
 
     /** Refuses the next {@code calls} calls, then answers again. */
@@ -65,20 +89,17 @@ final class FlakyRegistry implements SchemaRegistry {
 
     @Override
     public int register(String subject, Schema schema) {
-        check();
-        return registry.register(subject, schema);
+        return cached(List.of("register", subject, schema), () -> registry.register(subject, schema));
     }
 
     @Override
     public Optional<RegisteredSchema> lookup(String subject, Schema schema) {
-        check();
-        return registry.lookup(subject, schema);
+        return cached(List.of("lookup", subject, schema), () -> registry.lookup(subject, schema));
     }
 
     @Override
     public Schema schemaById(int id) {
-        check();
-        return registry.schemaById(id);
+        return cached(id, () -> registry.schemaById(id));
     }
 
     @Override

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -26,6 +28,7 @@ import dev.myelin.embedded.MyelinKafka;
 import dev.myelin.eventstore.CommandGateway;
 import dev.myelin.eventstore.EventStore;
 import dev.myelin.eventstore.MyelinConfig;
+import dev.myelin.eventstore.internal.RestoreLog;
 import dev.myelin.examples.bank.AccountState;
 
 /**
@@ -33,13 +36,19 @@ import dev.myelin.examples.bank.AccountState;
  * keeps sending, and is started again each time with the same state directory, as a supervisor
  * would. Exactly-once must hold across the kills: the open transaction of the killed process is
  * aborted, the restarted one fences it and redoes the work, and every retried command id is answered
- * with its first result.
+ * with its first result. And no restart rebuilds a store from the start of its changelog: with
+ * transactional state stores the killed process's stores are kept, and each replays only what was
+ * written since it last flushed (the child flushes every 64 KiB, and the test writes a few thousand
+ * accounts before the first kill so that every store has flushed).
  */
 @Tag("reliability")
 @MyelinKafka(brokers = 3)
 class ApplicationCrashIT {
     private static final Logger log = LoggerFactory.getLogger(ApplicationCrashIT.class);
     private static final int KILLS = 3;
+    /** Accounts opened before the kills: enough for every store of every partition to flush at 64 KiB. */
+    private static final int FILL = 8_000;
+    private static final Pattern RESTORING = Pattern.compile(RestoreLog.RESTORING + " store (\\S+) from (\\S+) offsets (\\d+) to (\\d+)");
 
     private final List<Process> started = new ArrayList<>();
 
@@ -53,10 +62,12 @@ class ApplicationCrashIT {
         log.info("kill moments drawn with seed {}", seed);
         BankWorkload workload = new BankWorkload("ac", 20, Duration.ofSeconds(8));
         Path stateDirectory = dir.resolve("state");
+        List<String> restores = new ArrayList<>();
         try {
             Process child = startChild(kafka, application, stateDirectory, dir.resolve("child-0.log"));
             try (CommandGateway<SpecificRecord, SpecificRecord> gateway = ReliabilityApp.gateway(config, avro)) {
                 workload.openAccounts(gateway);
+                workload.fill(gateway, FILL);
                 workload.start(List.of(gateway), 4);
                 try {
                     for (int kill = 1; kill <= KILLS; kill++) {
@@ -84,6 +95,7 @@ class ApplicationCrashIT {
                             readyMillis[0] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt[0]);
                         });
                         child = current[0];
+                        restores.addAll(restoresIn(dir.resolve(logName)));
                         ReliabilityApp.eventually(Duration.ofSeconds(90), "a command accepted after kill " + kill,
                                 () -> workload.accepted() > acceptedAtKill + 5);
                         log.info("kill {}: {} commands accepted before it; new processor ready {} ms after the kill, "
@@ -96,6 +108,10 @@ class ApplicationCrashIT {
                 child.destroy(); // the last one stops politely, leaving the partitions to the verifier
                 assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("last child stopped").isTrue();
             }
+            // every store a restarted process restored, it restored from where it had last flushed, not from the start
+            assertThat(restores).as("stores restored after the kills (the child's RestoreLog lines)").isNotEmpty();
+            assertThat(restores).as("restores after a kill that started at offset 0 (store rebuilt from scratch)")
+                    .noneMatch(line -> line.endsWith(" from offset 0"));
             // a fresh instance restores state from the changelogs and must agree with the log
             try (EventStore<AccountState, SpecificRecord, SpecificRecord> verifier = ReliabilityApp.start(config, avro, dir.resolve("verifier"))) {
                 BankWorkload.Figures figures = workload.verify(kafka, verifier.topics().events(), avro, verifier::state);
@@ -134,6 +150,23 @@ class ApplicationCrashIT {
             return tail(logFile).contains(CommandProcessorMain.READY);
         });
         return process;
+    }
+
+    /** The stores the child logging to {@code logFile} restored, as "store at partition from offset N". */
+    private static List<String> restoresIn(Path logFile) {
+        List<String> restores = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(logFile, StandardCharsets.UTF_8)) {
+                Matcher m = RESTORING.matcher(line);
+                if (m.find()) {
+                    restores.add(m.group(1) + " at " + m.group(2) + " up to " + m.group(4) + " from offset " + m.group(3));
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot read " + logFile, e);
+        }
+        log.info("restores in {}: {}", logFile.getFileName(), restores);
+        return restores;
     }
 
     private static String tail(Path logFile) {

@@ -104,6 +104,28 @@ final class BankWorkload {
         }
     }
 
+    /**
+     * Opens {@code count} more accounts that no sender touches afterwards, many at a time, to give the
+     * processor's stores data; each is an accepted command {@link #verify} accounts for like any other.
+     */
+    void fill(CommandGateway<SpecificRecord, SpecificRecord> gateway, int count) {
+        java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(500);
+        List<CompletableFuture<Void>> sent = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String accountId = "fill-" + i;
+            String commandId = runId + "-fill-" + i;
+            SpecificRecord command = new OpenAccount("filler-" + i);
+            window.acquireUninterruptibly();
+            sent.add(gateway.send(accountId, command, SendOptions.expectingVersion(0).withCommandId(commandId).withTimeout(GIVE_UP_AFTER))
+                    .thenAccept(result -> {
+                        assertThat(result).as("opening %s", accountId).isInstanceOf(CommandResult.Accepted.class);
+                        long version = ((CommandResult.Accepted<SpecificRecord>) result).newVersion();
+                        outcomes.put(commandId, new Outcome(accountId, command, 0, true, version, 1));
+                    }).whenComplete((ignored, error) -> window.release()));
+        }
+        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).join();
+    }
+
     /** Starts {@code threads} senders, thread {@code t} using {@code gateways.get(t % size)}, until {@link #stop()}. */
     void start(List<CommandGateway<SpecificRecord, SpecificRecord>> gateways, int threads) {
         pool = Executors.newFixedThreadPool(threads);

@@ -29,6 +29,9 @@ public final class CommandProcessorMain {
                 // static membership, as a supervisor that restarts the same instance would use: the new process
                 // takes the killed one's place at once instead of waiting out its session timeout (45 s)
                 .property("group.instance.id", "processor-1")
+                // RocksDB's smallest memtable, so that the test's few thousand commands flush each store (and with it
+                // the store's changelog offsets) a few times: a restart after SIGKILL then replays only the tail since
+                .property(MyelinConfig.ROCKSDB_WRITE_BUFFER_BYTES, 65_536)
                 .build();
         EventStore<AccountState, SpecificRecord, SpecificRecord> store = ReliabilityApp.start(config, ReliabilityApp.avro(), Path.of(args[2]));
         // a polite stop (SIGTERM) closes the store; SIGKILL, the point of the test, runs nothing

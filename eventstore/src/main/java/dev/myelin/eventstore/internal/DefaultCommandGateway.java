@@ -104,6 +104,9 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
         consumerProps.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerProps.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        // the results consumer is assigned, in no group; group.protocol is the Kafka Streams group's setting, and its
+        // value "streams" (KIP-1071) would not even be a valid one for a plain consumer
+        consumerProps.remove(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
         // a result becomes readable when its transaction's marker lands, which does not always wake a parked fetch:
         // a short wait bounds that delay (measured: p50 19 ms at 100, 17 ms at 5) at the price of idle fetches
         consumerProps.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);

@@ -16,8 +16,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class RestoreLog implements StateRestoreListener {
     private static final Logger log = LoggerFactory.getLogger(RestoreLog.class);
-    /** The start of the line logged when a restore ends; the crash tests look for it. */
+    /** The word of the line logged when a restore ends; the crash tests look for it. */
     public static final String RESTORED = "restored";
+    /**
+     * The word of the line logged when a restore starts, followed by the store, the changelog
+     * partition and the offsets it restores from and to; the crash tests look for it. A start past
+     * offset 0 means the store kept its local state and replays only what it lacked.
+     */
+    public static final String RESTORING = "restoring";
 
     private final String runtime;
     private final Map<TopicPartition, Long> started = new ConcurrentHashMap<>();
@@ -34,7 +40,7 @@ public final class RestoreLog implements StateRestoreListener {
     @Override
     public void onRestoreStart(TopicPartition partition, String storeName, long startingOffset, long endingOffset) {
         started.put(partition, System.nanoTime());
-        log.debug("{}: restoring store {} from {} offsets {} to {}", runtime, storeName, partition, startingOffset, endingOffset);
+        log.info("{}: {} store {} from {} offsets {} to {}", runtime, RESTORING, storeName, partition, startingOffset, endingOffset);
     }
 
     @Override

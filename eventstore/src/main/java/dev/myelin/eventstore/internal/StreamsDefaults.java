@@ -58,6 +58,10 @@ public final class StreamsDefaults {
     public static void applyTo(Map<? super String, ? super Object> properties) {
         properties.putIfAbsent(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, true);
         properties.putIfAbsent(StreamsConfig.DEFAULT_INTERACTIVE_QUERY_ISOLATION_LEVEL_CONFIG, QUERY_ISOLATION);
+        // the handler the runtimes set also covers global stores; Kafka Streams warns at every start until told so, and
+        // again from the partition assignor, which reads its settings from the main consumer's configuration
+        properties.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        properties.putIfAbsent(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), true);
         // checked here, where a bad value stops the start, not in a stream thread opening a store
         BoundedReplayRocksDB.writeBufferBytes(properties);
         Object setter = properties.putIfAbsent(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedReplayRocksDB.class);

@@ -32,6 +32,18 @@ class StreamsDefaultsTest {
     }
 
     @Test
+    void theProcessingExceptionHandlerCoversGlobalStoresAlsoWhereTheAssignorReadsItSoKafkaStreamsHasNothingToWarnAbout() {
+        Map<String, Object> properties = new HashMap<>();
+        StreamsDefaults.applyTo(properties);
+
+        assertThat(properties).containsEntry("processing.exception.handler.global.enabled", true)
+                .containsEntry("main.consumer.processing.exception.handler.global.enabled", true);
+        Map<String, Object> own = new HashMap<>(Map.of("processing.exception.handler.global.enabled", false));
+        StreamsDefaults.applyTo(own);
+        assertThat(own).containsEntry("processing.exception.handler.global.enabled", false);
+    }
+
+    @Test
     void theWriteBufferKeySetsTheSize() {
         Map<String, Object> properties = new HashMap<>(Map.of(MyelinConfig.ROCKSDB_WRITE_BUFFER_BYTES, 65_536L));
         StreamsDefaults.applyTo(properties);

@@ -148,6 +148,19 @@ public interface EventStore<S, C, E> extends AutoCloseable {
     CompletableFuture<CommandResult<E>> forget(String aggregateId);
 
     /**
+     * Returns how the event store is doing, for a health check, in the shape every Myelin runtime
+     * reports: {@link Health.Running running}; {@link Health.Degraded degraded} while it starts or
+     * rebalances, while a commands partition is held because the schema registry is unavailable (the
+     * reason names the partition and since when; it resumes by itself), for a minute after a stream
+     * thread was replaced, or when the store has been closed; {@link Health.Failed failed} when its
+     * processor or its gateway stopped for good. When the processor runs, the gateway's
+     * {@link CommandGateway#health()} is the answer.
+     *
+     * @return the health
+     */
+    Health health();
+
+    /**
      * Returns the names of this aggregate type's topics.
      *
      * @return the topics

@@ -31,6 +31,7 @@ import dev.myelin.eventstore.CommandGateway;
 import dev.myelin.eventstore.AggregateNotLocalException;
 import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.EventStore;
+import dev.myelin.eventstore.Health;
 import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.eventstore.MyelinEventStoreException;
 import dev.myelin.eventstore.SendOptions;
@@ -107,6 +108,11 @@ class RegistryOutageIT {
                 // (from the same gateway: only one producer's records keep their order on a partition)
                 CompletableFuture<CommandResult<SpecificRecord>> behind = otherService.send("acc-1", new Deposit(1L),
                         SendOptions.defaults().withTimeout(Duration.ofMinutes(3)));
+                // the store says why it waits: degraded, naming the held partition, while the registry is away
+                ReliabilityApp.eventually(Duration.ofSeconds(60), "the event store reports the held partition", () ->
+                        store.health() instanceof Health.Degraded degraded && degraded.reason().contains("held")
+                                && degraded.reason().contains(store.topics().commands()));
+                assertThat(held).as("held, not answered").isNotDone();
 
                 // the registry comes back where the clients know it, with what it stored
                 long restarting = System.nanoTime();
@@ -121,6 +127,7 @@ class RegistryOutageIT {
                 assertThat(behind.get(3, TimeUnit.MINUTES)).as("the command behind it, on the same aggregate")
                         .isEqualTo(new CommandResult.Accepted<>(heldVersion + 1, List.of(new Deposited(1L))));
                 assertThat(kafka.readAll(store.topics().deadLetters())).as("dead letters").isEmpty();
+                ReliabilityApp.eventually(Duration.ofSeconds(60), "the event store is running again", () -> store.health() instanceof Health.Running);
                 log.info("registry back: the command held during the outage was accepted at version {}, the one behind it next", heldVersion);
 
                 // the type whose registration failed now registers, and goes end to end: the processor fetches the command's

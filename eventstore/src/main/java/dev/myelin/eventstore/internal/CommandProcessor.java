@@ -16,7 +16,6 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.errors.TaskMigratedException;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -31,6 +30,7 @@ import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.Decision;
 import dev.myelin.eventstore.SendOptions;
 import dev.myelin.schemas.EventMetadata;
+import dev.myelin.schemas.RecordOrigin;
 import dev.myelin.schemas.SchemaRegistryUnavailableException;
 
 /**
@@ -58,6 +58,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private final String stateTopic;
     private final Duration dedupRetention;
     private final int commandPartitions;
+    private final Holds holds;
     private boolean reroutedBefore;
 
     private ProcessorContext<String, byte[]> context;
@@ -75,7 +76,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private Deserializer<S> stateDeserializer;
 
     CommandProcessor(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde, Serde<S> stateSerde,
-                     AggregateTopics topics, Duration dedupRetention, int commandPartitions) {
+                     AggregateTopics topics, Duration dedupRetention, int commandPartitions, Holds holds) {
         this.type = type;
         this.commandSerde = commandSerde;
         this.eventSerde = eventSerde;
@@ -84,6 +85,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         this.stateTopic = topics.events().replaceFirst("\\.events$", ".state");
         this.dedupRetention = dedupRetention;
         this.commandPartitions = commandPartitions;
+        this.holds = holds;
     }
 
     @Override
@@ -118,6 +120,9 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         writing = false;
         try {
             handle(command, commandId);
+            if (holds.any()) {
+                context.recordMetadata().ifPresent(m -> holds.release(m.topic() + "-" + m.partition()));
+            }
         } catch (CommandFailure failure) {
             fail(command, commandId, failure.getMessage());
         } catch (SchemaRegistryUnavailableException transientFault) {
@@ -127,13 +132,13 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             // nothing behind it overtakes it. Any other exception would end the thread, and its replacement would
             // wait out the old member's session timeout before getting the partition back.
             String partition = context.recordMetadata().map(m -> m.topic() + "-" + m.partition()).orElse("?");
-            log.warn("holding command {} for {} (partition {}): {}; it is decided once the schema registry answers again",
-                    commandId, command.key(), partition, transientFault.getMessage());
+            RecordOrigin origin = context.recordMetadata().filter(m -> m.offset() >= 0)
+                    .map(m -> RecordOrigin.of(m.topic(), m.partition(), m.offset())).orElse(RecordOrigin.topic(topics.commands()));
+            log.debug("holding command {} for {} (partition {}): {}", commandId, command.key(), partition, transientFault.getMessage());
             // a pause before giving the task up, so an outage costs a retry a second, not a busy loop; far under the
             // transaction timeout, as the registry call itself is bounded by its deadline
             LockSupport.parkNanos(HOLD_BACKOFF.toNanos());
-            throw new TaskMigratedException("command " + commandId + " on " + partition + " is held: the schema registry is unavailable",
-                    transientFault);
+            throw holds.hold(partition, origin, transientFault);
         } catch (RuntimeException unexpected) {
             if (writing || unexpected instanceof KafkaException) {
                 // something failed between the first write and the last: only aborting the transaction undoes the rest;

@@ -58,11 +58,35 @@ public final class CommandTopology {
     public static <S, C, E> Topology build(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde,
                                            Serde<S> stateSerde, AggregateTopics topics, Duration dedupRetention,
                                            int commandPartitions) {
+        return build(type, commandSerde, eventSerde, stateSerde, topics, dedupRetention, commandPartitions,
+                new Holds("Event store " + topics.commands(), Duration.ofSeconds(4)));
+    }
+
+    /**
+     * Builds the topology, recording the partitions held for the schema registry in {@code holds}
+     * (which the running event store reads for its health).
+     *
+     * @param type              the aggregate type
+     * @param commandSerde      the command serde
+     * @param eventSerde        the event serde
+     * @param stateSerde        the state serde
+     * @param topics            the topic names
+     * @param dedupRetention    how long command ids are remembered with their first outcome
+     * @param commandPartitions the commands topic's partition count
+     * @param holds             where held partitions are recorded
+     * @param <S>               the state type
+     * @param <C>               the command type
+     * @param <E>               the event type
+     * @return the topology
+     */
+    public static <S, C, E> Topology build(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde,
+                                           Serde<S> stateSerde, AggregateTopics topics, Duration dedupRetention,
+                                           int commandPartitions, Holds holds) {
         Topology topology = new Topology();
         topology.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.commands());
         topology.addProcessor(PROCESSOR,
                 () -> new CommandProcessor<>(type, commandSerde, eventSerde, stateSerde, topics, dedupRetention,
-                commandPartitions), SOURCE);
+                commandPartitions, holds), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGGREGATES_STORE), Serdes.String(),
                 Serdes.ByteArray()), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HISTORY_STORE), Serdes.Bytes(),

@@ -72,6 +72,7 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     private final int partitions;
     private final DefaultCommandGateway<C, E> gateway;
     private final OwnWrites ownWrites = new OwnWrites();
+    private final StreamsHealth health;
     private final CommandGateway<C, E> recordingGateway;
 
     private DefaultEventStore(AggregateType<S, C, E> type, MyelinConfig config, Serde<C> commandSerde, Serde<E> eventSerde,
@@ -96,19 +97,29 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         }
 
         Map<String, Object> props = streamsProperties(config, stateDirectory, type);
+        StreamsConfig streamsConfig = new StreamsConfig(props);
+        String applicationId = String.valueOf(props.get(StreamsConfig.APPLICATION_ID_CONFIG));
+        Holds holds = new Holds("Event store " + applicationId, Holds.maxBlock(streamsConfig.getProducerConfigs(applicationId), props));
+        this.health = new StreamsHealth("event store " + applicationId, holds, MyelinEventStoreException::new);
         this.streams = new KafkaStreams(CommandTopology.build(type, commandSerde, eventSerde, stateSerde, topics,
-                config.dedupRetention(), partitions), new StreamsConfig(props));
+                config.dedupRetention(), partitions, holds), streamsConfig);
         CountDownLatch running = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {
+            health.stateChanged(now);
             if (now == KafkaStreams.State.RUNNING) {
                 running.countDown();
             }
-            log.info("event store {} is {} (was {})", props.get(StreamsConfig.APPLICATION_ID_CONFIG), now, before);
+            log.info("event store {} is {} (was {})", applicationId, now, before);
         });
-        streams.setGlobalStateRestoreListener(new RestoreLog("event store " + props.get(StreamsConfig.APPLICATION_ID_CONFIG)));
+        streams.setGlobalStateRestoreListener(new RestoreLog("event store " + applicationId));
         streams.setUncaughtExceptionHandler(e -> {
             // under exactly_once_v2 the failed task's open transaction is aborted, so a fresh thread redoes its work safely
-            log.error("a command-processing thread of {} failed; replacing it", topics.commands(), e);
+            if (Holds.isHold(e)) {
+                log.debug("event store {}: replacing the stream thread of a held partition", applicationId, e);
+            } else {
+                health.replaced(e);
+                log.error("a command-processing thread of {} failed; replacing it", topics.commands(), e);
+            }
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.start();
@@ -330,7 +341,15 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     }
 
     @Override
+    public Health health() {
+        Health processor = health.health(streams.state(), "joining the group and restoring the aggregates");
+        // the processor speaks first: a stopped or held processor is what matters; when it runs, the gateway may not
+        return processor instanceof Health.Running ? gateway.health() : processor;
+    }
+
+    @Override
     public void close() {
+        health.closed();
         gateway.close();
         // leave the group at once, so the other instances take over this one's partitions now, not after the session timeout
         streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30))

@@ -14,7 +14,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * meet the same command again after every restart: so the processor measures what it is about to
  * write and refuses the command instead.
  */
-final class RecordLimits {
+public final class RecordLimits {
     /** Room for the batch header and per-record framing the producer adds around key, value and headers. */
     private static final int OVERHEAD = 1_024;
     /** A rejection reason is text for people; beyond this it is cut, so a huge one cannot make the answer too large. */
@@ -23,8 +23,13 @@ final class RecordLimits {
     private RecordLimits() {
     }
 
-    /** Returns the largest key, value and headers the processor writes in one record, from its Streams configs. */
-    static int maxRecordBytes(Map<String, Object> configs) {
+    /**
+     * Returns the largest key, value and headers a runtime may write in one record, from its Streams configs.
+     *
+     * @param configs the Kafka Streams configs ({@code context.appConfigs()})
+     * @return the producer's {@code max.request.size} less framing overhead
+     */
+    public static int maxRecordBytes(Map<String, Object> configs) {
         Object configured = configs.get(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
         if (configured == null) {
             configured = configs.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
@@ -33,8 +38,15 @@ final class RecordLimits {
         return Math.max(limit - OVERHEAD, OVERHEAD);
     }
 
-    /** Returns the bytes a record of {@code key}, {@code value} and {@code headers} takes before framing. */
-    static long size(String key, byte[] value, Headers headers) {
+    /**
+     * Returns the bytes a record of {@code key}, {@code value} and {@code headers} takes before framing.
+     *
+     * @param key     the key, or null
+     * @param value   the value, or null
+     * @param headers the headers, or null
+     * @return the size in bytes
+     */
+    public static long size(String key, byte[] value, Headers headers) {
         long size = key == null ? 0 : key.getBytes(StandardCharsets.UTF_8).length;
         size += value == null ? 0 : value.length;
         if (headers != null) {

@@ -26,6 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.internal.RecordLimits;
 import dev.myelin.eventstore.internal.Faults;
 import dev.myelin.sagas.RetryPolicy;
 import dev.myelin.sagas.SagaHeaders;
@@ -55,6 +56,8 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
     private final Set<String> unreadable = new HashSet<>();
     /** When this task began running (init follows the restore of its stores). */
     private long startedAt;
+    /** The largest command the producer can send; a larger one fails its step instead of the transaction. */
+    private int maxRecordBytes;
     /** The context, keeping a record's forwards back until it is processed whole (see {@link #process}). */
     private ProcessorContext<String, byte[]> context;
     private BufferedContext<String, byte[]> buffered;
@@ -79,6 +82,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         this.sagas = context.getStateStore(SagaTopology.SAGAS_STORE);
         this.deadlines = context.getStateStore(SagaTopology.DEADLINES_STORE);
         this.startedAt = context.currentSystemTimeMs();
+        this.maxRecordBytes = RecordLimits.maxRecordBytes(context.appConfigs());
         context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
@@ -591,6 +595,14 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
             }
             Object command = phase == CommandIds.Phase.INVOKE ? step.command().apply(data) : step.compensation().apply(data);
             value = step.participant().encodeCommand(headers, command);
+            long size = RecordLimits.size(key, value, headers);
+            if (size > maxRecordBytes) {
+                // sent anyway, it would fail the transaction, and the task would meet the same saga after every restart
+                throw new IllegalArgumentException("the " + (phase == CommandIds.Phase.INVOKE ? "command" : "compensation") + " would be "
+                        + size + " bytes, over the " + maxRecordBytes + " a record may have (the producer's max.request.size less "
+                        + "overhead); keep the saga's data and commands smaller, or raise max.request.size (producer) and "
+                        + "max.message.bytes (topic " + step.participant().commandTopic() + ")");
+            }
         } catch (RuntimeException e) {
             rethrowOutage(e); // the registry is away: the command is made once it is back, not given up
             // the saga's own functions or serdes failed: the command cannot exist, so the step fails

@@ -174,6 +174,20 @@ class SagaRecordFaultsTest {
     }
 
     @Test
+    void aCommandTooLargeToSendFailsItsStepInsteadOfTheTransactionAndTheNextOrderGoesOn() {
+        String hugeCustomer = "c-" + "x".repeat(1_100_000); // the command's key: over the default max.request.size
+        placeOrder("o-1", hugeCustomer);
+        placeOrder("o-2", "c-2");
+
+        assertThat(saga("o-1")).get().satisfies(s -> {
+            assertThat(s.status()).isEqualTo(SagaStatus.COMPENSATED);
+            assertThat(s.failureReason()).contains("cannot make the command of step 'reserve-credit'", "max.request.size");
+        });
+        assertThat(creditCommands.readRecordsToList()).extracting(TestRecord::key).as("o-1's command never left").containsExactly("c-2");
+        assertThat(deadLetters.isEmpty()).isTrue();
+    }
+
+    @Test
     void aReplyWhoseSagaCannotBeReadIsDeadLetteredAndOtherSagasGoOn() {
         placeOrder("o-1", "c-1");
         placeOrder("o-2", "c-2");

@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,9 +27,13 @@ import dev.myelin.eventstore.AggregateType;
 import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.EventStore;
 import dev.myelin.eventstore.MyelinConfig;
+import dev.myelin.processors.Projection;
+import dev.myelin.processors.ProjectionConfig;
+import dev.myelin.processors.RunningProjection;
 import dev.myelin.sagas.shop.AddStock;
 import dev.myelin.sagas.shop.CustomerState;
 import dev.myelin.sagas.shop.OpenCustomer;
+import dev.myelin.sagas.shop.OrderApproved;
 import dev.myelin.sagas.shop.OrderPlaced;
 import dev.myelin.sagas.shop.OrderState;
 import dev.myelin.sagas.shop.PlaceOrder;
@@ -39,9 +44,10 @@ import dev.myelin.schemas.SchemaRegistry;
 import dev.myelin.schemas.SchemaRegistryConfig;
 
 /**
- * The saga runtime on a real broker and a real schema registry that goes away: a runtime restarted
- * cold during the outage, with no schema cached, holds the orders placed meanwhile instead of skipping
- * them, and once the registry is back every order's saga ends as its plan says, with no dead letter.
+ * The saga runtime and a projection on a real broker and a real schema registry that goes away: both
+ * started cold during the outage, with no schema cached, hold the orders placed meanwhile instead of
+ * skipping them, and once the registry is back every order's saga ends as its plan says, the view
+ * equals the fold of the order events, and nothing is dead-lettered (issue 15, item 2).
  */
 @MyelinKafka(brokers = 1)
 class SagaRegistryOutageIT {
@@ -75,7 +81,18 @@ class SagaRegistryOutageIT {
 
             registry.close();
             // restarted cold: a new registry client, nothing cached, so it cannot read an OrderPlaced until the registry is back
-            try (SagaRuntime<OrderPlaced, PlaceOrderData> cold = runtime(config, Shop.avro(client(registry)), dir)) {
+            // a projection of the orders, started cold too: it cannot decode the order events until the registry is back
+            Projection<String, String> statuses = Projection.named("order-status")
+                    .from(config.topics(Shop.ORDER).events(), Shop.avro(client(registry)))
+                    .initially(() -> "NONE", Serdes.String())
+                    .on(OrderPlaced.class, (status, placed, metadata) -> "PENDING")
+                    .on(OrderApproved.class, (status, approved, metadata) -> "APPROVED")
+                    .build();
+            ProjectionConfig projectionConfig = ProjectionConfig.builder().bootstrapServers(kafka.bootstrapServers())
+                    .application("outage-shop").property("state.dir", dir.resolve("view").toString())
+                    .property("commit.interval.ms", 20).build();
+            try (SagaRuntime<OrderPlaced, PlaceOrderData> cold = runtime(config, Shop.avro(client(registry)), dir);
+                 RunningProjection<String, String> view = RunningProjection.start(statuses, projectionConfig)) {
                 Map<String, SagaStatus> expected = new HashMap<>();
                 for (int i = 0; i < ORDERS; i++) {
                     String orderId = "o-" + i;
@@ -95,6 +112,10 @@ class SagaRegistryOutageIT {
                 assertThat(cold.health()).isInstanceOf(dev.myelin.eventstore.Health.Degraded.class);
                 assertThat(unread(kafka, cold, triggers)).as("trigger offsets not committed past the held triggers").isPositive();
                 assertThat(expected.keySet().stream().filter(id -> cold.state(id).isPresent()).toList()).isEmpty();
+                Await.eventually(PATIENCE, "the projection holds its partition too, and its health says so",
+                        () -> view.health() instanceof dev.myelin.eventstore.Health.Degraded d && d.reason().contains("schema registry"));
+                assertThat(expected.keySet().stream().filter(id -> folded(view, id).isPresent()).toList())
+                        .as("no order folded while the registry is away").isEmpty();
 
                 restarted = EmbeddedSchemaRegistry.builder().storageDirectory(storage).port(registry.port()).start();
 
@@ -105,12 +126,31 @@ class SagaRegistryOutageIT {
                 assertThat(ended).isEqualTo(expected);
                 assertThat(kafka.readAll(cold.topics().deadLetters())).as("no dead letter").isEmpty();
                 Await.eventually(PATIENCE, "healthy again", () -> cold.health() instanceof dev.myelin.eventstore.Health.Running);
+
+                // the view equals the fold of the log: an order whose saga completed is approved, the others still pending
+                Map<String, String> fold = new HashMap<>();
+                expected.forEach((id, status) -> fold.put(id, status == SagaStatus.COMPLETED ? "APPROVED" : "PENDING"));
+                fold.put("warm-1", "APPROVED");
+                fold.put("warm-2", "PENDING");
+                Await.eventually(PATIENCE, "the view equals the fold of the order events", () -> fold.entrySet().stream()
+                        .allMatch(e -> folded(view, e.getKey()).equals(java.util.Optional.of(e.getValue()))));
+                assertThat(view.deadLetters(Duration.ofSeconds(10))).as("the projection's dead letters").isEmpty();
+                Await.eventually(PATIENCE, "the projection is healthy again", () -> view.health() instanceof dev.myelin.eventstore.Health.Running);
             }
         } finally {
             registry.close();
             if (restarted != null) {
                 restarted.close();
             }
+        }
+    }
+
+    /** Returns the view of an order, or empty while the view cannot be read (its partition held, or rebalancing). */
+    private static java.util.Optional<String> folded(RunningProjection<String, String> view, String orderId) {
+        try {
+            return view.query().get(orderId);
+        } catch (dev.myelin.processors.ViewUnavailableException e) {
+            return java.util.Optional.empty();
         }
     }
 

@@ -657,6 +657,15 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         } else {
             after = given.withDeadline(given.nextDeadline());
         }
+        byte[] encoded = after.encode(stepNames);
+        long size = RecordLimits.size(after.sagaId(), encoded, null);
+        if (size > maxRecordBytes) {
+            // its changelog record would fail the transaction at every restart; thrown before anything is written, so
+            // process() drops this attempt whole and marks the saga FAILED with the state it had (which fitted)
+            throw new IllegalArgumentException("the saga's new state would be " + size + " bytes, over the " + maxRecordBytes
+                    + " a record may have (the producer's max.request.size less overhead); keep the saga's data smaller, or raise "
+                    + "max.request.size (producer) and max.message.bytes (the " + SagaTopology.SAGAS_STORE + " store's changelog)");
+        }
         long oldDeadline = before == null ? 0 : before.deadline();
         if (oldDeadline != 0 && oldDeadline != after.deadline()) {
             deadlines.delete(deadlineKey(oldDeadline, after.sagaId()));
@@ -664,7 +673,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         if (after.deadline() != 0 && after.deadline() != oldDeadline) {
             deadlines.put(deadlineKey(after.deadline(), after.sagaId()), NOTHING);
         }
-        sagas.put(after.sagaId(), after.encode(stepNames));
+        sagas.put(after.sagaId(), encoded);
     }
 
     /** Loads a saga; one whose step was removed from the definition is reported and left alone. */

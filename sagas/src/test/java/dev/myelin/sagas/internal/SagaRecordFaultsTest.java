@@ -64,6 +64,9 @@ class SagaRecordFaultsTest {
         if (d.contains("|unwritable")) {
             throw new SerializationException("this data serde cannot write " + d);
         }
+        if (d.contains("|bloat|credited")) {
+            return ("x".repeat(1_100_000) + d).getBytes(StandardCharsets.UTF_8); // over the default max.request.size
+        }
         return d.contains("|nulls|credited") ? null : d.getBytes(StandardCharsets.UTF_8);
     }, (topic, bytes) -> bytes == null ? null : new String(bytes, StandardCharsets.UTF_8));
     private final DefaultSagaDefinition<OrderPlaced, String> definition = DefaultSagaDefinition.of(definition());
@@ -175,15 +178,51 @@ class SagaRecordFaultsTest {
 
     @Test
     void aCommandTooLargeToSendFailsItsStepInsteadOfTheTransactionAndTheNextOrderGoesOn() {
-        String hugeCustomer = "c-" + "x".repeat(1_100_000); // the command's key: over the default max.request.size
-        placeOrder("o-1", hugeCustomer);
+        // the reservation carries a note that only customer "chatty" gets: over the default max.request.size
+        Participant<SpecificRecord, CommandResult<SpecificRecord>> customers = Participant.aggregate(CUSTOMERS, avro, avro);
+        DefaultSagaDefinition<OrderPlaced, String> chatty = DefaultSagaDefinition.of(SagaDefinition.named("place-order", OrderPlaced.class)
+                .from(ORDERS.events(), avro)
+                .sagaId(OrderPlaced::getOrderId)
+                .data(Serdes.String(), e -> e.getOrderId() + "|" + e.getCustomerId())
+                .step("reserve-credit")
+                    .invoke(customers, d -> d.split("\\|")[1], d -> new ReserveCredit(d.contains("|chatty")
+                            ? d.split("\\|")[0] + "x".repeat(1_100_000) : d.split("\\|")[0], 10L))
+                .build());
+        try (ShopDriver big = new ShopDriver(chatty, "saga-big-command")) {
+            for (String[] order : new String[][] {{"o-1", "chatty"}, {"o-2", "c-2"}}) {
+                OrderPlaced placed = new OrderPlaced(order[0], order[1], "sku-1", 1, 10L);
+                big.triggers.pipeInput(new TestRecord<>(order[0], avro.serializer().serialize(ORDERS.events(), placed), new RecordHeaders(),
+                        START));
+            }
+
+            assertThat(big.saga(chatty, "o-1")).get().satisfies(s -> {
+                assertThat(s.status()).isEqualTo(SagaStatus.COMPENSATED);
+                assertThat(s.failureReason()).contains("cannot make the command of step 'reserve-credit'", "max.request.size");
+            });
+            assertThat(big.creditCommands.readRecordsToList()).extracting(TestRecord::key).as("o-1's command never left")
+                    .containsExactly("c-2");
+            assertThat(big.deadLetters.isEmpty()).isTrue();
+        }
+    }
+
+    @Test
+    void aSagaWhoseStateWouldOutgrowARecordIsFailedWithTheStateItHadAndSendsNothingOfThatStep() {
+        placeOrder("o-1", "bloat");
         placeOrder("o-2", "c-2");
+        creditCommands.readRecordsToList();
+        log.readRecordsToList();
+
+        creditReserved("o-1");
+        creditReserved("o-2");
 
         assertThat(saga("o-1")).get().satisfies(s -> {
-            assertThat(s.status()).isEqualTo(SagaStatus.COMPENSATED);
-            assertThat(s.failureReason()).contains("cannot make the command of step 'reserve-credit'", "max.request.size");
+            assertThat(s.status()).isEqualTo(SagaStatus.FAILED);
+            assertThat(s.failureReason()).contains("new state would be", "max.request.size");
+            assertThat(s.data()).as("the state it had, which fitted").isEqualTo("o-1|bloat");
         });
-        assertThat(creditCommands.readRecordsToList()).extracting(TestRecord::key).as("o-1's command never left").containsExactly("c-2");
+        assertThat(stockCommands.readRecordsToList()).as("o-1 sent nothing of that step; o-2 went on")
+                .extracting(r -> header(r, CommandHeaders.CORRELATION_ID)).containsExactly("o-2");
+        assertThat(creditCommands.isEmpty()).isTrue();
         assertThat(deadLetters.isEmpty()).isTrue();
     }
 

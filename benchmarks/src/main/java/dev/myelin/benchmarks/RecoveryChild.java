@@ -135,8 +135,8 @@ public final class RecoveryChild {
 
     /**
      * Waits until the projection's committed offsets reach the events topic's end as it is now:
-     * every event written before this call is folded. (RunningProjection.awaitCaughtUp waits for a
-     * moment with no lag at all, which never comes while events keep arriving.)
+     * every event written before this call is folded, with the benchmark's own admin client (the
+     * same rule as RunningProjection.awaitCaughtUp, kept here so the child reports the moment itself).
      */
     private static void awaitFolded(String bootstrap, String topic, String group) throws InterruptedException {
         try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {

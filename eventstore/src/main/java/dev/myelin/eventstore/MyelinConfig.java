@@ -128,6 +128,15 @@ public final class MyelinConfig {
     }
 
     /**
+     * Returns every {@code myelin.*} key {@link Builder#property} accepts.
+     *
+     * @return the keys, unmodifiable
+     */
+    public static Set<String> keys() {
+        return MYELIN_KEYS;
+    }
+
+    /**
      * Returns the application name.
      *
      * @return the application name
@@ -495,6 +504,19 @@ public final class MyelinConfig {
             }
             requireState(!properties.containsKey(key), "property %s was already set to %s", key, properties.get(key));
             properties.put(key, value);
+            return this;
+        }
+
+        /**
+         * Sets each of {@code properties} as {@link #property(String, Object)} does.
+         *
+         * @param properties the properties
+         * @return this builder
+         * @throws IllegalStateException    as {@link #property(String, Object)}
+         * @throws IllegalArgumentException as {@link #property(String, Object)}
+         */
+        public Builder properties(Map<String, ?> properties) {
+            Objects.requireNonNull(properties, "properties").forEach(this::property);
             return this;
         }
 

@@ -1,11 +1,15 @@
 package dev.myelin.processors;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 
 import org.apache.kafka.common.serialization.Serde;
+
+import dev.myelin.eventstore.EventSource;
 
 import dev.myelin.processors.internal.ProjectionBuilder;
 
@@ -130,6 +134,33 @@ public interface Projection<K, V> {
          * @throws IllegalArgumentException if {@code topics} is empty, holds a duplicate or an illegal name
          */
         <E> Keying<E> from(Collection<String> topics, Serde<E> events);
+
+        /**
+         * Reads events from one or more events sources, such as {@code bank.events(Account.TYPE)}
+         * from a {@code Myelin} application. The sources must share one serde (as the event stores
+         * of one application do), since one serde reads them all.
+         *
+         * @param first the first source
+         * @param more  further sources, with the same serde as {@code first}
+         * @param <E>   the common type of the events
+         * @return the keying stage
+         * @throws NullPointerException     if a source is null
+         * @throws IllegalArgumentException if the sources' serdes differ, or a topic is named twice
+         */
+        default <E> Keying<E> from(EventSource<E> first, EventSource<?>... more) {
+            Objects.requireNonNull(first, "first");
+            List<String> topics = new ArrayList<>();
+            topics.add(first.topic());
+            for (EventSource<?> source : Objects.requireNonNull(more, "more")) {
+                Objects.requireNonNull(source, "source");
+                if (source.serde() != first.serde()) {
+                    throw new IllegalArgumentException("events sources " + first.topic() + " and " + source.topic()
+                            + " have different serdes; one serde reads every source of a projection");
+                }
+                topics.add(source.topic());
+            }
+            return from(topics, first.serde());
+        }
     }
 
     /**

@@ -64,6 +64,54 @@ public interface RunningProjection<K, V> extends AutoCloseable {
     ViewQuery<K, V> query();
 
     /**
+     * Waits until the view of {@code key} exists and satisfies {@code condition}, asking the view
+     * every few milliseconds: how a test or a demo waits for an effect to show (views follow their
+     * events by a commit interval or more). While the view is unavailable (the projection starts or
+     * rebalances) it keeps asking.
+     *
+     * <pre>{@code
+     * AccountBalance ada = balances.awaitView("acc-1", view -> view.getBalance() == 100L, Duration.ofSeconds(30));
+     * }</pre>
+     *
+     * @param key       the view key
+     * @param condition what the view must satisfy
+     * @param timeout   how long to wait
+     * @return the first view seen that satisfies {@code condition}
+     * @throws MyelinProjectionException naming the key and the last view seen, if none satisfied it in time
+     */
+    default V awaitView(K key, Predicate<? super V> condition, Duration timeout) {
+        java.util.Objects.requireNonNull(key, "key");
+        java.util.Objects.requireNonNull(condition, "condition");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Optional<V> last = Optional.empty();
+        RuntimeException lastFailure = null;
+        long pause = 1;
+        while (true) {
+            try {
+                last = query().get(key);
+                lastFailure = null;
+                if (last.isPresent() && condition.test(last.get())) {
+                    return last.get();
+                }
+            } catch (ViewUnavailableException e) {
+                lastFailure = e;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                MyelinProjectionException timedOut = new MyelinProjectionException("the view of " + key + " in "
+                        + projection().name() + " did not satisfy the condition within " + timeout + "; last seen: "
+                        + last.map(String::valueOf).orElse("no view") + (lastFailure == null ? "" : " (the view was unavailable)"));
+                if (lastFailure != null) {
+                    timedOut.addSuppressed(lastFailure);
+                }
+                throw timedOut;
+            }
+            // a short, growing pause between reads: views move by commit intervals of a few to a hundred ms
+            java.util.concurrent.locks.LockSupport.parkNanos(java.time.Duration.ofMillis(pause).toNanos());
+            pause = Math.min(pause * 2, 50);
+        }
+    }
+
+    /**
      * Returns the state of the projection.
      *
      * @return the state

@@ -10,6 +10,8 @@ import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 
+import dev.myelin.eventstore.EventSource;
+
 import dev.myelin.sagas.internal.DefinitionBuilder;
 
 /**
@@ -124,6 +126,20 @@ public interface SagaDefinition<T, D> {
          * @throws IllegalArgumentException if {@code topic} is blank
          */
         IdStage<T> from(String topic, Serde<? super T> serde);
+
+        /**
+         * Sets where trigger events come from: an events source such as {@code shop.events(Order.TYPE)}
+         * from a {@code Myelin} application. The source may hold other event types too; only
+         * instances of the trigger type start sagas.
+         *
+         * @param source the events topic and its serde
+         * @return the stage that takes the saga id
+         * @throws NullPointerException if {@code source} is null
+         */
+        default IdStage<T> from(EventSource<? super T> source) {
+            java.util.Objects.requireNonNull(source, "source");
+            return from(source.topic(), source.serde());
+        }
     }
 
     /**

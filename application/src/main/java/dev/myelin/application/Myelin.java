@@ -36,6 +36,7 @@ import dev.myelin.schemas.AvroSerdeConfig;
 import dev.myelin.schemas.AvroSerdes;
 import dev.myelin.schemas.SchemaRegistry;
 import dev.myelin.schemas.SchemaRegistryConfig;
+import dev.myelin.schemas.UpcasterChain;
 
 /**
  * One Myelin application: its name, its Kafka cluster, its schema registry and serdes, where its
@@ -560,6 +561,36 @@ public final class Myelin implements AutoCloseable {
             requireUnset(properties.get(SchemaRegistryConfig.URL), "schemaRegistry");
             registry = client;
             return this;
+        }
+
+        /**
+         * Sets the packages whose generated classes records may decode into (each with its
+         * subpackages); by default every class on the class path is trusted. See
+         * {@link AvroSerdeConfig#TRUSTED_PACKAGES}.
+         *
+         * @param packages the packages, such as {@code "com.example.bank"}
+         * @return this builder
+         * @throws IllegalStateException    if already set
+         * @throws IllegalArgumentException if none is given
+         */
+        public Builder trustedPackages(String... packages) {
+            Objects.requireNonNull(packages, "packages");
+            if (packages.length == 0) {
+                throw new IllegalArgumentException("trustedPackages needs at least one package");
+            }
+            return property(AvroSerdeConfig.TRUSTED_PACKAGES, String.join(",", packages));
+        }
+
+        /**
+         * Sets the upcasters that turn old events into the shape the code reads now; see
+         * {@link AvroSerdeConfig#UPCASTERS}.
+         *
+         * @param upcasters the chain
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder upcasters(UpcasterChain upcasters) {
+            return property(AvroSerdeConfig.UPCASTERS, Objects.requireNonNull(upcasters, "upcasters"));
         }
 
         /**

@@ -10,6 +10,7 @@ import org.apache.kafka.streams.StreamsConfig;
 
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.eventstore.AggregateTopics;
+import dev.myelin.eventstore.EventSource;
 import dev.myelin.examples.bank.AccountBalance;
 import dev.myelin.examples.bank.Bank;
 import dev.myelin.processors.ProjectionConfig;
@@ -51,7 +52,7 @@ final class MyelinProjection {
                 .build();
         long started;
         try (RunningProjection<String, AccountBalance> running = RunningProjection.start(
-                Bank.balances(application, avro, AvroSerdes.specific(AccountBalance.class, registry)), config)) {
+                Bank.balances(new EventSource<>(topic, avro), AvroSerdes.specific(AccountBalance.class, registry)), config)) {
             // timed from RUNNING, as the raw pass-through is: start-up and the first rebalance are not counted
             running.awaitRunning(Duration.ofMinutes(2));
             started = System.nanoTime();

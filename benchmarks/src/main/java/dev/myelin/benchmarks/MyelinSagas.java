@@ -17,6 +17,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.StreamsConfig;
 
+import dev.myelin.application.Myelin;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.eventstore.AggregateType;
 import dev.myelin.eventstore.CommandResult;
@@ -61,13 +62,14 @@ final class MyelinSagas {
                 .partitions(3)
                 .property(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs)
                 .build();
-        Serde<SpecificRecord> avro = Shop.avro(new InMemorySchemaRegistry());
+        Myelin shop = Myelin.application(application).schemaRegistry(new InMemorySchemaRegistry()).trustedPackages(Shop.RECORDS).build();
+        Serde<SpecificRecord> avro = shop.avro();
         Path state = Files.createDirectories(stateDir.resolve(application));
         // the stores create their topics; the saga checks that its trigger topic exists, so it starts last
         try (EventStore<?, SpecificRecord, SpecificRecord> customers = store(Customer.TYPE, config, avro, state);
              EventStore<?, SpecificRecord, SpecificRecord> stock = store(Stock.TYPE, config, avro, state);
              EventStore<?, SpecificRecord, SpecificRecord> orderStore = store(Order.TYPE, config, avro, state);
-             SagaRuntime<OrderPlaced, PlaceOrderData> sagas = SagaRuntime.builder(Shop.placeOrder(application, avro), config)
+             SagaRuntime<OrderPlaced, PlaceOrderData> sagas = SagaRuntime.builder(Shop.placeOrder(shop), config)
                      .stateDirectory(state.resolve("saga")).start()) {
             List<CompletableFuture<CommandResult<SpecificRecord>>> opened = new ArrayList<>();
             for (int c = 0; c < CUSTOMERS; c++) {

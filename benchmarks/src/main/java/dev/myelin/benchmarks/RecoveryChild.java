@@ -26,6 +26,7 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.StreamsConfig;
 
 import dev.myelin.eventstore.AggregateTopics;
+import dev.myelin.eventstore.EventSource;
 import dev.myelin.eventstore.EventStore;
 import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.examples.bank.Account;
@@ -121,7 +122,7 @@ public final class RecoveryChild {
                 .property("group.instance.id", instanceId);
         transactionalStores(transactionalStores).forEach(setting -> config.property(setting[0], setting[1]));
         tuning.forEach(config::property);
-        RunningProjection<String, AccountBalance> running = RunningProjection.start(Bank.balances(application, avro, views),
+        RunningProjection<String, AccountBalance> running = RunningProjection.start(Bank.balances(EventSource.of(AggregateTopics.of(application, "account"), avro), views),
                 config.build());
         Runtime.getRuntime().addShutdownHook(new Thread(running::close, "close-projection"));
         announce(APPLICATION_ID + " " + running.applicationId());

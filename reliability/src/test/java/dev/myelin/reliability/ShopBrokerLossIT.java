@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.myelin.application.Myelin;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
 import dev.myelin.eventstore.AggregateState;
@@ -101,7 +102,9 @@ class ShopBrokerLossIT {
         assertThat(config.minInsyncReplicas()).isEqualTo(2);
         // one JVM, one registry: every component agrees on the schema ids without a registry server
         SchemaRegistry registry = new InMemorySchemaRegistry();
-        Serde<SpecificRecord> avro = Shop.avro(registry);
+        // the shop's definitions come from an application object; the runtimes are started one by one below, as before
+        Myelin shop = Myelin.application(application).schemaRegistry(registry).trustedPackages(Shop.RECORDS).build();
+        Serde<SpecificRecord> avro = shop.avro();
         ProjectionConfig projectionConfig = ProjectionConfig.builder().bootstrapServers(kafka.bootstrapServers()).application(application)
                 .property(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("dashboard").toString()).build();
         // 25 orders a second keeps every saga's steps flowing through all five Streams applications on 2 shared cores
@@ -112,10 +115,10 @@ class ShopBrokerLossIT {
         try (EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = store(Customer.TYPE, config, avro, dir);
              EventStore<StockState, SpecificRecord, SpecificRecord> stock = store(Stock.TYPE, config, avro, dir);
              EventStore<OrderState, SpecificRecord, SpecificRecord> orders = store(Order.TYPE, config, avro, dir);
-             SagaRuntime<OrderPlaced, PlaceOrderData> sagas = SagaRuntime.builder(Shop.placeOrder(application, avro), config)
+             SagaRuntime<OrderPlaced, PlaceOrderData> sagas = SagaRuntime.builder(Shop.placeOrder(shop), config)
                      .stateDirectory(dir.resolve("saga")).start();
              RunningProjection<String, Dashboard> dashboard = RunningProjection.start(
-                     Shop.orderDashboard(application, avro, Shop.dashboardSerde(registry)), projectionConfig)) {
+                     Shop.orderDashboard(shop), projectionConfig)) {
             dashboard.awaitRunning(Duration.ofSeconds(60));
             workload.openShop(customers.gateway(), stock.gateway());
             log.info("shop started (3 event stores, saga runtime, projection) and opened in {} ms",

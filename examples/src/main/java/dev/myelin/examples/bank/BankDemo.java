@@ -6,28 +6,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.serialization.Serde;
 
+import dev.myelin.application.Myelin;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.EmbeddedSchemaRegistry;
 import dev.myelin.eventstore.AggregateState;
 import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.EventStore;
-import dev.myelin.eventstore.MyelinConfig;
-import dev.myelin.processors.ProjectionConfig;
 import dev.myelin.processors.RunningProjection;
-import dev.myelin.schemas.AvroSerdes;
-import dev.myelin.schemas.SchemaRegistry;
-import dev.myelin.schemas.SchemaRegistryConfig;
 
 /**
  * Myelin's hello world: one bank account on an embedded broker and an embedded schema registry.
@@ -67,30 +60,28 @@ public final class BankDemo {
         // the demo's state lives under the working directory's target/ and is deleted at the end
         Path state = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "myelin-bank-");
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1);
-             EmbeddedSchemaRegistry embeddedRegistry = EmbeddedSchemaRegistry.start()) {
-            SchemaRegistry registry = SchemaRegistry.connect(SchemaRegistryConfig.builder().url(embeddedRegistry.url()).build());
-            Serde<SpecificRecord> avro = Bank.avro(registry);
-            MyelinConfig config = MyelinConfig.builder("bank").bootstrapServers(kafka.bootstrapServers()).singleBrokerDevMode().build();
-            ProjectionConfig projectionConfig = ProjectionConfig.builder().bootstrapServers(kafka.bootstrapServers())
-                    .application("bank").property("state.dir", state.resolve("balances").toString()).build();
+             EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start();
+             Myelin bank = Myelin.application("bank")
+                     .bootstrapServers(kafka.bootstrapServers())
+                     .singleBrokerDevMode()
+                     .schemaRegistry(registry.url())
+                     .trustedPackages(Bank.RECORDS)
+                     .stateDirectory(state)
+                     .build()) {
+            EventStore<AccountState, SpecificRecord, SpecificRecord> accounts = bank.eventStore(Account.TYPE);
+            RunningProjection<String, AccountBalance> balances = bank.projection(Bank.balances(bank));
+            send(accounts, new OpenAccount("ada"), out);
+            send(accounts, new Deposit(100L), out);
+            send(accounts, new Withdraw(150L), out);
+            send(accounts, new Withdraw(30L), out);
 
-            try (EventStore<AccountState, SpecificRecord, SpecificRecord> accounts = EventStore.builder(Account.TYPE, config)
-                         .commandSerde(avro).eventSerde(avro).stateDirectory(state.resolve("account")).start();
-                 RunningProjection<String, AccountBalance> balances = RunningProjection.start(
-                         Bank.balances("bank", avro, AvroSerdes.specific(AccountBalance.class, registry)), projectionConfig)) {
-                send(accounts, new OpenAccount("ada"), out);
-                send(accounts, new Deposit(100L), out);
-                send(accounts, new Withdraw(150L), out);
-                send(accounts, new Withdraw(30L), out);
+            AggregateState<AccountState> account = accounts.state("acc-1").orElseThrow();
+            out.printf("State of acc-1 at version %d: %s%n", account.version(), account.state());
 
-                AggregateState<AccountState> account = accounts.state("acc-1").orElseThrow();
-                out.printf("State of acc-1 at version %d: %s%n", account.version(), account.state());
-
-                balances.awaitRunning(PATIENCE);
-                AccountBalance view = awaitBalance(balances, account.state().getBalance());
-                out.printf("account-balances view of acc-1: %s%n", view);
-                return view.getBalance();
-            }
+            // views follow the events a moment later
+            AccountBalance view = balances.awaitView("acc-1", v -> v.getBalance() == account.state().getBalance(), PATIENCE);
+            out.printf("account-balances view of acc-1: %s%n", view);
+            return view.getBalance();
         } finally {
             try (Stream<Path> paths = Files.walk(state)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -111,21 +102,6 @@ public final class BankDemo {
             outcome = "conflict: " + result;
         }
         out.printf("%-40s -> %s%n", command.getSchema().getName() + " " + command, outcome);
-    }
-
-    /** Polls the view until it shows {@code balance}: views follow the events a moment later. */
-    private static AccountBalance awaitBalance(RunningProjection<String, AccountBalance> balances, long balance) {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (true) {
-            Optional<AccountBalance> view = balances.query().get("acc-1");
-            if (view.isPresent() && view.get().getBalance() == balance) {
-                return view.get();
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the view of acc-1 did not reach balance " + balance + " in " + PATIENCE + ": " + view);
-            }
-            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-        }
     }
 
     private static <T> T join(CompletableFuture<T> future) {

@@ -2,31 +2,22 @@ package dev.myelin.examples.shop;
 
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
-import dev.myelin.eventstore.AggregateTopics;
-import dev.myelin.eventstore.CommandResult;
+import dev.myelin.application.Myelin;
 import dev.myelin.processors.Projection;
-import dev.myelin.sagas.Participant;
 import dev.myelin.sagas.RetryPolicy;
 import dev.myelin.sagas.SagaDefinition;
-import dev.myelin.schemas.AvroSerdeConfig;
-import dev.myelin.schemas.AvroSerdes;
-import dev.myelin.schemas.SchemaRegistry;
 
 /**
- * The shop's wiring: the serde of its records, the place-order saga across {@link Customer},
- * {@link Stock} and {@link Order}, and the {@code order-dashboard} projection.
+ * The shop's wiring: the place-order saga across {@link Customer}, {@link Stock} and {@link Order},
+ * and the {@code order-dashboard} projection, each defined in the application that runs it.
  *
  * <pre>{@code
- * Serde<SpecificRecord> avro = Shop.avro(registry);
- * SagaRuntime.builder(Shop.placeOrder("shop", avro), config).start();
- * RunningProjection.start(Shop.orderDashboard("shop", avro, Shop.dashboardSerde(registry)), projectionConfig);
+ * SagaRuntime<OrderPlaced, PlaceOrderData> sagas = shop.saga(Shop.placeOrder(shop));
+ * RunningProjection<String, Dashboard> dashboard = shop.projection(Shop.orderDashboard(shop));
  * }</pre>
  */
 public final class Shop {
@@ -36,41 +27,23 @@ public final class Shop {
     private Shop() {
     }
 
-    /**
-     * Returns the serde of the shop's commands, events and states: Avro in the Confluent wire format.
-     *
-     * @param registry the schema registry
-     * @return the serde
-     */
-    public static Serde<SpecificRecord> avro(SchemaRegistry registry) {
-        return AvroSerdes.specific(AvroSerdeConfig.builder(registry).trustedPackages("dev.myelin.examples.shop").build());
-    }
-
-    /**
-     * Returns the serde of the dashboard view.
-     *
-     * @param registry the schema registry
-     * @return the serde
-     */
-    public static Serde<Dashboard> dashboardSerde(SchemaRegistry registry) {
-        return AvroSerdes.specific(Dashboard.class, registry);
-    }
+    /** The package of the shop's generated Avro classes: the only classes its records may decode into. */
+    public static final String RECORDS = "dev.myelin.examples.shop";
 
     /**
      * Returns the place-order saga: check that the order is pending, reserve the customer's credit,
      * reserve the stock, approve the order. When credit or stock is missing the saga releases what
      * it reserved and rejects the order, last step first.
      *
-     * @param application the application name, which prefixes the aggregates' topics
-     * @param avro        the shop's serde, from {@link #avro}
+     * @param shop the application: its aggregates' topics and Avro serde
      * @return the definition
      */
-    public static SagaDefinition<OrderPlaced, PlaceOrderData> placeOrder(String application, Serde<SpecificRecord> avro) {
-        Participant<SpecificRecord, CommandResult<SpecificRecord>> customers = participant(application, "customer", avro);
-        Participant<SpecificRecord, CommandResult<SpecificRecord>> stock = participant(application, "stock", avro);
-        Participant<SpecificRecord, CommandResult<SpecificRecord>> orders = participant(application, "order", avro);
+    public static SagaDefinition<OrderPlaced, PlaceOrderData> placeOrder(Myelin shop) {
+        var customers = shop.participant(Customer.TYPE);
+        var stock = shop.participant(Stock.TYPE);
+        var orders = shop.participant(Order.TYPE);
         return SagaDefinition.named("place-order", OrderPlaced.class)
-                .from(AggregateTopics.of(application, "order").events(), avro)
+                .from(shop.events(Order.TYPE))
                 .sagaId(OrderPlaced::getOrderId)
                 .data(PlaceOrderData.class, placed -> new PlaceOrderData(placed.getOrderId(), placed.getCustomerId(),
                         placed.getSku(), placed.getQuantity(), placed.getTotal()))
@@ -100,18 +73,14 @@ public final class Shop {
      * orders by status, the revenue of approved orders and each SKU's stock levels. It reads the order
      * and stock events; one key is enough for a dashboard, and keeps every event of the shop in order.
      *
-     * @param application the application name, which prefixes the aggregates' topics
-     * @param events      the shop's serde, from {@link #avro}
-     * @param views       the dashboard's serde, from {@link #dashboardSerde}
+     * @param shop the application: its aggregates' topics and Avro serdes
      * @return the projection
      */
-    public static Projection<String, Dashboard> orderDashboard(String application, Serde<SpecificRecord> events,
-                                                               Serde<Dashboard> views) {
+    public static Projection<String, Dashboard> orderDashboard(Myelin shop) {
         return Projection.named("order-dashboard")
-                .from(List.of(AggregateTopics.of(application, "order").events(), AggregateTopics.of(application, "stock").events()),
-                        events)
+                .from(shop.events(Order.TYPE), shop.events(Stock.TYPE))
                 .keyedBy((event, metadata) -> DASHBOARD_KEY, Serdes.String())
-                .initially(() -> new Dashboard(Map.of(), 0L, Map.of()), views)
+                .initially(() -> new Dashboard(Map.of(), 0L, Map.of()), shop.avro(Dashboard.class))
                 .on(OrderPlaced.class, (view, placed, metadata) -> orders(view, null, OrderStatus.PENDING, 0))
                 .on(OrderApproved.class, (view, approved, metadata) ->
                         orders(view, OrderStatus.PENDING, OrderStatus.APPROVED, approved.getTotal()))
@@ -123,11 +92,6 @@ public final class Shop {
                 .on(StockReleased.class, (view, released, metadata) ->
                         stock(view, metadata.aggregateId(), released.getQuantity(), -released.getQuantity()))
                 .build();
-    }
-
-    private static Participant<SpecificRecord, CommandResult<SpecificRecord>> participant(String application, String aggregate,
-                                                                                      Serde<SpecificRecord> avro) {
-        return Participant.aggregate(AggregateTopics.of(application, aggregate), avro, avro);
     }
 
     /** Moves one order from {@code from} (null for a new order) to {@code to} and adds {@code revenue}. */

@@ -36,23 +36,18 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Serde;
 
+import dev.myelin.application.Myelin;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.EmbeddedSchemaRegistry;
 import dev.myelin.eventstore.AggregateTopics;
-import dev.myelin.eventstore.AggregateType;
 import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.EventStore;
-import dev.myelin.eventstore.MyelinConfig;
-import dev.myelin.processors.ProjectionConfig;
 import dev.myelin.processors.RunningProjection;
 import dev.myelin.sagas.SagaDefinition;
 import dev.myelin.sagas.SagaRuntime;
 import dev.myelin.sagas.SagaState;
 import dev.myelin.sagas.SagaStatus;
-import dev.myelin.schemas.SchemaRegistry;
-import dev.myelin.schemas.SchemaRegistryConfig;
 
 /**
  * Runs the shop end to end: starts (or connects to) Kafka and a schema registry, starts the three
@@ -115,31 +110,27 @@ public final class ShopDemo {
 
     private static ShopSummary runShop(DemoOptions options, String application, String servers, String registryUrl, Path state,
                                        PrintStream out, boolean terminal) {
-        MyelinConfig.Builder configBuilder = MyelinConfig.builder(application).bootstrapServers(servers).partitions(3)
+        Myelin.Builder app = Myelin.application(application)
+                .bootstrapServers(servers)
+                .schemaRegistry(registryUrl)
+                .trustedPackages(Shop.RECORDS)
+                .stateDirectory(state)
+                .partitions(3)
                 // commit often: a command's result is only seen once its transaction commits
                 .property("commit.interval.ms", 50);
         if (brokerCount(servers) < 3) {
-            configBuilder.singleBrokerDevMode();
+            app.singleBrokerDevMode();
         }
-        MyelinConfig config = configBuilder.build();
-        SchemaRegistry registry = SchemaRegistry.connect(SchemaRegistryConfig.builder().url(registryUrl).build());
-        Serde<SpecificRecord> avro = Shop.avro(registry);
-        SagaDefinition<OrderPlaced, PlaceOrderData> placeOrder = Shop.placeOrder(application, avro);
-        ProjectionConfig projectionConfig = ProjectionConfig.builder().bootstrapServers(servers).application(application)
-                .property("state.dir", state.resolve("dashboard").toString())
-                .property("commit.interval.ms", 100)
-                .build();
 
         long starting = System.nanoTime();
-        // each store creates its aggregate's topics; the saga and the projection check theirs exist, so they start last
-        try (EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = store(Customer.TYPE, config, avro, state);
-             EventStore<StockState, SpecificRecord, SpecificRecord> stock = store(Stock.TYPE, config, avro, state);
-             EventStore<OrderState, SpecificRecord, SpecificRecord> orders = store(Order.TYPE, config, avro, state);
-             SagaRuntime<OrderPlaced, PlaceOrderData> sagas = SagaRuntime.builder(placeOrder, config)
-                     .stateDirectory(state.resolve("saga")).start();
-             RunningProjection<String, Dashboard> dashboard = RunningProjection.start(
-                     Shop.orderDashboard(application, avro, Shop.dashboardSerde(registry)), projectionConfig)) {
-            dashboard.awaitRunning(PATIENCE);
+        try (Myelin shop = app.build()) {
+            // each store creates its aggregate's topics; the saga and the projection check theirs exist, so they start last
+            EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = shop.eventStore(Customer.TYPE);
+            EventStore<StockState, SpecificRecord, SpecificRecord> stock = shop.eventStore(Stock.TYPE);
+            EventStore<OrderState, SpecificRecord, SpecificRecord> orders = shop.eventStore(Order.TYPE);
+            SagaDefinition<OrderPlaced, PlaceOrderData> placeOrder = Shop.placeOrder(shop);
+            SagaRuntime<OrderPlaced, PlaceOrderData> sagas = shop.saga(placeOrder);
+            RunningProjection<String, Dashboard> dashboard = shop.projection(Shop.orderDashboard(shop));
             out.printf("Started the customer, stock and order event stores, the place-order saga and the order-dashboard"
                     + " projection in %.1f s%n", (System.nanoTime() - starting) / 1e9);
 
@@ -421,12 +412,6 @@ public final class ShopDemo {
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot reach Kafka at " + servers + "; check --bootstrap-servers: " + e, e);
         }
-    }
-
-    private static <S> EventStore<S, SpecificRecord, SpecificRecord> store(AggregateType<S, SpecificRecord, SpecificRecord> type,
-                                                                        MyelinConfig config, Serde<SpecificRecord> avro, Path state) {
-        return EventStore.builder(type, config).commandSerde(avro).eventSerde(avro)
-                .stateDirectory(state.resolve(type.name())).start();
     }
 
     private static void requireAccepted(CompletableFuture<CommandResult<SpecificRecord>> future) {

@@ -10,53 +10,44 @@
  * <pre>{@code
  * public final class Account {
  *     public static final AggregateType<AccountState, SpecificRecord, SpecificRecord> TYPE =
- *             AggregateType.<AccountState, SpecificRecord, SpecificRecord>named("account")
- *                     .initialState(new AccountState(false, "", 0L))
- *                     .decide(Account::decide)
- *                     .evolve(Account::evolve);
- *
- *     static Decision<SpecificRecord> decide(AccountState account, SpecificRecord command) {
- *         if (command instanceof OpenAccount open) {
- *             return account.getOpen() ? Decision.reject("account is already open") : Decision.accept(new AccountOpened(open.getOwner()));
- *         }
- *         if (!account.getOpen()) {
- *             return Decision.reject("account is not open");
- *         }
- *         if (command instanceof Deposit deposit && deposit.getAmount() > 0) {
- *             return Decision.accept(new Deposited(deposit.getAmount()));
- *         }
- *         if (command instanceof Withdraw withdraw && withdraw.getAmount() > 0) {
- *             return withdraw.getAmount() > account.getBalance()
- *                     ? Decision.reject("withdrawing " + withdraw.getAmount() + " would overdraw balance " + account.getBalance())
- *                     : Decision.accept(new Withdrawn(withdraw.getAmount()));
- *         }
- *         return Decision.reject(command.getSchema().getName() + " needs a positive amount");
- *     }
- *
- *     static AccountState evolve(AccountState account, SpecificRecord event) {
- *         if (event instanceof AccountOpened opened) {
- *             return new AccountState(true, opened.getOwner(), 0L);
- *         }
- *         long delta = event instanceof Deposited d ? d.getAmount() : -((Withdrawn) event).getAmount();
- *         return new AccountState(true, account.getOwner(), account.getBalance() + delta);
- *     }
+ *             AggregateType.avro("account", new AccountState(false, "", 0L))
+ *                     .on(OpenAccount.class, (account, open) -> account.getOpen() ? Decision.reject("account is already open")
+ *                             : Decision.accept(new AccountOpened(open.getOwner())))
+ *                     .on(Deposit.class, (account, deposit) -> deposit.getAmount() > 0
+ *                             ? Decision.accept(new Deposited(deposit.getAmount()))
+ *                             : Decision.reject("a deposit needs a positive amount"))
+ *                     .on(Withdraw.class, (account, withdraw) -> withdraw.getAmount() > account.getBalance()
+ *                             ? Decision.reject("withdrawing " + withdraw.getAmount() + " would overdraw balance " + account.getBalance())
+ *                             : Decision.accept(new Withdrawn(withdraw.getAmount())))
+ *                     .apply(AccountOpened.class, (account, opened) -> new AccountState(true, opened.getOwner(), 0L))
+ *                     .apply(Deposited.class, (account, d) -> new AccountState(true, account.getOwner(), account.getBalance() + d.getAmount()))
+ *                     .apply(Withdrawn.class, (account, w) -> new AccountState(true, account.getOwner(), account.getBalance() - w.getAmount()))
+ *                     .build();   // an event type without .apply is an error here; a command type without .on is refused naming it
  * }
  *
  * // test it without a broker (module testkit)
  * AggregateFixture.of(Account.TYPE).given(new AccountOpened("ada"), new Deposited(10L))
  *         .when(new Withdraw(11L)).thenRejected(reason -> assertThat(reason).contains("overdraw"));
  *
- * // run it
- * SchemaRegistry registry = SchemaRegistry.connect(SchemaRegistryConfig.builder().url(registryUrl).build());
- * Serde<SpecificRecord> avro = AvroSerdes.specific(AvroSerdeConfig.builder(registry).build());
- * MyelinConfig config = MyelinConfig.builder("bank").bootstrapServers(servers).build();
- * try (EventStore<AccountState, SpecificRecord, SpecificRecord> store = EventStore.builder(Account.TYPE, config)
- *         .commandSerde(avro).eventSerde(avro).start()) {
+ * // run it, in an application (module application), which also starts its projections and sagas
+ * try (Myelin bank = Myelin.application("bank").bootstrapServers(servers).schemaRegistry(registryUrl).build()) {
+ *     EventStore<AccountState, SpecificRecord, SpecificRecord> store = bank.eventStore(Account.TYPE);
  *     store.gateway().send("acc-1", new OpenAccount("ada")).join();           // Accepted(1, [AccountOpened])
  *     store.gateway().send("acc-1", new Withdraw(5L)).join();                 // Rejected("withdrawing 5 would overdraw balance 0")
  *     store.gateway().send("acc-1", new Deposit(5L), SendOptions.expectingVersion(0)).join();  // Conflict(0, 1)
  * }
+ *
+ * // or run it alone, with a configuration and serdes of its own
+ * MyelinConfig config = MyelinConfig.builder("bank").bootstrapServers(servers).build();
+ * try (EventStore<AccountState, SpecificRecord, SpecificRecord> store = EventStore.builder(Account.TYPE, config)
+ *         .commandSerde(avro).eventSerde(avro).stateDirectory(Path.of("/var/lib/bank")).start()) {
+ *     ...
+ * }
  * }</pre>
+ *
+ * <p>{@code AggregateType.named(name).initialState(s).decide(f).evolve(g)} is the plain-function
+ * form, one {@code decide} and one {@code evolve}, for those who prefer to write the dispatch
+ * themselves.
  *
  * <h2>On Kafka</h2>
  * Topics {@code bank.account.commands} (delete), {@code bank.account.events} (compact, key

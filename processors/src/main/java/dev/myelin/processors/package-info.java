@@ -9,32 +9,38 @@
  *
  * <h2>A complete projection</h2>
  * <pre>{@code
- * // the events topic bank.account.events carries Avro AccountOpened, Deposited, Withdrawn...
- * SchemaRegistry registry = SchemaRegistry.connect(SchemaRegistryConfig.builder().url(registryUrl).build());
- * Serde<SpecificRecord> events = AvroSerdes.specific(AvroSerdeConfig.builder(registry)
- *         .trustedPackages("com.example.bank.events").build());
- *
- * Projection<String, Balance> balances = Projection.named("account-balances")
- *         .from("bank.account.events", events)                       // keyed by aggregate id
- *         .initially(() -> new Balance(0L, 0), AvroSerdes.specific(Balance.class, registry))
- *         .on(Deposited.class, (b, e, m) -> new Balance(b.getAmount() + e.getAmount(), m.sequence()))
- *         .on(Withdrawn.class, (b, e, m) -> new Balance(b.getAmount() - e.getAmount(), m.sequence()))
- *         .publishTo("bank.account-balances")                        // optional compacted copy
- *         .build();
- *
- * ProjectionConfig config = ProjectionConfig.builder()
- *         .bootstrapServers("kafka:9092")
- *         .application("bank")                                      // application id bank.account-balances.v1
- *         .queryEndpoint("balances-1.internal", 7070)               // lets get(key) reach other instances
- *         .property(StreamsConfig.STATE_DIR_CONFIG, "/var/lib/bank")
- *         .property(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1)   // any Streams property passes through
- *         .build();
- *
- * try (RunningProjection<String, Balance> running = RunningProjection.start(balances, config)) {
- *     running.awaitRunning(Duration.ofSeconds(30));
- *     Optional<Balance> ada = running.query().get("acc-1");      // wherever acc-1 lives
+ * // in an application (module application): bank.account.events carries Avro AccountOpened, Deposited, Withdrawn...
+ * try (Myelin bank = Myelin.application("bank").bootstrapServers("kafka:9092").schemaRegistry(registryUrl)
+ *         .property(ProjectionConfig.QUERY_ENDPOINT, "balances-1.internal:7070")   // lets get(key) reach other instances
+ *         .property(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1)                   // any Streams property passes through
+ *         .build()) {
+ *     Projection<String, Balance> balances = Projection.named("account-balances")
+ *             .from(bank.events(Account.TYPE))                          // keyed by aggregate id
+ *             .initially(() -> new Balance(0L, 0), bank.avro(Balance.class))
+ *             .on(Deposited.class, (b, e, m) -> new Balance(b.getAmount() + e.getAmount(), m.sequence()))
+ *             .on(Withdrawn.class, (b, e, m) -> new Balance(b.getAmount() - e.getAmount(), m.sequence()))
+ *             .publishTo("bank.account-balances")                       // optional compacted copy
+ *             .build();
+ *     RunningProjection<String, Balance> running = bank.projection(balances);   // application id bank.account-balances.v1
+ *     Balance ada = running.awaitView("acc-1", b -> b.getAmount() > 0, Duration.ofSeconds(5));
+ *     Optional<Balance> now = running.query().get("acc-1");                     // wherever acc-1 lives
  *     List<DeadLetter> poison = running.deadLetters(Duration.ofSeconds(5));
  *     ProjectionLag lag = running.lag();
+ * }
+ *
+ * // or alone, with a configuration and serdes of its own
+ * Projection<String, Balance> alone = Projection.named("account-balances")
+ *         .from("bank.account.events", events)
+ *         .initially(() -> new Balance(0L, 0), AvroSerdes.specific(Balance.class, registry))
+ *         ...
+ *         .build();
+ * ProjectionConfig config = ProjectionConfig.builder()
+ *         .bootstrapServers("kafka:9092")
+ *         .application("bank")
+ *         .property(StreamsConfig.STATE_DIR_CONFIG, "/var/lib/bank")
+ *         .build();
+ * try (RunningProjection<String, Balance> running = RunningProjection.start(alone, config)) {
+ *     running.awaitRunning(Duration.ofSeconds(30));
  * }
  * }</pre>
  *

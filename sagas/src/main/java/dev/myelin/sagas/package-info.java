@@ -11,5 +11,47 @@
  * {@link dev.myelin.sagas.SagaRuntime} runs a definition as one Kafka Streams application with
  * {@code exactly_once_v2}: a saga's state change and the command it sends commit in one
  * transaction. {@code dev.myelin.testkit.SagaFixture} tests a definition without a broker.
+ *
+ * <h2>A complete saga</h2>
+ * Placing an order reserves the customer's credit, then the stock, then approves the order; when
+ * credit or stock is missing, what was reserved is released and the order rejected. Customer,
+ * stock and order are Avro aggregate types of the application {@code shop}.
+ * <pre>{@code
+ * static SagaDefinition<OrderPlaced, PlaceOrderData> placeOrder(Myelin shop) {
+ *     var customers = shop.participant(Customer.TYPE);        // commands to shop.customer.commands, replies its results
+ *     var stock = shop.participant(Stock.TYPE);
+ *     var orders = shop.participant(Order.TYPE);
+ *     return SagaDefinition.named("place-order", OrderPlaced.class)
+ *             .from(shop.events(Order.TYPE))                   // only OrderPlaced starts a saga
+ *             .sagaId(OrderPlaced::getOrderId)
+ *             .data(PlaceOrderData.class, placed -> new PlaceOrderData(placed.getOrderId(), placed.getCustomerId(),
+ *                     placed.getSku(), placed.getQuantity(), placed.getTotal()))
+ *             .step("reserve-credit")
+ *                 .invoke(customers, PlaceOrderData::getCustomerId, d -> new ReserveCredit(d.getOrderId(), d.getTotal()))
+ *                 .compensate(d -> new ReleaseCredit(d.getOrderId()))
+ *                 .timeout(Duration.ofSeconds(30))
+ *             .step("reserve-stock")
+ *                 .invoke(stock, PlaceOrderData::getSku, d -> new ReserveStock(d.getOrderId(), d.getQuantity()))
+ *                 .compensate(d -> new ReleaseStock(d.getOrderId()))
+ *                 .timeout(Duration.ofSeconds(30))
+ *                 .retry(RetryPolicy.attempts(3).backoff(Duration.ofSeconds(1)))
+ *             .step("approve")                                 // the pivot: no compensation, waits for its answer
+ *                 .invoke(orders, PlaceOrderData::getOrderId, d -> new ApproveOrder(d.getOrderId()))
+ *             .build();
+ * }
+ *
+ * try (Myelin shop = Myelin.application("shop").bootstrapServers(servers).schemaRegistry(registryUrl).build()) {
+ *     shop.eventStore(Customer.TYPE);                           // the event stores first: they create the topics
+ *     shop.eventStore(Stock.TYPE);
+ *     EventStore<OrderState, SpecificRecord, SpecificRecord> orders = shop.eventStore(Order.TYPE);
+ *     SagaRuntime<OrderPlaced, PlaceOrderData> sagas = shop.saga(placeOrder(shop));
+ *     orders.gateway().send("o-1", new PlaceOrder("o-1", "c-1", "sku-mug", 2, 2_400L)).join();
+ *     Optional<SagaState<PlaceOrderData>> saga = sagas.state("o-1");   // RUNNING, then COMPLETED or COMPENSATED
+ * }
+ * }</pre>
+ * A saga runtime alone takes a {@code MyelinConfig}: {@code SagaRuntime.builder(definition, config).start()},
+ * with participants made by {@link dev.myelin.sagas.Participant#aggregate} or
+ * {@link dev.myelin.sagas.Participant#service}. {@link dev.myelin.sagas.SagaDefinition#toMermaid()}
+ * draws the saga.
  */
 package dev.myelin.sagas;

@@ -310,7 +310,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         int stage = steps.get(saga.step()).stage();
         if (stage + 1 == definition.stageCount()) {
             int last = definition.stage(stage).get(definition.stage(stage).size() - 1);
-            StoredSaga done = saga.with(SagaStatus.COMPLETED, last);
+            StoredSaga done = saga.withStatus(SagaStatus.COMPLETED).atStep(last);
             logEntry(done, SagaTransition.COMPLETED, "");
             return done;
         }
@@ -320,7 +320,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
     /** Sends the commands of every step of a stage: one, or all of a parallel group at once. */
     private StoredSaga startStage(StoredSaga saga, int stage) {
         List<Integer> group = definition.stage(stage);
-        StoredSaga next = saga.with(SagaStatus.RUNNING, group.get(0));
+        StoredSaga next = saga.withStatus(SagaStatus.RUNNING).atStep(group.get(0));
         for (int index : group) {
             next = send(next, index, CommandIds.Phase.INVOKE, 1);
             if (next.status() != SagaStatus.RUNNING) {
@@ -340,7 +340,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         if (saga.status() != SagaStatus.RUNNING) {
             return stepSettled(saga); // decided already, by the first failure, whose reason the saga keeps
         }
-        StoredSaga compensating = saga.with(SagaStatus.COMPENSATING, saga.step()).withFailureReason(reason);
+        StoredSaga compensating = saga.withStatus(SagaStatus.COMPENSATING).withFailureReason(reason);
         List<Integer> waiting = new ArrayList<>();
         for (StoredSaga.Branch branch : saga.inFlight()) {
             if (branch.awaitingRetry()) {
@@ -560,7 +560,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
             next = timedOut(next, branch, why);
         }
         if (next.status() == SagaStatus.RUNNING) {
-            next = next.with(SagaStatus.COMPENSATING, next.step()).withFailureReason(why);
+            next = next.withStatus(SagaStatus.COMPENSATING).withFailureReason(why);
         }
         // a saga that was waiting for its group after a failure keeps that failure's reason; the log says why it stopped waiting
         logEntry(next, SagaTransition.COMPENSATING, why);
@@ -572,7 +572,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
     /** Sends the step's command (or compensation) and sets its reply deadline. */
     private StoredSaga send(StoredSaga saga, int index, CommandIds.Phase phase, int attempt) {
         StepModel<D> step = steps.get(index);
-        StoredSaga sending = phase == CommandIds.Phase.INVOKE ? saga : saga.with(SagaStatus.COMPENSATING, index);
+        StoredSaga sending = phase == CommandIds.Phase.INVOKE ? saga : saga.withStatus(SagaStatus.COMPENSATING).atStep(index);
         String key;
         byte[] value;
         Headers headers = new RecordHeaders();
@@ -633,14 +633,14 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
             }
         }
         // what is left completed cannot be undone (read-only or pivot steps): the saga is rolled back as far as it goes
-        StoredSaga done = saga.with(SagaStatus.COMPENSATED, saga.step());
+        StoredSaga done = saga.withStatus(SagaStatus.COMPENSATED);
         logEntry(done, SagaTransition.COMPENSATED, saga.failureReason());
         return done;
     }
 
     private StoredSaga fail(StoredSaga saga, String reason) {
         // the command in flight stays recorded (with its attempt) for whoever looks; a final saga has no deadline but its retention
-        StoredSaga failed = saga.with(SagaStatus.FAILED, saga.step()).withFailureReason(reason);
+        StoredSaga failed = saga.withStatus(SagaStatus.FAILED).withFailureReason(reason);
         log.error("saga {} {} FAILED and needs attention: {}", definition.name(), saga.sagaId(), reason);
         logEntry(failed, SagaTransition.FAILED, reason);
         return failed;

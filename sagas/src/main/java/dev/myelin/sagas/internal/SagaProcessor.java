@@ -49,7 +49,10 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
     private final Set<String> unreadable = new HashSet<>();
     /** When this task began running (init follows the restore of its stores). */
     private long startedAt;
-    /** The largest record the producer can send: a saga state over it fails the input instead of the transaction. */
+    /**
+     * The largest record the producer can send: a command over it fails its step (the machine checks), a saga state
+     * over it fails the input (checked here), instead of either failing the transaction.
+     */
     private int maxRecordBytes;
     private SagaMachine<T, D> machine;
     /** The context, keeping a record's forwards back until it is processed whole (see {@link #process}). */

@@ -3,14 +3,11 @@ package dev.myelin.sagas.internal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -25,28 +22,24 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.eventstore.internal.RecordLimits;
 import dev.myelin.eventstore.internal.Faults;
-import dev.myelin.sagas.RetryPolicy;
-import dev.myelin.sagas.SagaHeaders;
-import dev.myelin.sagas.SagaStatus;
-import dev.myelin.sagas.SagaTransition;
 import dev.myelin.schemas.EventMetadata;
 import dev.myelin.schemas.SchemaRegistryUnavailableException;
 
 /**
- * The saga state machine. Every input (a trigger, a reply, a passed deadline) loads one saga, decides
- * its next state, forwards the commands and log entries that follow and stores the state; Kafka
- * Streams commits all of it with the input's offset in one transaction, so a saga never sends a
- * command without recording it, nor records a step it did not send.
+ * The saga state machine's Kafka Streams side. Every input (a trigger, a reply, a passed deadline)
+ * loads one saga, lets the {@link SagaMachine} decide its next state, forwards the commands and log
+ * entries that follow and stores the state; Kafka Streams commits all of it with the input's offset
+ * in one transaction, so a saga never sends a command without recording it, nor records a step it did
+ * not send. What the machine cannot decide stays here: holding a partition while the schema registry
+ * is away, dead letters, FAILED for an input that cannot be processed, and the size of what is stored.
  */
 final class SagaProcessor<T, D> implements Processor<String, byte[], String, byte[]> {
     private static final Logger log = LoggerFactory.getLogger(SagaProcessor.class);
     private static final byte[] NOTHING = new byte[0];
 
     private final DefaultSagaDefinition<T, D> definition;
-    private final List<StepModel<D>> steps;
     private final List<String> stepNames;
     private final Duration tick;
     private final Duration retention;
@@ -56,8 +49,12 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
     private final Set<String> unreadable = new HashSet<>();
     /** When this task began running (init follows the restore of its stores). */
     private long startedAt;
-    /** The largest command the producer can send; a larger one fails its step instead of the transaction. */
+    /**
+     * The largest record the producer can send: a command over it fails its step (the machine checks), a saga state
+     * over it fails the input (checked here), instead of either failing the transaction.
+     */
     private int maxRecordBytes;
+    private SagaMachine<T, D> machine;
     /** The context, keeping a record's forwards back until it is processed whole (see {@link #process}). */
     private ProcessorContext<String, byte[]> context;
     private BufferedContext<String, byte[]> buffered;
@@ -70,7 +67,6 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         this.retention = retention;
         this.deadlinesPerCheck = deadlinesPerCheck;
         this.definition = definition;
-        this.steps = definition.steps();
         this.stepNames = definition.stepNames();
         this.tick = tick;
     }
@@ -83,6 +79,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         this.deadlines = context.getStateStore(SagaTopology.DEADLINES_STORE);
         this.startedAt = context.currentSystemTimeMs();
         this.maxRecordBytes = RecordLimits.maxRecordBytes(context.appConfigs());
+        this.machine = new SagaMachine<>(definition, retention, maxRecordBytes);
         context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
@@ -135,7 +132,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         try {
             stored = record.key() == null ? Optional.empty() : load(record.key());
             if (stored.isPresent() && !stored.get().status().isFinal()) {
-                save(stored.get(), fail(stored.get(), why.length() > 2_000 ? why.substring(0, 2_000) + " ... (cut)" : why));
+                apply(record, machine.apply(stored, new SagaMachine.Fault(why), context.currentSystemTimeMs()));
                 log.error("saga {} {}: {}", definition.name(), record.key(), why, error);
                 return;
             }
@@ -153,13 +150,6 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         faults.deadLetter(context, record, RecordFaults.Reason.UNPROCESSABLE, error);
     }
 
-    /** Rethrows {@code e} when it is a registry outage: that is no fault of the record, so it must reach {@link #process}. */
-    private static void rethrowOutage(RuntimeException e) {
-        if (RecordFaults.outage(e) != null) {
-            throw e;
-        }
-    }
-
     private void handle(Record<String, byte[]> record) {
         if (record.key() == null) {
             // the routers always set the saga id as key, so this record was written to the inbox by something
@@ -169,220 +159,22 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
             return;
         }
         String kind = EventMetadata.header(record.headers(), SagaTopology.KIND).orElse("");
+        long now = context.currentSystemTimeMs();
         if (SagaTopology.KIND_TRIGGER.equals(kind)) {
-            start(record);
+            if (sagas.get(record.key()) != null) {
+                // checked on the stored bytes: a saga this definition cannot read exists all the same
+                log.info("saga {} {}: trigger seen again; a saga starts once", definition.name(), record.key());
+                return;
+            }
+            apply(record, machine.apply(Optional.empty(), new SagaMachine.Trigger(record.key(), record.headers(), record.value()), now));
         } else if (SagaTopology.KIND_REPLY.equals(kind)) {
-            reply(record);
+            String commandId = EventMetadata.header(record.headers(), SagaTopology.REPLY_COMMAND).orElse("");
+            apply(record, machine.apply(load(record.key()), new SagaMachine.Reply(record.key(), commandId, record.headers(),
+                    record.value()), now));
         } else {
             log.warn("saga {}: ignoring the inbox record at {} without a {} header (key {})", definition.name(),
                     SagaTopology.origin(context), SagaTopology.KIND, record.key());
         }
-    }
-
-    // ---- inputs
-
-    /** A new saga at its first stage; it keeps the overall limit the definition has now. */
-    private StoredSaga created(String sagaId, byte[] data) {
-        long expiresAt = definition.limit().isZero() ? 0 : context.currentSystemTimeMs() + definition.limit().toMillis();
-        return new StoredSaga(sagaId, SagaStatus.RUNNING, 0, data, List.of(), "", List.of(), List.of(), expiresAt, 0);
-    }
-
-    private void start(Record<String, byte[]> record) {
-        String sagaId = record.key();
-        if (sagas.get(sagaId) != null) {
-            log.info("saga {} {}: trigger seen again; a saga starts once", definition.name(), sagaId);
-            return;
-        }
-        T trigger;
-        try {
-            trigger = definition.triggerType().cast(definition.triggerSerde().deserializer()
-                    .deserialize(definition.triggerTopic(), record.headers(), record.value()));
-        } catch (RuntimeException e) {
-            rethrowOutage(e);
-            faults.deadLetter(context, record, RecordFaults.Reason.UNDECODABLE, e);
-            return;
-        }
-        byte[] data;
-        try {
-            data = encodeData(definition.initialData(trigger));
-        } catch (RuntimeException e) {
-            rethrowOutage(e);
-            // no saga exists to carry the failure: the trigger is kept where a person can see it and re-drive it
-            faults.deadLetter(context, record, RecordFaults.Reason.HANDLER_FAILED, e);
-            return;
-        }
-        StoredSaga saga = created(sagaId, data);
-        logEntry(saga, SagaTransition.STARTED, "");
-        save(null, startStage(saga, 0));
-    }
-
-    private void reply(Record<String, byte[]> record) {
-        String sagaId = record.key();
-        String commandId = EventMetadata.header(record.headers(), SagaTopology.REPLY_COMMAND).orElse("");
-        Optional<CommandIds.Parsed> parsed = CommandIds.parse(definition.name(), commandId);
-        Optional<StoredSaga> stored = load(sagaId);
-        if (stored.isEmpty() || parsed.isEmpty()) {
-            log.warn("saga {}: ignoring a reply to {}: no such saga", definition.name(), commandId);
-            return;
-        }
-        StoredSaga saga = stored.get();
-        if (saga.status().isFinal()) {
-            log.info("saga {} {}: ignoring a reply to {}: the saga is {}", definition.name(), sagaId, commandId, saga.status());
-            return;
-        }
-        Optional<StoredSaga.Branch> awaited = saga.awaiting(stepNames.indexOf(parsed.get().step()), parsed.get().phase());
-        if (awaited.isEmpty()) {
-            // a duplicate, or an answer to a command the saga has moved past: nothing to do
-            log.debug("saga {} {}: ignoring a reply to {}: it waits for {}", definition.name(), sagaId, commandId, saga.inFlight());
-            return;
-        }
-        StepModel<D> step = steps.get(awaited.get().step());
-        Object reply;
-        try {
-            reply = step.participant().decodeReply(record.headers(), record.value());
-        } catch (RuntimeException e) {
-            // an unavailable registry is no answer: the reply is held and read again once the registry is back
-            rethrowOutage(e);
-            // whether the participant did it is unknown: compensating could leave its effect in place and
-            // going on could build on nothing, so the saga stops where a person can see it, and the reply is
-            // kept on the dead-letter topic with its origin for whoever decides what to do
-            faults.deadLetter(context, record, RecordFaults.Reason.UNDECODABLE, e);
-            save(saga, fail(saga, "the reply of " + step.participant().name() + " to " + commandId + " cannot be read (it is on the "
-                    + "saga's dead-letter topic): " + e));
-            return;
-        }
-        boolean success;
-        String reason = "";
-        try {
-            success = step.success().test(reply);
-            if (!success) {
-                reason = step.participant().failureReason(reply);
-            }
-        } catch (RuntimeException e) {
-            success = false;
-            reason = "successWhen of step '" + step.name() + "' threw " + e;
-        }
-        if (awaited.get().phase() == CommandIds.Phase.INVOKE) {
-            stepAnswered(saga, awaited.get(), reply, success, reason);
-        } else {
-            compensationAnswered(saga, awaited.get(), success, reason);
-        }
-    }
-
-    private void stepAnswered(StoredSaga saga, StoredSaga.Branch branch, Object reply, boolean success, String reason) {
-        StepModel<D> step = steps.get(branch.step());
-        StoredSaga answered = saga.answered(branch.step());
-        if (!success) {
-            logEntry(answered, branch.step(), branch.attempt(), SagaTransition.STEP_FAILED, reason);
-            save(saga, stepFailed(answered, step.name() + " failed: " + reason));
-            return;
-        }
-        List<Integer> completed = new ArrayList<>(saga.completed());
-        completed.add(branch.step());
-        Collections.sort(completed);
-        StoredSaga next = answered.withCompleted(completed);
-        try {
-            D data = step.onSuccess().apply(decodeData(saga), reply);
-            next = next.withData(encodeData(data));
-        } catch (RuntimeException e) {
-            rethrowOutage(e);
-            // the participant did the step, so it counts as completed and is compensated with the others
-            String why = "onSuccess of step '" + step.name() + "' threw " + e;
-            logEntry(next, branch.step(), branch.attempt(), SagaTransition.STEP_FAILED, why);
-            save(saga, stepFailed(next, why));
-            return;
-        }
-        logEntry(next, branch.step(), branch.attempt(), SagaTransition.STEP_SUCCEEDED, "");
-        save(saga, stepSettled(next));
-    }
-
-    /**
-     * Goes on once no step of the current stage is in flight: to the next stage when all succeeded, to
-     * the compensations when one failed; while steps of a parallel group are in flight, the saga waits.
-     */
-    private StoredSaga stepSettled(StoredSaga saga) {
-        if (saga.invoking()) {
-            return saga;
-        }
-        if (saga.status() == SagaStatus.COMPENSATING) {
-            return compensateNext(saga);
-        }
-        int stage = steps.get(saga.step()).stage();
-        if (stage + 1 == definition.stageCount()) {
-            int last = definition.stage(stage).get(definition.stage(stage).size() - 1);
-            StoredSaga done = saga.with(SagaStatus.COMPLETED, last);
-            logEntry(done, SagaTransition.COMPLETED, "");
-            return done;
-        }
-        return startStage(saga, stage + 1);
-    }
-
-    /** Sends the commands of every step of a stage: one, or all of a parallel group at once. */
-    private StoredSaga startStage(StoredSaga saga, int stage) {
-        List<Integer> group = definition.stage(stage);
-        StoredSaga next = saga.with(SagaStatus.RUNNING, group.get(0));
-        for (int index : group) {
-            next = send(next, index, CommandIds.Phase.INVOKE, 1);
-            if (next.status() != SagaStatus.RUNNING) {
-                break; // a command could not be made: the saga is decided, and the rest of the group is not sent
-            }
-        }
-        return next;
-    }
-
-    /**
-     * A step failed (a no, a timeout after its last attempt, or a command or update that threw): the saga
-     * will be undone. Steps of its parallel group that are still in flight are not retried any more (a retry
-     * would only add work to undo); each is waited for until it answers or the deadline of its current
-     * attempt passes, and a step waiting out a backoff counts as timed out at once.
-     */
-    private StoredSaga stepFailed(StoredSaga saga, String reason) {
-        if (saga.status() != SagaStatus.RUNNING) {
-            return stepSettled(saga); // decided already, by the first failure, whose reason the saga keeps
-        }
-        StoredSaga compensating = saga.with(SagaStatus.COMPENSATING, saga.step()).withFailureReason(reason);
-        List<Integer> waiting = new ArrayList<>();
-        for (StoredSaga.Branch branch : saga.inFlight()) {
-            if (branch.awaitingRetry()) {
-                compensating = timedOut(compensating, branch, "not sent again: the saga is being undone, and step '"
-                        + steps.get(branch.step()).name() + "' timed out before");
-            } else {
-                waiting.add(branch.step());
-            }
-        }
-        logEntry(compensating, SagaTransition.COMPENSATING, waiting.isEmpty() ? reason : reason + "; waiting for "
-                + waiting.stream().map(i -> "'" + steps.get(i).name() + "'").toList() + " in flight before undoing");
-        return stepSettled(compensating);
-    }
-
-    /** Ends a step's command as timed out: it leaves the saga's flight, and it is undone if it can be. */
-    private StoredSaga timedOut(StoredSaga saga, StoredSaga.Branch branch, String why) {
-        StepModel<D> step = steps.get(branch.step());
-        logEntry(saga, branch.step(), branch.attempt(), SagaTransition.STEP_FAILED, why);
-        StoredSaga next = saga.answered(branch.step());
-        if (step.hasCompensation()) {
-            // no reply is not a no: the command may be queued at the participant and run after this, so the
-            // step is undone like a completed one (its compensation must be safe when the command never ran)
-            List<Integer> timedOut = new ArrayList<>(saga.timedOut());
-            timedOut.add(branch.step());
-            Collections.sort(timedOut);
-            next = next.withTimedOut(timedOut);
-        }
-        return next;
-    }
-
-    private void compensationAnswered(StoredSaga saga, StoredSaga.Branch branch, boolean success, String reason) {
-        if (!success) {
-            save(saga, fail(saga, "compensation of step '" + steps.get(branch.step()).name() + "' failed: " + reason));
-            return;
-        }
-        List<Integer> completed = new ArrayList<>(saga.completed());
-        completed.remove(Integer.valueOf(branch.step()));
-        List<Integer> timedOut = new ArrayList<>(saga.timedOut());
-        timedOut.remove(Integer.valueOf(branch.step()));
-        StoredSaga next = saga.answered(branch.step()).withCompleted(completed).withTimedOut(timedOut);
-        logEntry(next, branch.step(), branch.attempt(), SagaTransition.COMPENSATION_SUCCEEDED, "");
-        save(saga, compensateNext(next));
     }
 
     /**
@@ -452,37 +244,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
             log.debug("saga {} {}: {} for {}, removed from the store", definition.name(), saga.sagaId(), saga.status(), retention);
             return 0;
         }
-        StoredSaga before = saga;
-        if (saga.invoking() && saga.expiresAt() != 0 && saga.expiresAt() <= now) {
-            if (saga.expiresAt() < startedAt) {
-                // the limit passed while no instance ran this task: replies that came meanwhile are read first, as for a step
-                save(before, saga.withExpiresAt(startedAt + limitGraceMillis()));
-                return 1;
-            }
-            save(before, expired(saga));
-            return 0;
-        }
-        int deferred = 0;
-        for (StoredSaga.Branch branch : saga.inFlight()) {
-            // the saga may have moved on while an earlier branch was handled (a decision, or the next stage)
-            Optional<StoredSaga.Branch> current = saga.awaiting(branch.step(), branch.phase());
-            if (current.isEmpty() || current.get().deadline() == 0 || current.get().deadline() > now) {
-                continue;
-            }
-            if (!current.get().awaitingRetry() && current.get().deadline() < startedAt) {
-                // the reply deadline passed while no instance ran this task: its reply may be in the inbox, or on its way
-                // there, unread; the participant gets a full timeout from the restart before the step counts as timed out
-                saga = saga.sending(current.get().withDeadline(startedAt + steps.get(branch.step()).timeout().toMillis(), false));
-                deferred++;
-                continue;
-            }
-            saga = deadlinePassed(saga, current.get(), now);
-            if (saga.status().isFinal()) {
-                break;
-            }
-        }
-        save(before, saga);
-        return deferred;
+        return apply(null, machine.apply(Optional.of(saga), new SagaMachine.DeadlineDue(now, startedAt), context.currentSystemTimeMs()));
     }
 
     /**
@@ -495,7 +257,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         try {
             Optional<StoredSaga> stored = load(entry.value);
             if (stored.isPresent() && !stored.get().status().isFinal()) {
-                save(stored.get(), fail(stored.get(), why.length() > 2_000 ? why.substring(0, 2_000) + " ... (cut)" : why));
+                apply(null, machine.apply(stored, new SagaMachine.Fault(why), context.currentSystemTimeMs()));
                 log.error("saga {} {}: {}", definition.name(), entry.value, why, error);
                 return;
             }
@@ -512,168 +274,52 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
                 definition.name(), entry.value, why, error);
     }
 
-    /**
-     * How long a saga's overall limit that passed while its task was not running waits after the restart:
-     * the longest timeout of its steps (what a step's own deadline gets), or the whole limit if no step has one.
-     */
-    private long limitGraceMillis() {
-        long longest = steps.stream().mapToLong(step -> step.timeout().toMillis()).max().orElse(0);
-        return longest > 0 ? longest : definition.limit().toMillis();
-    }
-
-    private StoredSaga deadlinePassed(StoredSaga saga, StoredSaga.Branch branch, long now) {
-        StepModel<D> step = steps.get(branch.step());
-        CommandIds.Phase phase = branch.phase();
-        if (branch.awaitingRetry()) {
-            return send(saga, branch.step(), phase, branch.attempt() + 1);
-        }
-        RetryPolicy retry = step.retry();
-        logEntry(saga, branch.step(), branch.attempt(), SagaTransition.TIMED_OUT, "no reply within " + step.timeout() + " (attempt "
-                + branch.attempt() + " of " + retry.attempts() + ")");
-        // once the saga is decided to be undone, a step of the group still in flight is not sent again
-        boolean goingOn = phase == CommandIds.Phase.COMPENSATE || saga.status() == SagaStatus.RUNNING;
-        if (branch.attempt() < retry.attempts() && goingOn) {
-            if (retry.backoff().isZero()) {
-                return send(saga, branch.step(), phase, branch.attempt() + 1);
-            }
-            return saga.sending(branch.withDeadline(now + retry.backoff().toMillis(), true));
-        }
-        String why = (phase == CommandIds.Phase.INVOKE ? "step '" : "compensation of step '") + step.name() + "' timed out after "
-                + branch.attempt() + " attempt(s)";
-        if (phase == CommandIds.Phase.INVOKE) {
-            return stepFailed(timedOut(saga, branch, why), why);
-        }
-        return fail(saga, why);
-    }
-
-    /**
-     * The saga's overall limit passed while it was going forward: the steps in flight are cut short and count
-     * as timed out (their commands may still run), and the saga is undone.
-     */
-    private StoredSaga expired(StoredSaga saga) {
-        List<String> cut = saga.inFlight().stream().map(b -> "'" + steps.get(b.step()).name() + "'").toList();
-        String why = "the saga did not complete within " + definition.limit() + " (completeWithin); " + cut
-                + " in flight, undone like steps that timed out";
-        logEntry(saga, SagaTransition.TIMED_OUT, why);
-        StoredSaga next = saga;
-        for (StoredSaga.Branch branch : saga.inFlight()) {
-            next = timedOut(next, branch, why);
-        }
-        if (next.status() == SagaStatus.RUNNING) {
-            next = next.with(SagaStatus.COMPENSATING, next.step()).withFailureReason(why);
-        }
-        // a saga that was waiting for its group after a failure keeps that failure's reason; the log says why it stopped waiting
-        logEntry(next, SagaTransition.COMPENSATING, why);
-        return compensateNext(next);
-    }
-
-    // ---- transitions
-
-    /** Sends the step's command (or compensation) and sets its reply deadline. */
-    private StoredSaga send(StoredSaga saga, int index, CommandIds.Phase phase, int attempt) {
-        StepModel<D> step = steps.get(index);
-        StoredSaga sending = phase == CommandIds.Phase.INVOKE ? saga : saga.with(SagaStatus.COMPENSATING, index);
-        String key;
-        byte[] value;
-        Headers headers = new RecordHeaders();
-        String commandId = CommandIds.of(definition.name(), saga.sagaId(), phase, step.name());
-        headers.add(CommandHeaders.COMMAND_ID, utf8(commandId));
-        if (step.participant().wantsReplyToHeader()) {
-            headers.add(CommandHeaders.REPLY_TO, utf8(step.participant().replyTopic()));
-        }
-        headers.add(CommandHeaders.CORRELATION_ID, utf8(saga.sagaId()));
-        headers.add(SagaTopology.ATTEMPT, utf8(Integer.toString(attempt)));
-        if (phase == CommandIds.Phase.COMPENSATE) {
-            // a participant that sees this may refuse the original if it arrives after its undo
-            headers.add(SagaHeaders.COMPENSATES, utf8(CommandIds.of(definition.name(), saga.sagaId(), CommandIds.Phase.INVOKE, step.name())));
-        }
-        try {
-            D data = decodeData(saga);
-            key = step.target().apply(data);
-            if (key == null) {
-                throw new NullPointerException("the target of step '" + step.name() + "' is null");
-            }
-            Object command = phase == CommandIds.Phase.INVOKE ? step.command().apply(data) : step.compensation().apply(data);
-            value = step.participant().encodeCommand(headers, command);
-            long size = RecordLimits.size(key, value, headers);
-            if (size > maxRecordBytes) {
-                // sent anyway, it would fail the transaction, and the task would meet the same saga after every restart
-                throw new IllegalArgumentException("the " + (phase == CommandIds.Phase.INVOKE ? "command" : "compensation") + " would be "
-                        + size + " bytes, over the " + maxRecordBytes + " a record may have (the producer's max.request.size less "
-                        + "overhead); keep the saga's data and commands smaller, or raise max.request.size (producer) and "
-                        + "max.message.bytes (topic " + step.participant().commandTopic() + ")");
-            }
-        } catch (RuntimeException e) {
-            rethrowOutage(e); // the registry is away: the command is made once it is back, not given up
-            // the saga's own functions or serdes failed: the command cannot exist, so the step fails
-            String why = "cannot make the " + (phase == CommandIds.Phase.INVOKE ? "command" : "compensation") + " of step '"
-                    + step.name() + "': " + e;
-            if (phase == CommandIds.Phase.INVOKE) {
-                StoredSaga unsent = sending.answered(index);
-                logEntry(unsent, index, attempt, SagaTransition.STEP_FAILED, why);
-                return stepFailed(unsent, why);
-            }
-            return fail(sending, why);
-        }
-        context.forward(new Record<>(key, value, context.currentSystemTimeMs(), headers),
-                SagaTopology.commandSink(step.participant().commandTopic()));
-        logEntry(sending, index, attempt, phase == CommandIds.Phase.INVOKE ? SagaTransition.STEP_SENT : SagaTransition.COMPENSATION_SENT,
-                commandId);
-        long deadline = step.hasTimeout() ? context.currentSystemTimeMs() + step.timeout().toMillis() : 0;
-        return sending.sending(new StoredSaga.Branch(index, phase, attempt, false, deadline));
-    }
-
-    private StoredSaga compensateNext(StoredSaga saga) {
-        // the completed steps and those that timed out, undone together from the last step back
-        TreeSet<Integer> toUndo = new TreeSet<>(saga.completed());
-        toUndo.addAll(saga.timedOut());
-        for (int index : toUndo.descendingSet()) {
-            if (steps.get(index).hasCompensation()) {
-                return send(saga, index, CommandIds.Phase.COMPENSATE, 1);
-            }
-        }
-        // what is left completed cannot be undone (read-only or pivot steps): the saga is rolled back as far as it goes
-        StoredSaga done = saga.with(SagaStatus.COMPENSATED, saga.step());
-        logEntry(done, SagaTransition.COMPENSATED, saga.failureReason());
-        return done;
-    }
-
-    private StoredSaga fail(StoredSaga saga, String reason) {
-        // the command in flight stays recorded (with its attempt) for whoever looks; a final saga has no deadline but its retention
-        StoredSaga failed = saga.with(SagaStatus.FAILED, saga.step()).withFailureReason(reason);
-        log.error("saga {} {} FAILED and needs attention: {}", definition.name(), saga.sagaId(), reason);
-        logEntry(failed, SagaTransition.FAILED, reason);
-        return failed;
-    }
-
     // ---- storage
 
-    private void save(StoredSaga before, StoredSaga given) {
-        StoredSaga after;
-        if (given.status().isFinal()) {
-            // a finished saga's only deadline is the end of its retention
-            after = before != null && before.status().isFinal() ? given
-                    : given.withDeadline(context.currentSystemTimeMs() + retention.toMillis());
-        } else {
-            after = given.withDeadline(given.nextDeadline());
+    /**
+     * Applies what the machine decided: forwards its commands, log entries and dead letters (of {@code input},
+     * null for a deadline) in order, then updates the deadline index and stores the saga.
+     *
+     * @return how many deadlines were pushed back because they passed while the task was not running
+     */
+    private int apply(Record<String, byte[]> input, SagaMachine.Outcome outcome) {
+        byte[] encoded = null;
+        if (outcome.saga().isPresent()) {
+            StoredSaga after = outcome.saga().get();
+            encoded = after.encode(stepNames);
+            long size = RecordLimits.size(after.sagaId(), encoded, null);
+            if (size > maxRecordBytes) {
+                // its changelog record would fail the transaction at every restart; thrown before anything is written, so
+                // process() drops this attempt whole and marks the saga FAILED with the state it had (which fitted)
+                throw new IllegalArgumentException("the saga's new state would be " + size + " bytes, over the " + maxRecordBytes
+                        + " a record may have (the producer's max.request.size less overhead); keep the saga's data smaller, or raise "
+                        + "max.request.size (producer) and max.message.bytes (the " + SagaTopology.SAGAS_STORE + " store's changelog)");
+            }
         }
-        byte[] encoded = after.encode(stepNames);
-        long size = RecordLimits.size(after.sagaId(), encoded, null);
-        if (size > maxRecordBytes) {
-            // its changelog record would fail the transaction at every restart; thrown before anything is written, so
-            // process() drops this attempt whole and marks the saga FAILED with the state it had (which fitted)
-            throw new IllegalArgumentException("the saga's new state would be " + size + " bytes, over the " + maxRecordBytes
-                    + " a record may have (the producer's max.request.size less overhead); keep the saga's data smaller, or raise "
-                    + "max.request.size (producer) and max.message.bytes (the " + SagaTopology.SAGAS_STORE + " store's changelog)");
+        int deferred = 0;
+        for (SagaMachine.Effect effect : outcome.effects()) {
+            if (effect instanceof SagaMachine.Send send) {
+                context.forward(new Record<>(send.key(), send.value(), context.currentSystemTimeMs(), send.headers()),
+                        SagaTopology.commandSink(send.topic()));
+            } else if (effect instanceof SagaMachine.Log logged) {
+                forward(logged.entry());
+            } else if (effect instanceof SagaMachine.DeadLetter dead) {
+                faults.deadLetter(context, input, dead.reason(), dead.error());
+            } else if (effect instanceof SagaMachine.ClearDeadline clear) {
+                deadlines.delete(deadlineKey(clear.at(), clear.sagaId()));
+            } else if (effect instanceof SagaMachine.SetDeadline set) {
+                deadlines.put(deadlineKey(set.at(), set.sagaId()), NOTHING);
+            } else if (effect instanceof SagaMachine.Failed failed) {
+                log.error("saga {} {} FAILED and needs attention: {}", definition.name(),
+                        outcome.saga().map(StoredSaga::sagaId).orElse("?"), failed.reason());
+            } else if (effect instanceof SagaMachine.Deferred) {
+                deferred++;
+            }
         }
-        long oldDeadline = before == null ? 0 : before.deadline();
-        if (oldDeadline != 0 && oldDeadline != after.deadline()) {
-            deadlines.delete(deadlineKey(oldDeadline, after.sagaId()));
+        if (encoded != null) {
+            sagas.put(outcome.saga().get().sagaId(), encoded);
         }
-        if (after.deadline() != 0 && after.deadline() != oldDeadline) {
-            deadlines.put(deadlineKey(after.deadline(), after.sagaId()), NOTHING);
-        }
-        sagas.put(after.sagaId(), encoded);
+        return deferred;
     }
 
     /** Loads a saga; one whose step was removed from the definition is reported and left alone. */
@@ -695,28 +341,12 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         return Bytes.wrap(ByteBuffer.allocate(8 + id.length).putLong(deadline).put(id).array());
     }
 
-    /** Writes a log entry about the saga as a whole, naming its current step. */
-    private void logEntry(StoredSaga saga, SagaTransition transition, String detail) {
-        logEntry(saga, saga.step(), saga.attempt(), transition, detail);
-    }
-
-    /** Writes a log entry about one step's command. */
-    private void logEntry(StoredSaga saga, int step, int attempt, SagaTransition transition, String detail) {
-        long now = context.currentSystemTimeMs();
-        SagaLogEntry entry = new SagaLogEntry(definition.name(), saga.sagaId(), transition, steps.get(step).name(), attempt,
-                saga.status(), detail, Instant.ofEpochMilli(now));
+    /** Writes an entry to the saga log topic. */
+    private void forward(SagaLogEntry entry) {
         Headers headers = new RecordHeaders();
-        headers.add("myelin.saga.transition", utf8(transition.name()));
-        context.forward(new Record<>(saga.sagaId(), entry.toJson(), now, headers), SagaTopology.LOG_SINK);
-        log.debug("saga {} {}: {} {} {}", definition.name(), saga.sagaId(), transition, entry.step(), detail);
-    }
-
-    private D decodeData(StoredSaga saga) {
-        return definition.dataSerde().deserializer().deserialize(SagaTopology.SAGAS_STORE, saga.data());
-    }
-
-    private byte[] encodeData(D data) {
-        return definition.dataSerde().serializer().serialize(SagaTopology.SAGAS_STORE, data);
+        headers.add("myelin.saga.transition", utf8(entry.transition().name()));
+        context.forward(new Record<>(entry.sagaId(), entry.toJson(), entry.at().toEpochMilli(), headers), SagaTopology.LOG_SINK);
+        log.debug("saga {} {}: {} {} {}", definition.name(), entry.sagaId(), entry.transition(), entry.step(), entry.detail());
     }
 
     private static byte[] utf8(String text) {

@@ -81,8 +81,13 @@ record StoredSaga(String sagaId, SagaStatus status, int step, byte[] data, List<
         }
     }
 
-    StoredSaga with(SagaStatus newStatus, int newStep) {
-        return new StoredSaga(sagaId, newStatus, newStep, data, completed, failureReason, timedOut, inFlight, expiresAt, deadline);
+    StoredSaga withStatus(SagaStatus newStatus) {
+        return new StoredSaga(sagaId, newStatus, step, data, completed, failureReason, timedOut, inFlight, expiresAt, deadline);
+    }
+
+    /** Returns the saga with step {@code index} as its current one (see {@link #step}). */
+    StoredSaga atStep(int index) {
+        return new StoredSaga(sagaId, status, index, data, completed, failureReason, timedOut, inFlight, expiresAt, deadline);
     }
 
     StoredSaga withData(byte[] newData) {

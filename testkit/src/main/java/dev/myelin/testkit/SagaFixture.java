@@ -52,13 +52,13 @@ import dev.myelin.sagas.internal.SagaTopology;
  * <pre>{@code
  * SagaFixture.of(placeOrder)
  *         .given(new OrderPlaced("o-1", "c-1", "sku-1", 2, 30L))
- *         .expectCommand(customers, "c-1", new ReserveCredit("o-1", 30L))
+ *         .thenCommand(customers, "c-1", new ReserveCredit("o-1", 30L))
  *         .reply(customers, SagaFixture.accepted())
- *         .expectCommand(stock, "sku-1", new ReserveStock("o-1", 2))
+ *         .thenCommand(stock, "sku-1", new ReserveStock("o-1", 2))
  *         .advanceTime(Duration.ofSeconds(5))                       // no reply: the step times out
- *         .expectCommand(customers, "c-1", new ReleaseCredit("o-1"))
+ *         .thenCommand(customers, "c-1", new ReleaseCredit("o-1"))
  *         .reply(customers, SagaFixture.accepted())
- *         .expectStatus(SagaStatus.COMPENSATED);
+ *         .thenStatus(SagaStatus.COMPENSATED);
  * }</pre>
  *
  * <p>Steps of a parallel group are sent at once, so their commands are all there to check before
@@ -67,19 +67,19 @@ import dev.myelin.sagas.internal.SagaTopology;
  * <pre>{@code
  * SagaFixture.of(placeOrderInParallel)
  *         .given(new OrderPlaced("o-1", "c-1", "sku-1", 2, 30L))
- *         .expectCommand(customers, "c-1", new ReserveCredit("o-1", 30L))
- *         .expectCommand(stock, "sku-1", new ReserveStock("o-1", 2))
- *         .expectInFlight("reserve-credit", "reserve-stock")
+ *         .thenCommand(customers, "c-1", new ReserveCredit("o-1", 30L))
+ *         .thenCommand(stock, "sku-1", new ReserveStock("o-1", 2))
+ *         .thenInFlight("reserve-credit", "reserve-stock")
  *         .reply(stock, SagaFixture.rejected("only 1 left"))      // the saga waits for credit before undoing
- *         .expectNoCommand()
+ *         .thenNoCommand()
  *         .reply(customers, SagaFixture.accepted())
- *         .expectCommand(customers, "c-1", new ReleaseCredit("o-1"))
+ *         .thenCommand(customers, "c-1", new ReleaseCredit("o-1"))
  *         .reply(customers, SagaFixture.accepted())
- *         .expectStatus(SagaStatus.COMPENSATED);
+ *         .thenStatus(SagaStatus.COMPENSATED);
  * }</pre>
  *
- * <p>When two steps of a group send to one participant, {@link Scenario#reply(String, Participant, Object)}
- * says which step's command is answered.
+ * <p>When two steps of a group send to one participant, {@link Scenario#replyTo} names the command
+ * a reply answers; {@link Scenario#reply(Participant, Object)} then refuses to guess.
  *
  * <p>Commands are encoded and replies decoded by the participants' own serdes, and the saga's state
  * goes through its store, so a serde that cannot round-trip a value fails here, not in production.
@@ -165,7 +165,7 @@ public final class SagaFixture {
          * @return this stage
          * @throws AssertionError if no command was sent to {@code participant}, or another one
          */
-        <C> Scenario<T, D> expectCommand(Participant<C, ?> participant, String target, C command);
+        <C> Scenario<T, D> thenCommand(Participant<C, ?> participant, String target, C command);
 
         /**
          * Publishes the trigger event again, as a redelivery would; a saga starts once, so this
@@ -176,27 +176,46 @@ public final class SagaFixture {
         Scenario<T, D> triggerAgain();
 
         /**
-         * Verifies that the saga sent no command that was not yet checked with {@link #expectCommand}.
+         * Verifies that the saga sent no command that was not yet checked with {@link #thenCommand}.
          *
          * @return this stage
          * @throws AssertionError if it did
          */
-        Scenario<T, D> expectNoCommand();
+        Scenario<T, D> thenNoCommand();
 
         /**
-         * Answers the last command checked with {@link #expectCommand} for {@code participant}, as the
-         * participant would (same topic, key and headers). Replying twice sends a duplicate.
+         * Answers the command to {@code participant} that was checked with {@link #thenCommand} and
+         * is still waiting for its reply, as the participant would (same topic, key and headers).
+         * When none waits, it answers the last one checked again, as a duplicate would.
          *
          * @param participant the participant that answers
          * @param reply       its answer
          * @param <R>         the reply type
          * @return this stage
-         * @throws IllegalStateException if no command to {@code participant} was checked yet
+         * @throws IllegalStateException if no command to {@code participant} was checked yet, or if
+         *                               several wait (steps of a parallel group that send to one
+         *                               participant): then say which with {@link #replyTo}
          */
         <R> Scenario<T, D> reply(Participant<?, R> participant, R reply);
 
         /**
-         * Answers the last command checked with {@link #expectCommand} that step {@code step} sent (its
+         * Answers {@code command}, checked before with {@link #thenCommand}, as {@code participant}
+         * would: for steps of a parallel group that send to the same participant, where
+         * {@link #reply(Participant, Object)} cannot tell them apart. The last checked command equal
+         * to {@code command} is answered.
+         *
+         * @param participant the participant that answers
+         * @param command     the command it answers (compared with {@code equals})
+         * @param reply       its answer
+         * @param <C>         the command type
+         * @param <R>         the reply type
+         * @return this stage
+         * @throws IllegalStateException if no such command to {@code participant} was checked
+         */
+        <C, R> Scenario<T, D> replyTo(Participant<C, R> participant, C command, R reply);
+
+        /**
+         * Answers the last command checked with {@link #thenCommand} that step {@code step} sent (its
          * own command or its compensation), as the participant would: for steps of a parallel group
          * that send to the same participant, where {@link #reply(Participant, Object)} cannot tell
          * them apart.
@@ -219,7 +238,7 @@ public final class SagaFixture {
          * @return this stage
          * @throws AssertionError if the saga waits for other steps
          */
-        Scenario<T, D> expectInFlight(String... steps);
+        Scenario<T, D> thenInFlight(String... steps);
 
         /**
          * Answers the command of step {@code step} of saga {@code sagaId}, whether or not it was ever
@@ -253,7 +272,7 @@ public final class SagaFixture {
          * @return this stage
          * @throws AssertionError if the saga is in another status
          */
-        Scenario<T, D> expectStatus(SagaStatus status);
+        Scenario<T, D> thenStatus(SagaStatus status);
 
         /**
          * Verifies the saga's state with the caller's assertions.
@@ -261,7 +280,7 @@ public final class SagaFixture {
          * @param requirements assertions on the state
          * @return this stage
          */
-        Scenario<T, D> expectState(Consumer<? super SagaState<D>> requirements);
+        Scenario<T, D> thenState(Consumer<? super SagaState<D>> requirements);
 
         /**
          * Verifies the transitions the saga wrote to its log so far, from the start, in order.
@@ -270,7 +289,81 @@ public final class SagaFixture {
          * @return this stage
          * @throws AssertionError if the log holds other transitions
          */
-        Scenario<T, D> expectTransitions(SagaTransition... transitions);
+        Scenario<T, D> thenTransitions(SagaTransition... transitions);
+
+        /**
+         * Verifies the next command; see {@link #thenCommand}.
+         *
+         * @param participant who should have received it
+         * @param target      the expected record key
+         * @param command     the expected command
+         * @param <C>         the command type
+         * @return this stage
+         * @deprecated use {@link #thenCommand}, one verb family across the fixtures
+         */
+        @Deprecated(forRemoval = false)
+        default <C> Scenario<T, D> expectCommand(Participant<C, ?> participant, String target, C command) {
+            return thenCommand(participant, target, command);
+        }
+
+        /**
+         * Verifies that no unchecked command was sent; see {@link #thenNoCommand}.
+         *
+         * @return this stage
+         * @deprecated use {@link #thenNoCommand}, one verb family across the fixtures
+         */
+        @Deprecated(forRemoval = false)
+        default Scenario<T, D> expectNoCommand() {
+            return thenNoCommand();
+        }
+
+        /**
+         * Verifies the steps in flight; see {@link #thenInFlight}.
+         *
+         * @param steps the step names
+         * @return this stage
+         * @deprecated use {@link #thenInFlight}, one verb family across the fixtures
+         */
+        @Deprecated(forRemoval = false)
+        default Scenario<T, D> expectInFlight(String... steps) {
+            return thenInFlight(steps);
+        }
+
+        /**
+         * Verifies the saga's status; see {@link #thenStatus}.
+         *
+         * @param status the expected status
+         * @return this stage
+         * @deprecated use {@link #thenStatus}, one verb family across the fixtures
+         */
+        @Deprecated(forRemoval = false)
+        default Scenario<T, D> expectStatus(SagaStatus status) {
+            return thenStatus(status);
+        }
+
+        /**
+         * Verifies the saga's state; see {@link #thenState}.
+         *
+         * @param requirements assertions on the state
+         * @return this stage
+         * @deprecated use {@link #thenState}, one verb family across the fixtures
+         */
+        @Deprecated(forRemoval = false)
+        default Scenario<T, D> expectState(Consumer<? super SagaState<D>> requirements) {
+            return thenState(requirements);
+        }
+
+        /**
+         * Verifies the saga's transitions; see {@link #thenTransitions}.
+         *
+         * @param transitions the expected transitions
+         * @return this stage
+         * @deprecated use {@link #thenTransitions}, one verb family across the fixtures
+         */
+        @Deprecated(forRemoval = false)
+        default Scenario<T, D> expectTransitions(SagaTransition... transitions) {
+            return thenTransitions(transitions);
+        }
 
         /**
          * Returns the saga's current state, for checks the other methods do not cover.
@@ -281,15 +374,24 @@ public final class SagaFixture {
         SagaState<D> state();
     }
 
+    /** A command the test checked: where it went, its id, the step that sent it, and the command. */
+    private record Checked(String topic, String commandId, String step, Object command) {
+    }
+
     /** One run of one saga. */
     private static final class Run<T, D> implements Scenario<T, D> {
         private final DefaultSagaDefinition<T, D> definition;
         private final TopologyTestDriver driver;
         private final Map<String, TestOutputTopic<String, byte[]>> commandTopics = new LinkedHashMap<>();
         private final Map<String, TestInputTopic<String, byte[]>> replyTopics = new HashMap<>();
-        private final Map<String, TestRecord<String, byte[]>> lastCommand = new HashMap<>();
-        /** The last command checked per step name, for replies to steps of a group that share a participant. */
-        private final Map<String, TestRecord<String, byte[]>> lastCommandOfStep = new HashMap<>();
+        /** Every command checked with thenCommand, in order. */
+        private final List<Checked> checked = new ArrayList<>();
+        /** The last command checked per command topic: what a reply answers again when none waits. */
+        private final Map<String, Checked> lastCommand = new HashMap<>();
+        /** The last command checked per step name. */
+        private final Map<String, Checked> lastCommandOfStep = new HashMap<>();
+        /** Per step, its last checked command not yet answered (a step has one command in flight at a time). */
+        private final Map<String, Checked> waiting = new LinkedHashMap<>();
         private final TestOutputTopic<String, byte[]> logTopic;
         private final List<SagaTransition> transitions = new ArrayList<>();
         private String sagaId;
@@ -331,7 +433,7 @@ public final class SagaFixture {
         }
 
         @Override
-        public <C> Scenario<T, D> expectCommand(Participant<C, ?> participant, String target, C command) {
+        public <C> Scenario<T, D> thenCommand(Participant<C, ?> participant, String target, C command) {
             ParticipantModel<C, ?> model = ParticipantModel.of(participant);
             TestOutputTopic<String, byte[]> topic = commandTopics.get(model.commandTopic());
             if (topic == null) {
@@ -345,14 +447,18 @@ public final class SagaFixture {
             C actual = model.decodeCommand(record.headers(), record.value());
             assertThat(actual).as("the command saga %s sent to %s", definition.name(), model.name()).isEqualTo(command);
             assertThat(record.key()).as("the target (record key) of %s", command).isEqualTo(target);
-            lastCommand.put(model.commandTopic(), record);
             String commandId = new String(record.headers().lastHeader(CommandHeaders.COMMAND_ID).value(), StandardCharsets.UTF_8);
-            CommandIds.parse(definition.name(), commandId).ifPresent(parsed -> lastCommandOfStep.put(parsed.step(), record));
+            String step = CommandIds.parse(definition.name(), commandId).map(CommandIds.Parsed::step).orElse("");
+            Checked check = new Checked(model.commandTopic(), commandId, step, actual);
+            checked.add(check);
+            lastCommand.put(check.topic(), check);
+            lastCommandOfStep.put(step, check);
+            waiting.put(step, check);
             return this;
         }
 
         @Override
-        public Scenario<T, D> expectNoCommand() {
+        public Scenario<T, D> thenNoCommand() {
             commandTopics.forEach((name, topic) -> {
                 if (!topic.isEmpty()) {
                     throw new AssertionError("expected no command, but the saga sent " + topic.getQueueSize() + " to " + name + "; "
@@ -365,29 +471,59 @@ public final class SagaFixture {
         @Override
         public <R> Scenario<T, D> reply(Participant<?, R> participant, R reply) {
             ParticipantModel<?, R> model = ParticipantModel.of(participant);
-            TestRecord<String, byte[]> command = lastCommand.get(model.commandTopic());
-            if (command == null) {
-                throw new IllegalStateException("no command to " + model.name() + " to reply to; check it first with expectCommand(...)");
+            List<String> inFlight = inFlight();
+            List<Checked> candidates = waiting.values().stream()
+                    .filter(c -> c.topic().equals(model.commandTopic()) && inFlight.contains(c.step())).toList();
+            if (candidates.size() > 1) {
+                throw new IllegalStateException(candidates.size() + " commands to " + model.name() + " wait for a reply ("
+                        + String.join(", ", candidates.stream().map(c -> c.command() + " of step '" + c.step() + "'").toList())
+                        + "); say which one this reply answers with replyTo(participant, command, reply)");
             }
-            String commandId = new String(command.headers().lastHeader(CommandHeaders.COMMAND_ID).value(), StandardCharsets.UTF_8);
-            return sendReply(model, commandId, reply);
+            Checked command = candidates.isEmpty() ? lastCommand.get(model.commandTopic()) : candidates.get(0);
+            if (command == null) {
+                throw new IllegalStateException("no command to " + model.name() + " to reply to; check it first with thenCommand(...)");
+            }
+            return answer(model, command, reply);
+        }
+
+        @Override
+        public <C, R> Scenario<T, D> replyTo(Participant<C, R> participant, C command, R reply) {
+            ParticipantModel<C, R> model = ParticipantModel.of(participant);
+            Objects.requireNonNull(command, "command");
+            for (int i = checked.size() - 1; i >= 0; i--) {
+                Checked c = checked.get(i);
+                if (c.topic().equals(model.commandTopic()) && command.equals(c.command())) {
+                    return answer(model, c, reply);
+                }
+            }
+            throw new IllegalStateException("no command " + command + " to " + model.name() + " was checked with thenCommand(...); "
+                    + "checked there: " + checked.stream().filter(c -> c.topic().equals(model.commandTopic())).map(Checked::command).toList());
         }
 
         @Override
         public <R> Scenario<T, D> reply(String step, Participant<?, R> participant, R reply) {
             Objects.requireNonNull(step, "step");
-            TestRecord<String, byte[]> command = lastCommandOfStep.get(step);
+            Checked command = lastCommandOfStep.get(step);
             if (command == null) {
-                throw new IllegalStateException("no command of step '" + step + "' to reply to; check it first with expectCommand(...)"
+                throw new IllegalStateException("no command of step '" + step + "' to reply to; check it first with thenCommand(...)"
                         + (definition.stepNames().contains(step) ? "" : " (saga " + definition.name() + " has no such step; its steps are "
                         + definition.stepNames() + ")"));
             }
-            String commandId = new String(command.headers().lastHeader(CommandHeaders.COMMAND_ID).value(), StandardCharsets.UTF_8);
-            return sendReply(ParticipantModel.of(participant), commandId, reply);
+            return answer(ParticipantModel.of(participant), command, reply);
+        }
+
+        private <R> Scenario<T, D> answer(ParticipantModel<?, R> model, Checked command, R reply) {
+            waiting.remove(command.step(), command);
+            return sendReply(model, command.commandId(), reply);
+        }
+
+        private List<String> inFlight() {
+            byte[] bytes = sagaId == null ? null : driver.<String, byte[]>getKeyValueStore(SagaTopology.SAGAS_STORE).get(sagaId);
+            return bytes == null ? List.of() : SagaStates.inFlight(definition, bytes);
         }
 
         @Override
-        public Scenario<T, D> expectInFlight(String... steps) {
+        public Scenario<T, D> thenInFlight(String... steps) {
             state(); // fails clearly when there is no saga
             byte[] bytes = driver.<String, byte[]>getKeyValueStore(SagaTopology.SAGAS_STORE).get(sagaId);
             assertThat(SagaStates.inFlight(definition, bytes)).as("the steps saga %s %s waits for; %s", definition.name(), sagaId,
@@ -451,7 +587,7 @@ public final class SagaFixture {
         }
 
         @Override
-        public Scenario<T, D> expectStatus(SagaStatus status) {
+        public Scenario<T, D> thenStatus(SagaStatus status) {
             SagaState<D> state = state();
             if (state.status() != status) {
                 throw new AssertionError("expected saga " + definition.name() + " " + sagaId + " to be " + status + " but it is "
@@ -461,14 +597,14 @@ public final class SagaFixture {
         }
 
         @Override
-        public Scenario<T, D> expectState(Consumer<? super SagaState<D>> requirements) {
+        public Scenario<T, D> thenState(Consumer<? super SagaState<D>> requirements) {
             Objects.requireNonNull(requirements, "requirements");
             requirements.accept(state());
             return this;
         }
 
         @Override
-        public Scenario<T, D> expectTransitions(SagaTransition... expected) {
+        public Scenario<T, D> thenTransitions(SagaTransition... expected) {
             assertThat(transitions()).as("the transitions of saga %s %s", definition.name(), sagaId).containsExactly(expected);
             return this;
         }

@@ -51,7 +51,7 @@ public interface Participant<C, R> {
      * Returns any service as a participant. Commands go to {@code commandTopic} keyed by the step's
      * target; the service answers on {@code replyTopic} with the command's id as the record key or in
      * the {@link CommandHeaders#COMMAND_ID} header. Each step that invokes a service says which replies
-     * are a success ({@link SagaDefinition.StepStage#successWhen}).
+     * are a success ({@link SagaDefinition.StepOptions#onReply onReply} or {@link SagaDefinition.StepOptions#successWhen successWhen}).
      *
      * @param name         the participant's name, for logs and diagrams
      * @param commandTopic where commands go

@@ -93,6 +93,57 @@ class SagaDefinitionTest {
     }
 
     @Test
+    void aServiceStepWithOnReplyBuilds() {
+        SagaDefinition<String, String> definition = saga()
+                .step("charge").invoke(PAYMENTS, d -> d, d -> "charge").onReply(String.class, (d, reply) -> d + " paid")
+                .build();
+
+        assertThat(definition.stepNames()).containsExactly("charge");
+    }
+
+    @Test
+    void onReplyWithSuccessWhenOrOnSuccessIsRejected() {
+        SagaDefinition.StepStage<String, String, String, String> stage = saga()
+                .step("charge").invoke(PAYMENTS, d -> d, d -> "charge")
+                .onReply(String.class, (d, reply) -> d).successWhen("ok"::equals).onSuccess((d, reply) -> d);
+
+        assertThatThrownBy(stage::build)
+                .isInstanceOf(InvalidSagaDefinitionException.class)
+                .hasMessageContaining("step 'charge' has onReply(...) and successWhen(...) and onSuccess(...)")
+                .hasMessageContaining("use one or the other");
+    }
+
+    @Test
+    void onEventWithOnSuccessIsRejected() {
+        SagaDefinition.StepStage<String, String, String, CommandResult<String>> stage = saga()
+                .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a").onEvent(String.class, (d, e) -> d).onSuccess((d, r) -> d);
+
+        assertThatThrownBy(stage::build)
+                .isInstanceOf(InvalidSagaDefinitionException.class)
+                .hasMessageContaining("step 'reserve' has onEvent(...) and onSuccess(...)");
+    }
+
+    @Test
+    void onEventOnAServiceIsRejected() {
+        SagaDefinition.StepStage<String, String, String, String> stage = saga()
+                .step("charge").invoke(PAYMENTS, d -> d, d -> "charge").successWhen("ok"::equals).onEvent(String.class, (d, e) -> d);
+
+        assertThatThrownBy(stage::build)
+                .isInstanceOf(InvalidSagaDefinitionException.class)
+                .hasMessageContaining("participant 'payments' is a service, whose replies carry no events");
+    }
+
+    @Test
+    void onReplyForOneTypeTwiceFails() {
+        SagaDefinition.StepStage<String, String, String, String> stage = saga()
+                .step("charge").invoke(PAYMENTS, d -> d, d -> "charge").onReply(String.class, (d, reply) -> d);
+
+        assertThatThrownBy(() -> stage.onReply(String.class, (d, reply) -> d))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("onReply(String.class, ...) of step 'charge' was already set");
+    }
+
+    @Test
     void retriesWithoutATimeoutAreRejected() {
         SagaDefinition.StepStage<String, String, String, CommandResult<String>> stage = saga()
                 .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a").retry(RetryPolicy.attempts(3));

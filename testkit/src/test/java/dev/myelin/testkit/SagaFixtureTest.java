@@ -45,7 +45,7 @@ class SagaFixtureTest {
     record OrderPlaced(String orderId, String customerId, String sku, int quantity, long total) implements Serializable {
     }
 
-    record PlaceOrderData(String orderId, String customerId, String sku, int quantity, long total, long creditVersion)
+    record PlaceOrderData(String orderId, String customerId, String sku, int quantity, long total, long reservation)
             implements Serializable {
     }
 
@@ -53,6 +53,12 @@ class SagaFixtureTest {
     }
 
     record ReleaseCredit(String orderId, long amount) implements Serializable {
+    }
+
+    record CreditReserved(String orderId, long reservation) implements Serializable {
+    }
+
+    record CreditLimitChecked(String customerId) implements Serializable {
     }
 
     record ReserveStock(String orderId, int quantity) implements Serializable {
@@ -94,8 +100,8 @@ class SagaFixtureTest {
             .data(DATA, e -> new PlaceOrderData(e.orderId(), e.customerId(), e.sku(), e.quantity(), e.total(), 0))
             .step("reserve-credit")
                 .invoke(CUSTOMERS, PlaceOrderData::customerId, d -> new ReserveCredit(d.orderId(), d.total()))
-                .onSuccess((d, result) -> new PlaceOrderData(d.orderId(), d.customerId(), d.sku(), d.quantity(), d.total(),
-                        ((CommandResult.Accepted<Object>) result).newVersion()))
+                .onEvent(CreditReserved.class, (d, reserved) -> new PlaceOrderData(d.orderId(), d.customerId(), d.sku(), d.quantity(),
+                        d.total(), reserved.reservation()))
                 .compensate(d -> new ReleaseCredit(d.orderId(), d.total()))
             .step("reserve-stock")
                 .invoke(STOCK, PlaceOrderData::sku, d -> new ReserveStock(d.orderId(), d.quantity()))
@@ -114,7 +120,7 @@ class SagaFixtureTest {
                 .given(ORDER)
                 .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
                 .thenNoCommand()
-                .reply(CUSTOMERS, new CommandResult.Accepted<>(7, List.of()))
+                .reply(CUSTOMERS, new CommandResult.Accepted<>(7, List.of(new CreditLimitChecked("c-1"), new CreditReserved("o-1", 42))))
                 .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
                 .reply(STOCK, accepted())
                 .thenCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
@@ -122,7 +128,7 @@ class SagaFixtureTest {
                 .thenNoCommand()
                 .thenStatus(SagaStatus.COMPLETED)
                 .thenState(state -> {
-                    assertThat(state.data().creditVersion()).as("onSuccess updated the data").isEqualTo(7);
+                    assertThat(state.data().reservation()).as("onEvent updated the data").isEqualTo(42);
                     assertThat(state.completedSteps()).containsExactly("reserve-credit", "reserve-stock", "approve");
                 })
                 .thenTransitions(STARTED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT, STEP_SUCCEEDED, COMPLETED);
@@ -403,6 +409,71 @@ class SagaFixtureTest {
                 .thenNoCommand()
                 .thenStatus(SagaStatus.COMPENSATED)
                 .thenState(state -> assertThat(state.failureReason()).contains("card declined"));
+    }
+
+    // ---- typed replies: a service that answers with one record type per outcome
+
+    sealed interface PaymentOutcome extends Serializable permits Paid, Declined {
+    }
+
+    record Paid(String orderId, String paymentId) implements PaymentOutcome {
+    }
+
+    record Declined(String orderId, String why) implements PaymentOutcome {
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static final Participant<Object, PaymentOutcome> CARDS = Participant.service("cards", "cards.requests", JAVA, "cards.replies",
+            (Serde) JAVA);
+
+    record PaidOrder(String orderId, long total, String paymentId) implements Serializable {
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static final SagaDefinition<OrderPlaced, PaidOrder> PAY_BY_CARD = SagaDefinition.named("pay-by-card", OrderPlaced.class)
+            .from("shop.order.events", JAVA)
+            .sagaId(OrderPlaced::orderId)
+            .data((Serde<PaidOrder>) (Serde) JAVA, e -> new PaidOrder(e.orderId(), e.total(), ""))
+            .step("charge")
+                .invoke(CARDS, PaidOrder::orderId, d -> new Charge(d.orderId(), d.total()))
+                .onReply(Paid.class, (d, paid) -> new PaidOrder(d.orderId(), d.total(), paid.paymentId()))
+                .compensate(d -> new Refund(d.orderId()))
+            .step("approve")
+                .invoke(ORDERS, PaidOrder::orderId, d -> new ApproveOrder(d.orderId()))
+            .build();
+
+    @Test
+    void aReplyOfATypeGivenToOnReplySucceedsAndUpdatesTheData() {
+        SagaFixture.of(PAY_BY_CARD)
+                .given(ORDER)
+                .thenCommand(CARDS, "o-1", new Charge("o-1", 30L))
+                .reply(CARDS, new Paid("o-1", "pay-9"))
+                .thenCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
+                .thenState(state -> assertThat(state.data().paymentId()).isEqualTo("pay-9"));
+    }
+
+    @Test
+    void aReplyOfATypeNotGivenToOnReplyFailsTheStep() {
+        SagaFixture.of(PAY_BY_CARD)
+                .given(ORDER)
+                .thenCommand(CARDS, "o-1", new Charge("o-1", 30L))
+                .reply(CARDS, new Declined("o-1", "card expired"))
+                .thenNoCommand()
+                .thenStatus(SagaStatus.COMPENSATED)
+                .thenState(state -> {
+                    assertThat(state.failureReason()).contains("card expired");
+                    assertThat(state.data().paymentId()).isEmpty();
+                });
+    }
+
+    @Test
+    void onEventLeavesTheDataAsItIsWhenTheResultHasNoSuchEvent() {
+        SagaFixture.of(PLACE_ORDER)
+                .given(ORDER)
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .reply(CUSTOMERS, new CommandResult.Accepted<>(3, List.of(new CreditLimitChecked("c-1"))))
+                .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .thenState(state -> assertThat(state.data().reservation()).isZero());
     }
 
     @Test

@@ -55,6 +55,11 @@ public abstract class ParticipantModel<C, R> implements Participant<C, R> {
         return commandId;
     }
 
+    /** Returns whether a success reply carries events ({@code CommandResult.Accepted}), as an aggregate's does. */
+    public boolean repliesWithEvents() {
+        return false;
+    }
+
     /** Returns whether the participant's command records carry the REPLY_TO header its processor reads. */
     public abstract boolean wantsReplyToHeader();
 

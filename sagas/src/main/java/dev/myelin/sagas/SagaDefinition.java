@@ -89,6 +89,30 @@ public interface SagaDefinition<T, D> {
     String triggerTopic();
 
     /**
+     * Returns how trigger events are read from {@link #triggerTopic()}, for tests that publish them.
+     *
+     * @return the serde given to {@code from(...)}
+     */
+    Serde<? super T> triggerSerde();
+
+    /**
+     * Returns the id of the saga {@code trigger} starts.
+     *
+     * @param trigger a trigger event
+     * @return the saga id
+     * @throws NullPointerException     if {@code trigger} is null
+     * @throws IllegalArgumentException if the definition's {@code sagaId} function returns null or a blank id
+     */
+    String sagaId(T trigger);
+
+    /**
+     * Returns the participants the steps send to, each once, in the order the steps first name them.
+     *
+     * @return the participants; immutable
+     */
+    List<Participant<?, ?>> participants();
+
+    /**
      * Returns the names of the steps, in order.
      *
      * @return the step names; immutable

@@ -3,8 +3,10 @@ package dev.myelin.sagas;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serdes;
 import org.junit.jupiter.api.Test;
 
@@ -225,6 +227,21 @@ class SagaDefinitionTest {
             @Override
             public String replyTopic() {
                 return "out";
+            }
+
+            @Override
+            public String decodeCommand(Headers headers, byte[] value) {
+                return new String(value, StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public byte[] encodeReply(String reply) {
+                return reply.getBytes(StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public String replyKey(String commandId) {
+                return commandId;
             }
         };
 

@@ -2,7 +2,6 @@ package dev.myelin.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -22,27 +22,24 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 
 import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.sagas.Participant;
+import dev.myelin.sagas.SagaCommandId;
 import dev.myelin.sagas.SagaDefinition;
+import dev.myelin.sagas.SagaHeaders;
+import dev.myelin.sagas.SagaRuntime;
 import dev.myelin.sagas.SagaState;
 import dev.myelin.sagas.SagaStatus;
+import dev.myelin.sagas.SagaStore;
 import dev.myelin.sagas.SagaTopics;
 import dev.myelin.sagas.SagaTransition;
-import dev.myelin.sagas.internal.CommandIds;
-import dev.myelin.sagas.internal.DefaultSagaDefinition;
-import dev.myelin.sagas.internal.ParticipantModel;
-import dev.myelin.sagas.internal.SagaStates;
-import dev.myelin.sagas.internal.SagaTopology;
 
 /**
  * Tests a {@link SagaDefinition} without a broker: the saga's real topology runs in a
@@ -88,6 +85,8 @@ import dev.myelin.sagas.internal.SagaTopology;
  */
 public final class SagaFixture {
     private static final Instant START = Instant.parse("2030-01-01T00:00:00Z");
+    /** The driver connects to nothing; a runtime's builder wants an application and servers all the same. */
+    private static final MyelinConfig CONFIG = MyelinConfig.builder("fixture").bootstrapServers("fixture.invalid:9092").build();
 
     private SagaFixture() {
     }
@@ -102,8 +101,10 @@ public final class SagaFixture {
      * @throws NullPointerException if {@code definition} is null
      */
     public static <T, D> Given<T, D> of(SagaDefinition<T, D> definition) {
-        DefaultSagaDefinition<T, D> model = DefaultSagaDefinition.of(definition);
-        return trigger -> new Run<>(model).start(trigger);
+        SagaRuntime.Builder<T, D> runtime = SagaRuntime.builder(definition, CONFIG)
+                // the driver's clock moves only when the test says: look for passed deadlines at every move
+                .deadlineCheckInterval(Duration.ofMillis(1));
+        return trigger -> new Run<>(definition, runtime).start(trigger);
     }
 
     /**
@@ -380,7 +381,7 @@ public final class SagaFixture {
 
     /** One run of one saga. */
     private static final class Run<T, D> implements Scenario<T, D> {
-        private final DefaultSagaDefinition<T, D> definition;
+        private final SagaDefinition<T, D> definition;
         private final TopologyTestDriver driver;
         private final Map<String, TestOutputTopic<String, byte[]>> commandTopics = new LinkedHashMap<>();
         private final Map<String, TestInputTopic<String, byte[]>> replyTopics = new HashMap<>();
@@ -398,16 +399,14 @@ public final class SagaFixture {
         private T trigger;
         private long now = START.toEpochMilli();
 
-        Run(DefaultSagaDefinition<T, D> definition) {
+        Run(SagaDefinition<T, D> definition, SagaRuntime.Builder<T, D> runtime) {
             this.definition = definition;
-            SagaTopics topics = SagaTopics.of("fixture", definition.name());
+            SagaTopics topics = SagaTopics.of(CONFIG.application(), definition.name());
             Properties props = new Properties();
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, "saga-fixture-" + UUID.randomUUID());
             props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-            // the tick is 1 ms so that advanceTime fires exactly the deadlines that passed
-            this.driver = new TopologyTestDriver(SagaTopology.build(definition, topics, Duration.ofMillis(1),
-                    SagaTopology.DEFAULT_RETENTION, false), props, START);
-            for (ParticipantModel<Object, Object> p : definition.participants()) {
+            this.driver = new TopologyTestDriver(runtime.inMemoryTopology(), props, START);
+            for (Participant<?, ?> p : definition.participants()) {
                 commandTopics.computeIfAbsent(p.commandTopic(),
                         t -> driver.createOutputTopic(t, new StringDeserializer(), new ByteArrayDeserializer()));
                 replyTopics.computeIfAbsent(p.replyTopic(), t -> driver.createInputTopic(t, new StringSerializer(), new ByteArraySerializer(),
@@ -434,22 +433,23 @@ public final class SagaFixture {
 
         @Override
         public <C> Scenario<T, D> thenCommand(Participant<C, ?> participant, String target, C command) {
-            ParticipantModel<C, ?> model = ParticipantModel.of(participant);
-            TestOutputTopic<String, byte[]> topic = commandTopics.get(model.commandTopic());
+            Objects.requireNonNull(participant, "participant");
+            TestOutputTopic<String, byte[]> topic = commandTopics.get(participant.commandTopic());
             if (topic == null) {
-                throw new AssertionError("no step of saga " + definition.name() + " sends to " + model.name());
+                throw new AssertionError("no step of saga " + definition.name() + " sends to " + participant.name());
             }
             if (topic.isEmpty()) {
-                throw new AssertionError("expected the saga to send " + command + " to " + model.name() + ", but it sent nothing there; "
+                throw new AssertionError("expected the saga to send " + command + " to " + participant.name() + ", but it sent nothing there; "
                         + describe());
             }
             TestRecord<String, byte[]> record = topic.readRecord();
-            C actual = model.decodeCommand(record.headers(), record.value());
-            assertThat(actual).as("the command saga %s sent to %s", definition.name(), model.name()).isEqualTo(command);
+            C actual = participant.decodeCommand(record.headers(), record.value());
+            assertThat(actual).as("the command saga %s sent to %s", definition.name(), participant.name()).isEqualTo(command);
             assertThat(record.key()).as("the target (record key) of %s", command).isEqualTo(target);
             String commandId = new String(record.headers().lastHeader(CommandHeaders.COMMAND_ID).value(), StandardCharsets.UTF_8);
-            String step = CommandIds.parse(definition.name(), commandId).map(CommandIds.Parsed::step).orElse("");
-            Checked check = new Checked(model.commandTopic(), commandId, step, actual);
+            String step = SagaCommandId.parse(commandId).filter(id -> id.saga().equals(definition.name())).map(SagaCommandId::step)
+                    .orElse("");
+            Checked check = new Checked(participant.commandTopic(), commandId, step, actual);
             checked.add(check);
             lastCommand.put(check.topic(), check);
             lastCommandOfStep.put(step, check);
@@ -470,34 +470,34 @@ public final class SagaFixture {
 
         @Override
         public <R> Scenario<T, D> reply(Participant<?, R> participant, R reply) {
-            ParticipantModel<?, R> model = ParticipantModel.of(participant);
+            Objects.requireNonNull(participant, "participant");
             List<String> inFlight = inFlight();
             List<Checked> candidates = waiting.values().stream()
-                    .filter(c -> c.topic().equals(model.commandTopic()) && inFlight.contains(c.step())).toList();
+                    .filter(c -> c.topic().equals(participant.commandTopic()) && inFlight.contains(c.step())).toList();
             if (candidates.size() > 1) {
-                throw new IllegalStateException(candidates.size() + " commands to " + model.name() + " wait for a reply ("
+                throw new IllegalStateException(candidates.size() + " commands to " + participant.name() + " wait for a reply ("
                         + String.join(", ", candidates.stream().map(c -> c.command() + " of step '" + c.step() + "'").toList())
                         + "); say which one this reply answers with replyTo(participant, command, reply)");
             }
-            Checked command = candidates.isEmpty() ? lastCommand.get(model.commandTopic()) : candidates.get(0);
+            Checked command = candidates.isEmpty() ? lastCommand.get(participant.commandTopic()) : candidates.get(0);
             if (command == null) {
-                throw new IllegalStateException("no command to " + model.name() + " to reply to; check it first with thenCommand(...)");
+                throw new IllegalStateException("no command to " + participant.name() + " to reply to; check it first with thenCommand(...)");
             }
-            return answer(model, command, reply);
+            return answer(participant, command, reply);
         }
 
         @Override
         public <C, R> Scenario<T, D> replyTo(Participant<C, R> participant, C command, R reply) {
-            ParticipantModel<C, R> model = ParticipantModel.of(participant);
+            Objects.requireNonNull(participant, "participant");
             Objects.requireNonNull(command, "command");
             for (int i = checked.size() - 1; i >= 0; i--) {
                 Checked c = checked.get(i);
-                if (c.topic().equals(model.commandTopic()) && command.equals(c.command())) {
-                    return answer(model, c, reply);
+                if (c.topic().equals(participant.commandTopic()) && command.equals(c.command())) {
+                    return answer(participant, c, reply);
                 }
             }
-            throw new IllegalStateException("no command " + command + " to " + model.name() + " was checked with thenCommand(...); "
-                    + "checked there: " + checked.stream().filter(c -> c.topic().equals(model.commandTopic())).map(Checked::command).toList());
+            throw new IllegalStateException("no command " + command + " to " + participant.name() + " was checked with thenCommand(...); "
+                    + "checked there: " + checked.stream().filter(c -> c.topic().equals(participant.commandTopic())).map(Checked::command).toList());
         }
 
         @Override
@@ -509,24 +509,26 @@ public final class SagaFixture {
                         + (definition.stepNames().contains(step) ? "" : " (saga " + definition.name() + " has no such step; its steps are "
                         + definition.stepNames() + ")"));
             }
-            return answer(ParticipantModel.of(participant), command, reply);
+            return answer(Objects.requireNonNull(participant, "participant"), command, reply);
         }
 
-        private <R> Scenario<T, D> answer(ParticipantModel<?, R> model, Checked command, R reply) {
+        private <R> Scenario<T, D> answer(Participant<?, R> participant, Checked command, R reply) {
             waiting.remove(command.step(), command);
-            return sendReply(model, command.commandId(), reply);
+            return sendReply(participant, command.commandId(), reply);
         }
 
         private List<String> inFlight() {
-            byte[] bytes = sagaId == null ? null : driver.<String, byte[]>getKeyValueStore(SagaTopology.SAGAS_STORE).get(sagaId);
-            return bytes == null ? List.of() : SagaStates.inFlight(definition, bytes);
+            return stored().map(SagaState::inFlightSteps).orElse(List.of());
+        }
+
+        /** Returns the saga as its store holds it, or empty if there is none (yet, or any longer). */
+        private Optional<SagaState<D>> stored() {
+            return sagaId == null ? Optional.empty() : SagaStore.read(definition, driver.getKeyValueStore(SagaStore.NAME), sagaId);
         }
 
         @Override
         public Scenario<T, D> thenInFlight(String... steps) {
-            state(); // fails clearly when there is no saga
-            byte[] bytes = driver.<String, byte[]>getKeyValueStore(SagaTopology.SAGAS_STORE).get(sagaId);
-            assertThat(SagaStates.inFlight(definition, bytes)).as("the steps saga %s %s waits for; %s", definition.name(), sagaId,
+            assertThat(state().inFlightSteps()).as("the steps saga %s %s waits for; %s", definition.name(), sagaId,
                     describe()).containsExactly(steps);
             return this;
         }
@@ -537,16 +539,17 @@ public final class SagaFixture {
                 throw new IllegalArgumentException("saga " + definition.name() + " has no step '" + step + "'; its steps are "
                         + definition.stepNames());
             }
-            return sendReply(ParticipantModel.of(participant), CommandIds.of(definition.name(), sagaId, CommandIds.Phase.INVOKE, step), reply);
+            return sendReply(Objects.requireNonNull(participant, "participant"), SagaCommandId.of(definition.name(), sagaId, step).value(),
+                    reply);
         }
 
-        private <R> Scenario<T, D> sendReply(ParticipantModel<?, R> model, String commandId, R reply) {
-            if (!replyTopics.containsKey(model.replyTopic())) {
-                throw new IllegalArgumentException("no step of saga " + definition.name() + " hears from " + model.name());
+        private <R> Scenario<T, D> sendReply(Participant<?, R> participant, String commandId, R reply) {
+            if (!replyTopics.containsKey(participant.replyTopic())) {
+                throw new IllegalArgumentException("no step of saga " + definition.name() + " hears from " + participant.name());
             }
             Headers headers = new RecordHeaders();
             headers.add(CommandHeaders.COMMAND_ID, commandId.getBytes(StandardCharsets.UTF_8));
-            replyTopics.get(model.replyTopic()).pipeInput(new TestRecord<>(model.replyKey(commandId), model.encodeReply(reply), headers,
+            replyTopics.get(participant.replyTopic()).pipeInput(new TestRecord<>(participant.replyKey(commandId), participant.encodeReply(reply), headers,
                     Instant.ofEpochMilli(now)));
             return this;
         }
@@ -562,11 +565,11 @@ public final class SagaFixture {
             // there are deadlines
             long target = now + duration.toMillis();
             while (true) {
-                long next = earliestDeadline();
-                if (next == 0 || next > target) {
+                Optional<Long> next = stored().flatMap(SagaState::nextDeadline).map(Instant::toEpochMilli);
+                if (next.isEmpty() || next.get() > target) {
                     break;
                 }
-                advanceTo(Math.max(next, now + 1));
+                advanceTo(Math.max(next.get(), now + 1));
             }
             advanceTo(target);
             return this;
@@ -576,13 +579,6 @@ public final class SagaFixture {
             if (time > now) {
                 driver.advanceWallClockTime(Duration.ofMillis(time - now));
                 now = time;
-            }
-        }
-
-        private long earliestDeadline() {
-            KeyValueStore<Bytes, byte[]> deadlines = driver.getKeyValueStore(SagaTopology.DEADLINES_STORE);
-            try (KeyValueIterator<Bytes, byte[]> it = deadlines.all()) {
-                return it.hasNext() ? ByteBuffer.wrap(it.next().key.get()).getLong() : 0;
             }
         }
 
@@ -611,27 +607,21 @@ public final class SagaFixture {
 
         @Override
         public SagaState<D> state() {
-            KeyValueStore<String, byte[]> store = driver.getKeyValueStore(SagaTopology.SAGAS_STORE);
-            byte[] bytes = store.get(sagaId);
-            if (bytes == null) {
-                throw new AssertionError("saga " + definition.name() + " " + sagaId + " does not exist; did the trigger start it?");
-            }
-            return SagaStates.decode(definition, bytes);
+            return stored().orElseThrow(() -> new AssertionError("saga " + definition.name() + " " + sagaId
+                    + " does not exist; did the trigger start it?"));
         }
 
         private List<SagaTransition> transitions() {
             while (!logTopic.isEmpty()) {
                 TestRecord<String, byte[]> entry = logTopic.readRecord();
                 transitions.add(SagaTransition.valueOf(
-                        new String(entry.headers().lastHeader("myelin.saga.transition").value(), StandardCharsets.UTF_8)));
+                        new String(entry.headers().lastHeader(SagaHeaders.TRANSITION).value(), StandardCharsets.UTF_8)));
             }
             return transitions;
         }
 
         private String describe() {
-            KeyValueStore<String, byte[]> store = driver.getKeyValueStore(SagaTopology.SAGAS_STORE);
-            byte[] bytes = sagaId == null ? null : store.get(sagaId);
-            String state = bytes == null ? "no such saga" : SagaStates.decode(definition, bytes).toString();
+            String state = stored().map(SagaState::toString).orElse("no such saga");
             return "saga state: " + state + ", transitions: " + transitions();
         }
     }

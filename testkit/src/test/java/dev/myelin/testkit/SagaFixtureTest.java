@@ -23,6 +23,7 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 import org.apache.kafka.common.serialization.Serde;
@@ -474,6 +475,27 @@ class SagaFixtureTest {
                 .reply(CUSTOMERS, new CommandResult.Accepted<>(3, List.of(new CreditLimitChecked("c-1"))))
                 .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
                 .thenState(state -> assertThat(state.data().reservation()).isZero());
+    }
+
+    @Test
+    void theStateSaysWhichStepsWaitAndWhenTheNextDeadlinePasses() {
+        SagaFixture.of(IN_PARALLEL)
+                .given(ORDER)
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .thenState(state -> {
+                    assertThat(state.inFlightSteps()).containsExactly("reserve-credit", "reserve-stock");
+                    assertThat(state.nextDeadline()).contains(Instant.parse("2030-01-01T00:00:05Z"));
+                })
+                .reply(STOCK, rejected("none left"))
+                .reply(CUSTOMERS, accepted())
+                .thenCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .reply(CUSTOMERS, accepted())
+                .thenStatus(SagaStatus.COMPENSATED)
+                .thenState(state -> {
+                    assertThat(state.inFlightSteps()).isEmpty();
+                    assertThat(state.nextDeadline()).as("a final saga waits for nothing").isEmpty();
+                });
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.streams.Topology;
 
 import dev.myelin.processors.internal.ProjectionBuilder;
 
@@ -101,6 +102,37 @@ public interface Projection<K, V> {
      * @return the view serde
      */
     Serde<V> viewSerde();
+
+    /**
+     * Returns the serde the projection reads its source events with, for tests that write events.
+     *
+     * @return the serde given to {@code from(...)}
+     */
+    Serde<?> eventSerde();
+
+    /**
+     * Returns the Kafka Streams topology a {@link ProjectionRuntime} runs for this projection (with
+     * the default record size limit), for a {@code TopologyTestDriver}: pipe events into its
+     * {@link #sourceTopics()}, read views from the store named {@link #viewStoreName()} and dead
+     * letters from {@link #deadLetterTopic()} with {@link DeadLetter#from}.
+     *
+     * <pre>{@code
+     * try (TopologyTestDriver driver = new TopologyTestDriver(balances.topology(), props)) {
+     *     // ... pipe events
+     *     KeyValueStore<String, Balance> views = driver.getKeyValueStore(balances.viewStoreName());
+     * }
+     * }</pre>
+     *
+     * @return a new topology
+     */
+    Topology topology();
+
+    /**
+     * Returns the name of the store that holds the views in {@link #topology()}, keyed by view key.
+     *
+     * @return the store name
+     */
+    String viewStoreName();
 
     /**
      * The first stage: where the events come from.

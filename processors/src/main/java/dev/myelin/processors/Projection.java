@@ -30,7 +30,7 @@ import dev.myelin.processors.internal.ProjectionBuilder;
  * <p>Views are keyed by aggregate id unless {@link Keying#keyedBy} says otherwise; then events are
  * routed through a repartition topic so each key's events meet in one place. Events with no handler
  * are skipped; tombstones (erased aggregates) are skipped too. An event that cannot be decoded, or
- * whose handler still throws after its {@link RetryPolicy retries}, goes to the dead-letter topic
+ * whose handler still throws after its {@link dev.myelin.eventstore.RetryPolicy retries}, goes to the dead-letter topic
  * ({@code <name>.dead-letters} unless set) and the projection goes on, unless its
  * {@link ErrorPolicy} is {@link ErrorPolicy#FAIL_FAST}. Besides its sources a projection reads
  * {@code <name>.redrive}, through which {@link RunningProjection#redrive} feeds dead letters back.
@@ -300,13 +300,35 @@ public interface Projection<K, V> {
         Handlers<K, E, V> onError(ErrorPolicy policy);
 
         /**
-         * Sets how a throwing handler is retried; the default is {@link RetryPolicy#DEFAULT}.
+         * Sets how a throwing handler is retried; the default is 3 tries, waiting 10 ms then 20 ms
+         * ({@code RetryPolicy.attempts(3).backoff(Duration.ofMillis(10), Duration.ofMillis(200))}).
+         *
+         * <pre>{@code
+         * .retry(RetryPolicy.attempts(5).backoff(Duration.ofMillis(100), Duration.ofSeconds(2)))
+         * }</pre>
+         *
+         * <p>A deterministic bug fails every try, so keep the total wait well below
+         * {@code max.poll.interval.ms}.
          *
          * @param policy the policy
          * @return this stage
          * @throws NullPointerException  if {@code policy} is null
          * @throws IllegalStateException if the policy was already set
          */
+        Handlers<K, E, V> retry(dev.myelin.eventstore.RetryPolicy policy);
+
+        /**
+         * Sets how a throwing handler is retried.
+         *
+         * @param policy the policy
+         * @return this stage
+         * @throws NullPointerException  if {@code policy} is null
+         * @throws IllegalStateException if the policy was already set
+         * @deprecated use {@link #retry(dev.myelin.eventstore.RetryPolicy)}, the one retry policy of sagas and projections:
+         *             {@code RetryPolicy.of(n, initial, max)} is {@code RetryPolicy.attempts(n).backoff(initial, max)}
+         */
+        @Deprecated(forRemoval = false)
+        @SuppressWarnings("deprecation")
         Handlers<K, E, V> retry(RetryPolicy policy);
 
         /**

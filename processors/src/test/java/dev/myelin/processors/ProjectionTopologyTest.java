@@ -32,6 +32,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.processors.bank.AccountOpened;
 import dev.myelin.processors.bank.Audited;
 import dev.myelin.processors.bank.Balance;
@@ -229,7 +230,7 @@ class ProjectionTopologyTest {
                     }
                     return Bank.apply(balance, deposited.getAmount(), metadata);
                 })
-                .retry(RetryPolicy.of(3, java.time.Duration.ZERO, java.time.Duration.ZERO))
+                .retry(RetryPolicy.attempts(3))
                 .build();
         ViewQuery<String, Balance> view = run(projection);
 
@@ -258,7 +259,7 @@ class ProjectionTopologyTest {
                     }
                     return Bank.apply(balance, deposited.getAmount(), metadata);
                 })
-                .retry(RetryPolicy.of(3, java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(2)))
+                .retry(RetryPolicy.attempts(3).backoff(java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(2)))
                 .build();
         ViewQuery<String, Balance> view = run(projection);
 

@@ -29,7 +29,7 @@ import dev.myelin.sagas.internal.DefinitionBuilder;
  *             .invoke(stock, PlaceOrderData::getSku, d -> new ReserveStock(d.getOrderId(), d.getQuantity()))
  *             .compensate(d -> new ReleaseStock(d.getOrderId()))
  *             .timeout(Duration.ofSeconds(5))
- *             .retry(RetryPolicy.attempts(3).backoff(Duration.ofMillis(200)))
+ *             .retry(RetryPolicy.attempts(3).backoff(Duration.ofMillis(200)))   // dev.myelin.eventstore.RetryPolicy
  *         .step("approve")
  *             .invoke(orders, PlaceOrderData::getOrderId, d -> new ApproveOrder(d.getOrderId()))
  *         .build();
@@ -514,13 +514,34 @@ public interface SagaDefinition<T, D> {
         S timeout(Duration timeout);
 
         /**
-         * Sets how often the step's command (and its compensation) is sent when it times out
-         * (default {@link RetryPolicy#none()}).
+         * Sets how often the step's command (and its compensation) is sent when it times out, and
+         * how long the step waits after a timeout before sending again (default
+         * {@link dev.myelin.eventstore.RetryPolicy#none()}). Every send carries the same command id.
+         *
+         * <pre>{@code
+         * .timeout(Duration.ofSeconds(5))
+         * .retry(RetryPolicy.attempts(3).backoff(Duration.ofMillis(200)))
+         * }</pre>
+         *
+         * @param policy the policy, with a fixed backoff
+         * @return this stage
+         * @throws NullPointerException     if {@code policy} is null
+         * @throws IllegalStateException    if already set for this step
+         * @throws IllegalArgumentException if the policy's backoff grows ({@code backoff(initial, max)}): a
+         *                                  step waits the same time before each new send
+         */
+        S retry(dev.myelin.eventstore.RetryPolicy policy);
+
+        /**
+         * Sets how often the step's command (and its compensation) is sent when it times out.
          *
          * @param policy the policy
          * @return this stage
          * @throws IllegalStateException if already set for this step
+         * @deprecated use {@link #retry(dev.myelin.eventstore.RetryPolicy)}, the one retry policy of sagas and
+         *             projections, which reads the same: {@code RetryPolicy.attempts(3).backoff(Duration.ofMillis(200))}
          */
+        @Deprecated(forRemoval = false)
         S retry(RetryPolicy policy);
     }
 }

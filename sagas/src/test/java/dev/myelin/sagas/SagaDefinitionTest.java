@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.CommandResult;
+import dev.myelin.eventstore.RetryPolicy;
 
 /** The rules a saga definition is checked against: one test per rule. */
 class SagaDefinitionTest {
@@ -262,17 +263,26 @@ class SagaDefinitionTest {
     }
 
     @Test
-    void aRetryPolicyNeedsAtLeastOneAttempt() {
-        assertThatThrownBy(() -> RetryPolicy.attempts(0))
+    void aRetryPolicyWhoseBackoffGrowsIsRejected() {
+        SagaDefinition.StepStage<String, String, String, CommandResult<String>> stage = saga()
+                .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a").timeout(Duration.ofSeconds(1));
+
+        assertThatThrownBy(() -> stage.retry(RetryPolicy.attempts(3).backoff(Duration.ofMillis(100), Duration.ofSeconds(1))))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("must be 1 or more: 0");
+                .hasMessageContaining("step 'reserve' waits the same time before each new send")
+                .hasMessageContaining("RetryPolicy.attempts(3).backoff(wait)");
     }
 
     @Test
-    void aRetryPolicyRejectsANegativeBackoff() {
-        assertThatThrownBy(() -> RetryPolicy.attempts(2).backoff(Duration.ofMillis(-1)))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("backoff must not be negative");
+    @SuppressWarnings("deprecation")
+    void theDeprecatedSagaRetryPolicyStillSetsTheRetries() {
+        SagaDefinition.StepStage<String, String, String, CommandResult<String>> stage = saga()
+                .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a")
+                .retry(dev.myelin.sagas.RetryPolicy.attempts(2).backoff(Duration.ofMillis(5)));
+
+        assertThatThrownBy(stage::build)
+                .isInstanceOf(InvalidSagaDefinitionException.class)
+                .hasMessageContaining("step 'reserve' retries 2 times but has no timeout");
     }
 
     // ---- parallel groups

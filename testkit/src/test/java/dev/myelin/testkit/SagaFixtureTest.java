@@ -33,8 +33,8 @@ import org.junit.jupiter.api.Test;
 
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.CommandResult;
+import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.sagas.Participant;
-import dev.myelin.sagas.RetryPolicy;
 import dev.myelin.sagas.SagaDefinition;
 import dev.myelin.sagas.SagaStatus;
 

@@ -11,9 +11,9 @@ import org.apache.kafka.common.serialization.Serdes;
 
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.CommandResult;
+import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.processors.Projection;
 import dev.myelin.sagas.Participant;
-import dev.myelin.sagas.RetryPolicy;
 import dev.myelin.sagas.SagaDefinition;
 import dev.myelin.schemas.AvroSerdeConfig;
 import dev.myelin.schemas.AvroSerdes;

@@ -15,7 +15,7 @@ import dev.myelin.processors.ErrorPolicy;
 import dev.myelin.processors.EventHandler;
 import dev.myelin.processors.KeyFunction;
 import dev.myelin.processors.Projection;
-import dev.myelin.processors.RetryPolicy;
+import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.schemas.EventMetadata;
 
 /**

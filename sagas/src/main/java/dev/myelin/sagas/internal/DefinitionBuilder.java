@@ -424,6 +424,19 @@ public final class DefinitionBuilder {
         }
 
         @Override
+        public S retry(dev.myelin.eventstore.RetryPolicy policy) {
+            Objects.requireNonNull(policy, "policy");
+            if (!policy.hasFixedBackoff()) {
+                throw new IllegalArgumentException("step '" + draft.name + "' waits the same time before each new send, but its retry "
+                        + "policy's backoff grows from " + policy.backoff() + " to " + policy.maxBackoff()
+                        + "; give RetryPolicy.attempts(" + policy.attempts() + ").backoff(wait)");
+            }
+            // the engine's own form of a step's retries (attempts and one backoff)
+            return retry(new RetryPolicy(policy.attempts(), policy.backoff()));
+        }
+
+        @Override
+        @SuppressWarnings("deprecation")
         public S retry(RetryPolicy policy) {
             Objects.requireNonNull(policy, "policy");
             requireUnset(draft.retry, "retry");

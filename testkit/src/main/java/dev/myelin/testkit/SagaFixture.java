@@ -82,6 +82,10 @@ import dev.myelin.sagas.SagaTransition;
  * goes through its store, so a serde that cannot round-trip a value fails here, not in production.
  * Stores are in memory: a fixture holds nothing that needs closing. Finished sagas are kept for the
  * runtime's default retention (7 days of fixture time).
+ *
+ * <p>The fixture uses the sagas module's public API only ({@link SagaRuntime.Builder#inMemoryTopology()},
+ * {@link SagaStore}, {@link SagaCommandId}), so a test that needs more than it offers can drive the
+ * same topology itself.
  */
 public final class SagaFixture {
     private static final Instant START = Instant.parse("2030-01-01T00:00:00Z");

@@ -29,6 +29,8 @@ import dev.myelin.sagas.SagaDefinition;
  * with the index of its stage (steps of a parallel group share one); each {@link Step} or
  * {@link GroupStep} is a view on its draft that knows the step's command and reply types.
  */
+// a step's retries are kept in the deprecated record's form, which the engine reads (see StepModel)
+@SuppressWarnings("deprecation")
 public final class DefinitionBuilder {
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]*");
 

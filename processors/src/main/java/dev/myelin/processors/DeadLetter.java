@@ -4,7 +4,10 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
 import dev.myelin.eventstore.internal.DeadLetterHeaders;
+import dev.myelin.processors.internal.DeadLetterCodec;
 import dev.myelin.schemas.RecordOrigin;
 
 /**
@@ -65,6 +68,27 @@ public record DeadLetter(String projection, Reason reason, String errorClass, St
          * from before the event.
          */
         VIEW_FAILED
+    }
+
+    /**
+     * Reads a record of a projection's dead-letter topic ({@link Projection#deadLetterTopic()}).
+     *
+     * <pre>{@code
+     * for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofSeconds(1))) {
+     *     DeadLetter letter = DeadLetter.from(record);
+     *     log.warn("{} failed on {}: {}", letter.projection(), letter.origin(), letter.errorMessage());
+     * }
+     * }</pre>
+     *
+     * @param record the record, its key and value as bytes (either may be null)
+     * @return the dead letter
+     * @throws NullPointerException     if {@code record} is null
+     * @throws IllegalArgumentException if a dead-letter header is missing or malformed: the record is
+     *                                  not a projection's dead letter
+     */
+    public static DeadLetter from(ConsumerRecord<byte[], byte[]> record) {
+        Objects.requireNonNull(record, "record");
+        return DeadLetterCodec.read(record.key(), record.value(), record.headers());
     }
 
     /**

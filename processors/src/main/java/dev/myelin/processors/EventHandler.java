@@ -4,7 +4,7 @@ import dev.myelin.schemas.EventMetadata;
 
 /**
  * Folds one event into a view: the heart of a projection. A handler should be a pure function of
- * its arguments, because a handler that throws is retried (see {@link RetryPolicy}) and, under
+ * its arguments, because a handler that throws is retried (see {@link dev.myelin.eventstore.RetryPolicy}) and, under
  * exactly-once processing, an event may be handled again after a crash before its result counts.
  *
  * <pre>{@code

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.streams.Topology;
 
 import dev.myelin.eventstore.EventSource;
 
@@ -33,7 +34,7 @@ import dev.myelin.processors.internal.ProjectionBuilder;
  * <p>Views are keyed by aggregate id unless {@link Keying#keyedBy} says otherwise; then events are
  * routed through a repartition topic so each key's events meet in one place. Events with no handler
  * are skipped; tombstones (erased aggregates) are skipped too. An event that cannot be decoded, or
- * whose handler still throws after its {@link RetryPolicy retries}, goes to the dead-letter topic
+ * whose handler still throws after its {@link dev.myelin.eventstore.RetryPolicy retries}, goes to the dead-letter topic
  * ({@code <name>.dead-letters} unless set) and the projection goes on, unless its
  * {@link ErrorPolicy} is {@link ErrorPolicy#FAIL_FAST}. Besides its sources a projection reads
  * {@code <name>.redrive}, through which {@link RunningProjection#redrive} feeds dead letters back.
@@ -105,6 +106,37 @@ public interface Projection<K, V> {
      * @return the view serde
      */
     Serde<V> viewSerde();
+
+    /**
+     * Returns the serde the projection reads its source events with, for tests that write events.
+     *
+     * @return the serde given to {@code from(...)}
+     */
+    Serde<?> eventSerde();
+
+    /**
+     * Returns the Kafka Streams topology a {@link ProjectionRuntime} runs for this projection (with
+     * the default record size limit), for a {@code TopologyTestDriver}: pipe events into its
+     * {@link #sourceTopics()}, read views from the store named {@link #viewStoreName()} and dead
+     * letters from {@link #deadLetterTopic()} with {@link DeadLetter#from}.
+     *
+     * <pre>{@code
+     * try (TopologyTestDriver driver = new TopologyTestDriver(balances.topology(), props)) {
+     *     // ... pipe events
+     *     KeyValueStore<String, Balance> views = driver.getKeyValueStore(balances.viewStoreName());
+     * }
+     * }</pre>
+     *
+     * @return a new topology
+     */
+    Topology topology();
+
+    /**
+     * Returns the name of the store that holds the views in {@link #topology()}, keyed by view key.
+     *
+     * @return the store name
+     */
+    String viewStoreName();
 
     /**
      * The first stage: where the events come from.
@@ -299,13 +331,35 @@ public interface Projection<K, V> {
         Handlers<K, E, V> onError(ErrorPolicy policy);
 
         /**
-         * Sets how a throwing handler is retried; the default is {@link RetryPolicy#DEFAULT}.
+         * Sets how a throwing handler is retried; the default is 3 tries, waiting 10 ms then 20 ms
+         * ({@code RetryPolicy.attempts(3).backoff(Duration.ofMillis(10), Duration.ofMillis(200))}).
+         *
+         * <pre>{@code
+         * .retry(RetryPolicy.attempts(5).backoff(Duration.ofMillis(100), Duration.ofSeconds(2)))
+         * }</pre>
+         *
+         * <p>A deterministic bug fails every try, so keep the total wait well below
+         * {@code max.poll.interval.ms}.
          *
          * @param policy the policy
          * @return this stage
          * @throws NullPointerException  if {@code policy} is null
          * @throws IllegalStateException if the policy was already set
          */
+        Handlers<K, E, V> retry(dev.myelin.eventstore.RetryPolicy policy);
+
+        /**
+         * Sets how a throwing handler is retried.
+         *
+         * @param policy the policy
+         * @return this stage
+         * @throws NullPointerException  if {@code policy} is null
+         * @throws IllegalStateException if the policy was already set
+         * @deprecated use {@link #retry(dev.myelin.eventstore.RetryPolicy)}, the one retry policy of sagas and projections:
+         *             {@code RetryPolicy.of(n, initial, max)} is {@code RetryPolicy.attempts(n).backoff(initial, max)}
+         */
+        @Deprecated(forRemoval = false)
+        @SuppressWarnings("deprecation")
         Handlers<K, E, V> retry(RetryPolicy policy);
 
         /**

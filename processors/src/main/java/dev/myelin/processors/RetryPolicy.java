@@ -17,7 +17,10 @@ import java.util.Objects;
  * @param maxAttempts    how many times a handler is called for one event, 1 or more
  * @param initialBackoff the wait after the first failed try, not negative
  * @param maxBackoff     the longest wait between tries, not less than {@code initialBackoff}
+ * @deprecated use {@link dev.myelin.eventstore.RetryPolicy}, the one retry policy of sagas and projections:
+ *             {@code RetryPolicy.of(n, initial, max)} is {@code RetryPolicy.attempts(n).backoff(initial, max)} there
  */
+@Deprecated(forRemoval = false)
 public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
 
     /** The default: 3 tries, waiting 10 ms then 20 ms. */
@@ -73,10 +76,6 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
      * @return the wait before the next try
      */
     public Duration backoffAfter(int attempt) {
-        Duration wait = initialBackoff;
-        for (int i = 1; i < attempt && wait.compareTo(maxBackoff) < 0; i++) {
-            wait = wait.multipliedBy(2);
-        }
-        return wait.compareTo(maxBackoff) > 0 ? maxBackoff : wait;
+        return new dev.myelin.eventstore.RetryPolicy(maxAttempts, initialBackoff, maxBackoff).backoffAfter(Math.max(attempt, 1));
     }
 }

@@ -56,7 +56,7 @@
  *
  * <h2>Poison events</h2>
  * An event that cannot be decoded (corrupt bytes, unknown schema, missing metadata headers), whose
- * handler still throws after its {@link dev.myelin.processors.RetryPolicy retries}, or whose view key
+ * handler still throws after its {@link dev.myelin.eventstore.RetryPolicy retries}, or whose view key
  * or view cannot be read, serialized or stored (a serde throws, a view larger than
  * {@code max.request.size}) is written to the projection's dead-letter topic ({@code <name>.dead-letters}
  * unless set; kept 30 days unless {@link dev.myelin.processors.ProjectionConfig#DEAD_LETTER_RETENTION_MS}

@@ -28,6 +28,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.processors.bank.AccountOpened;
 import dev.myelin.processors.bank.Audited;
 import dev.myelin.processors.bank.Balance;

@@ -9,11 +9,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -29,14 +32,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.processors.bank.AccountOpened;
 import dev.myelin.processors.bank.Audited;
 import dev.myelin.processors.bank.Balance;
 import dev.myelin.processors.bank.Deposited;
-import dev.myelin.processors.internal.DeadLetterCodec;
 import dev.myelin.processors.internal.LocalViewQuery;
-import dev.myelin.processors.internal.ProjectionDefinition;
-import dev.myelin.processors.internal.ProjectionTopology;
 import dev.myelin.schemas.InMemorySchemaRegistry;
 import dev.myelin.schemas.UndecodableRecordException;
 
@@ -55,13 +56,12 @@ class ProjectionTopologyTest {
     }
 
     private <K, V> ViewQuery<K, V> run(Projection<K, V> projection) {
-        ProjectionDefinition<K, ?, V> definition = ProjectionDefinition.of(projection);
         Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, definition.applicationId(""));
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, projection.name() + ".v" + projection.version());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        driver = new TopologyTestDriver(ProjectionTopology.build(definition), props);
+        driver = new TopologyTestDriver(projection.topology(), props);
         input = driver.createInputTopic(EVENTS, new StringSerializer(), new ByteArraySerializer());
-        return new LocalViewQuery<>(projection.name(), () -> driver.getKeyValueStore(definition.storeName()));
+        return new LocalViewQuery<>(projection.name(), () -> driver.getKeyValueStore(projection.viewStoreName()));
     }
 
     private void pipe(Bank.EventRecord record) {
@@ -78,7 +78,8 @@ class ProjectionTopologyTest {
         TestOutputTopic<byte[], byte[]> topic = driver.createOutputTopic(projection.deadLetterTopic(),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
         return topic.readRecordsToList().stream()
-                .map(r -> DeadLetterCodec.read(r.key(), r.value(), r.headers()))
+                .map(r -> DeadLetter.from(new ConsumerRecord<>(projection.deadLetterTopic(), 0, 0L, r.timestamp(), TimestampType.CREATE_TIME,
+                        -1, -1, r.key(), r.value(), r.headers(), Optional.empty())))
                 .toList();
     }
 
@@ -229,7 +230,7 @@ class ProjectionTopologyTest {
                     }
                     return Bank.apply(balance, deposited.getAmount(), metadata);
                 })
-                .retry(RetryPolicy.of(3, java.time.Duration.ZERO, java.time.Duration.ZERO))
+                .retry(RetryPolicy.attempts(3))
                 .build();
         ViewQuery<String, Balance> view = run(projection);
 
@@ -258,7 +259,7 @@ class ProjectionTopologyTest {
                     }
                     return Bank.apply(balance, deposited.getAmount(), metadata);
                 })
-                .retry(RetryPolicy.of(3, java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(2)))
+                .retry(RetryPolicy.attempts(3).backoff(java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(2)))
                 .build();
         ViewQuery<String, Balance> view = run(projection);
 

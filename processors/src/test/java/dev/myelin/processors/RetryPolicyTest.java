@@ -7,6 +7,8 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+/** The deprecated projection retry policy keeps its shape and behaviour. */
+@SuppressWarnings("deprecation")
 class RetryPolicyTest {
 
     @Test

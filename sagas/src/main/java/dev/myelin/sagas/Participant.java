@@ -1,5 +1,6 @@
 package dev.myelin.sagas;
 
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serde;
 
 import dev.myelin.eventstore.AggregateTopics;
@@ -51,7 +52,7 @@ public interface Participant<C, R> {
      * Returns any service as a participant. Commands go to {@code commandTopic} keyed by the step's
      * target; the service answers on {@code replyTopic} with the command's id as the record key or in
      * the {@link CommandHeaders#COMMAND_ID} header. Each step that invokes a service says which replies
-     * are a success ({@link SagaDefinition.StepStage#successWhen}).
+     * are a success ({@link SagaDefinition.StepOptions#onReply onReply} or {@link SagaDefinition.StepOptions#successWhen successWhen}).
      *
      * @param name         the participant's name, for logs and diagrams
      * @param commandTopic where commands go
@@ -89,4 +90,34 @@ public interface Participant<C, R> {
      * @return the topic
      */
     String replyTopic();
+
+    /**
+     * Reads a command record's value as the participant would, for tests that check what a saga sent.
+     *
+     * @param headers the record's headers
+     * @param value   the record's value
+     * @return the command
+     * @throws RuntimeException whatever the command serde throws for bytes it cannot read
+     */
+    C decodeCommand(Headers headers, byte[] value);
+
+    /**
+     * Writes a reply as the participant would, for tests that play the participant: the value of a
+     * record on {@link #replyTopic()}, keyed by {@link #replyKey} and carrying the command's id in the
+     * {@link CommandHeaders#COMMAND_ID} header.
+     *
+     * @param reply the reply
+     * @return the record's value
+     * @throws NullPointerException if {@code reply} is null
+     */
+    byte[] encodeReply(R reply);
+
+    /**
+     * Returns the key of the reply record to the command with id {@code commandId}, as the
+     * participant writes it.
+     *
+     * @param commandId the command's id (see {@link SagaCommandId})
+     * @return the record key
+     */
+    String replyKey(String commandId);
 }

@@ -20,7 +20,10 @@ import java.util.Objects;
  *
  * @param attempts how many times the command is sent at most, the first send included (1 means no retry)
  * @param backoff  how long to wait after a timeout before sending again
+ * @deprecated use {@link dev.myelin.eventstore.RetryPolicy}, the one retry policy of sagas and projections; it
+ *             reads the same: {@code RetryPolicy.attempts(3).backoff(Duration.ofMillis(200))}
  */
+@Deprecated(forRemoval = false)
 public record RetryPolicy(int attempts, Duration backoff) {
 
     /**

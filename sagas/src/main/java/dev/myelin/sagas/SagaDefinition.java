@@ -31,7 +31,7 @@ import dev.myelin.sagas.internal.DefinitionBuilder;
  *             .invoke(stock, PlaceOrderData::getSku, d -> new ReserveStock(d.getOrderId(), d.getQuantity()))
  *             .compensate(d -> new ReleaseStock(d.getOrderId()))
  *             .timeout(Duration.ofSeconds(5))
- *             .retry(RetryPolicy.attempts(3).backoff(Duration.ofMillis(200)))
+ *             .retry(RetryPolicy.attempts(3).backoff(Duration.ofMillis(200)))   // dev.myelin.eventstore.RetryPolicy
  *         .step("approve")
  *             .invoke(orders, PlaceOrderData::getOrderId, d -> new ApproveOrder(d.getOrderId()))
  *         .build();
@@ -89,6 +89,30 @@ public interface SagaDefinition<T, D> {
      * @return the topic
      */
     String triggerTopic();
+
+    /**
+     * Returns how trigger events are read from {@link #triggerTopic()}, for tests that publish them.
+     *
+     * @return the serde given to {@code from(...)}
+     */
+    Serde<? super T> triggerSerde();
+
+    /**
+     * Returns the id of the saga {@code trigger} starts.
+     *
+     * @param trigger a trigger event
+     * @return the saga id
+     * @throws NullPointerException     if {@code trigger} is null
+     * @throws IllegalArgumentException if the definition's {@code sagaId} function returns null or a blank id
+     */
+    String sagaId(T trigger);
+
+    /**
+     * Returns the participants the steps send to, each once, in the order the steps first name them.
+     *
+     * @return the participants; immutable
+     */
+    List<Participant<?, ?>> participants();
 
     /**
      * Returns the names of the steps, in order.
@@ -290,8 +314,12 @@ public interface SagaDefinition<T, D> {
          * @throws InvalidSagaDefinitionException if two steps share a name, the last step has a
          *                                        compensation but no timeout, a step has no way to
          *                                        tell success from failure, a step retries without
-         *                                        a timeout, or a parallel group has fewer than two
-         *                                        steps or a step without {@code invoke(...)}
+         *                                        a timeout, a step mixes {@code onReply} with
+         *                                        {@code successWhen}, {@code onSuccess} or
+         *                                        {@code onEvent}, a step reads events with
+         *                                        {@code onEvent} from a service, or a parallel group
+         *                                        has fewer than two steps or a step without
+         *                                        {@code invoke(...)}
          */
         SagaDefinition<T, D> build();
     }
@@ -413,6 +441,56 @@ public interface SagaDefinition<T, D> {
         S onSuccess(BiFunction<? super D, ? super R, ? extends D> update);
 
         /**
+         * Sets that a reply of type {@code replyType} is a success, and how it updates the saga data; any
+         * reply of no type given this way is a failure. Give it once for each reply type that means
+         * success. The handler gets the reply as its own type, so no code casts a reply:
+         *
+         * <pre>{@code
+         * .step("charge")
+         *     .invoke(payments, PlaceOrderData::getOrderId, d -> new Charge(d.getOrderId(), d.getTotal()))
+         *     .onReply(Paid.class, (d, paid) -> d.withPaymentId(paid.getPaymentId()))   // Declined fails the step
+         * }</pre>
+         *
+         * <p>It decides success and updates the data at once, so a step has either {@code onReply} or
+         * {@link #successWhen}/{@link #onSuccess}. A reply that is an instance of several types given
+         * is handled by the first of them. A failure's reason in the saga log is the reply itself.
+         *
+         * @param replyType a reply type that means success
+         * @param update    the function from the data and the reply to the new data (return the data
+         *                  unchanged when the reply changes nothing)
+         * @param <X>       the reply type
+         * @return this stage
+         * @throws NullPointerException  if an argument is null
+         * @throws IllegalStateException if {@code replyType} was already given for this step
+         */
+        <X extends R> S onReply(Class<X> replyType, BiFunction<? super D, ? super X, ? extends D> update);
+
+        /**
+         * Sets how an event of type {@code eventType} in an aggregate participant's {@code Accepted}
+         * result updates the saga data: the step's participant accepted the command, and the events it
+         * wrote tell the saga what it needs to know (a reservation's id, an assigned number). The
+         * function runs once for each such event, in the order the aggregate wrote them; events of
+         * types no {@code onEvent} names leave the data as it is.
+         *
+         * <pre>{@code
+         * .step("reserve-credit")
+         *     .invoke(customers, PlaceOrderData::getCustomerId, d -> new ReserveCredit(d.getOrderId(), d.getTotal()))
+         *     .onEvent(CreditReserved.class, (d, reserved) -> d.withReservationId(reserved.getReservationId()))
+         * }</pre>
+         *
+         * <p>Which results are a success stays the aggregate's default ({@code Accepted}) or what
+         * {@link #successWhen} says. A step has either {@code onEvent} or {@link #onSuccess}.
+         *
+         * @param eventType an event type of the aggregate
+         * @param update    the function from the data and the event to the new data
+         * @param <X>       the event type
+         * @return this stage
+         * @throws NullPointerException  if an argument is null
+         * @throws IllegalStateException if {@code eventType} was already given for this step
+         */
+        <X> S onEvent(Class<X> eventType, BiFunction<? super D, ? super X, ? extends D> update);
+
+        /**
          * Sets the command that undoes this step, sent to the same participant and target when a
          * later step (or a step of its parallel group) fails, or when this step times out after its
          * last attempt. It must be safe to apply after the step's command succeeded, and also when
@@ -452,13 +530,34 @@ public interface SagaDefinition<T, D> {
         S timeout(Duration timeout);
 
         /**
-         * Sets how often the step's command (and its compensation) is sent when it times out
-         * (default {@link RetryPolicy#none()}).
+         * Sets how often the step's command (and its compensation) is sent when it times out, and
+         * how long the step waits after a timeout before sending again (default
+         * {@link dev.myelin.eventstore.RetryPolicy#none()}). Every send carries the same command id.
+         *
+         * <pre>{@code
+         * .timeout(Duration.ofSeconds(5))
+         * .retry(RetryPolicy.attempts(3).backoff(Duration.ofMillis(200)))
+         * }</pre>
+         *
+         * @param policy the policy, with a fixed backoff
+         * @return this stage
+         * @throws NullPointerException     if {@code policy} is null
+         * @throws IllegalStateException    if already set for this step
+         * @throws IllegalArgumentException if the policy's backoff grows ({@code backoff(initial, max)}): a
+         *                                  step waits the same time before each new send
+         */
+        S retry(dev.myelin.eventstore.RetryPolicy policy);
+
+        /**
+         * Sets how often the step's command (and its compensation) is sent when it times out.
          *
          * @param policy the policy
          * @return this stage
          * @throws IllegalStateException if already set for this step
+         * @deprecated use {@link #retry(dev.myelin.eventstore.RetryPolicy)}, the one retry policy of sagas and
+         *             projections, which reads the same: {@code RetryPolicy.attempts(3).backoff(Duration.ofMillis(200))}
          */
+        @Deprecated(forRemoval = false)
         S retry(RetryPolicy policy);
     }
 }

@@ -36,6 +36,12 @@ public final class SagaHeaders {
      */
     public static final String DEAD_LETTER_SAGA = "myelin.dead-letter.saga";
 
+    /**
+     * The header on every entry of a saga's log ({@code SagaTopics.log()}) with the
+     * {@link SagaTransition} the entry records, by name (UTF-8).
+     */
+    public static final String TRANSITION = "myelin.saga.transition";
+
     private SagaHeaders() {
     }
 }

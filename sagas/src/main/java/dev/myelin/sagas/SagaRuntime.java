@@ -225,6 +225,24 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
         }
 
         /**
+         * Returns the topology this builder would run, with its stores in memory instead of RocksDB,
+         * for a {@code TopologyTestDriver}: the driver then holds nothing on disk, so a test need not
+         * close it. Read its sagas with {@link SagaStore#read}.
+         *
+         * <pre>{@code
+         * TopologyTestDriver driver = new TopologyTestDriver(SagaRuntime.builder(placeOrder, config)
+         *         .deadlineCheckInterval(Duration.ofMillis(1))   // the driver's clock moves in steps: check at each
+         *         .inMemoryTopology(), props, start);
+         * }</pre>
+         *
+         * @return a new topology
+         */
+        public Topology inMemoryTopology() {
+            return SagaTopology.build(definition, SagaTopics.of(config.application(), definition.name()), resolvedTick(), resolvedRetention(),
+                    false, resolvedDeadlinesPerCheck());
+        }
+
+        /**
          * Creates the saga's own topics if missing (with the application's replication factor and
          * {@code min.insync.replicas}, the log kept for {@code myelin.saga.log.retention.ms} and the
          * dead letters for {@code myelin.dead-letter.retention.ms}) and checks them if present,

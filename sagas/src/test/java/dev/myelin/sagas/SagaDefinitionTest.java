@@ -3,13 +3,16 @@ package dev.myelin.sagas;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serdes;
 import org.junit.jupiter.api.Test;
 
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.CommandResult;
+import dev.myelin.eventstore.RetryPolicy;
 
 /** The rules a saga definition is checked against: one test per rule. */
 class SagaDefinitionTest {
@@ -90,6 +93,57 @@ class SagaDefinitionTest {
                 .build();
 
         assertThat(definition.stepNames()).containsExactly("charge");
+    }
+
+    @Test
+    void aServiceStepWithOnReplyBuilds() {
+        SagaDefinition<String, String> definition = saga()
+                .step("charge").invoke(PAYMENTS, d -> d, d -> "charge").onReply(String.class, (d, reply) -> d + " paid")
+                .build();
+
+        assertThat(definition.stepNames()).containsExactly("charge");
+    }
+
+    @Test
+    void onReplyWithSuccessWhenOrOnSuccessIsRejected() {
+        SagaDefinition.StepStage<String, String, String, String> stage = saga()
+                .step("charge").invoke(PAYMENTS, d -> d, d -> "charge")
+                .onReply(String.class, (d, reply) -> d).successWhen("ok"::equals).onSuccess((d, reply) -> d);
+
+        assertThatThrownBy(stage::build)
+                .isInstanceOf(InvalidSagaDefinitionException.class)
+                .hasMessageContaining("step 'charge' has onReply(...) and successWhen(...) and onSuccess(...)")
+                .hasMessageContaining("use one or the other");
+    }
+
+    @Test
+    void onEventWithOnSuccessIsRejected() {
+        SagaDefinition.StepStage<String, String, String, CommandResult<String>> stage = saga()
+                .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a").onEvent(String.class, (d, e) -> d).onSuccess((d, r) -> d);
+
+        assertThatThrownBy(stage::build)
+                .isInstanceOf(InvalidSagaDefinitionException.class)
+                .hasMessageContaining("step 'reserve' has onEvent(...) and onSuccess(...)");
+    }
+
+    @Test
+    void onEventOnAServiceIsRejected() {
+        SagaDefinition.StepStage<String, String, String, String> stage = saga()
+                .step("charge").invoke(PAYMENTS, d -> d, d -> "charge").successWhen("ok"::equals).onEvent(String.class, (d, e) -> d);
+
+        assertThatThrownBy(stage::build)
+                .isInstanceOf(InvalidSagaDefinitionException.class)
+                .hasMessageContaining("participant 'payments' is a service, whose replies carry no events");
+    }
+
+    @Test
+    void onReplyForOneTypeTwiceFails() {
+        SagaDefinition.StepStage<String, String, String, String> stage = saga()
+                .step("charge").invoke(PAYMENTS, d -> d, d -> "charge").onReply(String.class, (d, reply) -> d);
+
+        assertThatThrownBy(() -> stage.onReply(String.class, (d, reply) -> d))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("onReply(String.class, ...) of step 'charge' was already set");
     }
 
     @Test
@@ -175,6 +229,21 @@ class SagaDefinitionTest {
             public String replyTopic() {
                 return "out";
             }
+
+            @Override
+            public String decodeCommand(Headers headers, byte[] value) {
+                return new String(value, StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public byte[] encodeReply(String reply) {
+                return reply.getBytes(StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public String replyKey(String commandId) {
+                return commandId;
+            }
         };
 
         assertThatThrownBy(() -> saga().step("foreign").invoke(foreign, d -> d, d -> d))
@@ -194,17 +263,26 @@ class SagaDefinitionTest {
     }
 
     @Test
-    void aRetryPolicyNeedsAtLeastOneAttempt() {
-        assertThatThrownBy(() -> RetryPolicy.attempts(0))
+    void aRetryPolicyWhoseBackoffGrowsIsRejected() {
+        SagaDefinition.StepStage<String, String, String, CommandResult<String>> stage = saga()
+                .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a").timeout(Duration.ofSeconds(1));
+
+        assertThatThrownBy(() -> stage.retry(RetryPolicy.attempts(3).backoff(Duration.ofMillis(100), Duration.ofSeconds(1))))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("must be 1 or more: 0");
+                .hasMessageContaining("step 'reserve' waits the same time before each new send")
+                .hasMessageContaining("RetryPolicy.attempts(3).backoff(wait)");
     }
 
     @Test
-    void aRetryPolicyRejectsANegativeBackoff() {
-        assertThatThrownBy(() -> RetryPolicy.attempts(2).backoff(Duration.ofMillis(-1)))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("backoff must not be negative");
+    @SuppressWarnings("deprecation")
+    void theDeprecatedSagaRetryPolicyStillSetsTheRetries() {
+        SagaDefinition.StepStage<String, String, String, CommandResult<String>> stage = saga()
+                .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a")
+                .retry(dev.myelin.sagas.RetryPolicy.attempts(2).backoff(Duration.ofMillis(5)));
+
+        assertThatThrownBy(stage::build)
+                .isInstanceOf(InvalidSagaDefinitionException.class)
+                .hasMessageContaining("step 'reserve' retries 2 times but has no timeout");
     }
 
     // ---- parallel groups

@@ -13,28 +13,28 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.test.TestRecord;
 
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.processors.Projection;
 import dev.myelin.processors.ViewEntry;
-import dev.myelin.processors.internal.DeadLetterCodec;
-import dev.myelin.processors.internal.LocalViewQuery;
-import dev.myelin.processors.internal.ProjectionDefinition;
-import dev.myelin.processors.internal.ProjectionTopology;
 import dev.myelin.schemas.EventMetadata;
 
 /**
@@ -76,11 +76,10 @@ public final class ProjectionFixture {
      * @param <K>        the view key type
      * @param <V>        the view type
      * @return the given stage
-     * @throws NullPointerException     if {@code projection} is null
-     * @throws IllegalArgumentException if {@code projection} was not made by {@code Projection.named}
+     * @throws NullPointerException if {@code projection} is null
      */
     public static <K, V> Given<K, V> of(Projection<K, V> projection) {
-        return new Run<>(ProjectionDefinition.of(projection));
+        return new Run<>(Objects.requireNonNull(projection, "projection"));
     }
 
     /**
@@ -225,13 +224,13 @@ public final class ProjectionFixture {
 
     /** One run of the fixture; the stage interfaces are views of it. */
     private static final class Run<K, V> implements Given<K, V> {
-        private final ProjectionDefinition<K, ?, V> definition;
+        private final Projection<K, V> definition;
         private final List<Input> inputs = new ArrayList<>();
         private final Map<String, Long> sequences = new HashMap<>();
         private Outcome<K, V> outcome;
         private boolean stopAcknowledged;
 
-        Run(ProjectionDefinition<K, ?, V> definition) {
+        Run(Projection<K, V> definition) {
             this.definition = definition;
         }
 
@@ -335,12 +334,12 @@ public final class ProjectionFixture {
                 throw new UncheckedIOException(e);
             }
             Properties props = new Properties();
-            props.put(StreamsConfig.APPLICATION_ID_CONFIG, definition.applicationId("fixture"));
+            props.put(StreamsConfig.APPLICATION_ID_CONFIG, "fixture." + definition.name() + ".v" + definition.version());
             props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
             props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
             Throwable stop = null;
             String stoppedAt = null;
-            try (TopologyTestDriver driver = new TopologyTestDriver(ProjectionTopology.build(definition), props, EPOCH)) {
+            try (TopologyTestDriver driver = new TopologyTestDriver(definition.topology(), props, EPOCH)) {
                 Map<String, TestInputTopic<String, byte[]>> topics = new HashMap<>();
                 for (String topic : definition.sourceTopics()) {
                     topics.put(topic, driver.createInputTopic(topic, new org.apache.kafka.common.serialization.StringSerializer(),
@@ -356,8 +355,9 @@ public final class ProjectionFixture {
                     }
                 }
                 Map<K, V> views = new LinkedHashMap<>();
-                new LocalViewQuery<K, V>(definition.name(), () -> driver.getKeyValueStore(definition.storeName()))
-                        .all().forEach(entry -> views.put(entry.key(), entry.view()));
+                try (KeyValueIterator<K, V> all = driver.<K, V>getKeyValueStore(definition.viewStoreName()).all()) {
+                    all.forEachRemaining(entry -> views.put(entry.key, entry.value));
+                }
                 List<ViewEntry<K, V>> published = definition.publishTopic()
                         .map(topic -> driver.createOutputTopic(topic, definition.keySerde().deserializer(),
                                 definition.viewSerde().deserializer()).readKeyValuesToList().stream()
@@ -365,7 +365,8 @@ public final class ProjectionFixture {
                         .orElse(List.of());
                 List<DeadLetter> deadLetters = driver.createOutputTopic(definition.deadLetterTopic(),
                                 new ByteArrayDeserializer(), new ByteArrayDeserializer()).readRecordsToList().stream()
-                        .map(r -> DeadLetterCodec.read(r.key(), r.value(), r.headers()))
+                        .map(r -> DeadLetter.from(new ConsumerRecord<>(definition.deadLetterTopic(), 0, 0L, r.timestamp(),
+                                TimestampType.CREATE_TIME, -1, -1, r.key(), r.value(), r.headers(), Optional.empty())))
                         .toList();
                 return new Outcome<>(views, published, deadLetters, stop, stoppedAt);
             } finally {

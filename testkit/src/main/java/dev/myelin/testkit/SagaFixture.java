@@ -2,7 +2,6 @@ package dev.myelin.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -22,27 +22,24 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 
 import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.sagas.Participant;
+import dev.myelin.sagas.SagaCommandId;
 import dev.myelin.sagas.SagaDefinition;
+import dev.myelin.sagas.SagaHeaders;
+import dev.myelin.sagas.SagaRuntime;
 import dev.myelin.sagas.SagaState;
 import dev.myelin.sagas.SagaStatus;
+import dev.myelin.sagas.SagaStore;
 import dev.myelin.sagas.SagaTopics;
 import dev.myelin.sagas.SagaTransition;
-import dev.myelin.sagas.internal.CommandIds;
-import dev.myelin.sagas.internal.DefaultSagaDefinition;
-import dev.myelin.sagas.internal.ParticipantModel;
-import dev.myelin.sagas.internal.SagaStates;
-import dev.myelin.sagas.internal.SagaTopology;
 
 /**
  * Tests a {@link SagaDefinition} without a broker: the saga's real topology runs in a
@@ -52,13 +49,13 @@ import dev.myelin.sagas.internal.SagaTopology;
  * <pre>{@code
  * SagaFixture.of(placeOrder)
  *         .given(new OrderPlaced("o-1", "c-1", "sku-1", 2, 30L))
- *         .expectCommand(customers, "c-1", new ReserveCredit("o-1", 30L))
+ *         .thenCommand(customers, "c-1", new ReserveCredit("o-1", 30L))
  *         .reply(customers, SagaFixture.accepted())
- *         .expectCommand(stock, "sku-1", new ReserveStock("o-1", 2))
+ *         .thenCommand(stock, "sku-1", new ReserveStock("o-1", 2))
  *         .advanceTime(Duration.ofSeconds(5))                       // no reply: the step times out
- *         .expectCommand(customers, "c-1", new ReleaseCredit("o-1"))
+ *         .thenCommand(customers, "c-1", new ReleaseCredit("o-1"))
  *         .reply(customers, SagaFixture.accepted())
- *         .expectStatus(SagaStatus.COMPENSATED);
+ *         .thenStatus(SagaStatus.COMPENSATED);
  * }</pre>
  *
  * <p>Steps of a parallel group are sent at once, so their commands are all there to check before
@@ -67,27 +64,33 @@ import dev.myelin.sagas.internal.SagaTopology;
  * <pre>{@code
  * SagaFixture.of(placeOrderInParallel)
  *         .given(new OrderPlaced("o-1", "c-1", "sku-1", 2, 30L))
- *         .expectCommand(customers, "c-1", new ReserveCredit("o-1", 30L))
- *         .expectCommand(stock, "sku-1", new ReserveStock("o-1", 2))
- *         .expectInFlight("reserve-credit", "reserve-stock")
+ *         .thenCommand(customers, "c-1", new ReserveCredit("o-1", 30L))
+ *         .thenCommand(stock, "sku-1", new ReserveStock("o-1", 2))
+ *         .thenInFlight("reserve-credit", "reserve-stock")
  *         .reply(stock, SagaFixture.rejected("only 1 left"))      // the saga waits for credit before undoing
- *         .expectNoCommand()
+ *         .thenNoCommand()
  *         .reply(customers, SagaFixture.accepted())
- *         .expectCommand(customers, "c-1", new ReleaseCredit("o-1"))
+ *         .thenCommand(customers, "c-1", new ReleaseCredit("o-1"))
  *         .reply(customers, SagaFixture.accepted())
- *         .expectStatus(SagaStatus.COMPENSATED);
+ *         .thenStatus(SagaStatus.COMPENSATED);
  * }</pre>
  *
- * <p>When two steps of a group send to one participant, {@link Scenario#reply(String, Participant, Object)}
- * says which step's command is answered.
+ * <p>When two steps of a group send to one participant, {@link Scenario#replyTo} names the command
+ * a reply answers; {@link Scenario#reply(Participant, Object)} then refuses to guess.
  *
  * <p>Commands are encoded and replies decoded by the participants' own serdes, and the saga's state
  * goes through its store, so a serde that cannot round-trip a value fails here, not in production.
  * Stores are in memory: a fixture holds nothing that needs closing. Finished sagas are kept for the
  * runtime's default retention (7 days of fixture time).
+ *
+ * <p>The fixture uses the sagas module's public API only ({@link SagaRuntime.Builder#inMemoryTopology()},
+ * {@link SagaStore}, {@link SagaCommandId}), so a test that needs more than it offers can drive the
+ * same topology itself.
  */
 public final class SagaFixture {
     private static final Instant START = Instant.parse("2030-01-01T00:00:00Z");
+    /** The driver connects to nothing; a runtime's builder wants an application and servers all the same. */
+    private static final MyelinConfig CONFIG = MyelinConfig.builder("fixture").bootstrapServers("fixture.invalid:9092").build();
 
     private SagaFixture() {
     }
@@ -102,8 +105,10 @@ public final class SagaFixture {
      * @throws NullPointerException if {@code definition} is null
      */
     public static <T, D> Given<T, D> of(SagaDefinition<T, D> definition) {
-        DefaultSagaDefinition<T, D> model = DefaultSagaDefinition.of(definition);
-        return trigger -> new Run<>(model).start(trigger);
+        SagaRuntime.Builder<T, D> runtime = SagaRuntime.builder(definition, CONFIG)
+                // the driver's clock moves only when the test says: look for passed deadlines at every move
+                .deadlineCheckInterval(Duration.ofMillis(1));
+        return trigger -> new Run<>(definition, runtime).start(trigger);
     }
 
     /**
@@ -165,7 +170,7 @@ public final class SagaFixture {
          * @return this stage
          * @throws AssertionError if no command was sent to {@code participant}, or another one
          */
-        <C> Scenario<T, D> expectCommand(Participant<C, ?> participant, String target, C command);
+        <C> Scenario<T, D> thenCommand(Participant<C, ?> participant, String target, C command);
 
         /**
          * Publishes the trigger event again, as a redelivery would; a saga starts once, so this
@@ -176,27 +181,46 @@ public final class SagaFixture {
         Scenario<T, D> triggerAgain();
 
         /**
-         * Verifies that the saga sent no command that was not yet checked with {@link #expectCommand}.
+         * Verifies that the saga sent no command that was not yet checked with {@link #thenCommand}.
          *
          * @return this stage
          * @throws AssertionError if it did
          */
-        Scenario<T, D> expectNoCommand();
+        Scenario<T, D> thenNoCommand();
 
         /**
-         * Answers the last command checked with {@link #expectCommand} for {@code participant}, as the
-         * participant would (same topic, key and headers). Replying twice sends a duplicate.
+         * Answers the command to {@code participant} that was checked with {@link #thenCommand} and
+         * is still waiting for its reply, as the participant would (same topic, key and headers).
+         * When none waits, it answers the last one checked again, as a duplicate would.
          *
          * @param participant the participant that answers
          * @param reply       its answer
          * @param <R>         the reply type
          * @return this stage
-         * @throws IllegalStateException if no command to {@code participant} was checked yet
+         * @throws IllegalStateException if no command to {@code participant} was checked yet, or if
+         *                               several wait (steps of a parallel group that send to one
+         *                               participant): then say which with {@link #replyTo}
          */
         <R> Scenario<T, D> reply(Participant<?, R> participant, R reply);
 
         /**
-         * Answers the last command checked with {@link #expectCommand} that step {@code step} sent (its
+         * Answers {@code command}, checked before with {@link #thenCommand}, as {@code participant}
+         * would: for steps of a parallel group that send to the same participant, where
+         * {@link #reply(Participant, Object)} cannot tell them apart. The last checked command equal
+         * to {@code command} is answered.
+         *
+         * @param participant the participant that answers
+         * @param command     the command it answers (compared with {@code equals})
+         * @param reply       its answer
+         * @param <C>         the command type
+         * @param <R>         the reply type
+         * @return this stage
+         * @throws IllegalStateException if no such command to {@code participant} was checked
+         */
+        <C, R> Scenario<T, D> replyTo(Participant<C, R> participant, C command, R reply);
+
+        /**
+         * Answers the last command checked with {@link #thenCommand} that step {@code step} sent (its
          * own command or its compensation), as the participant would: for steps of a parallel group
          * that send to the same participant, where {@link #reply(Participant, Object)} cannot tell
          * them apart.
@@ -219,7 +243,7 @@ public final class SagaFixture {
          * @return this stage
          * @throws AssertionError if the saga waits for other steps
          */
-        Scenario<T, D> expectInFlight(String... steps);
+        Scenario<T, D> thenInFlight(String... steps);
 
         /**
          * Answers the command of step {@code step} of saga {@code sagaId}, whether or not it was ever
@@ -253,7 +277,7 @@ public final class SagaFixture {
          * @return this stage
          * @throws AssertionError if the saga is in another status
          */
-        Scenario<T, D> expectStatus(SagaStatus status);
+        Scenario<T, D> thenStatus(SagaStatus status);
 
         /**
          * Verifies the saga's state with the caller's assertions.
@@ -261,7 +285,7 @@ public final class SagaFixture {
          * @param requirements assertions on the state
          * @return this stage
          */
-        Scenario<T, D> expectState(Consumer<? super SagaState<D>> requirements);
+        Scenario<T, D> thenState(Consumer<? super SagaState<D>> requirements);
 
         /**
          * Verifies the transitions the saga wrote to its log so far, from the start, in order.
@@ -270,7 +294,81 @@ public final class SagaFixture {
          * @return this stage
          * @throws AssertionError if the log holds other transitions
          */
-        Scenario<T, D> expectTransitions(SagaTransition... transitions);
+        Scenario<T, D> thenTransitions(SagaTransition... transitions);
+
+        /**
+         * Verifies the next command; see {@link #thenCommand}.
+         *
+         * @param participant who should have received it
+         * @param target      the expected record key
+         * @param command     the expected command
+         * @param <C>         the command type
+         * @return this stage
+         * @deprecated use {@link #thenCommand}, one verb family across the fixtures
+         */
+        @Deprecated(forRemoval = false)
+        default <C> Scenario<T, D> expectCommand(Participant<C, ?> participant, String target, C command) {
+            return thenCommand(participant, target, command);
+        }
+
+        /**
+         * Verifies that no unchecked command was sent; see {@link #thenNoCommand}.
+         *
+         * @return this stage
+         * @deprecated use {@link #thenNoCommand}, one verb family across the fixtures
+         */
+        @Deprecated(forRemoval = false)
+        default Scenario<T, D> expectNoCommand() {
+            return thenNoCommand();
+        }
+
+        /**
+         * Verifies the steps in flight; see {@link #thenInFlight}.
+         *
+         * @param steps the step names
+         * @return this stage
+         * @deprecated use {@link #thenInFlight}, one verb family across the fixtures
+         */
+        @Deprecated(forRemoval = false)
+        default Scenario<T, D> expectInFlight(String... steps) {
+            return thenInFlight(steps);
+        }
+
+        /**
+         * Verifies the saga's status; see {@link #thenStatus}.
+         *
+         * @param status the expected status
+         * @return this stage
+         * @deprecated use {@link #thenStatus}, one verb family across the fixtures
+         */
+        @Deprecated(forRemoval = false)
+        default Scenario<T, D> expectStatus(SagaStatus status) {
+            return thenStatus(status);
+        }
+
+        /**
+         * Verifies the saga's state; see {@link #thenState}.
+         *
+         * @param requirements assertions on the state
+         * @return this stage
+         * @deprecated use {@link #thenState}, one verb family across the fixtures
+         */
+        @Deprecated(forRemoval = false)
+        default Scenario<T, D> expectState(Consumer<? super SagaState<D>> requirements) {
+            return thenState(requirements);
+        }
+
+        /**
+         * Verifies the saga's transitions; see {@link #thenTransitions}.
+         *
+         * @param transitions the expected transitions
+         * @return this stage
+         * @deprecated use {@link #thenTransitions}, one verb family across the fixtures
+         */
+        @Deprecated(forRemoval = false)
+        default Scenario<T, D> expectTransitions(SagaTransition... transitions) {
+            return thenTransitions(transitions);
+        }
 
         /**
          * Returns the saga's current state, for checks the other methods do not cover.
@@ -281,31 +379,38 @@ public final class SagaFixture {
         SagaState<D> state();
     }
 
+    /** A command the test checked: where it went, its id, the step that sent it, and the command. */
+    private record Checked(String topic, String commandId, String step, Object command) {
+    }
+
     /** One run of one saga. */
     private static final class Run<T, D> implements Scenario<T, D> {
-        private final DefaultSagaDefinition<T, D> definition;
+        private final SagaDefinition<T, D> definition;
         private final TopologyTestDriver driver;
         private final Map<String, TestOutputTopic<String, byte[]>> commandTopics = new LinkedHashMap<>();
         private final Map<String, TestInputTopic<String, byte[]>> replyTopics = new HashMap<>();
-        private final Map<String, TestRecord<String, byte[]>> lastCommand = new HashMap<>();
-        /** The last command checked per step name, for replies to steps of a group that share a participant. */
-        private final Map<String, TestRecord<String, byte[]>> lastCommandOfStep = new HashMap<>();
+        /** Every command checked with thenCommand, in order. */
+        private final List<Checked> checked = new ArrayList<>();
+        /** The last command checked per command topic: what a reply answers again when none waits. */
+        private final Map<String, Checked> lastCommand = new HashMap<>();
+        /** The last command checked per step name. */
+        private final Map<String, Checked> lastCommandOfStep = new HashMap<>();
+        /** Per step, its last checked command not yet answered (a step has one command in flight at a time). */
+        private final Map<String, Checked> waiting = new LinkedHashMap<>();
         private final TestOutputTopic<String, byte[]> logTopic;
         private final List<SagaTransition> transitions = new ArrayList<>();
         private String sagaId;
         private T trigger;
         private long now = START.toEpochMilli();
 
-        Run(DefaultSagaDefinition<T, D> definition) {
+        Run(SagaDefinition<T, D> definition, SagaRuntime.Builder<T, D> runtime) {
             this.definition = definition;
-            SagaTopics topics = SagaTopics.of("fixture", definition.name());
+            SagaTopics topics = SagaTopics.of(CONFIG.application(), definition.name());
             Properties props = new Properties();
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, "saga-fixture-" + UUID.randomUUID());
             props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-            // the tick is 1 ms so that advanceTime fires exactly the deadlines that passed
-            this.driver = new TopologyTestDriver(SagaTopology.build(definition, topics, Duration.ofMillis(1),
-                    SagaTopology.DEFAULT_RETENTION, false), props, START);
-            for (ParticipantModel<Object, Object> p : definition.participants()) {
+            this.driver = new TopologyTestDriver(runtime.inMemoryTopology(), props, START);
+            for (Participant<?, ?> p : definition.participants()) {
                 commandTopics.computeIfAbsent(p.commandTopic(),
                         t -> driver.createOutputTopic(t, new StringDeserializer(), new ByteArrayDeserializer()));
                 replyTopics.computeIfAbsent(p.replyTopic(), t -> driver.createInputTopic(t, new StringSerializer(), new ByteArraySerializer(),
@@ -331,28 +436,33 @@ public final class SagaFixture {
         }
 
         @Override
-        public <C> Scenario<T, D> expectCommand(Participant<C, ?> participant, String target, C command) {
-            ParticipantModel<C, ?> model = ParticipantModel.of(participant);
-            TestOutputTopic<String, byte[]> topic = commandTopics.get(model.commandTopic());
+        public <C> Scenario<T, D> thenCommand(Participant<C, ?> participant, String target, C command) {
+            Objects.requireNonNull(participant, "participant");
+            TestOutputTopic<String, byte[]> topic = commandTopics.get(participant.commandTopic());
             if (topic == null) {
-                throw new AssertionError("no step of saga " + definition.name() + " sends to " + model.name());
+                throw new AssertionError("no step of saga " + definition.name() + " sends to " + participant.name());
             }
             if (topic.isEmpty()) {
-                throw new AssertionError("expected the saga to send " + command + " to " + model.name() + ", but it sent nothing there; "
+                throw new AssertionError("expected the saga to send " + command + " to " + participant.name() + ", but it sent nothing there; "
                         + describe());
             }
             TestRecord<String, byte[]> record = topic.readRecord();
-            C actual = model.decodeCommand(record.headers(), record.value());
-            assertThat(actual).as("the command saga %s sent to %s", definition.name(), model.name()).isEqualTo(command);
+            C actual = participant.decodeCommand(record.headers(), record.value());
+            assertThat(actual).as("the command saga %s sent to %s", definition.name(), participant.name()).isEqualTo(command);
             assertThat(record.key()).as("the target (record key) of %s", command).isEqualTo(target);
-            lastCommand.put(model.commandTopic(), record);
             String commandId = new String(record.headers().lastHeader(CommandHeaders.COMMAND_ID).value(), StandardCharsets.UTF_8);
-            CommandIds.parse(definition.name(), commandId).ifPresent(parsed -> lastCommandOfStep.put(parsed.step(), record));
+            String step = SagaCommandId.parse(commandId).filter(id -> id.saga().equals(definition.name())).map(SagaCommandId::step)
+                    .orElse("");
+            Checked check = new Checked(participant.commandTopic(), commandId, step, actual);
+            checked.add(check);
+            lastCommand.put(check.topic(), check);
+            lastCommandOfStep.put(step, check);
+            waiting.put(step, check);
             return this;
         }
 
         @Override
-        public Scenario<T, D> expectNoCommand() {
+        public Scenario<T, D> thenNoCommand() {
             commandTopics.forEach((name, topic) -> {
                 if (!topic.isEmpty()) {
                     throw new AssertionError("expected no command, but the saga sent " + topic.getQueueSize() + " to " + name + "; "
@@ -364,33 +474,65 @@ public final class SagaFixture {
 
         @Override
         public <R> Scenario<T, D> reply(Participant<?, R> participant, R reply) {
-            ParticipantModel<?, R> model = ParticipantModel.of(participant);
-            TestRecord<String, byte[]> command = lastCommand.get(model.commandTopic());
-            if (command == null) {
-                throw new IllegalStateException("no command to " + model.name() + " to reply to; check it first with expectCommand(...)");
+            Objects.requireNonNull(participant, "participant");
+            List<String> inFlight = inFlight();
+            List<Checked> candidates = waiting.values().stream()
+                    .filter(c -> c.topic().equals(participant.commandTopic()) && inFlight.contains(c.step())).toList();
+            if (candidates.size() > 1) {
+                throw new IllegalStateException(candidates.size() + " commands to " + participant.name() + " wait for a reply ("
+                        + String.join(", ", candidates.stream().map(c -> c.command() + " of step '" + c.step() + "'").toList())
+                        + "); say which one this reply answers with replyTo(participant, command, reply)");
             }
-            String commandId = new String(command.headers().lastHeader(CommandHeaders.COMMAND_ID).value(), StandardCharsets.UTF_8);
-            return sendReply(model, commandId, reply);
+            Checked command = candidates.isEmpty() ? lastCommand.get(participant.commandTopic()) : candidates.get(0);
+            if (command == null) {
+                throw new IllegalStateException("no command to " + participant.name() + " to reply to; check it first with thenCommand(...)");
+            }
+            return answer(participant, command, reply);
+        }
+
+        @Override
+        public <C, R> Scenario<T, D> replyTo(Participant<C, R> participant, C command, R reply) {
+            Objects.requireNonNull(participant, "participant");
+            Objects.requireNonNull(command, "command");
+            for (int i = checked.size() - 1; i >= 0; i--) {
+                Checked c = checked.get(i);
+                if (c.topic().equals(participant.commandTopic()) && command.equals(c.command())) {
+                    return answer(participant, c, reply);
+                }
+            }
+            throw new IllegalStateException("no command " + command + " to " + participant.name() + " was checked with thenCommand(...); "
+                    + "checked there: " + checked.stream().filter(c -> c.topic().equals(participant.commandTopic())).map(Checked::command).toList());
         }
 
         @Override
         public <R> Scenario<T, D> reply(String step, Participant<?, R> participant, R reply) {
             Objects.requireNonNull(step, "step");
-            TestRecord<String, byte[]> command = lastCommandOfStep.get(step);
+            Checked command = lastCommandOfStep.get(step);
             if (command == null) {
-                throw new IllegalStateException("no command of step '" + step + "' to reply to; check it first with expectCommand(...)"
+                throw new IllegalStateException("no command of step '" + step + "' to reply to; check it first with thenCommand(...)"
                         + (definition.stepNames().contains(step) ? "" : " (saga " + definition.name() + " has no such step; its steps are "
                         + definition.stepNames() + ")"));
             }
-            String commandId = new String(command.headers().lastHeader(CommandHeaders.COMMAND_ID).value(), StandardCharsets.UTF_8);
-            return sendReply(ParticipantModel.of(participant), commandId, reply);
+            return answer(Objects.requireNonNull(participant, "participant"), command, reply);
+        }
+
+        private <R> Scenario<T, D> answer(Participant<?, R> participant, Checked command, R reply) {
+            waiting.remove(command.step(), command);
+            return sendReply(participant, command.commandId(), reply);
+        }
+
+        private List<String> inFlight() {
+            return stored().map(SagaState::inFlightSteps).orElse(List.of());
+        }
+
+        /** Returns the saga as its store holds it, or empty if there is none (yet, or any longer). */
+        private Optional<SagaState<D>> stored() {
+            return sagaId == null ? Optional.empty() : SagaStore.read(definition, driver.getKeyValueStore(SagaStore.NAME), sagaId);
         }
 
         @Override
-        public Scenario<T, D> expectInFlight(String... steps) {
-            state(); // fails clearly when there is no saga
-            byte[] bytes = driver.<String, byte[]>getKeyValueStore(SagaTopology.SAGAS_STORE).get(sagaId);
-            assertThat(SagaStates.inFlight(definition, bytes)).as("the steps saga %s %s waits for; %s", definition.name(), sagaId,
+        public Scenario<T, D> thenInFlight(String... steps) {
+            assertThat(state().inFlightSteps()).as("the steps saga %s %s waits for; %s", definition.name(), sagaId,
                     describe()).containsExactly(steps);
             return this;
         }
@@ -401,16 +543,17 @@ public final class SagaFixture {
                 throw new IllegalArgumentException("saga " + definition.name() + " has no step '" + step + "'; its steps are "
                         + definition.stepNames());
             }
-            return sendReply(ParticipantModel.of(participant), CommandIds.of(definition.name(), sagaId, CommandIds.Phase.INVOKE, step), reply);
+            return sendReply(Objects.requireNonNull(participant, "participant"), SagaCommandId.of(definition.name(), sagaId, step).value(),
+                    reply);
         }
 
-        private <R> Scenario<T, D> sendReply(ParticipantModel<?, R> model, String commandId, R reply) {
-            if (!replyTopics.containsKey(model.replyTopic())) {
-                throw new IllegalArgumentException("no step of saga " + definition.name() + " hears from " + model.name());
+        private <R> Scenario<T, D> sendReply(Participant<?, R> participant, String commandId, R reply) {
+            if (!replyTopics.containsKey(participant.replyTopic())) {
+                throw new IllegalArgumentException("no step of saga " + definition.name() + " hears from " + participant.name());
             }
             Headers headers = new RecordHeaders();
             headers.add(CommandHeaders.COMMAND_ID, commandId.getBytes(StandardCharsets.UTF_8));
-            replyTopics.get(model.replyTopic()).pipeInput(new TestRecord<>(model.replyKey(commandId), model.encodeReply(reply), headers,
+            replyTopics.get(participant.replyTopic()).pipeInput(new TestRecord<>(participant.replyKey(commandId), participant.encodeReply(reply), headers,
                     Instant.ofEpochMilli(now)));
             return this;
         }
@@ -426,11 +569,11 @@ public final class SagaFixture {
             // there are deadlines
             long target = now + duration.toMillis();
             while (true) {
-                long next = earliestDeadline();
-                if (next == 0 || next > target) {
+                Optional<Long> next = stored().flatMap(SagaState::nextDeadline).map(Instant::toEpochMilli);
+                if (next.isEmpty() || next.get() > target) {
                     break;
                 }
-                advanceTo(Math.max(next, now + 1));
+                advanceTo(Math.max(next.get(), now + 1));
             }
             advanceTo(target);
             return this;
@@ -443,15 +586,8 @@ public final class SagaFixture {
             }
         }
 
-        private long earliestDeadline() {
-            KeyValueStore<Bytes, byte[]> deadlines = driver.getKeyValueStore(SagaTopology.DEADLINES_STORE);
-            try (KeyValueIterator<Bytes, byte[]> it = deadlines.all()) {
-                return it.hasNext() ? ByteBuffer.wrap(it.next().key.get()).getLong() : 0;
-            }
-        }
-
         @Override
-        public Scenario<T, D> expectStatus(SagaStatus status) {
+        public Scenario<T, D> thenStatus(SagaStatus status) {
             SagaState<D> state = state();
             if (state.status() != status) {
                 throw new AssertionError("expected saga " + definition.name() + " " + sagaId + " to be " + status + " but it is "
@@ -461,41 +597,35 @@ public final class SagaFixture {
         }
 
         @Override
-        public Scenario<T, D> expectState(Consumer<? super SagaState<D>> requirements) {
+        public Scenario<T, D> thenState(Consumer<? super SagaState<D>> requirements) {
             Objects.requireNonNull(requirements, "requirements");
             requirements.accept(state());
             return this;
         }
 
         @Override
-        public Scenario<T, D> expectTransitions(SagaTransition... expected) {
+        public Scenario<T, D> thenTransitions(SagaTransition... expected) {
             assertThat(transitions()).as("the transitions of saga %s %s", definition.name(), sagaId).containsExactly(expected);
             return this;
         }
 
         @Override
         public SagaState<D> state() {
-            KeyValueStore<String, byte[]> store = driver.getKeyValueStore(SagaTopology.SAGAS_STORE);
-            byte[] bytes = store.get(sagaId);
-            if (bytes == null) {
-                throw new AssertionError("saga " + definition.name() + " " + sagaId + " does not exist; did the trigger start it?");
-            }
-            return SagaStates.decode(definition, bytes);
+            return stored().orElseThrow(() -> new AssertionError("saga " + definition.name() + " " + sagaId
+                    + " does not exist; did the trigger start it?"));
         }
 
         private List<SagaTransition> transitions() {
             while (!logTopic.isEmpty()) {
                 TestRecord<String, byte[]> entry = logTopic.readRecord();
                 transitions.add(SagaTransition.valueOf(
-                        new String(entry.headers().lastHeader("myelin.saga.transition").value(), StandardCharsets.UTF_8)));
+                        new String(entry.headers().lastHeader(SagaHeaders.TRANSITION).value(), StandardCharsets.UTF_8)));
             }
             return transitions;
         }
 
         private String describe() {
-            KeyValueStore<String, byte[]> store = driver.getKeyValueStore(SagaTopology.SAGAS_STORE);
-            byte[] bytes = sagaId == null ? null : store.get(sagaId);
-            String state = bytes == null ? "no such saga" : SagaStates.decode(definition, bytes).toString();
+            String state = stored().map(SagaState::toString).orElse("no such saga");
             return "saga state: " + state + ", transitions: " + transitions();
         }
     }

@@ -14,11 +14,11 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.junit.jupiter.api.Test;
 
+import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.processors.ErrorPolicy;
 import dev.myelin.processors.Projection;
 import dev.myelin.processors.ProjectionFailedException;
-import dev.myelin.processors.RetryPolicy;
 import dev.myelin.processors.ViewEntry;
 import dev.myelin.schemas.EventMetadata;
 

@@ -23,6 +23,7 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 import org.apache.kafka.common.serialization.Serde;
@@ -32,8 +33,8 @@ import org.junit.jupiter.api.Test;
 
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.CommandResult;
+import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.sagas.Participant;
-import dev.myelin.sagas.RetryPolicy;
 import dev.myelin.sagas.SagaDefinition;
 import dev.myelin.sagas.SagaStatus;
 
@@ -45,7 +46,7 @@ class SagaFixtureTest {
     record OrderPlaced(String orderId, String customerId, String sku, int quantity, long total) implements Serializable {
     }
 
-    record PlaceOrderData(String orderId, String customerId, String sku, int quantity, long total, long creditVersion)
+    record PlaceOrderData(String orderId, String customerId, String sku, int quantity, long total, long reservation)
             implements Serializable {
     }
 
@@ -53,6 +54,12 @@ class SagaFixtureTest {
     }
 
     record ReleaseCredit(String orderId, long amount) implements Serializable {
+    }
+
+    record CreditReserved(String orderId, long reservation) implements Serializable {
+    }
+
+    record CreditLimitChecked(String customerId) implements Serializable {
     }
 
     record ReserveStock(String orderId, int quantity) implements Serializable {
@@ -94,8 +101,8 @@ class SagaFixtureTest {
             .data(DATA, e -> new PlaceOrderData(e.orderId(), e.customerId(), e.sku(), e.quantity(), e.total(), 0))
             .step("reserve-credit")
                 .invoke(CUSTOMERS, PlaceOrderData::customerId, d -> new ReserveCredit(d.orderId(), d.total()))
-                .onSuccess((d, result) -> new PlaceOrderData(d.orderId(), d.customerId(), d.sku(), d.quantity(), d.total(),
-                        ((CommandResult.Accepted<Object>) result).newVersion()))
+                .onEvent(CreditReserved.class, (d, reserved) -> new PlaceOrderData(d.orderId(), d.customerId(), d.sku(), d.quantity(),
+                        d.total(), reserved.reservation()))
                 .compensate(d -> new ReleaseCredit(d.orderId(), d.total()))
             .step("reserve-stock")
                 .invoke(STOCK, PlaceOrderData::sku, d -> new ReserveStock(d.orderId(), d.quantity()))
@@ -112,40 +119,40 @@ class SagaFixtureTest {
     void happyPathSendsEachStepAfterTheLastSucceededAndCompletes() {
         SagaFixture.of(PLACE_ORDER)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
-                .expectNoCommand()
-                .reply(CUSTOMERS, new CommandResult.Accepted<>(7, List.of()))
-                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenNoCommand()
+                .reply(CUSTOMERS, new CommandResult.Accepted<>(7, List.of(new CreditLimitChecked("c-1"), new CreditReserved("o-1", 42))))
+                .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
                 .reply(STOCK, accepted())
-                .expectCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
+                .thenCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
                 .reply(ORDERS, accepted())
-                .expectNoCommand()
-                .expectStatus(SagaStatus.COMPLETED)
-                .expectState(state -> {
-                    assertThat(state.data().creditVersion()).as("onSuccess updated the data").isEqualTo(7);
+                .thenNoCommand()
+                .thenStatus(SagaStatus.COMPLETED)
+                .thenState(state -> {
+                    assertThat(state.data().reservation()).as("onEvent updated the data").isEqualTo(42);
                     assertThat(state.completedSteps()).containsExactly("reserve-credit", "reserve-stock", "approve");
                 })
-                .expectTransitions(STARTED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT, STEP_SUCCEEDED, COMPLETED);
+                .thenTransitions(STARTED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT, STEP_SUCCEEDED, COMPLETED);
     }
 
     @Test
     void failureAtTheSecondStepCompensatesTheFirst() {
         SagaFixture.of(PLACE_ORDER)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
                 .reply(CUSTOMERS, accepted())
-                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
                 .reply(STOCK, rejected("only 1 left"))
-                .expectStatus(SagaStatus.COMPENSATING)
-                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
-                .expectNoCommand()
+                .thenStatus(SagaStatus.COMPENSATING)
+                .thenCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .thenNoCommand()
                 .reply(CUSTOMERS, accepted())
-                .expectStatus(SagaStatus.COMPENSATED)
-                .expectState(state -> {
+                .thenStatus(SagaStatus.COMPENSATED)
+                .thenState(state -> {
                     assertThat(state.failureReason()).contains("reserve-stock", "only 1 left");
                     assertThat(state.completedSteps()).isEmpty();
                 })
-                .expectTransitions(STARTED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT, STEP_FAILED, COMPENSATING, COMPENSATION_SENT,
+                .thenTransitions(STARTED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT, STEP_FAILED, COMPENSATING, COMPENSATION_SENT,
                         COMPENSATION_SUCCEEDED, COMPENSATED);
     }
 
@@ -153,39 +160,39 @@ class SagaFixtureTest {
     void failureAtTheFirstStepHasNothingToCompensate() {
         SagaFixture.of(PLACE_ORDER)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
                 .reply(CUSTOMERS, rejected("credit limit"))
-                .expectNoCommand()
-                .expectStatus(SagaStatus.COMPENSATED);
+                .thenNoCommand()
+                .thenStatus(SagaStatus.COMPENSATED);
     }
 
     @Test
     void timeoutRetriesTheSameCommandThenCompensates() {
         SagaFixture.of(PLACE_ORDER)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
                 .reply(CUSTOMERS, accepted())
-                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
                 .advanceTime(Duration.ofMillis(4_900))
-                .expectNoCommand()
+                .thenNoCommand()
                 .advanceTime(Duration.ofMillis(100))
-                .expectNoCommand() // timed out; now waiting out the backoff
+                .thenNoCommand() // timed out; now waiting out the backoff
                 .advanceTime(Duration.ofMillis(500))
-                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
-                .expectState(state -> assertThat(state.attempt()).isEqualTo(2))
+                .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .thenState(state -> assertThat(state.attempt()).isEqualTo(2))
                 .advanceTime(Duration.ofSeconds(5))
                 // no reply is not a no: the stock service may still run the queued reservation, so it is undone first
-                .expectCommand(STOCK, "sku-1", new ReleaseStock("o-1", 2))
-                .expectNoCommand()
+                .thenCommand(STOCK, "sku-1", new ReleaseStock("o-1", 2))
+                .thenNoCommand()
                 .reply(STOCK, accepted())
-                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
                 .reply(CUSTOMERS, accepted())
-                .expectStatus(SagaStatus.COMPENSATED)
-                .expectState(state -> {
+                .thenStatus(SagaStatus.COMPENSATED)
+                .thenState(state -> {
                     assertThat(state.failureReason()).contains("timed out after 2 attempt");
                     assertThat(state.completedSteps()).isEmpty();
                 })
-                .expectTransitions(STARTED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT, TIMED_OUT, STEP_SENT, TIMED_OUT, STEP_FAILED,
+                .thenTransitions(STARTED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT, TIMED_OUT, STEP_SENT, TIMED_OUT, STEP_FAILED,
                         COMPENSATING, COMPENSATION_SENT, COMPENSATION_SUCCEEDED, COMPENSATION_SENT, COMPENSATION_SUCCEEDED, COMPENSATED);
     }
 
@@ -203,12 +210,12 @@ class SagaFixtureTest {
 
         SagaFixture.of(reserveOnly)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
                 .advanceTime(Duration.ofSeconds(5))
-                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
                 .reply(CUSTOMERS, accepted())
-                .expectStatus(SagaStatus.COMPENSATED)
-                .expectTransitions(STARTED, STEP_SENT, TIMED_OUT, STEP_FAILED, COMPENSATING, COMPENSATION_SENT, COMPENSATION_SUCCEEDED,
+                .thenStatus(SagaStatus.COMPENSATED)
+                .thenTransitions(STARTED, STEP_SENT, TIMED_OUT, STEP_FAILED, COMPENSATING, COMPENSATION_SENT, COMPENSATION_SUCCEEDED,
                         COMPENSATED);
     }
 
@@ -216,66 +223,66 @@ class SagaFixtureTest {
     void aLateReplyWithinTheRetriesStillCounts() {
         SagaFixture.of(PLACE_ORDER)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
                 .reply(CUSTOMERS, accepted())
-                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
                 .advanceTime(Duration.ofSeconds(5))
                 .reply(STOCK, accepted())
-                .expectCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
+                .thenCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
                 .advanceTime(Duration.ofSeconds(1))
-                .expectNoCommand(); // the backoff's deadline was dropped with the step
+                .thenNoCommand(); // the backoff's deadline was dropped with the step
     }
 
     @Test
     void aDuplicateReplyHasNoEffect() {
         SagaFixture.of(PLACE_ORDER)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
                 .reply(CUSTOMERS, accepted())
-                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
                 .reply(CUSTOMERS, accepted())
                 .reply(CUSTOMERS, rejected("a late, contradictory copy"))
-                .expectNoCommand()
-                .expectStatus(SagaStatus.RUNNING)
-                .expectState(state -> assertThat(state.step()).isEqualTo("reserve-stock"))
-                .expectTransitions(STARTED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT);
+                .thenNoCommand()
+                .thenStatus(SagaStatus.RUNNING)
+                .thenState(state -> assertThat(state.step()).isEqualTo("reserve-stock"))
+                .thenTransitions(STARTED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT);
     }
 
     @Test
     void aReplyForAnUnknownSagaIsIgnored() {
         SagaFixture.of(PLACE_ORDER)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
                 .replyFor(CUSTOMERS, "o-404", "reserve-credit", accepted())
-                .expectNoCommand()
-                .expectStatus(SagaStatus.RUNNING)
-                .expectTransitions(STARTED, STEP_SENT);
+                .thenNoCommand()
+                .thenStatus(SagaStatus.RUNNING)
+                .thenTransitions(STARTED, STEP_SENT);
     }
 
     @Test
     void aReplyForAFinishedSagaIsIgnored() {
         SagaFixture.of(PLACE_ORDER)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
                 .reply(CUSTOMERS, rejected("no credit"))
-                .expectStatus(SagaStatus.COMPENSATED)
+                .thenStatus(SagaStatus.COMPENSATED)
                 .replyFor(STOCK, "o-1", "reserve-stock", accepted())
-                .expectNoCommand()
-                .expectStatus(SagaStatus.COMPENSATED);
+                .thenNoCommand()
+                .thenStatus(SagaStatus.COMPENSATED);
     }
 
     @Test
-    void expectCommandFailsWhenTheSagaSentAnotherCommand() {
+    void thenCommandFailsWhenTheSagaSentAnotherCommand() {
         SagaFixture.Scenario<OrderPlaced, PlaceOrderData> scenario = SagaFixture.of(PLACE_ORDER).given(ORDER);
-        assertThatThrownBy(() -> scenario.expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 31L)))
+        assertThatThrownBy(() -> scenario.thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 31L)))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("ReserveCredit[orderId=o-1, amount=31]");
     }
 
     @Test
-    void expectStatusFailsWithTheSagaStateInTheMessage() {
+    void thenStatusFailsWithTheSagaStateInTheMessage() {
         SagaFixture.Scenario<OrderPlaced, PlaceOrderData> scenario = SagaFixture.of(PLACE_ORDER).given(ORDER);
-        assertThatThrownBy(() -> scenario.expectStatus(SagaStatus.COMPLETED))
+        assertThatThrownBy(() -> scenario.thenStatus(SagaStatus.COMPLETED))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("is RUNNING")
                 .hasMessageContaining("STEP_SENT");
@@ -285,48 +292,48 @@ class SagaFixtureTest {
     void aRedeliveredTriggerStartsNothingTwice() {
         SagaFixture.of(PLACE_ORDER)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
                 .triggerAgain()
-                .expectNoCommand()
-                .expectTransitions(STARTED, STEP_SENT);
+                .thenNoCommand()
+                .thenTransitions(STARTED, STEP_SENT);
     }
 
     @Test
     void aRejectedCompensationFailsTheSaga() {
         SagaFixture.of(PLACE_ORDER)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
                 .reply(CUSTOMERS, accepted())
-                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
                 .reply(STOCK, rejected("out of stock"))
-                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
                 .reply(CUSTOMERS, rejected("customer closed"))
-                .expectNoCommand()
-                .expectStatus(SagaStatus.FAILED)
-                .expectState(state -> {
+                .thenNoCommand()
+                .thenStatus(SagaStatus.FAILED)
+                .thenState(state -> {
                     assertThat(state.failureReason()).contains("compensation of step 'reserve-credit' failed", "customer closed");
                     assertThat(state.completedSteps()).as("what is still not undone").containsExactly("reserve-credit");
                 })
-                .expectTransitions(STARTED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT, STEP_FAILED, COMPENSATING, COMPENSATION_SENT, FAILED);
+                .thenTransitions(STARTED, STEP_SENT, STEP_SUCCEEDED, STEP_SENT, STEP_FAILED, COMPENSATING, COMPENSATION_SENT, FAILED);
     }
 
     @Test
     void aCompensationThatNeverGetsAnAnswerIsRetriedThenFailsTheSaga() {
         SagaFixture.of(PLACE_ORDER)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
                 .reply(CUSTOMERS, accepted())
-                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
                 .reply(STOCK, accepted())
-                .expectCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
+                .thenCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
                 .reply(ORDERS, rejected("order was cancelled"))
-                .expectCommand(STOCK, "sku-1", new ReleaseStock("o-1", 2))
+                .thenCommand(STOCK, "sku-1", new ReleaseStock("o-1", 2))
                 .advanceTime(Duration.ofMillis(5_500)) // reserve-stock's timeout and backoff apply to its compensation too
-                .expectCommand(STOCK, "sku-1", new ReleaseStock("o-1", 2))
+                .thenCommand(STOCK, "sku-1", new ReleaseStock("o-1", 2))
                 .advanceTime(Duration.ofSeconds(5))
-                .expectNoCommand()
-                .expectStatus(SagaStatus.FAILED)
-                .expectState(state -> assertThat(state.failureReason()).contains("compensation of step 'reserve-stock' timed out"));
+                .thenNoCommand()
+                .thenStatus(SagaStatus.FAILED)
+                .thenState(state -> assertThat(state.failureReason()).contains("compensation of step 'reserve-stock' timed out"));
     }
 
     @Test
@@ -346,12 +353,12 @@ class SagaFixtureTest {
 
         SagaFixture.of(broken)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
                 .reply(CUSTOMERS, accepted())
-                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
                 .reply(CUSTOMERS, accepted())
-                .expectStatus(SagaStatus.COMPENSATED)
-                .expectState(state -> assertThat(state.failureReason()).contains("no warehouse for sku-1"));
+                .thenStatus(SagaStatus.COMPENSATED)
+                .thenState(state -> assertThat(state.failureReason()).contains("no warehouse for sku-1"));
     }
 
     // ---- a participant that is not a Myelin aggregate
@@ -385,34 +392,120 @@ class SagaFixtureTest {
     void aServiceParticipantsRepliesAreJudgedBySuccessWhen() {
         SagaFixture.of(PAY_THEN_APPROVE)
                 .given(ORDER)
-                .expectCommand(PAYMENTS, "o-1", new Charge("o-1", 30L))
+                .thenCommand(PAYMENTS, "o-1", new Charge("o-1", 30L))
                 .reply(PAYMENTS, new PaymentReply("o-1", true, ""))
-                .expectCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
+                .thenCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
                 .reply(ORDERS, rejected("cancelled meanwhile"))
-                .expectCommand(PAYMENTS, "o-1", new Refund("o-1"))
+                .thenCommand(PAYMENTS, "o-1", new Refund("o-1"))
                 .reply(PAYMENTS, new PaymentReply("o-1", true, ""))
-                .expectStatus(SagaStatus.COMPENSATED);
+                .thenStatus(SagaStatus.COMPENSATED);
     }
 
     @Test
     void aServiceParticipantsFailureReplyFailsTheStep() {
         SagaFixture.of(PAY_THEN_APPROVE)
                 .given(ORDER)
-                .expectCommand(PAYMENTS, "o-1", new Charge("o-1", 30L))
+                .thenCommand(PAYMENTS, "o-1", new Charge("o-1", 30L))
                 .reply(PAYMENTS, new PaymentReply("o-1", false, "card declined"))
-                .expectNoCommand()
-                .expectStatus(SagaStatus.COMPENSATED)
-                .expectState(state -> assertThat(state.failureReason()).contains("card declined"));
+                .thenNoCommand()
+                .thenStatus(SagaStatus.COMPENSATED)
+                .thenState(state -> assertThat(state.failureReason()).contains("card declined"));
+    }
+
+    // ---- typed replies: a service that answers with one record type per outcome
+
+    sealed interface PaymentOutcome extends Serializable permits Paid, Declined {
+    }
+
+    record Paid(String orderId, String paymentId) implements PaymentOutcome {
+    }
+
+    record Declined(String orderId, String why) implements PaymentOutcome {
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static final Participant<Object, PaymentOutcome> CARDS = Participant.service("cards", "cards.requests", JAVA, "cards.replies",
+            (Serde) JAVA);
+
+    record PaidOrder(String orderId, long total, String paymentId) implements Serializable {
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static final SagaDefinition<OrderPlaced, PaidOrder> PAY_BY_CARD = SagaDefinition.named("pay-by-card", OrderPlaced.class)
+            .from("shop.order.events", JAVA)
+            .sagaId(OrderPlaced::orderId)
+            .data((Serde<PaidOrder>) (Serde) JAVA, e -> new PaidOrder(e.orderId(), e.total(), ""))
+            .step("charge")
+                .invoke(CARDS, PaidOrder::orderId, d -> new Charge(d.orderId(), d.total()))
+                .onReply(Paid.class, (d, paid) -> new PaidOrder(d.orderId(), d.total(), paid.paymentId()))
+                .compensate(d -> new Refund(d.orderId()))
+            .step("approve")
+                .invoke(ORDERS, PaidOrder::orderId, d -> new ApproveOrder(d.orderId()))
+            .build();
+
+    @Test
+    void aReplyOfATypeGivenToOnReplySucceedsAndUpdatesTheData() {
+        SagaFixture.of(PAY_BY_CARD)
+                .given(ORDER)
+                .thenCommand(CARDS, "o-1", new Charge("o-1", 30L))
+                .reply(CARDS, new Paid("o-1", "pay-9"))
+                .thenCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
+                .thenState(state -> assertThat(state.data().paymentId()).isEqualTo("pay-9"));
+    }
+
+    @Test
+    void aReplyOfATypeNotGivenToOnReplyFailsTheStep() {
+        SagaFixture.of(PAY_BY_CARD)
+                .given(ORDER)
+                .thenCommand(CARDS, "o-1", new Charge("o-1", 30L))
+                .reply(CARDS, new Declined("o-1", "card expired"))
+                .thenNoCommand()
+                .thenStatus(SagaStatus.COMPENSATED)
+                .thenState(state -> {
+                    assertThat(state.failureReason()).contains("card expired");
+                    assertThat(state.data().paymentId()).isEmpty();
+                });
+    }
+
+    @Test
+    void onEventLeavesTheDataAsItIsWhenTheResultHasNoSuchEvent() {
+        SagaFixture.of(PLACE_ORDER)
+                .given(ORDER)
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .reply(CUSTOMERS, new CommandResult.Accepted<>(3, List.of(new CreditLimitChecked("c-1"))))
+                .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .thenState(state -> assertThat(state.data().reservation()).isZero());
+    }
+
+    @Test
+    void theStateSaysWhichStepsWaitAndWhenTheNextDeadlinePasses() {
+        SagaFixture.of(IN_PARALLEL)
+                .given(ORDER)
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .thenState(state -> {
+                    assertThat(state.inFlightSteps()).containsExactly("reserve-credit", "reserve-stock");
+                    assertThat(state.nextDeadline()).contains(Instant.parse("2030-01-01T00:00:05Z"));
+                })
+                .reply(STOCK, rejected("none left"))
+                .reply(CUSTOMERS, accepted())
+                .thenCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .reply(CUSTOMERS, accepted())
+                .thenStatus(SagaStatus.COMPENSATED)
+                .thenState(state -> {
+                    assertThat(state.inFlightSteps()).isEmpty();
+                    assertThat(state.nextDeadline()).as("a final saga waits for nothing").isEmpty();
+                });
     }
 
     @Test
     void aFinishedSagaIsForgottenAfterItsRetention() {
         SagaFixture.Scenario<OrderPlaced, PlaceOrderData> scenario = SagaFixture.of(PLACE_ORDER)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
                 .reply(CUSTOMERS, rejected("no credit"))
                 .advanceTime(Duration.ofDays(7).minusMillis(1))
-                .expectStatus(SagaStatus.COMPENSATED);
+                .thenStatus(SagaStatus.COMPENSATED);
 
         scenario.advanceTime(Duration.ofMillis(1));
 
@@ -437,13 +530,13 @@ class SagaFixtureTest {
 
         SagaFixture.of(broken)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
                 .reply(CUSTOMERS, accepted())
-                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L)) // the credit was reserved: it is released
+                .thenCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L)) // the credit was reserved: it is released
                 .reply(CUSTOMERS, accepted())
-                .expectNoCommand()
-                .expectStatus(SagaStatus.COMPENSATED)
-                .expectState(state -> assertThat(state.failureReason()).contains("bug in onSuccess"));
+                .thenNoCommand()
+                .thenStatus(SagaStatus.COMPENSATED)
+                .thenState(state -> assertThat(state.failureReason()).contains("bug in onSuccess"));
     }
 
     @Test
@@ -465,11 +558,11 @@ class SagaFixtureTest {
 
         SagaFixture.of(saga)
                 .given(ORDER)
-                .expectCommand(payments, "o-1", new Charge("o-1", 30L))
+                .thenCommand(payments, "o-1", new Charge("o-1", 30L))
                 .reply(payments, new PaymentReply("o-1", true, "garbage"))
-                .expectNoCommand()
-                .expectStatus(SagaStatus.FAILED)
-                .expectState(state -> assertThat(state.failureReason()).contains("cannot be read", "unreadable reply"));
+                .thenNoCommand()
+                .thenStatus(SagaStatus.FAILED)
+                .thenState(state -> assertThat(state.failureReason()).contains("cannot be read", "unreadable reply"));
     }
 
     // ---- parallel steps
@@ -507,38 +600,38 @@ class SagaFixtureTest {
     void parallelStepsAreSentAtOnceAndJoinWhenBothSucceededInAnyOrder() {
         SagaFixture.of(IN_PARALLEL)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
-                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
-                .expectInFlight("reserve-credit", "reserve-stock")
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .thenInFlight("reserve-credit", "reserve-stock")
                 .reply(STOCK, accepted())
-                .expectInFlight("reserve-credit")
-                .expectNoCommand()
+                .thenInFlight("reserve-credit")
+                .thenNoCommand()
                 .reply(CUSTOMERS, accepted())
-                .expectCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
-                .expectInFlight("approve")
+                .thenCommand(ORDERS, "o-1", new ApproveOrder("o-1"))
+                .thenInFlight("approve")
                 .reply(ORDERS, accepted())
-                .expectStatus(SagaStatus.COMPLETED)
-                .expectInFlight()
-                .expectTransitions(STARTED, STEP_SENT, STEP_SENT, STEP_SUCCEEDED, STEP_SUCCEEDED, STEP_SENT, STEP_SUCCEEDED, COMPLETED);
+                .thenStatus(SagaStatus.COMPLETED)
+                .thenInFlight()
+                .thenTransitions(STARTED, STEP_SENT, STEP_SENT, STEP_SUCCEEDED, STEP_SUCCEEDED, STEP_SENT, STEP_SUCCEEDED, COMPLETED);
     }
 
     @Test
     void whenOneParallelStepFailsTheSagaWaitsForTheOtherThenUndoesIt() {
         SagaFixture.of(IN_PARALLEL)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
-                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
                 .reply(STOCK, rejected("only 1 left"))
-                .expectStatus(SagaStatus.COMPENSATING)
-                .expectInFlight("reserve-credit")
-                .expectNoCommand()
+                .thenStatus(SagaStatus.COMPENSATING)
+                .thenInFlight("reserve-credit")
+                .thenNoCommand()
                 .reply(CUSTOMERS, accepted())
-                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
-                .expectNoCommand()
+                .thenCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .thenNoCommand()
                 .reply(CUSTOMERS, accepted())
-                .expectStatus(SagaStatus.COMPENSATED)
-                .expectState(state -> assertThat(state.failureReason()).contains("reserve-stock failed", "only 1 left"))
-                .expectTransitions(STARTED, STEP_SENT, STEP_SENT, STEP_FAILED, COMPENSATING, STEP_SUCCEEDED, COMPENSATION_SENT,
+                .thenStatus(SagaStatus.COMPENSATED)
+                .thenState(state -> assertThat(state.failureReason()).contains("reserve-stock failed", "only 1 left"))
+                .thenTransitions(STARTED, STEP_SENT, STEP_SENT, STEP_FAILED, COMPENSATING, STEP_SUCCEEDED, COMPENSATION_SENT,
                         COMPENSATION_SUCCEEDED, COMPENSATED);
     }
 
@@ -546,45 +639,99 @@ class SagaFixtureTest {
     void aParallelStepThatTimesOutIsUndoneFirstThenTheOneThatSucceeded() {
         SagaFixture.of(IN_PARALLEL)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
-                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
                 .reply(CUSTOMERS, accepted())
                 .advanceTime(Duration.ofMillis(5_500))
-                .expectCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
+                .thenCommand(STOCK, "sku-1", new ReserveStock("o-1", 2))
                 .advanceTime(Duration.ofSeconds(5))
-                .expectCommand(STOCK, "sku-1", new ReleaseStock("o-1", 2))
-                .expectNoCommand()
+                .thenCommand(STOCK, "sku-1", new ReleaseStock("o-1", 2))
+                .thenNoCommand()
                 .reply(STOCK, accepted())
-                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
                 .reply(CUSTOMERS, accepted())
-                .expectStatus(SagaStatus.COMPENSATED)
-                .expectState(state -> assertThat(state.failureReason()).isEqualTo("step 'reserve-stock' timed out after 2 attempt(s)"));
+                .thenStatus(SagaStatus.COMPENSATED)
+                .thenState(state -> assertThat(state.failureReason()).isEqualTo("step 'reserve-stock' timed out after 2 attempt(s)"));
     }
 
     @Test
     void twoParallelStepsOfOneParticipantAreAnsweredByStepName() {
-        SagaDefinition<OrderPlaced, PlaceOrderData> pay = orderSaga("pay")
-                .inParallel(both -> both
-                        .step("reserve-credit")
-                            .invoke(CUSTOMERS, PlaceOrderData::customerId, d -> new ReserveCredit(d.orderId(), d.total()))
-                            .compensate(d -> new ReleaseCredit(d.orderId(), d.total()))
-                        .step("use-points")
-                            .invoke(CUSTOMERS, PlaceOrderData::customerId, d -> new UsePoints(d.orderId(), 10))
-                            .compensate(d -> new RefundPoints(d.orderId(), 10)))
-                .step("approve")
-                    .invoke(ORDERS, PlaceOrderData::orderId, d -> new ApproveOrder(d.orderId()))
-                .build();
+        SagaFixture.of(CREDIT_AND_POINTS)
+                .given(ORDER)
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new UsePoints("o-1", 10))
+                .reply("reserve-credit", CUSTOMERS, accepted())
+                .thenInFlight("use-points")
+                .reply("use-points", CUSTOMERS, rejected("not enough points"))
+                .thenCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .reply("reserve-credit", CUSTOMERS, accepted())
+                .thenStatus(SagaStatus.COMPENSATED);
+    }
 
-        SagaFixture.of(pay)
+    static final SagaDefinition<OrderPlaced, PlaceOrderData> CREDIT_AND_POINTS = orderSaga("credit-and-points")
+            .inParallel(both -> both
+                    .step("reserve-credit")
+                        .invoke(CUSTOMERS, PlaceOrderData::customerId, d -> new ReserveCredit(d.orderId(), d.total()))
+                        .compensate(d -> new ReleaseCredit(d.orderId(), d.total()))
+                    .step("use-points")
+                        .invoke(CUSTOMERS, PlaceOrderData::customerId, d -> new UsePoints(d.orderId(), 10))
+                        .compensate(d -> new RefundPoints(d.orderId(), 10)))
+            .step("approve")
+                .invoke(ORDERS, PlaceOrderData::orderId, d -> new ApproveOrder(d.orderId()))
+            .build();
+
+    @Test
+    void twoParallelStepsOfOneParticipantAreAnsweredByTheirCommands() {
+        SagaFixture.of(CREDIT_AND_POINTS)
+                .given(ORDER)
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new UsePoints("o-1", 10))
+                .replyTo(CUSTOMERS, new UsePoints("o-1", 10), rejected("not enough points"))
+                .thenInFlight("reserve-credit")
+                .reply(CUSTOMERS, accepted()) // one command to customers waits now: no need to name it
+                .thenCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .replyTo(CUSTOMERS, new ReleaseCredit("o-1", 30L), accepted())
+                .thenStatus(SagaStatus.COMPENSATED);
+    }
+
+    @Test
+    void aReplyThatCouldAnswerTwoCommandsFailsInsteadOfGuessing() {
+        SagaFixture.Scenario<OrderPlaced, PlaceOrderData> scenario = SagaFixture.of(CREDIT_AND_POINTS)
+                .given(ORDER)
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new UsePoints("o-1", 10));
+
+        assertThatThrownBy(() -> scenario.reply(CUSTOMERS, accepted()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("2 commands to shop.customer wait for a reply")
+                .hasMessageContaining("of step 'reserve-credit'")
+                .hasMessageContaining("of step 'use-points'")
+                .hasMessageContaining("replyTo(");
+        scenario.thenInFlight("reserve-credit", "use-points"); // nothing was answered
+    }
+
+    @Test
+    void replyingToACommandThatWasNotCheckedSaysWhatWas() {
+        assertThatThrownBy(() -> SagaFixture.of(CREDIT_AND_POINTS).given(ORDER)
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .replyTo(CUSTOMERS, new UsePoints("o-1", 10), accepted()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no command UsePoints[orderId=o-1, points=10] to shop.customer was checked")
+                .hasMessageContaining("ReserveCredit[orderId=o-1");
+    }
+
+    @Test
+    @SuppressWarnings("deprecation")
+    void theDeprecatedExpectFormsStillCheck() {
+        SagaFixture.of(CREDIT_AND_POINTS)
                 .given(ORDER)
                 .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
                 .expectCommand(CUSTOMERS, "c-1", new UsePoints("o-1", 10))
-                .reply("reserve-credit", CUSTOMERS, accepted())
-                .expectInFlight("use-points")
-                .reply("use-points", CUSTOMERS, rejected("not enough points"))
-                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
-                .reply("reserve-credit", CUSTOMERS, accepted())
-                .expectStatus(SagaStatus.COMPENSATED);
+                .expectNoCommand()
+                .expectInFlight("reserve-credit", "use-points")
+                .expectStatus(SagaStatus.RUNNING)
+                .expectState(state -> assertThat(state.completedSteps()).isEmpty())
+                .expectTransitions(STARTED, STEP_SENT, STEP_SENT);
     }
 
     @Test
@@ -608,13 +755,13 @@ class SagaFixtureTest {
 
         SagaFixture.of(limited)
                 .given(ORDER)
-                .expectCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReserveCredit("o-1", 30L))
                 .advanceTime(Duration.ofSeconds(3))
-                .expectCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
+                .thenCommand(CUSTOMERS, "c-1", new ReleaseCredit("o-1", 30L))
                 .reply(CUSTOMERS, accepted())
-                .expectStatus(SagaStatus.COMPENSATED)
-                .expectState(state -> assertThat(state.failureReason()).contains("did not complete within PT3S"))
-                .expectTransitions(STARTED, STEP_SENT, TIMED_OUT, STEP_FAILED, COMPENSATING, COMPENSATION_SENT, COMPENSATION_SUCCEEDED,
+                .thenStatus(SagaStatus.COMPENSATED)
+                .thenState(state -> assertThat(state.failureReason()).contains("did not complete within PT3S"))
+                .thenTransitions(STARTED, STEP_SENT, TIMED_OUT, STEP_FAILED, COMPENSATING, COMPENSATION_SENT, COMPENSATION_SUCCEEDED,
                         COMPENSATED);
     }
 }

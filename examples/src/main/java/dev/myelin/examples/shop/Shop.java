@@ -7,8 +7,8 @@ import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 
 import dev.myelin.application.Myelin;
+import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.processors.Projection;
-import dev.myelin.sagas.RetryPolicy;
 import dev.myelin.sagas.SagaDefinition;
 
 /**

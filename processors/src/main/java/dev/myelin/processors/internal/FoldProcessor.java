@@ -12,7 +12,7 @@ import dev.myelin.eventstore.internal.Faults;
 import dev.myelin.eventstore.internal.Holds;
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.processors.EventHandler;
-import dev.myelin.processors.RetryPolicy;
+import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.schemas.RecordOrigin;
 
 /**
@@ -59,7 +59,7 @@ final class FoldProcessor<K, E, V> extends EventProcessor<K, E, V> {
         K key = routable.get().key();
         RetryPolicy retry = definition.retryPolicy();
         RuntimeException last = null;
-        for (int attempt = 1; attempt <= retry.maxAttempts(); attempt++) {
+        for (int attempt = 1; attempt <= retry.attempts(); attempt++) {
             // Read afresh for each try: the store hands out a new object, so a handler that changed
             // its input in place before throwing cannot leak that change into the retry.
             V current;
@@ -79,9 +79,9 @@ final class FoldProcessor<K, E, V> extends EventProcessor<K, E, V> {
                 }
             } catch (RuntimeException e) {
                 last = e;
-                if (attempt < retry.maxAttempts()) {
+                if (attempt < retry.attempts()) {
                     LOG.debug("Projection {}: handler failed at {} (try {} of {}): {}", definition.name(), origin,
-                            attempt, retry.maxAttempts(), e.toString());
+                            attempt, retry.attempts(), e.toString());
                     pause(retry.backoffAfter(attempt));
                 }
                 continue;
@@ -108,7 +108,7 @@ final class FoldProcessor<K, E, V> extends EventProcessor<K, E, V> {
             }
             return;
         }
-        fail(record, origin, DeadLetter.Reason.HANDLER_FAILED, last, retry.maxAttempts());
+        fail(record, origin, DeadLetter.Reason.HANDLER_FAILED, last, retry.attempts());
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.myelin.processors.internal;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -13,14 +14,16 @@ import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
+import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.processors.ErrorPolicy;
 import dev.myelin.processors.EventHandler;
 import dev.myelin.processors.KeyFunction;
 import dev.myelin.processors.Projection;
-import dev.myelin.processors.RetryPolicy;
 
 /** The stages of {@link Projection#named}. Each stage checks its arguments at once (STYLE §2). */
 public final class ProjectionBuilder {
+    /** Three tries, waiting 10 ms then 20 ms: for a lookup that timed out once, not for a bug. */
+    static final RetryPolicy DEFAULT_RETRY = RetryPolicy.attempts(3).backoff(Duration.ofMillis(10), Duration.ofMillis(200));
 
     private ProjectionBuilder() {
     }
@@ -170,6 +173,13 @@ public final class ProjectionBuilder {
         }
 
         @Override
+        @SuppressWarnings("deprecation")
+        public Projection.Handlers<K, E, V> retry(dev.myelin.processors.RetryPolicy policy) {
+            Objects.requireNonNull(policy, "policy");
+            return retry(new RetryPolicy(policy.maxAttempts(), policy.initialBackoff(), policy.maxBackoff()));
+        }
+
+        @Override
         public Projection<K, V> build() {
             String name = source.name();
             if (handlers.isEmpty() && typeHandlers.isEmpty()) {
@@ -201,7 +211,7 @@ public final class ProjectionBuilder {
             return new ProjectionDefinition<>(name, version == 0 ? 1 : version, source.topics(), source.events(),
                     keyFunction, rekeyed, keySerde, initial, viewSerde, handlers, typeHandlers, publishTopic, dlq,
                     errorPolicy == null ? ErrorPolicy.DEAD_LETTER : errorPolicy,
-                    retryPolicy == null ? RetryPolicy.DEFAULT : retryPolicy);
+                    retryPolicy == null ? DEFAULT_RETRY : retryPolicy);
         }
 
         private static void requireUnset(Object current, String what) {

@@ -9,12 +9,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.streams.Topology;
 
 import dev.myelin.processors.ErrorPolicy;
 import dev.myelin.processors.EventHandler;
 import dev.myelin.processors.KeyFunction;
 import dev.myelin.processors.Projection;
-import dev.myelin.processors.RetryPolicy;
+import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.schemas.EventMetadata;
 
 /**
@@ -135,7 +136,7 @@ public final class ProjectionDefinition<K, E, V> implements Projection<K, V> {
         return List.copyOf(topics);
     }
 
-    /** Returns the serde of the events topics' values. */
+    @Override
     public Serde<E> eventSerde() {
         return eventSerde;
     }
@@ -145,7 +146,17 @@ public final class ProjectionDefinition<K, E, V> implements Projection<K, V> {
         return rekeyed;
     }
 
-    /** Returns the name of the store that holds the view. */
+    @Override
+    public String viewStoreName() {
+        return storeName();
+    }
+
+    @Override
+    public Topology topology() {
+        return ProjectionTopology.build(this);
+    }
+
+    /** Returns the name of the view store. */
     public String storeName() {
         return name + "-view";
     }

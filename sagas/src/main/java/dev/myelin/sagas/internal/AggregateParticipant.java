@@ -123,6 +123,11 @@ public final class AggregateParticipant<C, E> extends ParticipantModel<C, Comman
     }
 
     @Override
+    public boolean repliesWithEvents() {
+        return true;
+    }
+
+    @Override
     public boolean wantsReplyToHeader() {
         // with a reply address the command processor answers a broken command with Rejected
         // instead of dead-lettering it, so the saga hears about it

@@ -2,8 +2,11 @@ package dev.myelin.sagas.internal;
 
 import java.util.Optional;
 
+import dev.myelin.sagas.SagaCommandId;
+
 /**
- * The command ids a saga sends: {@code saga:<saga name>:<i|c>:<step name>:<saga id>}. The saga id
+ * The command ids a saga sends, in the engine's terms; {@link SagaCommandId} is their format:
+ * {@code saga:<saga name>:<i|c>:<step name>:<saga id>}. The saga id
  * comes last because it may contain any character; saga and step names cannot contain a colon.
  * Steps are named rather than numbered so that a step added to a definition does not make the
  * replies of sagas in flight point at the wrong step. The
@@ -42,7 +45,7 @@ public final class CommandIds {
      * @return the id
      */
     public static String of(String sagaName, String sagaId, Phase phase, String step) {
-        return prefix(sagaName) + (phase == Phase.INVOKE ? "i" : "c") + ":" + step + ":" + sagaId;
+        return new SagaCommandId(sagaName, sagaId, step, phase == Phase.COMPENSATE).value();
     }
 
     /**
@@ -53,18 +56,7 @@ public final class CommandIds {
      * @return the parts, or empty if the id is not one of this saga's
      */
     public static Optional<Parsed> parse(String sagaName, String commandId) {
-        String prefix = prefix(sagaName);
-        if (commandId == null || !commandId.startsWith(prefix)) {
-            return Optional.empty();
-        }
-        String[] parts = commandId.substring(prefix.length()).split(":", 3);
-        if (parts.length != 3 || !(parts[0].equals("i") || parts[0].equals("c")) || parts[1].isEmpty() || parts[2].isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(new Parsed(parts[2], parts[0].equals("i") ? Phase.INVOKE : Phase.COMPENSATE, parts[1]));
-    }
-
-    private static String prefix(String sagaName) {
-        return "saga:" + sagaName + ":";
+        return commandId == null ? Optional.empty() : SagaCommandId.parse(commandId).filter(id -> id.saga().equals(sagaName))
+                .map(id -> new Parsed(id.sagaId(), id.compensation() ? Phase.COMPENSATE : Phase.INVOKE, id.step()));
     }
 }

@@ -8,6 +8,7 @@ import java.util.stream.IntStream;
 
 import org.apache.kafka.common.serialization.Serde;
 
+import dev.myelin.sagas.Participant;
 import dev.myelin.sagas.SagaDefinition;
 
 /** A checked, immutable saga definition: what the topology runs. */
@@ -78,13 +79,14 @@ public final class DefaultSagaDefinition<T, D> implements SagaDefinition<T, D> {
         return Mermaid.render(this);
     }
 
-    /** Returns the trigger serde (of a supertype of T). */
+    @Override
     public Serde<Object> triggerSerde() {
         return triggerSerde;
     }
 
-    /** Returns the saga id of a trigger, checked. */
+    @Override
     public String sagaId(T trigger) {
+        Objects.requireNonNull(trigger, "trigger");
         String id = sagaId.apply(trigger);
         if (id == null || id.isBlank()) {
             throw new IllegalArgumentException("saga " + name + ": sagaId(...) returned " + (id == null ? "null" : "a blank id")
@@ -123,8 +125,13 @@ public final class DefaultSagaDefinition<T, D> implements SagaDefinition<T, D> {
         return limit;
     }
 
-    /** Returns the distinct participants, in step order. */
-    public List<ParticipantModel<Object, Object>> participants() {
+    @Override
+    public List<Participant<?, ?>> participants() {
+        return List.copyOf(participantModels());
+    }
+
+    /** Returns the distinct participants, in step order, as the engine sees them. */
+    public List<ParticipantModel<Object, Object>> participantModels() {
         return steps.stream().map(StepModel::participant).distinct().toList();
     }
 

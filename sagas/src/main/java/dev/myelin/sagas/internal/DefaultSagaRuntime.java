@@ -260,7 +260,7 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
             // now, rather than let Kafka Streams fail on them later
             Set<String> needed = new java.util.TreeSet<>();
             needed.add(definition.triggerTopic());
-            definition.participants().forEach(p -> {
+            definition.participantModels().forEach(p -> {
                 needed.add(p.commandTopic());
                 needed.add(p.replyTopic());
             });

@@ -3,7 +3,9 @@ package dev.myelin.sagas.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.BiFunction;
@@ -15,6 +17,7 @@ import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 
+import dev.myelin.eventstore.CommandResult;
 import dev.myelin.schemas.AvroSerdes;
 import dev.myelin.sagas.InvalidSagaDefinitionException;
 import dev.myelin.sagas.Participant;
@@ -26,6 +29,8 @@ import dev.myelin.sagas.SagaDefinition;
  * with the index of its stage (steps of a parallel group share one); each {@link Step} or
  * {@link GroupStep} is a view on its draft that knows the step's command and reply types.
  */
+// a step's retries are kept in the deprecated record's form, which the engine reads (see StepModel)
+@SuppressWarnings("deprecation")
 public final class DefinitionBuilder {
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]*");
 
@@ -86,6 +91,10 @@ public final class DefinitionBuilder {
         Function<D, Object> compensation;
         Duration timeout;
         RetryPolicy retry;
+        /** onReply: the reply types that mean success, each with its update, in the order given. */
+        final Map<Class<?>, BiFunction<D, Object, D>> replies = new LinkedHashMap<>();
+        /** onEvent: the event types of an accepted result the saga reads, each with its update. */
+        final Map<Class<?>, BiFunction<D, Object, D>> events = new LinkedHashMap<>();
 
         Draft(String name, int stage) {
             this.name = name;
@@ -215,9 +224,38 @@ public final class DefinitionBuilder {
                             + "that can fail after it");
                 }
                 Predicate<Object> success = d.success != null ? d.success : d.participant.defaultSuccess().orElse(null);
+                BiFunction<D, Object, D> onSuccess = d.onSuccess == null ? (data, reply) -> data : d.onSuccess;
+                if (!d.replies.isEmpty()) {
+                    List<String> mixed = new ArrayList<>();
+                    if (d.success != null) {
+                        mixed.add("successWhen(...)");
+                    }
+                    if (d.onSuccess != null) {
+                        mixed.add("onSuccess(...)");
+                    }
+                    if (!d.events.isEmpty()) {
+                        mixed.add("onEvent(...)");
+                    }
+                    if (!mixed.isEmpty()) {
+                        problems.add("step '" + d.name + "' has onReply(...) and " + String.join(" and ", mixed) + "; onReply decides "
+                                + "which replies are a success and updates the data itself, so use one or the other");
+                    }
+                    success = reply -> handlerOf(d.replies, reply) != null;
+                    onSuccess = (data, reply) -> handlerOf(d.replies, reply).apply(data, reply);
+                }
+                if (!d.events.isEmpty()) {
+                    if (d.onSuccess != null) {
+                        problems.add("step '" + d.name + "' has onEvent(...) and onSuccess(...); say how the data changes with one of them");
+                    }
+                    if (!d.participant.repliesWithEvents()) {
+                        problems.add("step '" + d.name + "' reads events with onEvent(...), but participant '" + d.participant.name()
+                                + "' is a service, whose replies carry no events; use onReply(ReplyType.class, ...)");
+                    }
+                    onSuccess = (data, reply) -> applyEvents(d.events, data, reply);
+                }
                 if (success == null) {
                     problems.add("step '" + d.name + "' has no reply mapping: participant '" + d.participant.name()
-                            + "' is a service, so say which of its replies are a success with successWhen(reply -> ...)");
+                            + "' is a service, so say which of its replies are a success with onReply(ReplyType.class, ...) or successWhen(reply -> ...)");
                 }
                 RetryPolicy retry = d.retry == null ? RetryPolicy.none() : d.retry;
                 if (retry.attempts() > 1 && d.timeout == null) {
@@ -225,8 +263,7 @@ public final class DefinitionBuilder {
                             + "the timeout passes without a reply, so add timeout(...)");
                 }
                 if (problems.isEmpty()) {
-                    steps.add(new StepModel<>(d.name, d.participant, d.target, d.command, success,
-                            d.onSuccess == null ? (data, reply) -> data : d.onSuccess, d.compensation,
+                    steps.add(new StepModel<>(d.name, d.participant, d.target, d.command, success, onSuccess, d.compensation,
                             d.timeout == null ? Duration.ZERO : d.timeout, retry, d.stage));
                 }
             }
@@ -235,6 +272,31 @@ public final class DefinitionBuilder {
             }
             return new DefaultSagaDefinition<>(name, triggerType, topic, triggerSerde, sagaId, dataSerde, init, renumber(steps),
                     limit == null ? Duration.ZERO : limit);
+        }
+
+        /** Returns the handler of the first type {@code value} is an instance of, or null. */
+        private static <D> BiFunction<D, Object, D> handlerOf(Map<Class<?>, BiFunction<D, Object, D>> handlers, Object value) {
+            for (Map.Entry<Class<?>, BiFunction<D, Object, D>> handler : handlers.entrySet()) {
+                if (handler.getKey().isInstance(value)) {
+                    return handler.getValue();
+                }
+            }
+            return null;
+        }
+
+        /** Folds the events of an accepted result that have a handler into the data, in the aggregate's order. */
+        private static <D> D applyEvents(Map<Class<?>, BiFunction<D, Object, D>> handlers, D data, Object reply) {
+            if (!(reply instanceof CommandResult.Accepted<?> accepted)) {
+                return data; // a successWhen that counts other results as a success: they carry no events
+            }
+            D next = data;
+            for (Object event : accepted.events()) {
+                BiFunction<D, Object, D> handler = handlerOf(handlers, event);
+                if (handler != null) {
+                    next = handler.apply(next, event);
+                }
+            }
+            return next;
         }
 
         /** Numbers the stages 0, 1, 2, ... (an empty group, were it allowed, would leave a gap). */
@@ -320,6 +382,31 @@ public final class DefinitionBuilder {
         }
 
         @Override
+        public <X extends R> S onReply(Class<X> replyType, BiFunction<? super D, ? super X, ? extends D> update) {
+            typed(draft.replies, replyType, update, "onReply");
+            return self();
+        }
+
+        @Override
+        public <X> S onEvent(Class<X> eventType, BiFunction<? super D, ? super X, ? extends D> update) {
+            typed(draft.events, eventType, update, "onEvent");
+            return self();
+        }
+
+        private <X> void typed(Map<Class<?>, BiFunction<D, Object, D>> handlers, Class<X> type,
+                               BiFunction<? super D, ? super X, ? extends D> update, String option) {
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(update, "update");
+            if (handlers.containsKey(type)) {
+                throw new IllegalStateException(option + "(" + type.getSimpleName() + ".class, ...) of step '" + draft.name
+                        + "' was already set to " + handlers.get(type));
+            }
+            handlers.put(type, (data, value) -> Objects.requireNonNull(update.apply(data, type.cast(value)),
+                    () -> option + "(" + type.getSimpleName() + ".class, ...) of step '" + draft.name
+                            + "' returned null; return the (possibly unchanged) data"));
+        }
+
+        @Override
         public S compensate(Function<? super D, ? extends C> compensation) {
             Objects.requireNonNull(compensation, "compensation");
             requireUnset(draft.compensation, "compensate");
@@ -339,6 +426,19 @@ public final class DefinitionBuilder {
         }
 
         @Override
+        public S retry(dev.myelin.eventstore.RetryPolicy policy) {
+            Objects.requireNonNull(policy, "policy");
+            if (!policy.hasFixedBackoff()) {
+                throw new IllegalArgumentException("step '" + draft.name + "' waits the same time before each new send, but its retry "
+                        + "policy's backoff grows from " + policy.backoff() + " to " + policy.maxBackoff()
+                        + "; give RetryPolicy.attempts(" + policy.attempts() + ").backoff(wait)");
+            }
+            // the engine's own form of a step's retries (attempts and one backoff)
+            return retry(new RetryPolicy(policy.attempts(), policy.backoff()));
+        }
+
+        @Override
+        @SuppressWarnings("deprecation")
         public S retry(RetryPolicy policy) {
             Objects.requireNonNull(policy, "policy");
             requireUnset(draft.retry, "retry");

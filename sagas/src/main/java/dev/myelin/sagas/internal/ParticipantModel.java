@@ -35,13 +35,13 @@ public abstract class ParticipantModel<C, R> implements Participant<C, R> {
     /** Writes a command. */
     public abstract byte[] encodeCommand(Headers headers, C command);
 
-    /** Reads a command, for fixtures. */
+    @Override
     public abstract C decodeCommand(Headers headers, byte[] bytes);
 
     /** Reads a reply. */
     public abstract R decodeReply(Headers headers, byte[] bytes);
 
-    /** Writes a reply, for fixtures. */
+    @Override
     public abstract byte[] encodeReply(R reply);
 
     /** Returns the success test used when a step gives none. */
@@ -50,9 +50,14 @@ public abstract class ParticipantModel<C, R> implements Participant<C, R> {
     /** Returns why a reply that is not a success failed, in words for the saga log. */
     public abstract String failureReason(R reply);
 
-    /** Returns the reply record's key for a command id (fixtures write replies as the participant would). */
+    @Override
     public String replyKey(String commandId) {
         return commandId;
+    }
+
+    /** Returns whether a success reply carries events ({@code CommandResult.Accepted}), as an aggregate's does. */
+    public boolean repliesWithEvents() {
+        return false;
     }
 
     /** Returns whether the participant's command records carry the REPLY_TO header its processor reads. */

@@ -1,6 +1,8 @@
 package dev.myelin.sagas.internal;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 import dev.myelin.sagas.SagaState;
 
@@ -21,8 +23,12 @@ public final class SagaStates {
         List<StepModel<D>> steps = definition.steps();
         StoredSaga saga = StoredSaga.decode(bytes, definition.stepNames());
         D data = definition.dataSerde().deserializer().deserialize(SagaTopology.SAGAS_STORE, saga.data());
+        boolean waits = !saga.status().isFinal();
         return new SagaState<>(saga.sagaId(), saga.status(), steps.get(saga.step()).name(), saga.attempt(), data,
-                saga.completed().stream().map(i -> steps.get(i).name()).toList(), saga.failureReason());
+                saga.completed().stream().map(i -> steps.get(i).name()).toList(), saga.failureReason(),
+                waits ? saga.inFlight().stream().map(b -> steps.get(b.step()).name()).toList() : List.of(),
+                // a final saga's deadline is the end of its retention: housekeeping, not a deadline it waits for
+                waits && saga.deadline() != 0 ? Optional.of(Instant.ofEpochMilli(saga.deadline())) : Optional.empty());
     }
 
     /**

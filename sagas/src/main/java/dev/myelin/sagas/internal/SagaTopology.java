@@ -21,6 +21,7 @@ import org.apache.kafka.streams.state.Stores;
 import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.eventstore.internal.DeadLetterHeaders;
 import dev.myelin.eventstore.internal.Holds;
+import dev.myelin.sagas.SagaStore;
 import dev.myelin.sagas.SagaTopics;
 import dev.myelin.schemas.EventMetadata;
 import dev.myelin.schemas.SchemaRegistryUnavailableException;
@@ -33,7 +34,7 @@ import dev.myelin.schemas.SchemaRegistryUnavailableException;
  */
 public final class SagaTopology {
     /** The store of saga id to saga state. */
-    public static final String SAGAS_STORE = "sagas";
+    public static final String SAGAS_STORE = SagaStore.NAME;
     /** How long a finished saga stays in the store unless told otherwise. */
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
     /** How many passed deadlines one punctuation handles unless told otherwise. */
@@ -122,7 +123,7 @@ public final class SagaTopology {
         RecordFaults routerFaults = new RecordFaults(definition.name(), holds, RecordFaults.ROUTER_DEAD_LETTERS);
         topology.addProcessor("trigger-router", () -> new TriggerRouter<>(definition, routerFaults), "triggers");
         Set<String> replyTopics = new LinkedHashSet<>();
-        definition.participants().forEach(p -> replyTopics.add(p.replyTopic()));
+        definition.participantModels().forEach(p -> replyTopics.add(p.replyTopic()));
         replyTopics.remove(definition.triggerTopic());
         topology.addSource("replies", new StringDeserializer(), new ByteArrayDeserializer(), replyTopics.toArray(String[]::new));
         topology.addProcessor("reply-router", () -> new ReplyRouter(definition.name()), "replies");
@@ -136,7 +137,7 @@ public final class SagaTopology {
         topology.addStateStore(Stores.keyValueStoreBuilder(store(DEADLINES_STORE, persistent), Serdes.Bytes(),
                 Serdes.ByteArray()), SAGA_PROCESSOR);
         Set<String> commandTopics = new LinkedHashSet<>();
-        definition.participants().forEach(p -> commandTopics.add(p.commandTopic()));
+        definition.participantModels().forEach(p -> commandTopics.add(p.commandTopic()));
         for (String topic : commandTopics) {
             topology.addSink(commandSink(topic), topic, new StringSerializer(), new ByteArraySerializer(), SAGA_PROCESSOR);
         }

@@ -531,20 +531,19 @@ public interface SagaDefinition<T, D> {
 
         /**
          * Sets how often the step's command (and its compensation) is sent when it times out, and
-         * how long the step waits after a timeout before sending again (default
-         * {@link dev.myelin.eventstore.RetryPolicy#none()}). Every send carries the same command id.
+         * how long the step waits after a timeout before sending again: the same wait each time, or
+         * a wait that doubles up to a maximum ({@code backoff(initial, max)}); default
+         * {@link dev.myelin.eventstore.RetryPolicy#none()}. Every send carries the same command id.
          *
          * <pre>{@code
          * .timeout(Duration.ofSeconds(5))
          * .retry(RetryPolicy.attempts(3).backoff(Duration.ofMillis(200)))
          * }</pre>
          *
-         * @param policy the policy, with a fixed backoff
+         * @param policy the policy
          * @return this stage
-         * @throws NullPointerException     if {@code policy} is null
-         * @throws IllegalStateException    if already set for this step
-         * @throws IllegalArgumentException if the policy's backoff grows ({@code backoff(initial, max)}): a
-         *                                  step waits the same time before each new send
+         * @throws NullPointerException  if {@code policy} is null
+         * @throws IllegalStateException if already set for this step
          */
         S retry(dev.myelin.eventstore.RetryPolicy policy);
 

@@ -263,17 +263,6 @@ class SagaDefinitionTest {
     }
 
     @Test
-    void aRetryPolicyWhoseBackoffGrowsIsRejected() {
-        SagaDefinition.StepStage<String, String, String, CommandResult<String>> stage = saga()
-                .step("reserve").invoke(CUSTOMERS, d -> d, d -> "a").timeout(Duration.ofSeconds(1));
-
-        assertThatThrownBy(() -> stage.retry(RetryPolicy.attempts(3).backoff(Duration.ofMillis(100), Duration.ofSeconds(1))))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("step 'reserve' waits the same time before each new send")
-                .hasMessageContaining("RetryPolicy.attempts(3).backoff(wait)");
-    }
-
-    @Test
     @SuppressWarnings("deprecation")
     void theDeprecatedSagaRetryPolicyStillSetsTheRetries() {
         SagaDefinition.StepStage<String, String, String, CommandResult<String>> stage = saga()

@@ -18,10 +18,10 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 
 import dev.myelin.eventstore.CommandResult;
+import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.schemas.AvroSerdes;
 import dev.myelin.sagas.InvalidSagaDefinitionException;
 import dev.myelin.sagas.Participant;
-import dev.myelin.sagas.RetryPolicy;
 import dev.myelin.sagas.SagaDefinition;
 
 /**
@@ -29,8 +29,6 @@ import dev.myelin.sagas.SagaDefinition;
  * with the index of its stage (steps of a parallel group share one); each {@link Step} or
  * {@link GroupStep} is a view on its draft that knows the step's command and reply types.
  */
-// a step's retries are kept in the deprecated record's form, which the engine reads (see StepModel)
-@SuppressWarnings("deprecation")
 public final class DefinitionBuilder {
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]*");
 
@@ -426,24 +424,18 @@ public final class DefinitionBuilder {
         }
 
         @Override
-        public S retry(dev.myelin.eventstore.RetryPolicy policy) {
-            Objects.requireNonNull(policy, "policy");
-            if (!policy.hasFixedBackoff()) {
-                throw new IllegalArgumentException("step '" + draft.name + "' waits the same time before each new send, but its retry "
-                        + "policy's backoff grows from " + policy.backoff() + " to " + policy.maxBackoff()
-                        + "; give RetryPolicy.attempts(" + policy.attempts() + ").backoff(wait)");
-            }
-            // the engine's own form of a step's retries (attempts and one backoff)
-            return retry(new RetryPolicy(policy.attempts(), policy.backoff()));
-        }
-
-        @Override
-        @SuppressWarnings("deprecation")
         public S retry(RetryPolicy policy) {
             Objects.requireNonNull(policy, "policy");
             requireUnset(draft.retry, "retry");
             draft.retry = policy;
             return self();
+        }
+
+        @Override
+        @SuppressWarnings("deprecation")
+        public S retry(dev.myelin.sagas.RetryPolicy policy) {
+            Objects.requireNonNull(policy, "policy");
+            return retry(RetryPolicy.attempts(policy.attempts()).backoff(policy.backoff()));
         }
 
         private void requireUnset(Object current, String option) {

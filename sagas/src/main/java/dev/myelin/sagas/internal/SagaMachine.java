@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.eventstore.internal.RecordLimits;
-import dev.myelin.sagas.RetryPolicy;
 import dev.myelin.sagas.SagaHeaders;
 import dev.myelin.sagas.SagaStatus;
 import dev.myelin.sagas.SagaTransition;
@@ -509,10 +509,11 @@ final class SagaMachine<T, D> {
             // once the saga is decided to be undone, a step of the group still in flight is not sent again
             boolean goingOn = phase == CommandIds.Phase.COMPENSATE || saga.status() == SagaStatus.RUNNING;
             if (branch.attempt() < retry.attempts() && goingOn) {
-                if (retry.backoff().isZero()) {
+                Duration wait = retry.backoffAfter(branch.attempt());
+                if (wait.isZero()) {
                     return send(saga, branch.step(), phase, branch.attempt() + 1);
                 }
-                return saga.sending(branch.withDeadline(at + retry.backoff().toMillis(), true));
+                return saga.sending(branch.withDeadline(at + wait.toMillis(), true));
             }
             String why = (phase == CommandIds.Phase.INVOKE ? "step '" : "compensation of step '") + step.name() + "' timed out after "
                     + branch.attempt() + " attempt(s)";

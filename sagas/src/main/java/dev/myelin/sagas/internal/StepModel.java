@@ -5,7 +5,7 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
-import dev.myelin.sagas.RetryPolicy;
+import dev.myelin.eventstore.RetryPolicy;
 
 /**
  * One step as the engine runs it. Types are erased here: the DSL's stages checked them, and the
@@ -23,8 +23,6 @@ import dev.myelin.sagas.RetryPolicy;
  * @param stage        the index of the stage the step belongs to: steps of one stage run at the same time (a
  *                     parallel group); each other stage holds one step
  */
-// the engine still reads a step's retries in the deprecated public record's form (attempts and one backoff)
-@SuppressWarnings("deprecation")
 public record StepModel<D>(String name, ParticipantModel<Object, Object> participant, Function<D, String> target,
                            Function<D, Object> command, Predicate<Object> success, BiFunction<D, Object, D> onSuccess,
                            Function<D, Object> compensation, Duration timeout, RetryPolicy retry, int stage) {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.sagas.Participant;
-import dev.myelin.sagas.RetryPolicy;
+import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.sagas.SagaDefinition;
 import dev.myelin.sagas.SagaHeaders;
 import dev.myelin.sagas.SagaStatus;
@@ -250,6 +250,33 @@ class SagaMachineTest {
 
         assertThat(state()).extracting(StoredSaga::status, StoredSaga::completed, StoredSaga::timedOut)
                 .containsExactly(SagaStatus.COMPENSATED, List.of(), List.of());
+    }
+
+    @Test
+    void aGrowingBackoffDoublesTheWaitBeforeEachNewSendUpToItsMaximum() {
+        use(SagaDefinition.named("patient-trip", String.class)
+                .from("trips", Serdes.String())
+                .sagaId(t -> t)
+                .data(Serdes.String(), t -> t)
+                .step("book-hotel")
+                    .invoke(TRAVEL, d -> "hotel", d -> "book-hotel " + d)
+                    .successWhen("ok"::equals)
+                    .timeout(HOTEL_TIMEOUT)
+                    .retry(RetryPolicy.attempts(4).backoff(Duration.ofSeconds(1), Duration.ofSeconds(3)))
+                .build());
+        trigger();
+
+        List<Long> waits = new java.util.ArrayList<>();
+        for (int attempt = 1; attempt < 4; attempt++) {
+            Outcome timedOut = advanceAndCheckDeadlines(HOTEL_TIMEOUT);
+            long retryAt = timedOut.effects(SetDeadline.class).get(0).at();
+            waits.add(retryAt - now);
+            now = retryAt;
+            Outcome resent = feed(new DeadlineDue(now, START));
+            assertThat(resent.effects(Send.class)).extracting(Send::attempt).containsExactly(attempt + 1);
+        }
+
+        assertThat(waits).as("1 s, then twice that, then the 3 s maximum").containsExactly(1_000L, 2_000L, 3_000L);
     }
 
     @Test

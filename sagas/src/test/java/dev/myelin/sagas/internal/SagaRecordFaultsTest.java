@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.myelin.eventstore.CommandResultFormat;
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.eventstore.CommandResult;
@@ -119,7 +120,7 @@ class SagaRecordFaultsTest {
         String commandId = CommandIds.of("place-order", orderId, CommandIds.Phase.INVOKE, "reserve-credit");
         RecordHeaders headers = new RecordHeaders();
         headers.add(CommandHeaders.COMMAND_ID, commandId.getBytes(StandardCharsets.UTF_8));
-        creditResults.pipeInput(new TestRecord<>(commandId, MyelinResults.encode(new CommandResult.Accepted<>(1, List.of())), headers, START));
+        creditResults.pipeInput(new TestRecord<>(commandId, CommandResultFormat.encode(new CommandResult.Accepted<>(1, List.of())), headers, START));
     }
 
     private Optional<SagaState<String>> saga(String sagaId) {

@@ -1,5 +1,8 @@
 package dev.myelin.processors;
 
+import static dev.myelin.schemas.internal.BuilderChecks.parseLong;
+import static dev.myelin.schemas.internal.BuilderChecks.requireUnset;
+
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -398,26 +401,12 @@ public final class ProjectionConfig {
             return new ProjectionConfig(this);
         }
 
-        private static void requireUnset(Object current, String key) {
-            if (current != null) {
-                throw new IllegalStateException(key + " was already set to " + current);
-            }
-        }
-
         private static boolean parseBoolean(String key, Object value) {
             String text = value.toString().trim();
             if (!text.equalsIgnoreCase("true") && !text.equalsIgnoreCase("false")) {
                 throw new IllegalArgumentException(key + " must be true or false: '" + value + "'");
             }
             return Boolean.parseBoolean(text);
-        }
-
-        private static long parseLong(String key, Object value) {
-            try {
-                return Long.parseLong(value.toString().trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(key + " must be a whole number: '" + value + "'", e);
-            }
         }
     }
 }

@@ -29,6 +29,7 @@ import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.Health;
 import dev.myelin.eventstore.internal.Holds;
+import dev.myelin.eventstore.internal.StreamsBootstrap;
 import dev.myelin.eventstore.internal.StreamsHealth;
 import dev.myelin.sagas.Participant;
 import dev.myelin.sagas.SagaDefinition;
@@ -253,7 +254,7 @@ class SagaRecordFaultsTest {
         health.stateChanged(KafkaStreams.State.RUNNING);
         assertThat(health.health(KafkaStreams.State.RUNNING, "restoring")).isEqualTo(Health.running());
 
-        StreamThreadExceptionResponse response = DefaultSagaRuntime.replaceThread("shop.saga.place-order", health,
+        StreamThreadExceptionResponse response = StreamsBootstrap.replaceThread("saga runtime shop.saga.place-order", health,
                 new IllegalStateException("the disk is full"));
 
         assertThat(response).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);

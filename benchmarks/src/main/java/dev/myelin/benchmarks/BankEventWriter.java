@@ -1,6 +1,5 @@
 package dev.myelin.benchmarks;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 
@@ -12,8 +11,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Utils;
 
+import dev.myelin.eventstore.internal.AggregatePartitioner;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.examples.bank.AccountOpened;
 import dev.myelin.examples.bank.Deposited;
@@ -61,7 +60,7 @@ final class BankEventWriter implements AutoCloseable {
             String eventId = id + "-" + sequence;
             EventMetadata metadata = new EventMetadata(eventId, event.getSchema().getName(), id, sequence, now,
                     "cmd-" + eventId, "corr-" + eventId, "cmd-" + eventId);
-            int partition = Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % partitions;
+            int partition = AggregatePartitioner.partitionOf(id, partitions);
             producer.send(new ProducerRecord<>(topic, partition, id + "@" + sequence, avro.serializer().serialize(topic, event),
                     metadata.writeTo(new RecordHeaders())));
         }

@@ -1,5 +1,7 @@
 package dev.myelin.eventstore;
 
+import static dev.myelin.schemas.internal.BuilderChecks.requireState;
+
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
@@ -112,7 +114,7 @@ public interface CommandGateway<C, E> extends AutoCloseable {
          */
         public Builder<C, E> commandSerde(Serde<C> serde) {
             Objects.requireNonNull(serde, "serde");
-            MyelinConfig.requireState(commandSerde == null, "commandSerde was already set to %s", commandSerde);
+            requireState(commandSerde == null, "commandSerde was already set to %s", commandSerde);
             commandSerde = serde;
             return this;
         }
@@ -126,7 +128,7 @@ public interface CommandGateway<C, E> extends AutoCloseable {
          */
         public Builder<C, E> eventSerde(Serde<E> serde) {
             Objects.requireNonNull(serde, "serde");
-            MyelinConfig.requireState(eventSerde == null, "eventSerde was already set to %s", eventSerde);
+            requireState(eventSerde == null, "eventSerde was already set to %s", eventSerde);
             eventSerde = serde;
             return this;
         }
@@ -142,8 +144,8 @@ public interface CommandGateway<C, E> extends AutoCloseable {
          *                                      prefixed or not) and {@link MyelinConfig#ALLOW_WEAKER_GUARANTEES} is not {@code true}
          */
         public CommandGateway<C, E> start() {
-            MyelinConfig.requireState(commandSerde != null, "commandSerde was not set");
-            MyelinConfig.requireState(eventSerde != null, "eventSerde was not set");
+            requireState(commandSerde != null, "commandSerde was not set");
+            requireState(eventSerde != null, "eventSerde was not set");
             return DefaultCommandGateway.start(config, config.topics(type), commandSerde, eventSerde, true);
         }
     }

@@ -32,6 +32,23 @@ public final class CommandResultFormat {
     }
 
     /**
+     * Returns the bytes of a result, serializing each event with {@code eventEncoder}: the events
+     * topic's own form, as the aggregate's event serde writes it.
+     *
+     * <pre>{@code
+     * byte[] value = CommandResultFormat.encode(result, event -> eventSerde.serializer().serialize(topics.events(), event));
+     * }</pre>
+     *
+     * @param result       the result
+     * @param eventEncoder serializes one event
+     * @param <E>          the event type
+     * @return the value to write to a command-results topic
+     */
+    public static <E> byte[] encode(CommandResult<E> result, Function<? super E, byte[]> eventEncoder) {
+        return ResultCodec.encode(Objects.requireNonNull(result, "result"), Objects.requireNonNull(eventEncoder, "eventEncoder"));
+    }
+
+    /**
      * Reads a value of a command-results topic, decoding each event with {@code eventDecoder}.
      *
      * @param bytes        the record value

@@ -1,5 +1,7 @@
 package dev.myelin.eventstore;
 
+import static dev.myelin.schemas.internal.BuilderChecks.requireState;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -202,7 +204,7 @@ public interface EventStore<S, C, E> extends AutoCloseable {
          */
         public Builder<S, C, E> commandSerde(Serde<C> serde) {
             Objects.requireNonNull(serde, "serde");
-            MyelinConfig.requireState(commandSerde == null, "commandSerde was already set to %s", commandSerde);
+            requireState(commandSerde == null, "commandSerde was already set to %s", commandSerde);
             commandSerde = serde;
             return this;
         }
@@ -216,7 +218,7 @@ public interface EventStore<S, C, E> extends AutoCloseable {
          */
         public Builder<S, C, E> eventSerde(Serde<E> serde) {
             Objects.requireNonNull(serde, "serde");
-            MyelinConfig.requireState(eventSerde == null, "eventSerde was already set to %s", eventSerde);
+            requireState(eventSerde == null, "eventSerde was already set to %s", eventSerde);
             eventSerde = serde;
             return this;
         }
@@ -231,7 +233,7 @@ public interface EventStore<S, C, E> extends AutoCloseable {
          */
         public Builder<S, C, E> stateSerde(Serde<S> serde) {
             Objects.requireNonNull(serde, "serde");
-            MyelinConfig.requireState(stateSerde == null, "stateSerde was already set to %s", stateSerde);
+            requireState(stateSerde == null, "stateSerde was already set to %s", stateSerde);
             stateSerde = serde;
             return this;
         }
@@ -246,7 +248,7 @@ public interface EventStore<S, C, E> extends AutoCloseable {
          */
         public Builder<S, C, E> stateDirectory(Path directory) {
             Objects.requireNonNull(directory, "directory");
-            MyelinConfig.requireState(stateDirectory == null, "stateDirectory was already set to %s", stateDirectory);
+            requireState(stateDirectory == null, "stateDirectory was already set to %s", stateDirectory);
             stateDirectory = directory;
             return this;
         }
@@ -278,12 +280,12 @@ public interface EventStore<S, C, E> extends AutoCloseable {
         }
 
         private Serde<C> requireCommandSerde() {
-            MyelinConfig.requireState(commandSerde != null, "commandSerde was not set");
+            requireState(commandSerde != null, "commandSerde was not set");
             return commandSerde;
         }
 
         private Serde<E> requireEventSerde() {
-            MyelinConfig.requireState(eventSerde != null, "eventSerde was not set");
+            requireState(eventSerde != null, "eventSerde was not set");
             return eventSerde;
         }
 
@@ -292,7 +294,7 @@ public interface EventStore<S, C, E> extends AutoCloseable {
                 return stateSerde;
             }
             S initial = type.initialState();
-            MyelinConfig.requireState(initial instanceof SpecificRecord,
+            requireState(initial instanceof SpecificRecord,
                     "stateSerde was not set and the state type %s is not a generated Avro record, so none can be derived; "
                             + "call stateSerde(...)", initial.getClass().getName());
             @SuppressWarnings("unchecked")

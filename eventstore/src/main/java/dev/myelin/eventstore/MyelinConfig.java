@@ -1,5 +1,10 @@
 package dev.myelin.eventstore;
 
+import static dev.myelin.schemas.internal.BuilderChecks.parseInt;
+import static dev.myelin.schemas.internal.BuilderChecks.parseLong;
+import static dev.myelin.schemas.internal.BuilderChecks.requireArgument;
+import static dev.myelin.schemas.internal.BuilderChecks.requireState;
+
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -544,34 +549,6 @@ public final class MyelinConfig {
             }
             requireState(isr <= rf, "minInsyncReplicas (%s) must not exceed replicationFactor (%s): no write could ever succeed", isr, rf);
             return new MyelinConfig(this, rf, isr);
-        }
-
-        private static long parseLong(String key, String text) {
-            try {
-                return Long.parseLong(text);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(key + " must be a whole number: " + text, e);
-            }
-        }
-
-        private static int parseInt(String key, String text) {
-            try {
-                return Integer.parseInt(text);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(key + " must be a whole number: '" + text + "'");
-            }
-        }
-    }
-
-    static void requireState(boolean ok, String format, Object... args) {
-        if (!ok) {
-            throw new IllegalStateException(String.format(format, args));
-        }
-    }
-
-    static void requireArgument(boolean ok, String format, Object... args) {
-        if (!ok) {
-            throw new IllegalArgumentException(String.format(format, args));
         }
     }
 }

@@ -1,5 +1,8 @@
 package dev.myelin.processors;
 
+import static dev.myelin.schemas.internal.BuilderChecks.parseLong;
+import static dev.myelin.schemas.internal.BuilderChecks.requireUnset;
+
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -7,6 +10,7 @@ import java.util.Objects;
 
 import org.apache.kafka.streams.StreamsConfig;
 
+import dev.myelin.processors.internal.ProjectionSettings;
 import dev.myelin.eventstore.MyelinConfig;
 
 /**
@@ -96,49 +100,10 @@ public final class ProjectionConfig {
         return new Builder();
     }
 
-    /** Returns the Kafka Streams and client properties, without Myelin's. */
-    Map<String, Object> streamsProperties() {
-        return streams;
-    }
-
-    /** Returns the application-id prefix, empty when none. */
-    String application() {
-        return application;
-    }
-
-    /** Returns whether missing output topics are created. */
-    boolean createTopics() {
-        return createTopics;
-    }
-
-    /** Returns how long close waits. */
-    Duration closeTimeout() {
-        return closeTimeout;
-    }
-
-    /** Returns the host to serve and advertise queries on, or null when queries stay local. */
-    String queryHost() {
-        return queryHost;
-    }
-
-    /** Returns the query port, 0 for any free one. */
-    int queryPort() {
-        return queryPort;
-    }
-
-    /** Returns how long remote answers are cached; zero for not at all. */
-    Duration queryCacheTime() {
-        return queryCacheTime;
-    }
-
-    /** Returns how long the dead-letter topic keeps a dead letter. */
-    Duration deadLetterRetention() {
-        return deadLetterRetention;
-    }
-
-    /** Returns how long a routed query may take. */
-    Duration queryTimeout() {
-        return queryTimeout;
+    /** Returns the engine's view of this configuration: the one way internal code reads it. */
+    ProjectionSettings settings() {
+        return new ProjectionSettings(streams, application, createTopics, closeTimeout, queryHost, queryPort, queryTimeout,
+                queryCacheTime, deadLetterRetention);
     }
 
     @Override
@@ -398,26 +363,12 @@ public final class ProjectionConfig {
             return new ProjectionConfig(this);
         }
 
-        private static void requireUnset(Object current, String key) {
-            if (current != null) {
-                throw new IllegalStateException(key + " was already set to " + current);
-            }
-        }
-
         private static boolean parseBoolean(String key, Object value) {
             String text = value.toString().trim();
             if (!text.equalsIgnoreCase("true") && !text.equalsIgnoreCase("false")) {
                 throw new IllegalArgumentException(key + " must be true or false: '" + value + "'");
             }
             return Boolean.parseBoolean(text);
-        }
-
-        private static long parseLong(String key, Object value) {
-            try {
-                return Long.parseLong(value.toString().trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(key + " must be a whole number: '" + value + "'", e);
-            }
         }
     }
 }

@@ -1,10 +1,13 @@
 package dev.myelin.processors;
 
-import dev.myelin.eventstore.Health;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
+
+import dev.myelin.eventstore.Health;
+import dev.myelin.processors.internal.ProjectionEngine;
 
 /**
  * A projection running as its own Kafka Streams application ({@code exactly_once_v2}, application id
@@ -37,7 +40,7 @@ public interface RunningProjection<K, V> extends AutoCloseable {
      * @throws MyelinProjectionException if a source topic is missing or the cluster cannot be reached
      */
     static <K, V> RunningProjection<K, V> start(Projection<K, V> projection, ProjectionConfig config) {
-        return ProjectionRuntime.start(projection, config);
+        return ProjectionEngine.start(projection, Objects.requireNonNull(config, "config").settings());
     }
 
     /**

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,12 +27,12 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.myelin.eventstore.internal.AggregatePartitioner;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
 import dev.myelin.schemas.EventMetadata;
@@ -155,7 +154,7 @@ class ExactlyOnceCrashIT {
                 long sequence = sequences.merge(account, 1L, Long::sum);
                 EventMetadata metadata = new EventMetadata("e-" + i, "Amount", account, sequence, Instant.EPOCH, "c-" + i,
                         "k-" + i, "c-" + i);
-                int partition = Utils.toPositive(Utils.murmur2(account.getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
+                int partition = AggregatePartitioner.partitionOf(account, PARTITIONS);
                 producer.send(new ProducerRecord<>(CrashChild.EVENTS, partition, account + "@" + sequence,
                         Long.toString(amount), metadata.writeTo(new RecordHeaders())));
                 long[] sumAndCount = fold.computeIfAbsent(account, a -> new long[2]);

@@ -20,11 +20,11 @@ class ProjectionConfigTest {
                         ProjectionConfig.CREATE_TOPICS, "false", ProjectionConfig.CLOSE_TIMEOUT_MS, "1500"))
                 .build();
 
-        assertThat(config.streamsProperties())
+        assertThat(config.settings().streamsProperties())
                 .containsOnly(Map.entry("bootstrap.servers", "localhost:9092"), Map.entry("commit.interval.ms", 50));
-        assertThat(config.application()).isEqualTo("bank");
-        assertThat(config.createTopics()).isFalse();
-        assertThat(config.closeTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(config.settings().application()).isEqualTo("bank");
+        assertThat(config.settings().createTopics()).isFalse();
+        assertThat(config.settings().closeTimeout()).isEqualTo(Duration.ofMillis(1500));
     }
 
     @Test
@@ -35,10 +35,10 @@ class ProjectionConfigTest {
                         ProjectionConfig.QUERY_CACHE_MS, "100"))
                 .build();
 
-        assertThat(config.queryHost()).isEqualTo("app-1.internal");
-        assertThat(config.queryPort()).isEqualTo(7070);
-        assertThat(config.queryTimeout()).isEqualTo(Duration.ofMillis(250));
-        assertThat(config.queryCacheTime()).isEqualTo(Duration.ofMillis(100));
+        assertThat(config.settings().queryHost()).isEqualTo("app-1.internal");
+        assertThat(config.settings().queryPort()).isEqualTo(7070);
+        assertThat(config.settings().queryTimeout()).isEqualTo(Duration.ofMillis(250));
+        assertThat(config.settings().queryCacheTime()).isEqualTo(Duration.ofMillis(100));
     }
 
     @Test
@@ -102,13 +102,13 @@ class ProjectionConfigTest {
 
     @Test
     void keepsDeadLettersThirtyDaysUnlessToldOtherwise() {
-        assertThat(ProjectionConfig.builder().bootstrapServers("k:9092").build().deadLetterRetention())
+        assertThat(ProjectionConfig.builder().bootstrapServers("k:9092").build().settings().deadLetterRetention())
                 .isEqualTo(Duration.ofDays(30));
         assertThat(ProjectionConfig.builder().bootstrapServers("k:9092")
-                .property(ProjectionConfig.DEAD_LETTER_RETENTION_MS, "7200000").build().deadLetterRetention())
+                .property(ProjectionConfig.DEAD_LETTER_RETENTION_MS, "7200000").build().settings().deadLetterRetention())
                 .isEqualTo(Duration.ofHours(2));
         assertThat(ProjectionConfig.builder().bootstrapServers("k:9092").deadLetterRetention(Duration.ofDays(90)).build()
-                .deadLetterRetention()).isEqualTo(Duration.ofDays(90));
+                .settings().deadLetterRetention()).isEqualTo(Duration.ofDays(90));
     }
 
     @Test

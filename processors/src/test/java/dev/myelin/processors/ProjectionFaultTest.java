@@ -37,6 +37,7 @@ import dev.myelin.processors.internal.DeadLetterCodec;
 import dev.myelin.eventstore.internal.Holds;
 import dev.myelin.processors.internal.LocalViewQuery;
 import dev.myelin.processors.internal.ProjectionDefinition;
+import dev.myelin.processors.internal.ProjectionEngine;
 import dev.myelin.processors.internal.ProjectionTopology;
 import dev.myelin.schemas.AvroSerdeConfig;
 import dev.myelin.schemas.AvroSerdes;
@@ -270,7 +271,7 @@ class ProjectionFaultTest {
 
         // held: the stream thread is to be replaced, never the client shut down, and nothing was written
         heldBy(held);
-        assertThat(ProjectionRuntime.respond(held)).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+        assertThat(ProjectionEngine.respond(held)).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
         assertThat(deadLetters()).isEmpty();
         assertThat(view.get(ACCOUNT)).isEmpty();
         assertThat(holds.oldest()).hasValueSatisfying(h -> {
@@ -320,9 +321,9 @@ class ProjectionFaultTest {
 
     @Test
     void onlyTheFailFastPolicyShutsTheProjectionDownAnyOtherThreadDeathReplacesTheThread() {
-        assertThat(ProjectionRuntime.respond(new StreamsException(new IllegalStateException("a bug in Kafka Streams"))))
+        assertThat(ProjectionEngine.respond(new StreamsException(new IllegalStateException("a bug in Kafka Streams"))))
                 .isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
-        assertThat(ProjectionRuntime.respond(new StreamsException(new ProjectionFailedException("balances",
+        assertThat(ProjectionEngine.respond(new StreamsException(new ProjectionFailedException("balances",
                 RecordOrigin.of(EVENTS, 0, 7), new IllegalArgumentException("bad")))))
                 .isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
     }
@@ -353,11 +354,11 @@ class ProjectionFaultTest {
     void oneProcessCallWaitsForTheRegistryAtMostTenSecondsAndHalfTheTransactionTimeout() {
         Properties none = new Properties();
         // Kafka Streams' own default transaction timeout under exactly_once_v2 is 10 s
-        assertThat(ProjectionRuntime.maxBlock(Map.of("transaction.timeout.ms", 10_000), none)).isEqualTo(Duration.ofSeconds(5));
-        assertThat(ProjectionRuntime.maxBlock(Map.of("transaction.timeout.ms", "60000"), none)).isEqualTo(Duration.ofSeconds(10));
+        assertThat(Holds.maxBlock(Map.of("transaction.timeout.ms", 10_000), none)).isEqualTo(Duration.ofSeconds(5));
+        assertThat(Holds.maxBlock(Map.of("transaction.timeout.ms", "60000"), none)).isEqualTo(Duration.ofSeconds(10));
         Properties shortPoll = new Properties();
         shortPoll.put("max.poll.interval.ms", 4_000);
-        assertThat(ProjectionRuntime.maxBlock(Map.of("transaction.timeout.ms", 60_000), shortPoll)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(Holds.maxBlock(Map.of("transaction.timeout.ms", 60_000), shortPoll)).isEqualTo(Duration.ofSeconds(2));
     }
 
     @Test

@@ -27,10 +27,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.myelin.eventstore.internal.AggregatePartitioner;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
 import dev.myelin.eventstore.RetryPolicy;
@@ -82,7 +82,7 @@ class ProjectionIT {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             for (Bank.EventRecord record : records) {
                 String aggregateId = record.key().substring(0, record.key().lastIndexOf('@'));
-                int partition = Utils.toPositive(Utils.murmur2(aggregateId.getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
+                int partition = AggregatePartitioner.partitionOf(aggregateId, PARTITIONS);
                 producer.send(new ProducerRecord<>(topic, partition, record.key(), record.value(), record.headers()));
             }
             producer.flush();

@@ -1,11 +1,11 @@
 package dev.myelin.processors;
 
+import dev.myelin.eventstore.internal.AggregatePartitioner;
 import dev.myelin.eventstore.Health;
 import static dev.myelin.processors.Bank.deposited;
 import static dev.myelin.processors.Bank.opened;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,7 +20,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,7 +67,7 @@ class ProjectionOutageIT {
                 new ByteArraySerializer())) {
             for (Bank.EventRecord record : records) {
                 String aggregateId = record.key().substring(0, record.key().lastIndexOf('@'));
-                int partition = Utils.toPositive(Utils.murmur2(aggregateId.getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
+                int partition = AggregatePartitioner.partitionOf(aggregateId, PARTITIONS);
                 producer.send(new ProducerRecord<>(topic, partition, record.key(), record.value(), record.headers()));
             }
             producer.flush();

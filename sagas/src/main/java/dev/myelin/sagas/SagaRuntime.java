@@ -1,5 +1,9 @@
 package dev.myelin.sagas;
 
+import static dev.myelin.schemas.internal.BuilderChecks.requireArgument;
+import static dev.myelin.schemas.internal.BuilderChecks.requirePositive;
+import static dev.myelin.schemas.internal.BuilderChecks.requireUnset;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -120,9 +124,7 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
          */
         public Builder<T, D> stateDirectory(Path directory) {
             Objects.requireNonNull(directory, "directory");
-            if (stateDirectory != null) {
-                throw new IllegalStateException("stateDirectory was already set to " + stateDirectory);
-            }
+            requireUnset(stateDirectory, "stateDirectory");
             stateDirectory = directory;
             return this;
         }
@@ -138,13 +140,8 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
          */
         public Builder<T, D> deadlineCheckInterval(Duration interval) {
             Objects.requireNonNull(interval, "interval");
-            if (tick != null) {
-                throw new IllegalStateException("deadlineCheckInterval was already set to " + tick);
-            }
-            if (interval.isNegative() || interval.isZero()) {
-                throw new IllegalArgumentException("deadlineCheckInterval must be positive: " + interval);
-            }
-            tick = interval;
+            requireUnset(tick, "deadlineCheckInterval");
+            tick = requirePositive(interval, "deadlineCheckInterval");
             return this;
         }
 
@@ -161,12 +158,8 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
          * @throws IllegalArgumentException if less than 1
          */
         public Builder<T, D> deadlinesPerCheck(int perCheck) {
-            if (deadlinesPerCheck != null) {
-                throw new IllegalStateException("deadlinesPerCheck was already set to " + deadlinesPerCheck);
-            }
-            if (perCheck < 1) {
-                throw new IllegalArgumentException("deadlinesPerCheck must be at least 1: " + perCheck);
-            }
+            requireUnset(deadlinesPerCheck, "deadlinesPerCheck");
+            requireArgument(perCheck >= 1, "deadlinesPerCheck must be at least 1: %s", perCheck);
             deadlinesPerCheck = perCheck;
             return this;
         }
@@ -185,9 +178,7 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
          */
         public Builder<T, D> startingAt(TriggerPosition position) {
             Objects.requireNonNull(position, "position");
-            if (startingAt != null) {
-                throw new IllegalStateException("startingAt was already set to " + startingAt);
-            }
+            requireUnset(startingAt, "startingAt");
             startingAt = position;
             return this;
         }
@@ -204,13 +195,8 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
          */
         public Builder<T, D> retainFinishedSagas(Duration retention) {
             Objects.requireNonNull(retention, "retention");
-            if (this.retention != null) {
-                throw new IllegalStateException("retainFinishedSagas was already set to " + this.retention);
-            }
-            if (retention.isNegative() || retention.isZero()) {
-                throw new IllegalArgumentException("retainFinishedSagas must be positive: " + retention);
-            }
-            this.retention = retention;
+            requireUnset(this.retention, "retainFinishedSagas");
+            this.retention = requirePositive(retention, "retainFinishedSagas");
             return this;
         }
 

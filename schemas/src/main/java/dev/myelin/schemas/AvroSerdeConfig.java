@@ -1,5 +1,7 @@
 package dev.myelin.schemas;
 
+import static dev.myelin.schemas.internal.BuilderChecks.requireUnset;
+
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -304,12 +306,6 @@ public final class AvroSerdeConfig {
          */
         public AvroSerdeConfig build() {
             return new AvroSerdeConfig(this, false);
-        }
-
-        private static void requireUnset(Object current, String name) {
-            if (current != null) {
-                throw new IllegalStateException(name + " was already set to " + current);
-            }
         }
     }
 }

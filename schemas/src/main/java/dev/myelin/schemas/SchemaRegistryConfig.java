@@ -1,5 +1,9 @@
 package dev.myelin.schemas;
 
+import static dev.myelin.schemas.internal.BuilderChecks.requireNotNegative;
+import static dev.myelin.schemas.internal.BuilderChecks.requirePositive;
+import static dev.myelin.schemas.internal.BuilderChecks.requireUnset;
+
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -418,7 +422,7 @@ public final class SchemaRegistryConfig {
          */
         public Builder requestTimeout(Duration timeout) {
             requireUnset(requestTimeout, "requestTimeout");
-            requestTimeout = positive(timeout, "requestTimeout");
+            requestTimeout = requirePositive(timeout, "requestTimeout");
             return this;
         }
 
@@ -432,7 +436,7 @@ public final class SchemaRegistryConfig {
          */
         public Builder connectTimeout(Duration timeout) {
             requireUnset(connectTimeout, "connectTimeout");
-            connectTimeout = positive(timeout, "connectTimeout");
+            connectTimeout = requirePositive(timeout, "connectTimeout");
             return this;
         }
 
@@ -448,7 +452,7 @@ public final class SchemaRegistryConfig {
          */
         public Builder requestDeadline(Duration deadline) {
             requireUnset(requestDeadline, "requestDeadline");
-            requestDeadline = positive(deadline, "requestDeadline");
+            requestDeadline = requirePositive(deadline, "requestDeadline");
             return this;
         }
 
@@ -481,7 +485,7 @@ public final class SchemaRegistryConfig {
          */
         public Builder retryBackoff(Duration backoff) {
             requireUnset(retryBackoff, "retryBackoff");
-            retryBackoff = notNegative(backoff, "retryBackoff");
+            retryBackoff = requireNotNegative(backoff, "retryBackoff");
             return this;
         }
 
@@ -495,7 +499,7 @@ public final class SchemaRegistryConfig {
          */
         public Builder retryBackoffMax(Duration backoff) {
             requireUnset(retryBackoffMax, "retryBackoffMax");
-            retryBackoffMax = notNegative(backoff, "retryBackoffMax");
+            retryBackoffMax = requireNotNegative(backoff, "retryBackoffMax");
             return this;
         }
 
@@ -509,7 +513,7 @@ public final class SchemaRegistryConfig {
          */
         public Builder latestCacheTtl(Duration ttl) {
             requireUnset(latestCacheTtl, "latestCacheTtl");
-            latestCacheTtl = notNegative(ttl, "latestCacheTtl");
+            latestCacheTtl = requireNotNegative(ttl, "latestCacheTtl");
             return this;
         }
 
@@ -531,28 +535,6 @@ public final class SchemaRegistryConfig {
                 throw new IllegalStateException("retryBackoff " + retryBackoff + " exceeds retryBackoffMax " + retryBackoffMax);
             }
             return new SchemaRegistryConfig(this);
-        }
-
-        private static void requireUnset(Object current, String name) {
-            if (current != null) {
-                throw new IllegalStateException(name + " was already set to " + current);
-            }
-        }
-
-        private static Duration positive(Duration d, String name) {
-            Objects.requireNonNull(d, name);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive: " + d);
-            }
-            return d;
-        }
-
-        private static Duration notNegative(Duration d, String name) {
-            Objects.requireNonNull(d, name);
-            if (d.isNegative()) {
-                throw new IllegalArgumentException(name + " must not be negative: " + d);
-            }
-            return d;
         }
     }
 }

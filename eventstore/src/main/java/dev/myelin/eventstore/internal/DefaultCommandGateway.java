@@ -170,7 +170,14 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
         return new DefaultCommandGateway<>(config, topics, commandSerde, eventSerde);
     }
 
-    static Map<String, Object> adminProperties(MyelinConfig config) {
+    /**
+     * Returns the admin-client settings among the application's properties ({@code admin.}-prefixed
+     * keys over plain ones), with its bootstrap servers: what every runtime creates its topics with.
+     *
+     * @param config the application's configuration
+     * @return the admin client's properties
+     */
+    public static Map<String, Object> adminProperties(MyelinConfig config) {
         Map<String, Object> props = clientProperties(config, AdminClientConfig.configNames(), "admin.");
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         return props;

@@ -4,11 +4,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -28,7 +28,6 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.TaskMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -77,7 +76,8 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
 
     private DefaultEventStore(AggregateType<S, C, E> type, MyelinConfig config, Serde<C> commandSerde, Serde<E> eventSerde,
                               Serde<S> stateSerde, Optional<Path> stateDirectory) {
-        GuaranteeCheck.verify(config.properties(), "the event store " + config.application() + "." + type.name());
+        // first: settings that weaken a guarantee are refused before anything is created
+        Properties props = streamsProperties(config, stateDirectory, type);
         this.type = type;
         this.topics = config.topics(type);
         this.eventSerializer = eventSerde.serializer();
@@ -96,44 +96,15 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
             throw new MyelinEventStoreException("cannot describe " + topics.commands() + ": " + e.getMessage(), e);
         }
 
-        Map<String, Object> props = streamsProperties(config, stateDirectory, type);
-        StreamsConfig streamsConfig = new StreamsConfig(props);
-        String applicationId = String.valueOf(props.get(StreamsConfig.APPLICATION_ID_CONFIG));
-        Holds holds = new Holds("Event store " + applicationId, Holds.maxBlock(streamsConfig.getProducerConfigs(applicationId), props));
-        this.health = new StreamsHealth("event store " + applicationId, holds, MyelinEventStoreException::new);
+        String applicationId = props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
+        String runtime = "event store " + applicationId;
+        Holds holds = new Holds("Event store " + applicationId, Holds.maxBlock(new StreamsConfig(props).getProducerConfigs(applicationId), props));
+        this.health = new StreamsHealth(runtime, holds, MyelinEventStoreException::new);
         this.streams = new KafkaStreams(CommandTopology.build(type, commandSerde, eventSerde, stateSerde, topics,
-                config.dedupRetention(), partitions, holds), streamsConfig);
-        CountDownLatch running = new CountDownLatch(1);
-        streams.setStateListener((now, before) -> {
-            health.stateChanged(now);
-            if (now == KafkaStreams.State.RUNNING) {
-                running.countDown();
-            }
-            log.info("event store {} is {} (was {})", applicationId, now, before);
-        });
-        streams.setGlobalStateRestoreListener(new RestoreLog("event store " + applicationId));
-        streams.setUncaughtExceptionHandler(e -> {
-            // under exactly_once_v2 the failed task's open transaction is aborted, so a fresh thread redoes its work safely
-            if (Holds.isHold(e)) {
-                log.debug("event store {}: replacing the stream thread of a held partition", applicationId, e);
-            } else {
-                health.replaced(e);
-                log.error("a command-processing thread of {} failed; replacing it", topics.commands(), e);
-            }
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
-        streams.start();
-        try {
-            if (!running.await(STARTUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                streams.close(Duration.ofSeconds(10));
-                throw new MyelinEventStoreException("the command processor of " + topics.commands() + " did not reach RUNNING within "
-                        + STARTUP_TIMEOUT + " (state " + streams.state() + "); check the broker and the logs");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            streams.close(Duration.ofSeconds(10));
-            throw new MyelinEventStoreException("interrupted while starting the command processor", e);
-        }
+                config.dedupRetention(), partitions, holds), props);
+        CountDownLatch running = StreamsBootstrap.observe(streams, runtime, health, () -> { });
+        streams.setGlobalStateRestoreListener(new RestoreLog(runtime));
+        StreamsBootstrap.startAndAwait(streams, running, STARTUP_TIMEOUT, runtime, MyelinEventStoreException::new);
         this.gateway = DefaultCommandGateway.start(config, topics, commandSerde, eventSerde, false);
         this.recordingGateway = new RecordingGateway();
     }
@@ -181,22 +152,16 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         }
     }
 
-    static Map<String, Object> streamsProperties(MyelinConfig config, Optional<Path> stateDirectory, AggregateType<?, ?, ?> type) {
-        Map<String, Object> props = new HashMap<>();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.application() + "." + type.name());
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    static Properties streamsProperties(MyelinConfig config, Optional<Path> stateDirectory, AggregateType<?, ?, ?> type) {
+        Map<String, Object> defaults = StreamsBootstrap.clusterDefaults(config, stateDirectory);
         // A command's result is visible (read_committed) only after the transaction commits, so the commit interval is
         // latency. A commit is due only when the stream thread comes back from poll(), so poll.ms bounds it too: with
         // the defaults (100 ms, 100 ms) a sequential client saw p50 ~120 ms; with 5/5 p50 ~17 ms on 2 shared cores and
         // one embedded broker. Under load the interval still batches many commands per transaction.
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 5);
-        props.put(StreamsConfig.POLL_MS_CONFIG, 5);
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
-        props.put(StreamsConfig.topicPrefix("min.insync.replicas"), Integer.toString(config.minInsyncReplicas()));
-        stateDirectory.ifPresent(dir -> props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString()));
-        props.putAll(config.properties());
-        props.remove(MyelinConfig.ALLOW_WEAKER_GUARANTEES); // checked above; not a Kafka setting
-        StreamsDefaults.applyTo(props);
+        defaults.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 5);
+        defaults.put(StreamsConfig.POLL_MS_CONFIG, 5);
+        Properties props = StreamsBootstrap.properties("the event store " + config.application() + "." + type.name(),
+                config.application() + "." + type.name(), config.properties(), defaults);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         return props;
     }

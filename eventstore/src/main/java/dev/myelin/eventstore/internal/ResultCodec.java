@@ -27,13 +27,25 @@ public final class ResultCodec {
      * @return its bytes
      */
     public static byte[] encode(CommandResult<byte[]> result) {
+        return encode(result, event -> event);
+    }
+
+    /**
+     * Encodes a result, turning each event into its events-topic bytes with {@code eventEncoder}.
+     *
+     * @param result       the result
+     * @param eventEncoder encodes one event as the event serde writes it to the events topic
+     * @param <E>          the event type
+     * @return its bytes
+     */
+    public static <E> byte[] encode(CommandResult<E> result, Function<? super E, byte[]> eventEncoder) {
         Binary.Out out = new Binary.Out().writeByte(FORMAT);
-        if (result instanceof CommandResult.Accepted<byte[]> accepted) {
+        if (result instanceof CommandResult.Accepted<E> accepted) {
             out.writeByte(ACCEPTED).writeLong(accepted.newVersion()).writeInt(accepted.events().size());
-            accepted.events().forEach(out::writeBytes);
-        } else if (result instanceof CommandResult.Rejected<byte[]> rejected) {
+            accepted.events().forEach(event -> out.writeBytes(eventEncoder.apply(event)));
+        } else if (result instanceof CommandResult.Rejected<E> rejected) {
             out.writeByte(REJECTED).writeString(rejected.reason());
-        } else if (result instanceof CommandResult.Conflict<byte[]> conflict) {
+        } else if (result instanceof CommandResult.Conflict<E> conflict) {
             out.writeByte(CONFLICT).writeLong(conflict.expected()).writeLong(conflict.actual());
         }
         return out.toByteArray();

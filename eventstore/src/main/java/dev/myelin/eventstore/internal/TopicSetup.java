@@ -105,7 +105,21 @@ public final class TopicSetup {
                 missing.add(new NewTopic(name, config.partitions(), (short) config.replicationFactor()).configs(configs));
             }
         });
-        for (NewTopic topic : missing) {
+        create(admin, missing);
+    }
+
+    /**
+     * Creates {@code topics}; a topic another instance created first is left as it is.
+     *
+     * @param admin  an admin client
+     * @param topics the topics
+     * @throws TopicConfigurationException if the cluster has fewer brokers than a topic's replication factor
+     * @throws InterruptedException        if interrupted
+     * @throws ExecutionException          if an admin call failed
+     * @throws TimeoutException            if an admin call timed out
+     */
+    public static void create(Admin admin, List<NewTopic> topics) throws InterruptedException, ExecutionException, TimeoutException {
+        for (NewTopic topic : topics) {
             try {
                 admin.createTopics(List.of(topic)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 log.info("created topic {} ({} partitions, replication {}, {})", topic.name(), topic.numPartitions(),

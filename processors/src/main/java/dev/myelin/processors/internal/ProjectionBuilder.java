@@ -1,5 +1,7 @@
 package dev.myelin.processors.internal;
 
+import static dev.myelin.schemas.internal.BuilderChecks.requireUnset;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -212,12 +214,6 @@ public final class ProjectionBuilder {
                     keyFunction, rekeyed, keySerde, initial, viewSerde, handlers, typeHandlers, publishTopic, dlq,
                     errorPolicy == null ? ErrorPolicy.DEAD_LETTER : errorPolicy,
                     retryPolicy == null ? DEFAULT_RETRY : retryPolicy);
-        }
-
-        private static void requireUnset(Object current, String what) {
-            if (current != null) {
-                throw new IllegalStateException(what + " was already set to " + current);
-            }
         }
     }
 }

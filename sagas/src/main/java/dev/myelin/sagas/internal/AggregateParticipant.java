@@ -1,6 +1,5 @@
 package dev.myelin.sagas.internal;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,6 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.CommandResult;
+import dev.myelin.eventstore.CommandResultFormat;
 import dev.myelin.eventstore.internal.Faults;
 
 /** A Myelin aggregate type as a saga participant: its commands topic out, its command-results topic in. */
@@ -75,13 +75,13 @@ public final class AggregateParticipant<C, E> extends ParticipantModel<C, Comman
     @Override
     public CommandResult<E> decodeReply(Headers headers, byte[] bytes) {
         try {
-            return MyelinResults.decode(bytes, event -> eventDeserializer.deserialize(topics.events(), event));
+            return CommandResultFormat.decode(bytes, event -> eventDeserializer.deserialize(topics.events(), event));
         } catch (RuntimeException e) {
             if (Faults.registryOutage(e) != null) {
                 // the events are fine, the registry is away: the reply is held until it answers, never stripped of its events
                 throw e;
             }
-            CommandResult<byte[]> raw = MyelinResults.decode(bytes, event -> event);
+            CommandResult<byte[]> raw = CommandResultFormat.decode(bytes, event -> event);
             if (raw instanceof CommandResult.Accepted<byte[]> accepted) {
                 // the outcome is what matters to the saga; events it cannot read must not turn a success into a failure
                 log.warn("the events of an accepted result of {} cannot be decoded ({}); the step succeeds and onSuccess sees no events",
@@ -94,16 +94,7 @@ public final class AggregateParticipant<C, E> extends ParticipantModel<C, Comman
 
     @Override
     public byte[] encodeReply(CommandResult<E> reply) {
-        if (reply instanceof CommandResult.Accepted<E> accepted) {
-            List<byte[]> events = new ArrayList<>(accepted.events().size());
-            accepted.events().forEach(e -> events.add(eventSerializer.serialize(topics.events(), e)));
-            return MyelinResults.encode(new CommandResult.Accepted<>(accepted.newVersion(), events));
-        } else if (reply instanceof CommandResult.Rejected<E> rejected) {
-            return MyelinResults.encode(new CommandResult.Rejected<>(rejected.reason()));
-        } else {
-            CommandResult.Conflict<E> conflict = (CommandResult.Conflict<E>) reply;
-            return MyelinResults.encode(new CommandResult.Conflict<>(conflict.expected(), conflict.actual()));
-        }
+        return CommandResultFormat.encode(reply, event -> eventSerializer.serialize(topics.events(), event));
     }
 
     @Override

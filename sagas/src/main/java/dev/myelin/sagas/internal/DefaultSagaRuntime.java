@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -28,7 +27,6 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.LogAndFailProcessingExceptionHandler;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
@@ -37,10 +35,10 @@ import org.slf4j.LoggerFactory;
 import dev.myelin.eventstore.Health;
 import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.eventstore.TopicConfigurationException;
-import dev.myelin.eventstore.internal.GuaranteeCheck;
+import dev.myelin.eventstore.internal.DefaultCommandGateway;
 import dev.myelin.eventstore.internal.Holds;
+import dev.myelin.eventstore.internal.StreamsBootstrap;
 import dev.myelin.eventstore.internal.StreamsHealth;
-import dev.myelin.eventstore.internal.StreamsDefaults;
 import dev.myelin.sagas.SagaRuntime;
 import dev.myelin.sagas.SagaState;
 import dev.myelin.sagas.SagaTopics;
@@ -80,87 +78,40 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
                                                         Optional<Path> stateDirectory, Duration tick,
                                                         Duration retention, int deadlinesPerCheck,
                                                         TriggerPosition startingAt) {
-        GuaranteeCheck.verify(config.properties(), "the saga runtime " + config.application() + ".saga." + definition.name());
         SagaTopics topics = SagaTopics.of(config.application(), definition.name());
         String applicationId = config.application() + ".saga." + definition.name();
+        String runtime = "saga runtime " + applicationId;
+        Map<String, Object> defaults = StreamsBootstrap.clusterDefaults(config, Optional.empty());
+        // a saga step is a round trip through two transactions; a short commit interval keeps it quick
+        defaults.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 20);
+        defaults.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+        // the replies sub-topology reads every participant's results topic, most of them empty at any
+        // moment; Kafka Streams 4.3 formats a lag message per record while an input is empty, and a
+        // saga's order is per saga id within the inbox, not across those topics
+        defaults.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+        // first: settings that weaken a guarantee are refused before anything is created
+        Properties props = StreamsBootstrap.properties("the " + runtime, applicationId, config.properties(), defaults);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        stateDirectory.ifPresent(dir -> props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString()));
+        // the saga processor handles what a record causes itself (its saga FAILED, or a dead letter); what reaches this
+        // handler is a held partition or Kafka's own trouble, and a handler that continued would skip a record that is fine
+        StreamsBootstrap.useProcessingExceptionHandler(props, LogAndFailProcessingExceptionHandler.class, runtime,
+                "it fails a saga or dead-letters a record itself, and a handler that continued would skip records held while the"
+                        + " schema registry is away");
         // before anything is created: a log kept shorter than the sagas it records is a configuration error
         Duration logRetention = SagaTopicSetup.logRetention(retention, config, definition.name());
         warnAboutStepsWithoutTimeout(definition);
         createTopics(config, definition, topics, applicationId, logRetention, SagaTopicSetup.minimumLogRetention(retention, config));
-
-        Properties props = new Properties();
-        props.putAll(config.properties());
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
-        // the saga store's changelog is the saga's state: as durable as the event store's
-        props.putIfAbsent(StreamsConfig.topicPrefix("min.insync.replicas"), Integer.toString(config.minInsyncReplicas()));
-        // a saga step is a round trip through two transactions; a short commit interval keeps it quick
-        props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 20);
-        props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
-        // the replies sub-topology reads every participant's results topic, most of them empty at any
-        // moment; Kafka Streams 4.3 formats a lag message per record while an input is empty, and a
-        // saga's order is per saga id within the inbox, not across those topics
-        props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
-        stateDirectory.ifPresent(dir -> props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString()));
-        props.remove(MyelinConfig.ALLOW_WEAKER_GUARANTEES); // checked above; not a Kafka setting
-        // the saga processor handles what a record causes itself (its saga FAILED, or a dead letter); what reaches this
-        // handler is a held partition or Kafka's own trouble, and a handler that continued would skip a record that is fine
-        Object handler = props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailProcessingExceptionHandler.class.getName());
-        if (handler != null && !LogAndFailProcessingExceptionHandler.class.getName().equals(handler.toString())
-                && !LogAndFailProcessingExceptionHandler.class.equals(handler)) {
-            log.warn("saga runtime {} ignores {}={}: it fails a saga or dead-letters a record itself, and a handler that continued "
-                    + "would skip records held while the schema registry is away", applicationId,
-                    StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, handler);
-        }
-        props.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-        StreamsDefaults.applyTo(props);
-        pinTriggerStart(config, definition.triggerTopic(), (String) props.get(StreamsConfig.APPLICATION_ID_CONFIG), startingAt,
+        pinTriggerStart(config, definition.triggerTopic(), applicationId, startingAt,
                 String.valueOf(props.get(StreamsConfig.consumerPrefix("group.protocol"))), String.valueOf(props.get("group.protocol")));
 
         Holds holds = new Holds("Saga runtime " + applicationId, Holds.maxBlock(new StreamsConfig(props).getProducerConfigs(applicationId), props));
-        StreamsHealth health = new StreamsHealth("saga runtime " + applicationId, holds, IllegalStateException::new);
+        StreamsHealth health = new StreamsHealth(runtime, holds, IllegalStateException::new);
         KafkaStreams streams = new KafkaStreams(SagaTopology.build(definition, topics, tick, retention, true, deadlinesPerCheck, holds), props);
-        streams.setUncaughtExceptionHandler(error -> replaceThread(applicationId, health, error));
-        CountDownLatch running = new CountDownLatch(1);
-        streams.setStateListener((newState, oldState) -> {
-            health.stateChanged(newState);
-            // ERROR: no need to wait out the timeout to know it will not run
-            if (newState == KafkaStreams.State.RUNNING || newState == KafkaStreams.State.ERROR) {
-                running.countDown();
-            }
-        });
-        streams.start();
-        try {
-            if (!running.await(60, TimeUnit.SECONDS) || streams.state() != KafkaStreams.State.RUNNING) {
-                streams.close(Duration.ofSeconds(10));
-                throw new IllegalStateException("saga runtime " + definition.name() + " did not reach RUNNING within 60 s (state "
-                        + streams.state() + "); its log says why");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            streams.close(Duration.ofSeconds(10));
-            throw new IllegalStateException("interrupted while starting saga runtime " + definition.name(), e);
-        }
+        CountDownLatch running = StreamsBootstrap.observe(streams, runtime, health, () -> { });
+        StreamsBootstrap.startAndAwait(streams, running, Duration.ofSeconds(60), runtime, IllegalStateException::new);
         log.info("saga runtime {} running: triggers from {}, log on {}", definition.name(), definition.triggerTopic(), topics.log());
         return new DefaultSagaRuntime<>(definition, topics, streams, health);
-    }
-
-    /**
-     * Answers a stream thread's death: it is replaced, never the runtime shut down. A record's own
-     * failure never gets here (the saga processor marks its saga FAILED or dead-letters it), nor does a
-     * held partition (it fences the thread, which rejoins by itself); what does is Kafka's own trouble,
-     * which a new thread, reading again from the last commit, meets afresh.
-     */
-    static StreamThreadExceptionResponse replaceThread(String applicationId, StreamsHealth health, Throwable error) {
-        if (Holds.isHold(error)) {
-            log.debug("saga runtime {}: replacing the stream thread of a held partition", applicationId, error);
-        } else {
-            health.replaced(error);
-            log.error("saga runtime {}: a stream thread died and is replaced; it reads again from the last commit", applicationId, error);
-        }
-        return StreamThreadExceptionResponse.REPLACE_THREAD;
     }
 
     /**
@@ -194,7 +145,7 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
                 return;
             }
         }
-        try (Admin admin = Admin.create(adminProps(config))) {
+        try (Admin admin = Admin.create(DefaultCommandGateway.adminProperties(config))) {
             List<TopicPartition> partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic)
                     .partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
@@ -241,20 +192,9 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
         }
     }
 
-    private static Map<String, Object> adminProps(MyelinConfig config) {
-        Map<String, Object> adminProps = new java.util.HashMap<>();
-        config.properties().forEach((k, v) -> {
-            if (AdminClientConfig.configNames().contains(k)) {
-                adminProps.put(k, v);
-            }
-        });
-        adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        return adminProps;
-    }
-
     private static void createTopics(MyelinConfig config, DefaultSagaDefinition<?, ?> definition, SagaTopics topics, String applicationId,
                                      Duration logRetention, Duration minimumLog) {
-        try (Admin admin = Admin.create(adminProps(config))) {
+        try (Admin admin = Admin.create(DefaultCommandGateway.adminProperties(config))) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             // the saga reads and writes other services' topics but does not own them: say which are missing
             // now, rather than let Kafka Streams fail on them later

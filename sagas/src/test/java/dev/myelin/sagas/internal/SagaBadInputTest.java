@@ -30,6 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.myelin.eventstore.CommandResultFormat;
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.eventstore.CommandResult;
@@ -139,7 +140,7 @@ class SagaBadInputTest {
     }
 
     private static byte[] accepted(List<byte[]> events) {
-        return MyelinResults.encode(new CommandResult.Accepted<>(1, events));
+        return CommandResultFormat.encode(new CommandResult.Accepted<>(1, events));
     }
 
     private void pipeReply(String key, byte[] value, String commandIdHeader) {
@@ -293,7 +294,7 @@ class SagaBadInputTest {
         byte[] random = new byte[24];
         new Random(3).nextBytes(random);
         random[0] = 9; // not the command-result format byte 1
-        byte[] rejected = MyelinResults.encode(new CommandResult.Rejected<>("credit limit 50 would be exceeded"));
+        byte[] rejected = CommandResultFormat.encode(new CommandResult.Rejected<>("credit limit 50 would be exceeded"));
 
         pipeReply(creditCommandId("order-1"), random, creditCommandId("order-1"));
         pipeReply(creditCommandId("order-2"), Arrays.copyOf(rejected, rejected.length - 5), creditCommandId("order-2"));
@@ -375,8 +376,8 @@ class SagaBadInputTest {
         placeOrder("order-2");
 
         // a results topic is shared by every sender of commands, so a result naming no saga command is someone else's
-        pipeReply(null, MyelinResults.encode(new CommandResult.Rejected<>("no id")), null);
-        pipeReply("cmd-of-a-gateway", MyelinResults.encode(new CommandResult.Rejected<>("not ours")), null);
+        pipeReply(null, CommandResultFormat.encode(new CommandResult.Rejected<>("no id")), null);
+        pipeReply("cmd-of-a-gateway", CommandResultFormat.encode(new CommandResult.Rejected<>("not ours")), null);
         assertThat(saga("order-1")).get().extracting(SagaState::status, SagaState::step)
                 .containsExactly(SagaStatus.RUNNING, "reserve-credit");
         assertThat(saga("order-2")).get().extracting(SagaState::status, SagaState::step)

@@ -25,6 +25,7 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 
+import dev.myelin.eventstore.CommandResultFormat;
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.eventstore.CommandResult;
@@ -83,7 +84,7 @@ final class SagaDriver implements AutoCloseable {
         String commandId = CommandIds.of(definition.name(), orderId, phase, step);
         Headers headers = new RecordHeaders().add(CommandHeaders.COMMAND_ID, commandId.getBytes(StandardCharsets.UTF_8));
         driver.createInputTopic(participant.commandResults(), new StringSerializer(), new ByteArraySerializer())
-                .pipeInput(new TestRecord<>(commandId, MyelinResults.encode(result), headers, now));
+                .pipeInput(new TestRecord<>(commandId, CommandResultFormat.encode(result), headers, now));
     }
 
     /** Moves the wall clock; the driver runs the punctuator once per move. */

@@ -23,11 +23,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.myelin.eventstore.CommandResultFormat;
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.Health;
 import dev.myelin.eventstore.internal.Holds;
+import dev.myelin.eventstore.internal.StreamsBootstrap;
 import dev.myelin.eventstore.internal.StreamsHealth;
 import dev.myelin.sagas.Participant;
 import dev.myelin.sagas.SagaDefinition;
@@ -119,7 +121,7 @@ class SagaRecordFaultsTest {
         String commandId = CommandIds.of("place-order", orderId, CommandIds.Phase.INVOKE, "reserve-credit");
         RecordHeaders headers = new RecordHeaders();
         headers.add(CommandHeaders.COMMAND_ID, commandId.getBytes(StandardCharsets.UTF_8));
-        creditResults.pipeInput(new TestRecord<>(commandId, MyelinResults.encode(new CommandResult.Accepted<>(1, List.of())), headers, START));
+        creditResults.pipeInput(new TestRecord<>(commandId, CommandResultFormat.encode(new CommandResult.Accepted<>(1, List.of())), headers, START));
     }
 
     private Optional<SagaState<String>> saga(String sagaId) {
@@ -252,7 +254,7 @@ class SagaRecordFaultsTest {
         health.stateChanged(KafkaStreams.State.RUNNING);
         assertThat(health.health(KafkaStreams.State.RUNNING, "restoring")).isEqualTo(Health.running());
 
-        StreamThreadExceptionResponse response = DefaultSagaRuntime.replaceThread("shop.saga.place-order", health,
+        StreamThreadExceptionResponse response = StreamsBootstrap.replaceThread("saga runtime shop.saga.place-order", health,
                 new IllegalStateException("the disk is full"));
 
         assertThat(response).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.myelin.eventstore.CommandResultFormat;
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.eventstore.CommandResult;
@@ -101,7 +102,7 @@ class SagaRegistryHoldTest {
         RecordHeaders headers = new RecordHeaders();
         headers.add(CommandHeaders.COMMAND_ID, commandId.getBytes(StandardCharsets.UTF_8));
         byte[] event = avro.serializer().serialize(CUSTOMERS.events(), new CreditReserved(orderId, 10L));
-        return new TestRecord<>(commandId, MyelinResults.encode(new CommandResult.Accepted<>(1, List.of(event))), headers, START);
+        return new TestRecord<>(commandId, CommandResultFormat.encode(new CommandResult.Accepted<>(1, List.of(event))), headers, START);
     }
 
     private Optional<SagaState<PlaceOrderData>> saga(String sagaId) {

@@ -1,25 +1,17 @@
 package dev.myelin.embedded;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.Set;
 import java.util.SortedSet;
-import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -29,32 +21,24 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
-import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.Node;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.common.Uuid;
-import org.apache.kafka.metadata.storage.Formatter;
-import org.apache.kafka.server.common.MetadataVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.myelin.embedded.internal.Directories;
-import dev.myelin.embedded.internal.FreePorts;
-import dev.myelin.embedded.internal.SelfSignedTls;
 import dev.myelin.embedded.internal.BuilderChecks;
-import kafka.server.KafkaConfig;
-import kafka.server.KafkaRaftServer;
+import dev.myelin.embedded.internal.ClusterSecurity;
+import dev.myelin.embedded.internal.Directories;
+import dev.myelin.embedded.internal.KafkaNodes;
+import dev.myelin.embedded.internal.Poller;
+import dev.myelin.embedded.internal.TopicReader;
+
 
 /**
  * A real Apache Kafka cluster inside this JVM: 1 to N nodes in KRaft mode, each node both broker
@@ -103,39 +87,23 @@ import kafka.server.KafkaRaftServer;
 public final class EmbeddedKafkaCluster implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaCluster.class);
-    private static final String CONTROLLER_LISTENER = "CONTROLLER";
-    private static final String BROKER_LISTENER = "PLAINTEXT";
-    /** The client and inter-broker listener's name on a cluster with TLS or SASL: SSL, SASL_SSL or SASL_PLAINTEXT. */
-    private static final String SECURED_LISTENER = "CLIENT";
-    private static final String SCRAM = "SCRAM-SHA-256";
     /** The super user of a secured cluster: the brokers, the controllers and {@link #admin()}. */
-    public static final String SUPER_USER = "myelin-admin";
+    public static final String SUPER_USER = ClusterSecurity.SUPER_USER;
     /** How long {@link #readAll} waits for a topic's end when the caller names no deadline. */
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
 
-    private final Path baseDirectory;
-    private final Map<Integer, Properties> nodeConfigs;
-    private final Map<Integer, KafkaRaftServer> running = new LinkedHashMap<>();
+    // The nodes' configuration and life, the security material and the topic reading live in
+    // dev.myelin.embedded.internal; this class keeps the API and the waits that need a client.
+    private final KafkaNodes nodes;
+    private final ClusterSecurity security;
     private final Duration startupTimeout;
-    private final String bootstrapServers;
-    /** The super user's password on a secured cluster; null on a plaintext one. */
-    private final String superUserPassword;
-    /** The certificate the brokers serve on a TLS cluster; null without TLS. */
-    private final SelfSignedTls tls;
     private Admin admin;
     private boolean closed;
 
-    private EmbeddedKafkaCluster(Path baseDirectory, Map<Integer, Properties> nodeConfigs, Duration startupTimeout,
-                                 String superUserPassword, SelfSignedTls tls) {
-        this.baseDirectory = baseDirectory;
-        this.tls = tls;
-        this.nodeConfigs = nodeConfigs;
+    private EmbeddedKafkaCluster(KafkaNodes nodes, ClusterSecurity security, Duration startupTimeout) {
+        this.nodes = nodes;
+        this.security = security;
         this.startupTimeout = startupTimeout;
-        this.superUserPassword = superUserPassword;
-        this.bootstrapServers = nodeConfigs.values().stream()
-                .map(config -> config.getProperty("advertised.listeners"))
-                .map(listener -> listener.substring(listener.indexOf("://") + "://".length()))
-                .collect(Collectors.joining(","));
     }
 
     /**
@@ -180,6 +148,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         return new Builder();
     }
 
+
     /**
      * Returns the {@code bootstrap.servers} value for clients of this cluster, such as
      * {@code 127.0.0.1:40123,127.0.0.1:40125}. It stays the same across broker restarts.
@@ -187,7 +156,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      * @return the comma-separated broker addresses
      */
     public String bootstrapServers() {
-        return bootstrapServers;
+        return nodes.bootstrapServers();
     }
 
     /**
@@ -200,13 +169,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      */
     public Map<String, Object> clientProperties() {
         Map<String, Object> properties = new LinkedHashMap<>();
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        if (isSecured()) {
-            properties.putAll(saslProperties(SUPER_USER, superUserPassword));
-        } else if (usesTls()) {
-            properties.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SSL");
-            properties.putAll(tls.clientTrust());
-        }
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        properties.putAll(security.superUserClientSettings());
         return properties;
     }
 
@@ -225,8 +189,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         Objects.requireNonNull(password, "password");
         requireSecured();
         Map<String, Object> properties = new LinkedHashMap<>();
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        properties.putAll(saslProperties(user, password));
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        properties.putAll(security.userClientSettings(user, password));
         return properties;
     }
 
@@ -236,7 +200,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      * @return true on a secured cluster
      */
     public boolean isSecured() {
-        return superUserPassword != null;
+        return security.isSecured();
     }
 
     /**
@@ -245,7 +209,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      * @return true on a TLS cluster
      */
     public boolean usesTls() {
-        return tls != null;
+        return security.usesTls();
     }
 
     /**
@@ -273,33 +237,17 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         }
         // credentials reach each broker through the metadata log, a little later on some than on others
         for (int brokerId : runningBrokers()) {
-            String address = nodeConfigs.get(brokerId).getProperty("advertised.listeners");
-            Map<String, Object> properties = new LinkedHashMap<>(saslProperties(user, password));
-            properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, address.substring(address.indexOf("://") + "://".length()));
+            Map<String, Object> properties = new LinkedHashMap<>(security.userClientSettings(user, password));
+            properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.address(brokerId));
             properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
             properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-            poll("user " + user + " to log in to broker " + brokerId, startupTimeout, () -> {
+            Poller.awaitServer("user " + user + " to log in to broker " + brokerId, startupTimeout, () -> {
                 try (Admin asUser = Admin.create(properties)) {
                     asUser.describeCluster().clusterId().get(5, TimeUnit.SECONDS);
                     return true;
                 }
             });
         }
-    }
-
-    private Map<String, Object> saslProperties(String user, String password) {
-        Map<String, Object> properties = new LinkedHashMap<>();
-        properties.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, usesTls() ? "SASL_SSL" : "SASL_PLAINTEXT");
-        if (usesTls()) {
-            properties.putAll(tls.clientTrust());
-        }
-        properties.put(SaslConfigs.SASL_MECHANISM, SCRAM);
-        properties.put(SaslConfigs.SASL_JAAS_CONFIG, jaas("org.apache.kafka.common.security.scram.ScramLoginModule", user, password, ""));
-        return properties;
-    }
-
-    private static String jaas(String loginModule, String user, String password, String extra) {
-        return loginModule + " required username=\"" + user + "\" password=\"" + password + "\"" + extra + ";";
     }
 
     private void requireSecured() {
@@ -327,7 +275,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      * @return node ids, ascending
      */
     public SortedSet<Integer> brokerIds() {
-        return new TreeSet<>(nodeConfigs.keySet());
+        return nodes.ids();
     }
 
     /**
@@ -335,8 +283,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      *
      * @return node ids, ascending
      */
-    public synchronized SortedSet<Integer> runningBrokers() {
-        return new TreeSet<>(running.keySet());
+    public SortedSet<Integer> runningBrokers() {
+        return nodes.running();
     }
 
     /**
@@ -349,13 +297,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      */
     public synchronized void stopBroker(int brokerId) {
         requireOpen();
-        requireKnown(brokerId);
-        KafkaRaftServer server = running.remove(brokerId);
-        if (server == null) {
-            throw new IllegalStateException("broker " + brokerId + " is not running; running: " + running.keySet());
-        }
-        server.shutdown();
-        server.awaitShutdown();
+        nodes.stop(brokerId);
         log.info("Stopped Kafka broker {}", brokerId);
     }
 
@@ -371,13 +313,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     public void startBroker(int brokerId) {
         synchronized (this) {
             requireOpen();
-            requireKnown(brokerId);
-            if (running.containsKey(brokerId)) {
-                throw new IllegalStateException("broker " + brokerId + " is already running");
-            }
-            KafkaRaftServer server = newServer(brokerId);
-            server.startup();
-            running.put(brokerId, server);
+            nodes.start(brokerId);
         }
         awaitBrokersRegistered(Set.of(brokerId));
         log.info("Started Kafka broker {} again", brokerId);
@@ -405,9 +341,9 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      */
     public void createTopic(String name, int partitions, Map<String, String> configs) {
         Map<String, String> all = new LinkedHashMap<>();
-        all.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(Math.min(2, nodeConfigs.size())));
+        all.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(nodes.minInSyncReplicas()));
         all.putAll(configs);
-        createTopic(new NewTopic(name, partitions, (short) Math.min(3, nodeConfigs.size())).configs(all));
+        createTopic(new NewTopic(name, partitions, nodes.replicationFactor()).configs(all));
     }
 
     /**
@@ -436,7 +372,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         } catch (Exception e) {
             throw new EmbeddedKafkaException("could not create topic " + topic.name(), e);
         }
-        poll("every partition of " + topic.name() + " to have a leader", startupTimeout, () -> {
+        Poller.awaitServer("every partition of " + topic.name() + " to have a leader", startupTimeout, () -> {
             TopicDescription description = admin().describeTopics(List.of(topic.name())).allTopicNames().get().get(topic.name());
             return description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
         });
@@ -508,22 +444,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      */
     public <K, V> List<ConsumerRecord<K, V>> readAll(String topic, Deserializer<K> keyDeserializer,
                                                    Deserializer<V> valueDeserializer, Duration timeout) {
-        try (KafkaConsumer<K, V> consumer = newReader(keyDeserializer, valueDeserializer)) {
-            List<TopicPartition> partitions = partitionsOf(consumer, topic, timeout);
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
-            List<ConsumerRecord<K, V>> records = new ArrayList<>();
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!reachedEnds(consumer, ends)) {
-                if (System.nanoTime() > deadline) {
-                    throw new EmbeddedKafkaException("reading " + topic + " did not reach its end " + ends
-                            + " within " + timeout + "; read " + records.size() + " records");
-                }
-                consumer.poll(Duration.ofMillis(100)).forEach(records::add);
-            }
-            return records;
-        }
+        return new TopicReader(clientProperties()).readToEnd(topic, keyDeserializer, valueDeserializer, timeout);
     }
 
     /**
@@ -542,21 +463,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      */
     public <K, V> List<ConsumerRecord<K, V>> readAtLeast(String topic, int count, Deserializer<K> keyDeserializer,
                                                        Deserializer<V> valueDeserializer, Duration timeout) {
-        try (KafkaConsumer<K, V> consumer = newReader(keyDeserializer, valueDeserializer)) {
-            List<TopicPartition> partitions = partitionsOf(consumer, topic, timeout);
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            List<ConsumerRecord<K, V>> records = new ArrayList<>();
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (records.size() < count) {
-                if (System.nanoTime() > deadline) {
-                    throw new EmbeddedKafkaException("expected at least " + count + " records in " + topic
-                            + " within " + timeout + " but saw " + records.size());
-                }
-                consumer.poll(Duration.ofMillis(100)).forEach(records::add);
-            }
-            return records;
-        }
+        return new TopicReader(clientProperties()).readAtLeast(topic, count, keyDeserializer, valueDeserializer, timeout);
     }
 
     /**
@@ -564,7 +471,6 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      */
     @Override
     public void close() {
-        List<KafkaRaftServer> servers;
         synchronized (this) {
             if (closed) {
                 return;
@@ -573,96 +479,16 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             if (admin != null) {
                 admin.close(Duration.ofSeconds(5));
             }
-            servers = new ArrayList<>(running.values());
-            running.clear();
         }
-        // All nodes at once: one by one, the last ones would lose their controller quorum and
-        // wait out controlled-shutdown timeouts.
-        List<Thread> stoppers = new ArrayList<>();
-        for (KafkaRaftServer server : servers) {
-            Thread stopper = new Thread(() -> {
-                server.shutdown();
-                server.awaitShutdown();
-            }, "myelin-kafka-stop");
-            stopper.start();
-            stoppers.add(stopper);
-        }
-        for (Thread stopper : stoppers) {
-            try {
-                stopper.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        Directories.deleteQuietly(baseDirectory);
-        log.info("Stopped embedded Kafka cluster at {}", bootstrapServers);
-    }
-
-    private void startAll() {
-        // Nodes start in parallel: a combined node's broker waits for a controller quorum that
-        // only forms once the other nodes are up.
-        Map<Integer, RuntimeException> failures = Collections.synchronizedMap(new LinkedHashMap<>());
-        List<Thread> starters = new ArrayList<>();
-        for (int nodeId : nodeConfigs.keySet()) {
-            KafkaRaftServer server = newServer(nodeId);
-            synchronized (this) {
-                running.put(nodeId, server);
-            }
-            Thread starter = new Thread(() -> {
-                try {
-                    server.startup();
-                } catch (RuntimeException e) {
-                    failures.put(nodeId, e);
-                }
-            }, "myelin-kafka-start-" + nodeId);
-            starter.start();
-            starters.add(starter);
-        }
-        for (Thread starter : starters) {
-            try {
-                starter.join(startupTimeout.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new EmbeddedKafkaException("interrupted while starting Kafka", e);
-            }
-        }
-        if (!failures.isEmpty()) {
-            throw new EmbeddedKafkaException("Kafka nodes failed to start: " + failures, failures.values().iterator().next());
-        }
-        awaitBrokersRegistered(nodeConfigs.keySet());
+        nodes.close();
+        log.info("Stopped embedded Kafka cluster at {}", bootstrapServers());
     }
 
     private void awaitBrokersRegistered(Set<Integer> brokerIds) {
-        poll("brokers " + brokerIds + " to register", startupTimeout, () -> {
+        Poller.awaitServer("brokers " + brokerIds + " to register", startupTimeout, () -> {
             Set<Integer> live = admin().describeCluster().nodes().get().stream().map(Node::id).collect(Collectors.toSet());
             return live.containsAll(brokerIds);
         });
-    }
-
-    private KafkaRaftServer newServer(int nodeId) {
-        KafkaConfig config = new KafkaConfig(nodeConfigs.get(nodeId), false);
-        return new KafkaRaftServer(config, Time.SYSTEM);
-    }
-
-    private <K, V> KafkaConsumer<K, V> newReader(Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
-        Map<String, Object> properties = clientProperties();
-        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        return new KafkaConsumer<>(properties, keyDeserializer, valueDeserializer);
-    }
-
-    private static List<TopicPartition> partitionsOf(KafkaConsumer<?, ?> consumer, String topic, Duration timeout) {
-        var infos = consumer.partitionsFor(topic, timeout);
-        if (infos == null || infos.isEmpty()) {
-            throw new EmbeddedKafkaException("topic " + topic + " does not exist");
-        }
-        return infos.stream().map(info -> new TopicPartition(topic, info.partition())).collect(Collectors.toList());
-    }
-
-    private static boolean reachedEnds(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> ends) {
-        return ends.entrySet().stream().allMatch(end -> consumer.position(end.getKey()) >= end.getValue());
     }
 
     private void requireOpen() {
@@ -671,44 +497,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         }
     }
 
-    private void requireKnown(int brokerId) {
-        if (!nodeConfigs.containsKey(brokerId)) {
-            throw new IllegalArgumentException("no broker " + brokerId + " in this cluster; brokers are " + nodeConfigs.keySet());
-        }
-    }
 
-    @FunctionalInterface
-    private interface Condition {
-        boolean holds() throws Exception;
-    }
-
-    private static void poll(String what, Duration timeout, Condition condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.holds()) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new EmbeddedKafkaException("interrupted while waiting for " + what, e);
-            } catch (Exception e) {
-                last = e; // not ready yet: the broker answers with retriable errors while it starts
-            }
-            pause(Duration.ofMillis(50));
-        }
-        throw new EmbeddedKafkaException("timed out after " + timeout + " waiting for " + what, last);
-    }
-
-    private static void pause(Duration duration) {
-        try {
-            TimeUnit.NANOSECONDS.sleep(duration.toNanos());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EmbeddedKafkaException("interrupted", e);
-        }
-    }
 
     /** Collects the settings of a cluster; {@link #start()} builds it and starts it. */
     public static final class Builder {
@@ -768,9 +557,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         public Builder brokerProperty(String name, String value) {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(value, "value");
-            if (OWNED_PROPERTIES.contains(name)) {
-                throw new IllegalArgumentException(name + " is set by the embedded cluster itself and cannot be overridden");
-            }
+            KafkaNodes.requireOverridable(name);
             if (brokerProperties.containsKey(name)) {
                 throw new IllegalStateException(name + " was already set to " + brokerProperties.get(name));
             }
@@ -834,19 +621,12 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             }
             EmbeddedKafkaCluster cluster = null;
             try {
-                // letters and digits only: the password goes into JAAS and format arguments unquoted
-                String password = saslScram ? Uuid.randomUuid().toString().replace("-", "") : null;
-                SelfSignedTls certificate = tls ? SelfSignedTls.create(Files.createDirectories(base.resolve("tls")),
-                        Uuid.randomUuid().toString().replace("-", "")) : null;
-                Map<Integer, Properties> configs = nodeConfigs(count, base, password, certificate);
-                format(configs, password);
-                cluster = new EmbeddedKafkaCluster(base, configs, timeout, password, certificate);
-                cluster.startAll();
+                ClusterSecurity security = ClusterSecurity.create(saslScram, tls, base);
+                cluster = new EmbeddedKafkaCluster(KafkaNodes.format(count, base, security, brokerProperties), security, timeout);
+                cluster.nodes.startAll(timeout);
+                cluster.awaitBrokersRegistered(cluster.nodes.ids());
                 log.info("Embedded Kafka cluster of {} broker(s) ready at {}", count, cluster.bootstrapServers());
                 return cluster;
-            } catch (IOException e) {
-                Directories.deleteQuietly(base);
-                throw new EmbeddedKafkaException("cannot create a folder for the cluster's certificate in " + base, e);
             } catch (RuntimeException e) {
                 if (cluster != null) {
                     cluster.close();
@@ -854,135 +634,6 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                     Directories.deleteQuietly(base);
                 }
                 throw e;
-            }
-        }
-
-        private static final Set<String> OWNED_PROPERTIES = Set.of("node.id", "process.roles", "listeners",
-                "advertised.listeners", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
-                "controller.listener.names", "listener.security.protocol.map", "inter.broker.listener.name",
-                "log.dirs", "log.dir", "metadata.log.dir");
-
-        private Map<Integer, Properties> nodeConfigs(int count, Path base, String superUserPassword, SelfSignedTls certificate) {
-            Map<Integer, Integer> brokerPorts = new LinkedHashMap<>();
-            Map<Integer, Integer> controllerPorts = new LinkedHashMap<>();
-            for (int id = 1; id <= count; id++) {
-                brokerPorts.put(id, FreePorts.pick());
-                controllerPorts.put(id, FreePorts.pick());
-            }
-            String voters = controllerPorts.entrySet().stream()
-                    .map(e -> e.getKey() + "@127.0.0.1:" + e.getValue())
-                    .collect(Collectors.joining(","));
-            String replication = Integer.toString(Math.min(3, count));
-            String minIsr = Integer.toString(Math.min(2, count));
-            Map<Integer, Properties> configs = new LinkedHashMap<>();
-            for (int id = 1; id <= count; id++) {
-                Properties p = new Properties();
-                p.put("node.id", Integer.toString(id));
-                p.put("process.roles", "broker,controller");
-                p.put("controller.quorum.voters", voters);
-                p.put("listeners", BROKER_LISTENER + "://127.0.0.1:" + brokerPorts.get(id)
-                        + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPorts.get(id));
-                p.put("advertised.listeners", BROKER_LISTENER + "://127.0.0.1:" + brokerPorts.get(id));
-                p.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
-                p.put("controller.listener.names", CONTROLLER_LISTENER);
-                p.put("inter.broker.listener.name", BROKER_LISTENER);
-                p.put("log.dirs", base.resolve("node-" + id).toString());
-                // Honest durability: replicated internal topics and acks=all meaning two copies.
-                p.put("auto.create.topics.enable", "false");
-                p.put("default.replication.factor", replication);
-                p.put("min.insync.replicas", minIsr);
-                p.put("offsets.topic.replication.factor", replication);
-                p.put("transaction.state.log.replication.factor", replication);
-                p.put("transaction.state.log.min.isr", minIsr);
-                p.put("share.coordinator.state.topic.replication.factor", replication);
-                p.put("share.coordinator.state.topic.min.isr", minIsr);
-                // Fewer internal partitions and threads than a production broker: this cluster
-                // shares a small machine with the application under test.
-                p.put("offsets.topic.num.partitions", "10");
-                p.put("transaction.state.log.num.partitions", "10");
-                p.put("num.network.threads", "2");
-                p.put("num.io.threads", "2");
-                p.put("background.threads", "2");
-                p.put("log.cleaner.dedupe.buffer.size", Integer.toString(8 * 1024 * 1024));
-                p.put("group.initial.rebalance.delay.ms", "0");
-                // The streams rebalance protocol (KIP-1071, group.protocol=streams) takes the session
-                // timeout, heartbeat and standby count from the group's configs, not the client's, and
-                // a production broker refuses a session under 45 s. A test or benchmark of failover
-                // times sets them per group; these floors let it go down to 1 s and 100 ms, as the
-                // classic protocol's may. Kafka's defaults for groups that set nothing are unchanged.
-                p.put("group.streams.initial.rebalance.delay.ms", "0");
-                p.put("group.streams.min.session.timeout.ms", "1000");
-                p.put("group.streams.min.heartbeat.interval.ms", "100");
-                p.put("group.min.session.timeout.ms", "1000");
-                // A transaction's first write otherwise waits out a 20 ms retry while the previous
-                // commit's markers are written (see ARCHITECTURE.md, "Write path").
-                p.put("add.partitions.to.txn.retry.backoff.ms", "1");
-                if (superUserPassword != null || certificate != null) {
-                    secureListeners(p, brokerPorts.get(id), controllerPorts.get(id), superUserPassword != null, certificate != null);
-                }
-                if (superUserPassword != null) {
-                    authenticateAndAuthorize(p, superUserPassword);
-                }
-                if (certificate != null) {
-                    p.putAll(certificate.brokerSettings());
-                }
-                p.putAll(brokerProperties);
-                configs.put(id, p);
-            }
-            return configs;
-        }
-
-        /** Replaces the plaintext client listener with one that speaks SASL, TLS or both. */
-        private static void secureListeners(Properties p, int brokerPort, int controllerPort, boolean sasl, boolean tls) {
-            String clientProtocol = sasl ? (tls ? "SASL_SSL" : "SASL_PLAINTEXT") : "SSL";
-            String controllerProtocol = sasl ? "SASL_PLAINTEXT" : "PLAINTEXT";
-            p.put("listeners", SECURED_LISTENER + "://127.0.0.1:" + brokerPort + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
-            p.put("advertised.listeners", SECURED_LISTENER + "://127.0.0.1:" + brokerPort);
-            p.put("listener.security.protocol.map", SECURED_LISTENER + ":" + clientProtocol + "," + CONTROLLER_LISTENER + ":" + controllerProtocol);
-            p.put("inter.broker.listener.name", SECURED_LISTENER);
-        }
-
-        /** Makes every listener take SASL logins only and turns ACL checks on. */
-        private static void authenticateAndAuthorize(Properties p, String password) {
-            String client = SECURED_LISTENER.toLowerCase(Locale.ROOT);
-            String controller = CONTROLLER_LISTENER.toLowerCase(Locale.ROOT);
-            // SCRAM credentials live in the metadata log, so clients and brokers may use them once it is
-            // read; the controllers form that log, so they log in to each other with PLAIN
-            p.put("listener.name." + client + ".sasl.enabled.mechanisms", SCRAM);
-            p.put("sasl.mechanism.inter.broker.protocol", SCRAM);
-            p.put("listener.name." + client + ".scram-sha-256.sasl.jaas.config",
-                    jaas("org.apache.kafka.common.security.scram.ScramLoginModule", SUPER_USER, password, ""));
-            p.put("listener.name." + controller + ".sasl.enabled.mechanisms", "PLAIN");
-            p.put("sasl.mechanism.controller.protocol", "PLAIN");
-            p.put("listener.name." + controller + ".plain.sasl.jaas.config",
-                    jaas("org.apache.kafka.common.security.plain.PlainLoginModule", SUPER_USER, password,
-                            " user_" + SUPER_USER + "=\"" + password + "\""));
-            p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
-            p.put("super.users", "User:" + SUPER_USER);
-            p.put("allow.everyone.if.no.acl.found", "false");
-        }
-
-        private static void format(Map<Integer, Properties> configs, String superUserPassword) {
-            String clusterId = Uuid.randomUuid().toString();
-            PrintStream silent = new PrintStream(OutputStream.nullOutputStream());
-            for (Map.Entry<Integer, Properties> node : configs.entrySet()) {
-                String logDir = node.getValue().getProperty("log.dirs");
-                try {
-                    new Formatter()
-                            .setPrintStream(silent)
-                            .setNodeId(node.getKey())
-                            .setClusterId(clusterId)
-                            .setDirectories(List.of(logDir))
-                            .setMetadataLogDirectory(logDir)
-                            .setControllerListenerName(CONTROLLER_LISTENER)
-                            .setReleaseVersion(MetadataVersion.latestProduction())
-                            // the super user's SCRAM credentials, so brokers can log in to each other from the start
-                            .setScramArguments(superUserPassword == null ? List.of()
-                                    : List.of(SCRAM + "=[name=" + SUPER_USER + ",password=" + superUserPassword + "]"))
-                            .run();
-                } catch (Exception e) {
-                    throw new EmbeddedKafkaException("cannot format storage of Kafka node " + node.getKey() + " in " + logDir, e);
-                }
             }
         }
     }

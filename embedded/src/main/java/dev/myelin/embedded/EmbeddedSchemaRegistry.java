@@ -1,24 +1,15 @@
 package dev.myelin.embedded;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.CodeSource;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -27,10 +18,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.myelin.embedded.internal.BuilderChecks;
 import dev.myelin.embedded.internal.Directories;
 import dev.myelin.embedded.internal.FreePorts;
-import dev.myelin.embedded.internal.BuilderChecks;
-import dev.myelin.embedded.internal.OrphanGuard;
+import dev.myelin.embedded.internal.RegistryProcess;
 
 /**
  * A real Apicurio Registry server, run as a child process on 127.0.0.1 and a free port, that
@@ -76,16 +67,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"));
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final String API_PATH = "/apis/ccompat/v7";
-    private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final int START_ATTEMPTS = 3;
-    private static final int LOG_TAIL_LINES = 40;
-    private static final String RUNNER_MAIN_CLASS = "io.quarkus.runner.GeneratedMain";
-    /*
-     * Variables the child keeps. Apicurio reads many settings from the environment (HTTP_PORT,
-     * REGISTRY_DATASOURCE_URL, QUARKUS_*), so an inherited variable could move its port or storage.
-     */
-    private static final List<String> INHERITED_ENVIRONMENT = List.of("PATH", "HOME", "USER", "LANG", "LC_ALL", "TZ");
 
     private final Process process;
     private final int port;
@@ -159,8 +141,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        removeShutdownHook(shutdownHook);
-        stop(process);
+        RegistryProcess.stopAndForget(process, shutdownHook);
         Directories.deleteQuietly(workDirectory);
         log.info("Stopped embedded schema registry on port {} (pid {})", port, process.pid());
     }
@@ -193,18 +174,20 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         try {
             for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
                 int port = settings.port() != 0 ? settings.port() : FreePorts.pick();
-                Process process = spawn(home, work, logFile, port, settings.compatibility(), settings.storage());
+                Process process = RegistryProcess.spawn(home.resolve(ApicurioDistribution.RUNNER_JAR), work, logFile, port,
+                        settings.compatibility(), settings.storage());
                 Thread hook = new Thread(() -> {
-                    stop(process);
+                    RegistryProcess.stop(process);
                     Directories.deleteQuietly(work);
                 }, "myelin-apicurio-stop-" + process.pid());
                 // Registered before the wait, so a test run killed during startup leaves no orphan.
                 Runtime.getRuntime().addShutdownHook(hook);
-                Readiness readiness;
+                RegistryProcess.Readiness readiness;
                 try {
-                    readiness = awaitReady(http, process, port, logFile, settings.startupTimeout());
+                    readiness = RegistryProcess.awaitReady(http, process, URI.create(baseUrl(port) + "/subjects"), port, logFile,
+                            settings.startupTimeout());
                 } catch (RuntimeException e) {
-                    stopAndForget(process, hook);
+                    RegistryProcess.stopAndForget(process, hook);
                     throw e;
                 }
                 switch (readiness) {
@@ -220,7 +203,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
                         return registry;
                     case PORT_TAKEN:
-                        stopAndForget(process, hook);
+                        RegistryProcess.stopAndForget(process, hook);
                         if (settings.port() != 0) {
                             throw new EmbeddedSchemaRegistryException("port " + port + " is in use by another process, so Apicurio "
                                     + "Registry cannot listen on it; stop that process or start the registry without port(" + port + ")");
@@ -228,131 +211,19 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                         log.info("Port {} was taken before Apicurio Registry bound it; retrying on another", port);
                         break;
                     case EXITED:
-                        stopAndForget(process, hook);
-                        throw EmbeddedSchemaRegistryException.exited(process.exitValue(), logFile, tail(logFile));
+                        RegistryProcess.stopAndForget(process, hook);
+                        throw EmbeddedSchemaRegistryException.exited(process.exitValue(), logFile, RegistryProcess.tail(logFile));
                     default:
-                        stopAndForget(process, hook);
+                        RegistryProcess.stopAndForget(process, hook);
                         throw EmbeddedSchemaRegistryException.timedOut(settings.startupTimeout(),
-                                baseUrl(port) + "/subjects", logFile, tail(logFile));
+                                baseUrl(port) + "/subjects", logFile, RegistryProcess.tail(logFile));
                 }
             }
-            throw EmbeddedSchemaRegistryException.portsTaken(START_ATTEMPTS, logFile, tail(logFile));
+            throw EmbeddedSchemaRegistryException.portsTaken(START_ATTEMPTS, logFile, RegistryProcess.tail(logFile));
         } catch (RuntimeException e) {
             Directories.deleteQuietly(work);
             throw e;
         }
-    }
-
-    private static Process spawn(Path home, Path work, Path logFile, int port, String compatibility, Path storage) {
-        List<String> command = new ArrayList<>();
-        command.add(javaExecutable());
-        // A registry for tests: small heap, one GC thread, and C1 only, which starts it about
-        // a third faster on a small machine.
-        command.add("-Xmx256m");
-        command.add("-XX:+UseSerialGC");
-        command.add("-XX:TieredStopAtLevel=1");
-        // Vert.x and Narayana write scratch files; keep them in the folder close() deletes.
-        command.add("-Djava.io.tmpdir=" + work.resolve("tmp"));
-        command.add("-Dquarkus.http.host=127.0.0.1");
-        command.add("-Dquarkus.http.port=" + port);
-        // No quarkus.management.* settings: this build has no management interface (it is a
-        // build-time switch), so health and metrics share the one HTTP port above.
-        command.add("-Dregistry.rules.global.compatibility=" + compatibility);
-        command.add("-Dregistry.ccompat.use-canonical-hash=true");
-        if (storage != null) {
-            // the same H2 database the in-memory default uses, in a file: what a restarted server finds again
-            command.add("-Dquarkus.datasource.jdbc.url=jdbc:h2:file:" + storage.toAbsolutePath().resolve("registry"));
-        }
-        Path runner = home.resolve(ApicurioDistribution.RUNNER_JAR);
-        Optional<Path> guard = codeSourceOf(OrphanGuard.class);
-        if (guard.isPresent()) {
-            command.add("-cp");
-            command.add(runner + File.pathSeparator + guard.get());
-            command.add(OrphanGuard.class.getName());
-            command.add(RUNNER_MAIN_CLASS);
-        } else {
-            // Loaded from somewhere a child JVM cannot read (a nested jar): no guard, and only the
-            // shutdown hook stops the server.
-            command.add("-jar");
-            command.add(runner.toString());
-        }
-
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(work.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.to(logFile.toFile()));
-        Map<String, String> environment = builder.environment();
-        environment.keySet().retainAll(INHERITED_ENVIRONMENT);
-        try {
-            // The child's standard input stays open and unused: OrphanGuard ends the child when it closes.
-            return builder.start();
-        } catch (IOException e) {
-            throw new EmbeddedSchemaRegistryException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static Optional<Path> codeSourceOf(Class<?> type) {
-        try {
-            CodeSource source = type.getProtectionDomain().getCodeSource();
-            if (source == null || !"file".equals(source.getLocation().getProtocol())) {
-                return Optional.empty();
-            }
-            Path path = Path.of(source.getLocation().toURI());
-            return Files.exists(path) ? Optional.of(path) : Optional.empty();
-        } catch (URISyntaxException | IllegalArgumentException | SecurityException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static String javaExecutable() {
-        // The running JVM's own launcher: java.home is reliable even when the process was started
-        // through a wrapper (an IDE, mvnd), whose command() would not be a java launcher.
-        Path fromHome = Path.of(System.getProperty("java.home"), "bin", isWindows() ? "java.exe" : "java");
-        if (Files.isExecutable(fromHome)) {
-            return fromHome.toString();
-        }
-        return ProcessHandle.current().info().command().orElse("java");
-    }
-
-    private static boolean isWindows() {
-        return System.getProperty("os.name", "").toLowerCase().startsWith("windows");
-    }
-
-    private enum Readiness { READY, PORT_TAKEN, EXITED, TIMED_OUT }
-
-    private static Readiness awaitReady(HttpClient http, Process process, int port, Path logFile, Duration timeout) {
-        HttpRequest probe = HttpRequest.newBuilder(URI.create(baseUrl(port) + "/subjects"))
-                .timeout(Duration.ofSeconds(2))
-                .GET()
-                .build();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try {
-            while (true) {
-                if (!process.isAlive()) {
-                    return portTaken(logFile, port) ? Readiness.PORT_TAKEN : Readiness.EXITED;
-                }
-                try {
-                    if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                        return Readiness.READY;
-                    }
-                } catch (IOException notListeningYet) {
-                    // expected until Quarkus has bound its port
-                }
-                if (System.nanoTime() - deadline >= 0) {
-                    return Readiness.TIMED_OUT;
-                }
-                // The pause between probes ends early if the process dies.
-                process.waitFor(POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EmbeddedSchemaRegistryException("interrupted while waiting for Apicurio Registry to start", e);
-        }
-    }
-
-    private static boolean portTaken(Path logFile, int port) {
-        String log = tail(logFile);
-        return log.contains("Port " + port + " seems to be in use") || log.contains("Address already in use");
     }
 
     /*
@@ -378,63 +249,6 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EmbeddedSchemaRegistryException("interrupted while configuring Apicurio Registry", e);
-        }
-    }
-
-    private static void stopAndForget(Process process, Thread hook) {
-        removeShutdownHook(hook);
-        stop(process);
-    }
-
-    private static void removeShutdownHook(Thread hook) {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is running or about to run and stops the process itself
-        }
-    }
-
-    /* Stops this one process, by its own handle: never a search by name. */
-    private static void stop(Process process) {
-        try {
-            stopAndWait(process);
-        } finally {
-            closeQuietly(process.getOutputStream());
-        }
-    }
-
-    private static void closeQuietly(OutputStream stream) {
-        try {
-            stream.close();
-        } catch (IOException ignored) {
-            // the pipe is gone with the process; nothing to release
-        }
-    }
-
-    private static void stopAndWait(Process process) {
-        if (!process.isAlive()) {
-            return;
-        }
-        process.destroy();
-        try {
-            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                log.warn("Apicurio Registry (pid {}) ignored SIGTERM for {}; killing it", process.pid(), STOP_TIMEOUT);
-                process.destroyForcibly();
-                process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static String tail(Path logFile) {
-        try {
-            // Decoded leniently: a stray byte in the child's output must not hide the rest.
-            List<String> lines = new String(Files.readAllBytes(logFile), StandardCharsets.UTF_8).lines().toList();
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
-        } catch (IOException e) {
-            return "(log unreadable: " + e.getMessage() + ")";
         }
     }
 

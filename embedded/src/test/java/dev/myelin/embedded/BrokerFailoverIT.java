@@ -94,11 +94,7 @@ class BrokerFailoverIT {
         assertThat(failures).as("idempotent producer with retries loses nothing while a replica is down").isEmpty();
     }
 
-    private static void awaitAcks(AtomicInteger acks, int target) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (acks.get() < target) {
-            assertThat(System.nanoTime()).as("waiting for %s acknowledgements, have %s", target, acks.get()).isLessThan(deadline);
-            LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
-        }
+    private static void awaitAcks(AtomicInteger acks, int target) {
+        Await.until(Duration.ofSeconds(60), target + " acknowledgements", () -> acks.get() >= target, acks::get);
     }
 }

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
@@ -76,18 +75,14 @@ class ClusterLifecycleIT {
     }
 
     private static void awaitNoNewServerThreads(Set<Thread> before) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        Set<String> leftovers;
-        do {
-            leftovers = Thread.getAllStackTraces().keySet().stream()
-                    .filter(thread -> !before.contains(thread) && thread.isAlive() && !thread.isDaemon())
-                    .map(Thread::getName)
-                    .collect(Collectors.toSet());
-            if (leftovers.isEmpty()) {
-                return;
-            }
-            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-        } while (System.nanoTime() < deadline);
-        assertThat(leftovers).as("non-daemon threads left after close").isEmpty();
+        Await.until(Duration.ofSeconds(20), "no non-daemon thread left after close", () -> newServerThreads(before).isEmpty(),
+                () -> newServerThreads(before));
+    }
+
+    private static Set<String> newServerThreads(Set<Thread> before) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> !before.contains(thread) && thread.isAlive() && !thread.isDaemon())
+                .map(Thread::getName)
+                .collect(Collectors.toSet());
     }
 }

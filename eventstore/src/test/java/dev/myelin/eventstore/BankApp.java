@@ -1,14 +1,7 @@
 package dev.myelin.eventstore;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -45,33 +38,5 @@ final class BankApp {
 
     static CommandGateway<SpecificRecord, SpecificRecord> gateway(MyelinConfig config) {
         return CommandGateway.builder(Account.TYPE, config).commandSerde(AVRO).eventSerde(AVRO).start();
-    }
-
-    static <T> T join(CompletableFuture<T> future) {
-        try {
-            return future.get(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new AssertionError("the future did not complete normally: " + e, e);
-        }
-    }
-
-    /** Polls {@code condition} until it holds; fails with {@code description} at the deadline. */
-    static void eventually(Duration timeout, String description, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        RuntimeException last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.getAsBoolean()) {
-                    return;
-                }
-            } catch (RuntimeException e) {
-                last = e;
-            }
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-        }
-        throw new AssertionError("not true within " + timeout + ": " + description, last);
     }
 }

@@ -1,7 +1,6 @@
 package dev.myelin.eventstore;
 
-import static dev.myelin.eventstore.BankApp.eventually;
-import static dev.myelin.eventstore.BankApp.join;
+import static dev.myelin.embedded.Await.join;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -16,6 +15,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
 import dev.myelin.eventstore.bank.AccountState;
@@ -60,7 +60,7 @@ class ForgetIT {
             String aggregatesChangelog = application + ".account-aggregates-changelog";
             String historyChangelog = application + ".account-history-changelog";
             byte[] historyPrefix = "acc-gone\0".getBytes(StandardCharsets.UTF_8);
-            eventually(Duration.ofSeconds(90), "the log cleaner removed every record of acc-gone", () -> {
+            Await.until(Duration.ofSeconds(90), "the log cleaner removed every record of acc-gone", () -> {
                 // the cleaner never touches a log's active segment: keep writing so segments roll
                 join(gateway.send("acc-kept", new Deposit(1L)));
                 return kafka.readAll(store.topics().events()).stream().noneMatch(r -> key(r).startsWith("acc-gone@"))

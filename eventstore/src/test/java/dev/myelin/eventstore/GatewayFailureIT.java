@@ -28,6 +28,7 @@ import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.eventstore.bank.Account;
 import dev.myelin.eventstore.bank.AccountOpened;
@@ -105,7 +106,7 @@ class GatewayFailureIT {
                 assertThat(gateway.health()).as("after a broker restart").isNotInstanceOf(Health.Failed.class);
 
                 try (EventStore<AccountState, SpecificRecord, SpecificRecord> store = BankApp.start(config, dir)) {
-                    assertThat(BankApp.join(gateway.send("acc-1", new OpenAccount("ada"))))
+                    assertThat(Await.join(gateway.send("acc-1", new OpenAccount("ada"))))
                             .isEqualTo(new CommandResult.Accepted<>(1, List.of(new AccountOpened("ada"))));
                 }
                 assertThat(gateway.health()).isEqualTo(Health.running());
@@ -123,7 +124,7 @@ class GatewayFailureIT {
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         try (Admin admin = Admin.create(props)) {
-            BankApp.eventually(Duration.ofSeconds(30), "the ACLs of " + app + " in force", () -> {
+            Await.until(Duration.ofSeconds(30), "the ACLs of " + app + " in force", () -> {
                 try {
                     admin.createTopics(List.of(new NewTopic(app + ".probe", 1, (short) 1)), new CreateTopicsOptions().validateOnly(true))
                             .all().get(5, TimeUnit.SECONDS);

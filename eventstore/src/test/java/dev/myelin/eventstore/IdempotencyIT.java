@@ -1,6 +1,6 @@
 package dev.myelin.eventstore;
 
-import static dev.myelin.eventstore.BankApp.join;
+import static dev.myelin.embedded.Await.join;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -15,6 +15,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
 import dev.myelin.eventstore.bank.Account;
@@ -57,7 +58,7 @@ class IdempotencyIT {
                     join(others.get(others.size() - 1)); // keep the in-flight count modest on two cores
                 }
             }
-            others.forEach(BankApp::join);
+            others.forEach(Await::join);
 
             // the same gateway, long after the window of recent commands the aggregate used to keep
             assertThat(join(gateway.send("acc-hot", new Deposit(7L), depositOnce)))

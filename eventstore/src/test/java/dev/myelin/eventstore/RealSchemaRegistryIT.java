@@ -1,6 +1,6 @@
 package dev.myelin.eventstore;
 
-import static dev.myelin.eventstore.BankApp.join;
+import static dev.myelin.embedded.Await.join;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;

@@ -1,7 +1,6 @@
 package dev.myelin.eventstore;
 
-import static dev.myelin.eventstore.BankApp.eventually;
-import static dev.myelin.eventstore.BankApp.join;
+import static dev.myelin.embedded.Await.join;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -14,6 +13,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
 import dev.myelin.eventstore.bank.AccountState;
@@ -41,7 +41,7 @@ class TwoInstancesIT {
     private static void bothServeThenOneTakesOver(EventStore<AccountState, SpecificRecord, SpecificRecord> one,
                                                   EventStore<AccountState, SpecificRecord, SpecificRecord> two) {
         List<EventStore<AccountState, SpecificRecord, SpecificRecord>> instances = List.of(one, two);
-        eventually(Duration.ofSeconds(60), "each partition is served by exactly one instance",
+        Await.until(Duration.ofSeconds(60), "each partition is served by exactly one instance",
                 () -> allAccounts().stream().allMatch(id -> servers(instances, id).size() == 1));
 
         for (String id : allAccounts()) {
@@ -70,7 +70,7 @@ class TwoInstancesIT {
 
         // when one instance leaves, the other takes over its partitions with their state and history
         two.close();
-        eventually(Duration.ofSeconds(60), "the remaining instance serves every aggregate",
+        Await.until(Duration.ofSeconds(60), "the remaining instance serves every aggregate",
                 () -> allAccounts().stream().allMatch(id -> servers(List.of(one), id).size() == 1));
         for (String id : allAccounts()) {
             assertThat(join(one.gateway().send(id, new Deposit(1L), SendOptions.expectingVersion(2))))

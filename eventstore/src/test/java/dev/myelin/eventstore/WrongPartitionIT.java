@@ -1,7 +1,7 @@
 package dev.myelin.eventstore;
 
 import static dev.myelin.eventstore.BankApp.AVRO;
-import static dev.myelin.eventstore.BankApp.join;
+import static dev.myelin.embedded.Await.join;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

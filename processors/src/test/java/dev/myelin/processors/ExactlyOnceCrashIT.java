@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.eventstore.internal.AggregatePartitioner;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
@@ -91,7 +92,7 @@ class ExactlyOnceCrashIT {
                 long target = kill * stretch - stretch / 5 + random.nextInt((int) (2 * stretch / 5));
                 long committedBefore = committedAtPreviousKill;
                 // the kill also waits for this life's first commit, so that every life makes progress that stays
-                Poll.until(WAIT, "life " + (kill - 1) + " committed progress and processed up to about " + target,
+                Await.until(WAIT, "life " + (kill - 1) + " committed progress and processed up to about " + target,
                         () -> committed() > committedBefore
                                 && lifeFrom + viewUpdates(IsolationLevel.READ_UNCOMMITTED) - viewUpdatesAtLifeStart >= target,
                         () -> "committed " + committed() + ", view updates " + viewUpdates(IsolationLevel.READ_UNCOMMITTED));
@@ -114,14 +115,14 @@ class ExactlyOnceCrashIT {
 
                 child = child(kill);
                 long runningMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-                Poll.until(WAIT, "the child restarted after kill " + kill + " committed progress", () -> committed() > atKill,
+                Await.until(WAIT, "the child restarted after kill " + kill + " committed progress", () -> committed() > atKill,
                         this::committed);
                 log.info("kill {} at about {} of {} events processed (target {}): {} committed, {} view updates of the open "
                                 + "transaction cut off, {} events not yet processed; restarted JVM running {} ms after the kill, "
                                 + "first commit past the kill {} ms after it", kill, processed, EVENTS, target, atKill, openViewUpdates,
                         EVENTS - processed, runningMillis, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
             }
-            Poll.until(WAIT, "the last child processed every event", () -> committed() == end(), this::committed);
+            Await.until(WAIT, "the last child processed every event", () -> committed() == end(), this::committed);
         } finally {
             child.destroyForcibly();
             child.waitFor(30, TimeUnit.SECONDS);
@@ -176,7 +177,7 @@ class ExactlyOnceCrashIT {
                 .redirectErrorStream(true)
                 .redirectOutput(logFile.toFile())
                 .start();
-        Poll.until(WAIT, "child " + name + " is running (see " + logFile + ")",
+        Await.until(WAIT, "child " + name + " is running (see " + logFile + ")",
                 () -> read(logFile.toFile()).contains("RUNNING") || !process.isAlive(), () -> tail(logFile.toFile()));
         assertThat(process.isAlive()).as("child %s is alive; its log: %s", name, tail(logFile.toFile())).isTrue();
         return process;

@@ -30,6 +30,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.eventstore.internal.AggregatePartitioner;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
@@ -146,11 +147,11 @@ class ProjectionIT {
             running.awaitRunning(WAIT);
             assertThat(running.applicationId()).isEqualTo("bank.account-balances.v1");
 
-            Poll.until(WAIT, "the view equals the fold of the log", () -> viewOf(running).equals(history.fold()),
+            Await.until(WAIT, "the view equals the fold of the log", () -> viewOf(running).equals(history.fold()),
                     () -> viewOf(running).size() + " keys");
             assertThat(running.query().get("acc-7")).contains(history.fold().get("acc-7"));
             assertThat(running.query().get("acc-none")).isEmpty();
-            Poll.until(WAIT, "lag 0", () -> running.lag().caughtUp(), running::lag);
+            Await.until(WAIT, "lag 0", () -> running.lag().caughtUp(), running::lag);
             assertThat(running.lag().partitions().keySet()).extracting(TopicPartition::topic)
                     .containsOnly(topic, "account-balances.redrive").hasSize(2 * PARTITIONS);
 
@@ -189,14 +190,14 @@ class ProjectionIT {
             Balance before = history.fold().get("acc-7");
             Balance after = new Balance(before.getAmount() + 1000, before.getEvents() + 1,
                     EventMetadata.readFrom(live.headers()).sequence());
-            Poll.until(WAIT, "the live event counts", () -> running.query().get("acc-7").equals(Optional.of(after)),
+            Await.until(WAIT, "the live event counts", () -> running.query().get("acc-7").equals(Optional.of(after)),
                     () -> running.query().get("acc-7"));
 
             // the published topic ends with every key's latest view
             // (the store shows an update before its transaction commits; the topic only after)
             Map<String, Balance> expected = new HashMap<>(history.fold());
             expected.put("acc-7", after);
-            Poll.until(WAIT, "the published topic holds the latest views", () -> published().equals(expected),
+            Await.until(WAIT, "the published topic holds the latest views", () -> published().equals(expected),
                     this::published);
         }
     }
@@ -235,13 +236,13 @@ class ProjectionIT {
         try (RunningProjection<String, Balance> running = RunningProjection.start(busy, config())) {
             running.awaitRunning(WAIT);
             stream.start();
-            Poll.until(WAIT, "the stream of deposits is being folded",
+            Await.until(WAIT, "the stream of deposits is being folded",
                     () -> running.query().get("acc-stream").map(Balance::getEvents).orElse(0) > 0, () -> viewOf(running).size());
 
             running.awaitCaughtUp(WAIT, Duration.ofSeconds(5));
 
             // committed with the offsets awaitCaughtUp saw; the local store applies its commit right after
-            Poll.until(Duration.ofSeconds(5), "every deposit written before the call is in the view", () -> {
+            Await.until(Duration.ofSeconds(5), "every deposit written before the call is in the view", () -> {
                 Map<String, Balance> view = viewOf(running);
                 return expected.entrySet().stream().allMatch(e -> view.containsKey(e.getKey())
                         && view.get(e.getKey()).getAmount() == e.getValue());
@@ -276,8 +277,8 @@ class ProjectionIT {
         try (RunningProjection<String, Balance> v1 = RunningProjection.start(balances.build(), config());
              RunningProjection<String, Balance> totals = RunningProjection.start(total, config())) {
             Map<String, Balance> expected = foldWithPoison(history);
-            Poll.until(WAIT, "v1 equals the fold", () -> viewOf(v1).equals(expected), () -> viewOf(v1));
-            Poll.until(WAIT, "the re-keyed total counts every deposit",
+            Await.until(WAIT, "v1 equals the fold", () -> viewOf(v1).equals(expected), () -> viewOf(v1));
+            Await.until(WAIT, "the re-keyed total counts every deposit",
                     () -> viewOf(totals).getOrDefault("total", new Balance(0L, 0, 0L)).getEvents() == deposits,
                     () -> viewOf(totals));
 
@@ -293,16 +294,16 @@ class ProjectionIT {
                 assertThat(readers.get("acc-3")).contains(expected.get("acc-3"));
                 readers.switchWhenCaughtUp(v2, WAIT, Duration.ofMillis(200));
                 assertThat(readers.current()).isSameAs(v2);
-                Poll.until(WAIT, "v2 rebuilt the same view", () -> viewOf(v2).equals(expected), () -> viewOf(v2));
+                Await.until(WAIT, "v2 rebuilt the same view", () -> viewOf(v2).equals(expected), () -> viewOf(v2));
                 assertThat(viewOf(v1)).isEqualTo(expected);
                 assertThatThrownBy(() -> readers.switchTo(totals)).isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining("switch between versions of one projection");
 
                 // the old version's state is removed on request; the new one serves on
-                Poll.until(WAIT, "v1 has a changelog", () -> topics().contains("bank.savings.v1-savings-view-changelog"),
+                Await.until(WAIT, "v1 has a changelog", () -> topics().contains("bank.savings.v1-savings-view-changelog"),
                         this::topics);
                 v1.destroy();
-                Poll.until(WAIT, "v1's changelog is deleted",
+                Await.until(WAIT, "v1's changelog is deleted",
                         () -> !topics().contains("bank.savings.v1-savings-view-changelog"), this::topics);
                 assertThat(topics()).contains("bank.savings.v2-savings-view-changelog");
                 assertThat(v1.state()).isEqualTo(ProjectionState.STOPPED);
@@ -345,7 +346,7 @@ class ProjectionIT {
                 .build();
 
         try (RunningProjection<String, Balance> running = RunningProjection.start(strict, config())) {
-            Poll.until(WAIT, "the projection failed", () -> running.state() == ProjectionState.FAILED, running::state);
+            Await.until(WAIT, "the projection failed", () -> running.state() == ProjectionState.FAILED, running::state);
             assertThat(running.failure()).hasValueSatisfying(failure -> {
                 assertThat(failure).isInstanceOf(ProjectionFailedException.class);
                 assertThat(((ProjectionFailedException) failure).origin().offset()).hasValue(1L);
@@ -375,11 +376,11 @@ class ProjectionIT {
              RunningProjection<String, Balance> b = RunningProjection.start(shared,
                      configBuilder(stateDir.resolve("b")).queryEndpoint("127.0.0.1", 0)
                              .queryCacheTime(Duration.ofMillis(200)).build())) {
-            Poll.until(WAIT, "both instances own part of the view",
+            Await.until(WAIT, "both instances own part of the view",
                     () -> viewOf(a).size() > 0 && viewOf(b).size() > 0 && viewOf(a).size() + viewOf(b).size() == expected.size(),
                     () -> "a " + viewOf(a).keySet() + ", b " + viewOf(b).keySet());
             for (RunningProjection<String, Balance> instance : List.of(a, b)) {
-                Poll.until(WAIT, "every key answered right through " + instance.applicationId(),
+                Await.until(WAIT, "every key answered right through " + instance.applicationId(),
                         () -> answers(instance, expected.keySet()).equals(expected), () -> answers(instance, expected.keySet()));
                 assertThat(instance.query().get("acc-none")).isEmpty();
             }
@@ -417,18 +418,18 @@ class ProjectionIT {
                 .build();
 
         try (RunningProjection<String, Balance> running = RunningProjection.start(fixable, config())) {
-            Poll.until(WAIT, "the poison event is dead-lettered and the rest counted",
+            Await.until(WAIT, "the poison event is dead-lettered and the rest counted",
                     () -> viewOf(running).equals(Map.of("acc-1", new Balance(11L, 2, 3L), "acc-2", new Balance(3L, 1, 1L))),
                     () -> viewOf(running));
             // the local view can show a fold before its transaction (and the dead letter in it) commits
-            Poll.until(WAIT, "the poison event's dead letter is committed", () -> running.deadLetters(WAIT).size() == 1,
+            Await.until(WAIT, "the poison event's dead letter is committed", () -> running.deadLetters(WAIT).size() == 1,
                     () -> running.deadLetters(WAIT));
 
             fixed.set(true);
             assertThat(running.redrive(letter -> letter.errorMessage().contains("refunds"), WAIT)).isEqualTo(1);
 
             // folded after the events that followed it: the view's last sequence is the re-driven one's
-            Poll.until(WAIT, "the re-driven event counts", () -> running.query().get("acc-1")
+            Await.until(WAIT, "the re-driven event counts", () -> running.query().get("acc-1")
                     .equals(Optional.of(new Balance(16L, 3, 2L))), () -> running.query().get("acc-1"));
             running.awaitCaughtUp(WAIT, Duration.ofSeconds(5));
             assertThat(running.deadLetters(WAIT)).hasSize(1);

@@ -1,5 +1,6 @@
 package dev.myelin.processors;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.eventstore.internal.AggregatePartitioner;
 import dev.myelin.eventstore.Health;
 import static dev.myelin.processors.Bank.deposited;
@@ -126,12 +127,12 @@ class ProjectionOutageIT {
 
             Projection<String, Balance> projection = balances(new Bank(client(registry)), "outage-balances", topic);
             try (RunningProjection<String, Balance> running = RunningProjection.start(projection, config().build())) {
-                Poll.until(WAIT, "a partition held, named in the health", () -> running.health() instanceof Health.Degraded d
+                Await.until(WAIT, "a partition held, named in the health", () -> running.health() instanceof Health.Degraded d
                         && d.reason().contains("partition " + topic + "-") && d.reason().contains("schema registry is unavailable"),
                         running::health);
                 Instant since = ((Health.Degraded) running.health()).since();
                 // past one hold budget (5 s): the held stream thread was replaced at least once, and nothing gave up
-                Poll.until(WAIT, "held for longer than one process call may block",
+                Await.until(WAIT, "held for longer than one process call may block",
                         () -> Duration.between(since, Instant.now()).toSeconds() >= 8 && running.health() instanceof Health.Degraded,
                         running::health);
                 assertThat(running.state()).as("still up, its held thread replaced").isNotIn(ProjectionState.FAILED,
@@ -141,8 +142,8 @@ class ProjectionOutageIT {
 
                 restarted = EmbeddedSchemaRegistry.builder().storageDirectory(storage).port(registry.port()).start();
 
-                Poll.until(WAIT, "every event folded once", () -> viewOf(running).equals(fold), () -> viewOf(running));
-                Poll.until(WAIT, "healthy again", () -> running.health() instanceof Health.Running, running::health);
+                Await.until(WAIT, "every event folded once", () -> viewOf(running).equals(fold), () -> viewOf(running));
+                Await.until(WAIT, "healthy again", () -> running.health() instanceof Health.Running, running::health);
                 assertThat(running.deadLetters(WAIT)).isEmpty();
             }
         } finally {
@@ -172,7 +173,7 @@ class ProjectionOutageIT {
              RunningProjection<String, Balance> second = RunningProjection.start(configured, week)) {
             first.awaitRunning(WAIT);
             second.awaitRunning(WAIT);
-            Poll.until(WAIT, "running and healthy", () -> first.health() instanceof Health.Running, first::health);
+            Await.until(WAIT, "running and healthy", () -> first.health() instanceof Health.Running, first::health);
 
             Map<String, ConfigEntry> dead = kafka.topicConfig(byDefault.deadLetterTopic());
             assertThat(dead.get(TopicConfig.RETENTION_MS_CONFIG).value()).isEqualTo(Long.toString(Duration.ofDays(30).toMillis()));

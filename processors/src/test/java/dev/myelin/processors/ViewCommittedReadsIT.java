@@ -26,6 +26,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.eventstore.Health;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
@@ -78,7 +79,7 @@ class ViewCommittedReadsIT {
             running.awaitRunning(WAIT);
             write(kafka, topic, List.of(writer.event(ACCOUNT, Bank.deposited(1))));
             int[] expected = {1};
-            Poll.until(WAIT, "the first deposit folded", () -> events(running) == expected[0], () -> view(running));
+            Await.until(WAIT, "the first deposit folded", () -> events(running) == expected[0], () -> view(running));
 
             Map<Integer, Set<Long>> seen = new ConcurrentHashMap<>(); // every amount seen at each event count
             AtomicBoolean reading = new AtomicBoolean(true);
@@ -104,12 +105,12 @@ class ViewCommittedReadsIT {
                     }
                     records.add(writer.event(ACCOUNT, unseen));
                     write(kafka, topic, records);
-                    Poll.until(WAIT, "the partition held while the registry is down",
+                    Await.until(WAIT, "the partition held while the registry is down",
                             () -> running.health() instanceof Health.Degraded, running::health);
                     holds++;
                     flaky.up();
                     expected[0] += DEPOSITS_PER_ROUND; // the unseen event has no handler: it folds nothing
-                    Poll.until(WAIT, "the round folded once the registry is back", () -> events(running) == expected[0],
+                    Await.until(WAIT, "the round folded once the registry is back", () -> events(running) == expected[0],
                             () -> view(running));
                 }
             } finally {

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.EventStore;
@@ -142,7 +143,7 @@ class AccessControlIT {
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         try (Admin admin = Admin.create(props)) {
-            ReliabilityApp.eventually(Duration.ofSeconds(30), "the ACLs of " + bank + " in force", () -> {
+            Await.until(Duration.ofSeconds(30), "the ACLs of " + bank + " in force", () -> {
                 try {
                     admin.createTopics(List.of(new NewTopic(bank + ".probe", 1, (short) 3)), new CreateTopicsOptions().validateOnly(true))
                             .all().get(5, TimeUnit.SECONDS);

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
 import dev.myelin.eventstore.CommandGateway;
@@ -72,7 +73,7 @@ class ApplicationCrashIT {
                 try {
                     for (int kill = 1; kill <= KILLS; kill++) {
                         long target = workload.accepted() + 100;
-                        ReliabilityApp.eventually(Duration.ofSeconds(90), "100 more commands accepted before kill " + kill,
+                        Await.until(Duration.ofSeconds(90), "100 more commands accepted before kill " + kill,
                                 () -> workload.accepted() >= target);
                         // the random moment: somewhere in the next 0 to 2 s of steady traffic
                         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(random.nextInt(2_000)));
@@ -96,7 +97,7 @@ class ApplicationCrashIT {
                         });
                         child = current[0];
                         restores.addAll(restoresIn(dir.resolve(logName)));
-                        ReliabilityApp.eventually(Duration.ofSeconds(90), "a command accepted after kill " + kill,
+                        Await.until(Duration.ofSeconds(90), "a command accepted after kill " + kill,
                                 () -> workload.accepted() > acceptedAtKill + 5);
                         log.info("kill {}: {} commands accepted before it; new processor ready {} ms after the kill, "
                                         + "serving again {} ms after it", kill, acceptedAtKill, readyMillis[0],
@@ -142,7 +143,7 @@ class ApplicationCrashIT {
                 .redirectOutput(logFile.toFile());
         Process process = builder.start();
         started.add(process);
-        ReliabilityApp.eventually(Duration.ofSeconds(120), "child " + process.pid() + " printed " + CommandProcessorMain.READY
+        Await.until(Duration.ofSeconds(120), "child " + process.pid() + " printed " + CommandProcessorMain.READY
                 + " (log: " + logFile + ")", () -> {
             if (!process.isAlive()) {
                 throw new AssertionError("child " + process.pid() + " exited with " + process.exitValue() + "; log: " + tail(logFile));

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
 import dev.myelin.eventstore.AggregateTopics;
@@ -252,7 +253,7 @@ class BadCommandsIT {
 
     private ConsumerRecord<String, byte[]> awaitRecord(String topic, String commandId) {
         AtomicReference<ConsumerRecord<String, byte[]>> found = new AtomicReference<>();
-        ReliabilityApp.eventually(Duration.ofSeconds(30), "a record for " + commandId + " on " + topic, () -> {
+        Await.until(Duration.ofSeconds(30), "a record for " + commandId + " on " + topic, () -> {
             Optional<ConsumerRecord<String, byte[]>> match = kafka.readAll(topic, new StringDeserializer(), new ByteArrayDeserializer())
                     .stream().filter(r -> commandId.equals(r.key()) || commandId.equals(header(r.headers(), CommandHeaders.COMMAND_ID)))
                     .findFirst();

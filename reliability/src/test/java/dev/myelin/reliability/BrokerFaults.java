@@ -9,6 +9,7 @@ import java.util.function.LongSupplier;
 
 import org.apache.kafka.clients.admin.TopicDescription;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 
 /** What the broker-loss tests do to the cluster: find a partition's leader, stop a broker for a while, wait for full replication. */
@@ -55,7 +56,7 @@ final class BrokerFaults {
      * broker to stop leaves every partition with the 2 that {@code min.insync.replicas} asks for.
      */
     static void awaitInSync(EmbeddedKafkaCluster kafka, Collection<String> topics) {
-        ReliabilityApp.eventually(Duration.ofSeconds(60), "every partition of " + topics + " has 3 in-sync replicas again", () -> {
+        Await.until(Duration.ofSeconds(60), "every partition of " + topics + " has 3 in-sync replicas again", () -> {
             try {
                 return kafka.admin().describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
                         .flatMap(topic -> topic.partitions().stream()).allMatch(p -> p.isr().size() == 3);

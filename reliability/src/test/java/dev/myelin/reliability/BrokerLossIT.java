@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
 import dev.myelin.eventstore.CommandGateway;
@@ -68,6 +69,6 @@ class BrokerLossIT {
     }
 
     private static void awaitProgress(BankWorkload workload, long accepted) {
-        ReliabilityApp.eventually(Duration.ofSeconds(60), accepted + " commands accepted", () -> workload.accepted() >= accepted);
+        Await.until(Duration.ofSeconds(60), accepted + " commands accepted", () -> workload.accepted() >= accepted);
     }
 }

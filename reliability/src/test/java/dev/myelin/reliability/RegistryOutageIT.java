@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.EmbeddedSchemaRegistry;
 import dev.myelin.embedded.MyelinKafka;
@@ -109,7 +110,7 @@ class RegistryOutageIT {
                 CompletableFuture<CommandResult<SpecificRecord>> behind = otherService.send("acc-1", new Deposit(1L),
                         SendOptions.defaults().withTimeout(Duration.ofMinutes(3)));
                 // the store says why it waits: degraded, naming the held partition, while the registry is away
-                ReliabilityApp.eventually(Duration.ofSeconds(60), "the event store reports the held partition", () ->
+                Await.until(Duration.ofSeconds(60), "the event store reports the held partition", () ->
                         store.health() instanceof Health.Degraded degraded && degraded.reason().contains("held")
                                 && degraded.reason().contains(store.topics().commands()));
                 assertThat(held).as("held, not answered").isNotDone();
@@ -127,7 +128,7 @@ class RegistryOutageIT {
                 assertThat(behind.get(3, TimeUnit.MINUTES)).as("the command behind it, on the same aggregate")
                         .isEqualTo(new CommandResult.Accepted<>(heldVersion + 1, List.of(new Deposited(1L))));
                 assertThat(kafka.readAll(store.topics().deadLetters())).as("dead letters").isEmpty();
-                ReliabilityApp.eventually(Duration.ofSeconds(60), "the event store is running again", () -> store.health() instanceof Health.Running);
+                Await.until(Duration.ofSeconds(60), "the event store is running again", () -> store.health() instanceof Health.Running);
                 log.info("registry back: the command held during the outage was accepted at version {}, the one behind it next", heldVersion);
 
                 // the type whose registration failed now registers, and goes end to end: the processor fetches the command's
@@ -141,7 +142,7 @@ class RegistryOutageIT {
                 CommandResult<SpecificRecord> resent = send(otherService, "acc-1", new Withdraw(5L), heldDuringOutage);
                 assertThat(resent).as("the held command, resent with the same id").isEqualTo(heldResult);
                 // each hold gave up its stream thread, so the group may still be settling before acc-1 is served here again
-                ReliabilityApp.eventually(Duration.ofSeconds(60), "acc-1 served here again", () -> {
+                Await.until(Duration.ofSeconds(60), "acc-1 served here again", () -> {
                     try {
                         return store.state("acc-1").isPresent();
                     } catch (AggregateNotLocalException e) {

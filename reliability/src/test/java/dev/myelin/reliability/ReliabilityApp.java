@@ -1,12 +1,9 @@
 package dev.myelin.reliability;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -85,22 +82,5 @@ final class ReliabilityApp {
             }
         }
         throw last == null ? new IllegalStateException("no event store given") : last;
-    }
-
-    /** Polls {@code condition} until it holds; fails with {@code description} at the deadline. */
-    static void eventually(Duration timeout, String description, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        RuntimeException last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.getAsBoolean()) {
-                    return;
-                }
-            } catch (RuntimeException e) {
-                last = e;
-            }
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-        }
-        throw new AssertionError("not true within " + timeout + ": " + description, last);
     }
 }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
 import dev.myelin.eventstore.CommandGateway;
@@ -49,7 +50,7 @@ class RollingRestartIT {
             try {
                 for (int i = 0; i < 2; i++) {
                     long target = workload.accepted() + 100;
-                    ReliabilityApp.eventually(Duration.ofSeconds(60), "100 more commands accepted", () -> workload.accepted() >= target);
+                    Await.until(Duration.ofSeconds(60), "100 more commands accepted", () -> workload.accepted() >= target);
                     int index = i;
                     // a caller whose command times out while the instance restarts, and who retries with the same id
                     workload.timeoutThenRetry(web, BankWorkload.account(i), "rr-probe-" + i, () -> {
@@ -60,13 +61,13 @@ class RollingRestartIT {
                     });
                 }
                 long target = workload.accepted() + 100;
-                ReliabilityApp.eventually(Duration.ofSeconds(60), "100 more commands accepted after the restarts",
+                Await.until(Duration.ofSeconds(60), "100 more commands accepted after the restarts",
                         () -> workload.accepted() >= target);
             } finally {
                 workload.stop();
             }
             List<EventStore<AccountState, SpecificRecord, SpecificRecord>> both = List.copyOf(instances);
-            ReliabilityApp.eventually(Duration.ofSeconds(60), "every account served by one of the instances", () -> {
+            Await.until(Duration.ofSeconds(60), "every account served by one of the instances", () -> {
                 for (int a = 0; a < 20; a++) {
                     ReliabilityApp.stateFromAnyOf(both, BankWorkload.account(a));
                 }

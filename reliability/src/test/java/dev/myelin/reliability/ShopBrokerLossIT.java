@@ -34,6 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.myelin.application.Myelin;
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
 import dev.myelin.eventstore.AggregateState;
@@ -133,7 +134,7 @@ class ShopBrokerLossIT {
                 // the whole chain works before the first fault: an order placed, its saga through all its steps (on 2 shared
                 // cores the saga runtime's first rebalance takes a while; waiting for more would only lengthen the run)
                 long warmingUp = System.nanoTime();
-                ReliabilityApp.eventually(Duration.ofSeconds(60), "a saga ended before the faults",
+                Await.until(Duration.ofSeconds(60), "a saga ended before the faults",
                         () -> ended(sagas, workload.placed().keySet()) >= 1);
                 log.info("first saga ended {} ms after the first order; {} orders placed",
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - warmingUp), workload.placedCount());
@@ -164,7 +165,7 @@ class ShopBrokerLossIT {
 
             Map<String, Planned> placed = workload.placed();
             long draining = System.nanoTime();
-            ReliabilityApp.eventually(Duration.ofSeconds(120), "every one of " + placed.size() + " sagas has ended",
+            Await.until(Duration.ofSeconds(120), "every one of " + placed.size() + " sagas has ended",
                     () -> ended(sagas, placed.keySet()) == placed.size());
             long drainMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - draining);
 
@@ -227,7 +228,7 @@ class ShopBrokerLossIT {
         String logTopic = SagaTopics.of(application, SAGA).log();
         Map<String, List<String>> finals = new HashMap<>();
         AtomicReference<List<ConsumerRecord<String, byte[]>>> entries = new AtomicReference<>();
-        ReliabilityApp.eventually(Duration.ofSeconds(60), "every saga's final entry is committed to " + logTopic, () -> {
+        Await.until(Duration.ofSeconds(60), "every saga's final entry is committed to " + logTopic, () -> {
             entries.set(kafka.readAll(logTopic, new StringDeserializer(), new ByteArrayDeserializer(), READ_TIMEOUT));
             finals.clear();
             for (ConsumerRecord<String, byte[]> entry : entries.get()) {
@@ -483,7 +484,7 @@ class ShopBrokerLossIT {
         // caught up means processed; a query reads the store, which the last commit may still be settling
         Dashboard[] view = new Dashboard[1];
         try {
-            ReliabilityApp.eventually(Duration.ofSeconds(30), "the order-dashboard view equals the fold of the log", () -> {
+            Await.until(Duration.ofSeconds(30), "the order-dashboard view equals the fold of the log", () -> {
                 view[0] = dashboard.query().get(Shop.DASHBOARD_KEY).orElse(null);
                 return folded.equals(view[0]);
             });

@@ -15,6 +15,7 @@ import org.apache.kafka.common.serialization.Serde;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
 import dev.myelin.eventstore.AggregateType;
@@ -60,14 +61,14 @@ class ParticipantOutageIT {
             Await.join(stock.gateway().send("sku-1", new AddStock(10_000)));
 
             place(orders, 0, before);
-            Await.eventually(PATIENCE, "the orders placed before the outage completed",
+            Await.until(PATIENCE, "the orders placed before the outage completed",
                     () -> ended(runtime, 0, before).size() == before);
 
             stock.close();
             place(orders, before, before + during);
             // every order placed during the outage reached the stock step and gave it up: the stock service was down for
             // longer than the step's timeout times its attempts
-            Await.eventually(PATIENCE, "every order placed during the outage timed out at the stock step", () -> {
+            Await.until(PATIENCE, "every order placed during the outage timed out at the stock step", () -> {
                 for (int i = before; i < before + during; i++) {
                     SagaState<PlaceOrderData> saga = runtime.state("o-" + i).orElse(null);
                     if (saga == null || saga.status() != SagaStatus.COMPENSATING) {
@@ -79,7 +80,7 @@ class ParticipantOutageIT {
 
             // the stock service comes back and works through its queue: each late reservation, then its release
             stock = start(Shop.STOCK, config, dir.resolve("stock"));
-            Await.eventually(PATIENCE, "every saga has ended", () -> ended(runtime, 0, before + during).size() == before + during);
+            Await.until(PATIENCE, "every saga has ended", () -> ended(runtime, 0, before + during).size() == before + during);
 
             Set<String> completed = new HashSet<>();
             long credit = 0;
@@ -101,7 +102,7 @@ class ParticipantOutageIT {
 
             EventStore<StockState, SpecificRecord, SpecificRecord> restarted = stock;
             // each late reservation and its release are two more events on sku-1: wait until all are there
-            Await.eventually(PATIENCE, "the stock service applied every late reservation and its release",
+            Await.until(PATIENCE, "the stock service applied every late reservation and its release",
                     () -> restarted.state("sku-1").map(s -> s.version() >= 1 + before + 2L * during).orElse(false));
             StockState sku = restarted.state("sku-1").orElseThrow().state();
             assertThat(sku.getReservations().keySet()).as("stock held only for completed orders").isEqualTo(completed);

@@ -24,6 +24,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
 import dev.myelin.eventstore.AggregateState;
@@ -80,7 +81,7 @@ class PlaceOrderSagaIT {
             }
             placed.forEach(f -> assertThat(Await.join(f)).isInstanceOf(CommandResult.Accepted.class));
 
-            Await.eventually(PATIENCE, "every saga has ended", () -> expected.keySet().stream()
+            Await.until(PATIENCE, "every saga has ended", () -> expected.keySet().stream()
                     .allMatch(id -> runtime.state(id).map(s -> s.status().isFinal()).orElse(false)));
 
             long creditReserved = 0;
@@ -122,7 +123,7 @@ class PlaceOrderSagaIT {
             // the store is read uncommitted (Kafka Streams has no transactional stores yet), so the log, which is read
             // committed, may trail the states just seen by one commit interval: poll it
             Map<String, Integer> finals = new HashMap<>();
-            Await.eventually(PATIENCE, "the saga log holds every saga's final transition", () -> {
+            Await.until(PATIENCE, "the saga log holds every saga's final transition", () -> {
                 finals.clear();
                 for (ConsumerRecord<String, byte[]> entry : kafka.readAll(runtime.topics().log(), new StringDeserializer(),
                         new ByteArrayDeserializer())) {
@@ -156,7 +157,7 @@ class PlaceOrderSagaIT {
             Await.join(customers.gateway().send("c-1", new OpenCustomer(100L)));
             Await.join(orderStore.gateway().send("o-1", new PlaceOrder("o-1", "c-1", "sku-1", 1, 40L)));
 
-            Await.eventually(PATIENCE, "reserve-stock has timed out three times",
+            Await.until(PATIENCE, "reserve-stock has timed out three times",
                     () -> runtime.state("o-1").map(s -> s.status() != SagaStatus.RUNNING).orElse(false));
             // the stock topic also holds the AddStock a gateway sent; the saga's commands are the rest
             List<ConsumerRecord<String, byte[]>> sent = kafka.readAtLeast(stockTopics.commands(), 5, new StringDeserializer(),
@@ -173,12 +174,12 @@ class PlaceOrderSagaIT {
 
             // the stock service comes back and works through its queue: the late reservation, then its release
             try (EventStore<StockState, SpecificRecord, SpecificRecord> stock = start(Shop.STOCK, config, dir.resolve("stock"))) {
-                Await.eventually(PATIENCE, "the saga has ended", () -> runtime.state("o-1").map(s -> s.status().isFinal()).orElse(false));
+                Await.until(PATIENCE, "the saga has ended", () -> runtime.state("o-1").map(s -> s.status().isFinal()).orElse(false));
                 SagaState<PlaceOrderData> saga = runtime.state("o-1").orElseThrow();
                 assertThat(saga.status()).as("saga o-1 (%s)", saga.failureReason()).isEqualTo(SagaStatus.COMPENSATED);
                 assertThat(saga.failureReason()).contains("reserve-stock", "timed out after 3 attempt");
 
-                Await.eventually(PATIENCE, "the stock service applied the late reservation and its release",
+                Await.until(PATIENCE, "the stock service applied the late reservation and its release",
                         () -> stock.state("sku-1").map(s -> s.version() >= 3).orElse(false));
                 StockState sku = stock.state("sku-1").orElseThrow().state();
                 assertThat(sku.getReservations()).as("the late reservation did not outlive the saga").isEmpty();
@@ -220,7 +221,7 @@ class PlaceOrderSagaIT {
             }
             placed.forEach(f -> assertThat(Await.join(f)).isInstanceOf(CommandResult.Accepted.class));
 
-            Await.eventually(PATIENCE, "every saga has ended", () -> java.util.stream.IntStream.range(0, orders)
+            Await.until(PATIENCE, "every saga has ended", () -> java.util.stream.IntStream.range(0, orders)
                     .allMatch(i -> runtime.state("p-" + i).map(s -> s.status().isFinal()).orElse(false)));
 
             Set<String> completed = new HashSet<>();

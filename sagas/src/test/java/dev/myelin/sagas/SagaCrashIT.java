@@ -34,6 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
 import dev.myelin.eventstore.AggregateTopics;
@@ -114,7 +115,7 @@ class SagaCrashIT {
                 }));
                 // the first runtime's first rebalance takes longer than a batch: one order shows when it serves
                 placeOrders.accept(0, 1);
-                Await.eventually(Duration.ofSeconds(120), "the first saga has ended", () -> finals(kafka, config).size() >= 1);
+                Await.until(Duration.ofSeconds(120), "the first saga has ended", () -> finals(kafka, config).size() >= 1);
                 placeOrders.accept(1, stretch);
 
                 int endedAtPreviousKill = 0;
@@ -124,7 +125,7 @@ class SagaCrashIT {
                     // least one more than at the previous kill, so that every life of the runtime makes progress
                     int target = Math.max(endedAtPreviousKill + 1, kill * stretch - stretch / 4 - random.nextInt(stretch / 2));
                     Process runtime = runtimes.get(runtimes.size() - 1);
-                    Await.eventually(Duration.ofSeconds(120), target + " sagas have ended before kill " + kill,
+                    Await.until(Duration.ofSeconds(120), target + " sagas have ended before kill " + kill,
                             () -> finals(kafka, config).size() >= target);
                     long killedAt = System.nanoTime();
                     runtime.destroyForcibly(); // SIGKILL: no shutdown hook, no clean close, an open transaction left behind
@@ -141,7 +142,7 @@ class SagaCrashIT {
                     runtimes.add(startRuntime(kafka, config, sagaState, dir.resolve("runtime-" + kill + ".out")));
                     placeOrders.accept(kill * stretch, (kill + 1) * stretch);
                     long runningMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-                    Await.eventually(Duration.ofSeconds(120), "a saga ended after restart " + kill,
+                    Await.until(Duration.ofSeconds(120), "a saga ended after restart " + kill,
                             () -> finals(kafka, config).size() > ended);
                     log.info("kill {} with {} of {} sagas ended (target {}): {} in flight (started, not ended), {} not yet started; "
                                     + "restarted JVM running {} ms after the kill, the next saga ended {} ms after it",
@@ -153,7 +154,7 @@ class SagaCrashIT {
                     batch.get(2, TimeUnit.MINUTES);
                 }
                 placed.forEach(f -> assertThat(Await.join(f)).isInstanceOf(CommandResult.Accepted.class));
-                Await.eventually(Duration.ofSeconds(120), "every saga has ended after the last restart",
+                Await.until(Duration.ofSeconds(120), "every saga has ended after the last restart",
                         () -> finals(kafka, config).size() >= orders);
 
                 Map<String, List<String>> finals = finals(kafka, config);
@@ -228,7 +229,7 @@ class SagaCrashIT {
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile())
                 .start();
-        Await.eventually(Duration.ofSeconds(60), "the saga runtime process runs (output in " + output + ")", () -> {
+        Await.until(Duration.ofSeconds(60), "the saga runtime process runs (output in " + output + ")", () -> {
             if (!process.isAlive()) {
                 throw new AssertionError("the saga runtime process exited with " + process.exitValue() + ": " + read(output));
             }

@@ -20,6 +20,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.EmbeddedSchemaRegistry;
 import dev.myelin.embedded.MyelinKafka;
@@ -73,7 +74,7 @@ class SagaRegistryOutageIT {
             try (SagaRuntime<OrderPlaced, PlaceOrderData> warm = runtime(config, Shop.avro(client(registry)), dir)) {
                 Await.join(orders.gateway().send("warm-1", new PlaceOrder("warm-1", "c-rich", "sku-plenty", 1, 10L)));
                 Await.join(orders.gateway().send("warm-2", new PlaceOrder("warm-2", "c-rich", "sku-none", 1, 10L)));
-                Await.eventually(PATIENCE, "the warm-up sagas ended", () -> warm.state("warm-1").map(s -> s.status().isFinal())
+                Await.until(PATIENCE, "the warm-up sagas ended", () -> warm.state("warm-1").map(s -> s.status().isFinal())
                         .orElse(false) && warm.state("warm-2").map(s -> s.status().isFinal()).orElse(false));
                 assertThat(warm.state("warm-1").orElseThrow().status()).isEqualTo(SagaStatus.COMPLETED);
                 assertThat(warm.state("warm-2").orElseThrow().status()).isEqualTo(SagaStatus.COMPENSATED);
@@ -103,39 +104,39 @@ class SagaRegistryOutageIT {
                             .isInstanceOf(CommandResult.Accepted.class);
                 }
                 String triggers = config.topics(Shop.ORDER).events();
-                Await.eventually(PATIENCE, "a trigger partition is held, and the health says so",
+                Await.until(PATIENCE, "a trigger partition is held, and the health says so",
                         () -> cold.health() instanceof dev.myelin.eventstore.Health.Degraded d
                                 && d.reason().contains(triggers) && d.reason().contains("schema registry"));
                 long since = System.nanoTime();
-                Await.eventually(PATIENCE, "held for longer than one hold (the record is read again and again)",
+                Await.until(PATIENCE, "held for longer than one hold (the record is read again and again)",
                         () -> System.nanoTime() - since > TimeUnit.SECONDS.toNanos(6));
                 assertThat(cold.health()).isInstanceOf(dev.myelin.eventstore.Health.Degraded.class);
                 assertThat(unread(kafka, cold, triggers)).as("trigger offsets not committed past the held triggers").isPositive();
                 assertThat(expected.keySet().stream().filter(id -> cold.state(id).isPresent()).toList()).isEmpty();
-                Await.eventually(PATIENCE, "the projection holds its partition too, and its health says so",
+                Await.until(PATIENCE, "the projection holds its partition too, and its health says so",
                         () -> view.health() instanceof dev.myelin.eventstore.Health.Degraded d && d.reason().contains("schema registry"));
                 assertThat(expected.keySet().stream().filter(id -> folded(view, id).isPresent()).toList())
                         .as("no order folded while the registry is away").isEmpty();
 
                 restarted = EmbeddedSchemaRegistry.builder().storageDirectory(storage).port(registry.port()).start();
 
-                Await.eventually(PATIENCE, "every order's saga has ended", () -> expected.keySet().stream()
+                Await.until(PATIENCE, "every order's saga has ended", () -> expected.keySet().stream()
                         .allMatch(id -> cold.state(id).map(s -> s.status().isFinal()).orElse(false)));
                 Map<String, SagaStatus> ended = expected.keySet().stream()
                         .collect(Collectors.toMap(id -> id, id -> cold.state(id).orElseThrow().status()));
                 assertThat(ended).isEqualTo(expected);
                 assertThat(kafka.readAll(cold.topics().deadLetters())).as("no dead letter").isEmpty();
-                Await.eventually(PATIENCE, "healthy again", () -> cold.health() instanceof dev.myelin.eventstore.Health.Running);
+                Await.until(PATIENCE, "healthy again", () -> cold.health() instanceof dev.myelin.eventstore.Health.Running);
 
                 // the view equals the fold of the log: an order whose saga completed is approved, the others still pending
                 Map<String, String> fold = new HashMap<>();
                 expected.forEach((id, status) -> fold.put(id, status == SagaStatus.COMPLETED ? "APPROVED" : "PENDING"));
                 fold.put("warm-1", "APPROVED");
                 fold.put("warm-2", "PENDING");
-                Await.eventually(PATIENCE, "the view equals the fold of the order events", () -> fold.entrySet().stream()
+                Await.until(PATIENCE, "the view equals the fold of the order events", () -> fold.entrySet().stream()
                         .allMatch(e -> folded(view, e.getKey()).equals(java.util.Optional.of(e.getValue()))));
                 assertThat(view.deadLetters(Duration.ofSeconds(10))).as("the projection's dead letters").isEmpty();
-                Await.eventually(PATIENCE, "the projection is healthy again", () -> view.health() instanceof dev.myelin.eventstore.Health.Running);
+                Await.until(PATIENCE, "the projection is healthy again", () -> view.health() instanceof dev.myelin.eventstore.Health.Running);
             }
         } finally {
             registry.close();

@@ -14,6 +14,7 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
 import dev.myelin.eventstore.AggregateTopics;
@@ -62,7 +63,7 @@ class SagaTopicsIT {
         String applicationId = config.application() + ".saga.place-order";
         SagaRuntime<OrderPlaced, PlaceOrderData> runtime = builder(config, dir).start();
         try {
-            Await.eventually(PATIENCE, "running", () -> runtime.health() instanceof Health.Running);
+            Await.until(PATIENCE, "running", () -> runtime.health() instanceof Health.Running);
             SagaTopics topics = runtime.topics();
             for (String topic : List.of(topics.inbox(), topics.log(), topics.deadLetters(), applicationId + "-sagas-changelog",
                     applicationId + "-saga-deadlines-changelog")) {

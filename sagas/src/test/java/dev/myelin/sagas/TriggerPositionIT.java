@@ -20,6 +20,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.myelin.embedded.Await;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
 import dev.myelin.eventstore.AggregateTopics;
@@ -75,7 +76,7 @@ class TriggerPositionIT {
             }
             Map<String, SagaRuntime<OrderPlaced, PlaceOrderData>> runtimes = Map.of("fromBeginning", fromBeginning, "byDefault", byDefault,
                     "sinceNinetyMinutes", sinceNinetyMinutes);
-            runtimes.forEach((name, runtime) -> Await.eventually(PATIENCE, name + " started the saga of the trigger published after it",
+            runtimes.forEach((name, runtime) -> Await.until(PATIENCE, name + " started the saga of the trigger published after it",
                     () -> runtime.state("new").isPresent()));
 
             assertThat(started(fromBeginning, firstHalf)).as("from the beginning: the older half").hasSize(50);
@@ -95,7 +96,7 @@ class TriggerPositionIT {
             try (KafkaProducer<String, byte[]> producer = producer(kafka)) {
                 publish(producer, triggers, "after-restart", Instant.now());
             }
-            Await.eventually(PATIENCE, "the restarted runtime read the trigger published after it", () -> restarted.state("after-restart").isPresent());
+            Await.until(PATIENCE, "the restarted runtime read the trigger published after it", () -> restarted.state("after-restart").isPresent());
             assertThat(restarted.state("while-down")).as("the trigger published while it was down").isPresent();
             assertThat(started(restarted, firstHalf)).isEmpty();
             assertThat(started(restarted, secondHalf)).isEmpty();

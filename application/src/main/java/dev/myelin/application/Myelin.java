@@ -1,5 +1,8 @@
 package dev.myelin.application;
 
+import static dev.myelin.schemas.internal.BuilderChecks.parseLong;
+import static dev.myelin.schemas.internal.BuilderChecks.requireUnset;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -136,7 +139,7 @@ public final class Myelin implements AutoCloseable {
         });
         config = MyelinConfig.builder(name).bootstrapServers(servers).properties(application).build();
         stateDirectory = Path.of(String.valueOf(b.properties.getOrDefault(STATE_DIR, Path.of(".myelin", "state"))));
-        startTimeout = Duration.ofMillis(Builder.parseLong(START_TIMEOUT_MS, b.properties.getOrDefault(START_TIMEOUT_MS, 60_000L)));
+        startTimeout = Duration.ofMillis(parseLong(START_TIMEOUT_MS, b.properties.getOrDefault(START_TIMEOUT_MS, 60_000L)));
         ProjectionConfig.Builder projection = ProjectionConfig.builder().bootstrapServers(servers).application(name)
                 .properties(projections);
         // projections' topics (dead letters, re-drive, publish) as durable as the event stores' topics
@@ -697,20 +700,6 @@ public final class Myelin implements AutoCloseable {
             keys.add(SchemaRegistryConfig.PREFIX + "*");
             keys.add(AvroSerdeConfig.PREFIX + "*");
             return keys;
-        }
-
-        private static void requireUnset(Object current, String what) {
-            if (current != null) {
-                throw new IllegalStateException(what + " was already set to " + current);
-            }
-        }
-
-        private static long parseLong(String key, Object value) {
-            try {
-                return Long.parseLong(value.toString().trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(key + " must be a whole number: '" + value + "'", e);
-            }
         }
     }
 }

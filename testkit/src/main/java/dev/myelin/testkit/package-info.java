@@ -87,13 +87,13 @@
  *
  *         SagaFixture.of(Shop.placeOrder("shop", avro))
  *                 .given(new OrderPlaced("o-1", "c-1", "sku-mug", 2, 2_400L))
- *                 .expectCommand(orders, "o-1", new CheckOrder("o-1"))
+ *                 .thenCommand(orders, "o-1", new CheckOrder("o-1"))
  *                 .reply(orders, SagaFixture.accepted())
- *                 .expectCommand(customers, "c-1", new ReserveCredit("o-1", 2_400L))
+ *                 .thenCommand(customers, "c-1", new ReserveCredit("o-1", 2_400L))
  *                 .reply(customers, SagaFixture.rejected("credit limit reached"))
- *                 .expectCommand(orders, "o-1", new RejectOrder("o-1"))   // the compensation of check-order
+ *                 .thenCommand(orders, "o-1", new RejectOrder("o-1"))   // the compensation of check-order
  *                 .reply(orders, SagaFixture.accepted())
- *                 .expectStatus(SagaStatus.COMPENSATED);
+ *                 .thenStatus(SagaStatus.COMPENSATED);
  *     }
  * }
  * }</pre>

@@ -1,10 +1,8 @@
 package dev.myelin.application;
 
-import static dev.myelin.schemas.internal.BuilderChecks.parseLong;
 import static dev.myelin.schemas.internal.BuilderChecks.requireUnset;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -71,7 +69,7 @@ import dev.myelin.schemas.UpcasterChain;
  * <p>Configuration is one set of properties (see {@link Builder#property}): Kafka's own keys pass
  * through to every runtime's Kafka Streams application and clients; {@code myelin.*} keys are those
  * of {@link MyelinConfig}, {@link ProjectionConfig}, {@link SchemaRegistryConfig} and
- * {@link AvroSerdeConfig}, plus {@link #STATE_DIR} and {@link #START_TIMEOUT_MS}, each going where it
+ * {@link AvroSerdeConfig}, plus {@link #STATE_DIR}, each going where it
  * applies. {@link #fromProperties(Map)} reads the whole application from such a map.
  *
  * <p>Start the event stores first: they create their aggregates' topics, which the projections and
@@ -87,8 +85,6 @@ public final class Myelin implements AutoCloseable {
      * Two instances of one application on one machine need two directories.
      */
     public static final String STATE_DIR = "myelin.state.dir";
-    /** How long starting a runtime may take before it is an error, in ms; default 60000. */
-    public static final String START_TIMEOUT_MS = "myelin.start.timeout.ms";
     /** The application's name, when read with {@link #fromProperties(Map)}. */
     public static final String APPLICATION = ProjectionConfig.APPLICATION;
 
@@ -99,7 +95,7 @@ public final class Myelin implements AutoCloseable {
     /** Settings of the application as a whole that projections read too. */
     private static final Set<String> SHARED_KEYS = Set.of(MyelinConfig.DEAD_LETTER_RETENTION_MS,
             MyelinConfig.ROCKSDB_WRITE_BUFFER_BYTES, MyelinConfig.ALLOW_WEAKER_GUARANTEES);
-    private static final Set<String> OWN_KEYS = Set.of(STATE_DIR, START_TIMEOUT_MS);
+    private static final Set<String> OWN_KEYS = Set.of(STATE_DIR);
     /** A stand-in broker address: the configuration is checked at build even when no cluster is named yet. */
     private static final String UNSET_SERVERS = "bootstrap-servers-not-set:9092";
 
@@ -111,7 +107,6 @@ public final class Myelin implements AutoCloseable {
     private final Optional<AvroSerdeConfig> serdeConfig;
     private final Optional<Serde<SpecificRecord>> avro;
     private final Path stateDirectory;
-    private final Duration startTimeout;
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private boolean closed;
 
@@ -139,7 +134,6 @@ public final class Myelin implements AutoCloseable {
         });
         config = MyelinConfig.builder(name).bootstrapServers(servers).properties(application).build();
         stateDirectory = Path.of(String.valueOf(b.properties.getOrDefault(STATE_DIR, Path.of(".myelin", "state"))));
-        startTimeout = Duration.ofMillis(parseLong(START_TIMEOUT_MS, b.properties.getOrDefault(START_TIMEOUT_MS, 60_000L)));
         ProjectionConfig.Builder projection = ProjectionConfig.builder().bootstrapServers(servers).application(name)
                 .properties(projections);
         // projections' topics (dead letters, re-drive, publish) as durable as the event stores' topics
@@ -370,22 +364,14 @@ public final class Myelin implements AutoCloseable {
      * @param <K>        the view key type
      * @param <V>        the view type
      * @return the running projection; {@link #close()} stops it
-     * @throws IllegalStateException if no bootstrap servers were set, the projection does not run within the
-     *                               start timeout, or this application is closed
+     * @throws IllegalStateException     if no bootstrap servers were set, or this application is closed
+     * @throws dev.myelin.processors.MyelinProjectionException if a source topic is missing or the projection
+     *                                                         does not run within 60 seconds
      */
     public <K, V> RunningProjection<K, V> projection(Projection<K, V> projection) {
         Objects.requireNonNull(projection, "projection");
         requireCluster("projection(" + projection.name() + ")");
-        return register(() -> {
-            RunningProjection<K, V> started = RunningProjection.start(projection, projectionConfig);
-            try {
-                started.awaitRunning(startTimeout);
-            } catch (RuntimeException e) {
-                started.close();
-                throw e;
-            }
-            return started;
-        });
+        return register(() -> RunningProjection.start(projection, projectionConfig));
     }
 
     /**
@@ -632,8 +618,8 @@ public final class Myelin implements AutoCloseable {
         /**
          * Sets a property. {@code bootstrap.servers} sets {@link #bootstrapServers}; a {@code myelin.*}
          * key must be one of {@link MyelinConfig}'s, {@link ProjectionConfig}'s,
-         * {@link SchemaRegistryConfig}'s, {@link AvroSerdeConfig}'s, {@link #STATE_DIR} or
-         * {@link #START_TIMEOUT_MS}; any other key passes through to every runtime's Kafka Streams
+         * {@link SchemaRegistryConfig}'s, {@link AvroSerdeConfig}'s or {@link #STATE_DIR};
+         * any other key passes through to every runtime's Kafka Streams
          * application and clients (with Kafka Streams' prefixes, such as {@code producer.}, where
          * one kind of client only should get it). Values are checked by {@link #build()}.
          *
@@ -682,9 +668,6 @@ public final class Myelin implements AutoCloseable {
          *                                  replication factor, or serde settings without a registry)
          */
         public Myelin build() {
-            if (properties.containsKey(START_TIMEOUT_MS) && parseLong(START_TIMEOUT_MS, properties.get(START_TIMEOUT_MS)) <= 0) {
-                throw new IllegalArgumentException(START_TIMEOUT_MS + " must be positive: " + properties.get(START_TIMEOUT_MS));
-            }
             return new Myelin(this);
         }
 

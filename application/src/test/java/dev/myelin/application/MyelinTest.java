@@ -97,8 +97,8 @@ class MyelinTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("no schema registry");
         assertThatThrownBy(() -> Myelin.application("bank").singleBrokerDevMode().property(MyelinConfig.REPLICATION_FACTOR, 3).build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("singleBrokerDevMode");
-        assertThatThrownBy(() -> Myelin.application("bank").property(Myelin.START_TIMEOUT_MS, "soon").build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(Myelin.START_TIMEOUT_MS);
+        assertThatThrownBy(() -> Myelin.application("bank").property(MyelinConfig.PARTITIONS, "many").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(MyelinConfig.PARTITIONS);
         assertThatThrownBy(() -> Myelin.application("bank").build().avro())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("avro() needs a schema registry");
     }

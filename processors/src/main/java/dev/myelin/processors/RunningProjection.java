@@ -15,8 +15,7 @@ import dev.myelin.processors.internal.ProjectionEngine;
  * closed on its own, so one can be rebuilt (started under a new version) while another serves.
  *
  * <pre>{@code
- * try (RunningProjection<String, Balance> balances = RunningProjection.start(projection, config)) {
- *     balances.awaitRunning(Duration.ofSeconds(30));
+ * try (RunningProjection<String, Balance> balances = RunningProjection.start(projection, config)) {   // returns running
  *     Optional<Balance> ada = balances.query().get("acc-1");
  *     List<DeadLetter> poison = balances.deadLetters(Duration.ofSeconds(5));
  * }
@@ -29,15 +28,17 @@ public interface RunningProjection<K, V> extends AutoCloseable {
 
     /**
      * Starts {@code projection}: checks that its source topics exist, creates its dead-letter,
-     * re-drive and publish topics when missing, and starts its Kafka Streams application. Returns at once; use
-     * {@link #awaitRunning} to wait until the view is queryable.
+     * re-drive and publish topics when missing, starts its Kafka Streams application and returns
+     * once it runs (within 60 seconds), as {@code EventStore} and {@code SagaRuntime} do. The view
+     * may still be catching up: {@link #awaitCaughtUp} and {@link #awaitView} wait for that.
      *
      * @param projection the projection
      * @param config     how to run it
      * @param <K>        the view key type
      * @param <V>        the view type
      * @return the running projection
-     * @throws MyelinProjectionException if a source topic is missing or the cluster cannot be reached
+     * @throws MyelinProjectionException if a source topic is missing, the cluster cannot be reached, or the
+     *                                   projection does not run within 60 seconds (it is then closed)
      */
     static <K, V> RunningProjection<K, V> start(Projection<K, V> projection, ProjectionConfig config) {
         return ProjectionEngine.start(projection, Objects.requireNonNull(config, "config").settings());
@@ -146,7 +147,8 @@ public interface RunningProjection<K, V> extends AutoCloseable {
     Health health();
 
     /**
-     * Waits until the projection is {@link ProjectionState#RUNNING}.
+     * Waits until the projection is {@link ProjectionState#RUNNING}: {@link #start} returns a running
+     * projection, so this is for later, such as after a rebalance.
      *
      * @param timeout how long to wait
      * @throws MyelinProjectionException if it failed, stopped, or did not run within {@code timeout}

@@ -47,6 +47,8 @@ import dev.myelin.processors.ViewQuery;
 public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProjectionEngine.class);
+    /** How long start() waits for the projection to run: as long as the event store and saga runtime wait. */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final ProjectionDefinition<K, ?, V> definition;
     private final ProjectionSettings settings;
@@ -149,6 +151,13 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
                 throw new MyelinProjectionException("could not start projection " + definition.name() + ": " + e, e);
             }
             LOG.info("Started projection {} as application {}", definition.name(), applicationId);
+            // as the event store and the saga runtime do: start() returns a projection that runs
+            try {
+                engine.awaitRunning(START_TIMEOUT);
+            } catch (RuntimeException e) {
+                engine.close();
+                throw e;
+            }
             return engine;
         } catch (RuntimeException e) {
             admin.close(Duration.ofSeconds(5));

@@ -29,7 +29,9 @@ public interface RunningProjection<K, V> extends AutoCloseable {
     /**
      * Starts {@code projection}: checks that its source topics exist, creates its dead-letter,
      * re-drive and publish topics when missing, starts its Kafka Streams application and returns
-     * once it runs (within 60 seconds), as {@code EventStore} and {@code SagaRuntime} do. The view
+     * once it runs (within 60 seconds), as {@code EventStore} and {@code SagaRuntime} do, or once it
+     * holds a partition for a transient fault such as a schema registry outage (it resumes by itself;
+     * {@link #health()} names the hold). The view
      * may still be catching up: {@link #awaitCaughtUp} and {@link #awaitView} wait for that.
      *
      * @param projection the projection

@@ -60,6 +60,7 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
     private final String queryPath;
     private final Object stateChanged = new Object();
     private final StreamsHealth health;
+    private final Holds holds;
     private final ProjectionLagReader lag;
     private final ProjectionDeadLetters deadLetters;
     private boolean closed;
@@ -84,7 +85,7 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
                     "a projection dead-letters bad events itself, and a handler that continued would skip events held while the"
                             + " schema registry is away");
             Map<String, Object> producer = new StreamsConfig(properties).getProducerConfigs(applicationId + "-myelin");
-            Holds holds = new Holds("Projection " + definition.name(), Holds.maxBlock(producer, properties));
+            this.holds = new Holds("Projection " + definition.name(), Holds.maxBlock(producer, properties));
             this.health = new StreamsHealth(runtime, holds, MyelinProjectionException::new);
             int maxRequestSize = (int) Holds.number(producer.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                     ProjectionTopology.DEFAULT_MAX_REQUEST_SIZE);
@@ -151,9 +152,10 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
                 throw new MyelinProjectionException("could not start projection " + definition.name() + ": " + e, e);
             }
             LOG.info("Started projection {} as application {}", definition.name(), applicationId);
-            // as the event store and the saga runtime do: start() returns a projection that runs
+            // as the event store and the saga runtime do: start() returns a projection that runs, or that
+            // holds its partitions for a transient fault (it resumes by itself, and health() says so)
             try {
-                engine.awaitRunning(START_TIMEOUT);
+                engine.awaitRunningOrHeld(START_TIMEOUT);
             } catch (RuntimeException e) {
                 engine.close();
                 throw e;
@@ -238,6 +240,32 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
     @Override
     public Health health() {
         return health.health(streams.state(), "joining the group and restoring the view");
+    }
+
+    private void awaitRunningOrHeld(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (stateChanged) {
+            while (!holds.any()) {
+                ProjectionState state = state();
+                if (state == ProjectionState.RUNNING) {
+                    return;
+                }
+                if (state == ProjectionState.FAILED || state == ProjectionState.STOPPED) {
+                    awaitRunning(Duration.ZERO); // throws, with the failure
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new MyelinProjectionException("projection " + definition.name() + " did not run within " + timeout
+                            + " (state " + state + "); is the cluster reachable?");
+                }
+                try {
+                    // a hold does not wake this monitor: look again every 100 ms
+                    stateChanged.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new MyelinProjectionException("interrupted while starting projection " + definition.name(), e);
+                }
+            }
+        }
     }
 
     @Override

@@ -59,6 +59,8 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private final Duration dedupRetention;
     private final int commandPartitions;
     private final Holds holds;
+    private final Meters.Count appended;
+    private final Meters.Count deduplicated;
     private boolean reroutedBefore;
 
     private ProcessorContext<String, byte[]> context;
@@ -76,7 +78,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private Deserializer<S> stateDeserializer;
 
     CommandProcessor(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde, Serde<S> stateSerde,
-                     AggregateTopics topics, Duration dedupRetention, int commandPartitions, Holds holds) {
+                     AggregateTopics topics, Duration dedupRetention, int commandPartitions, Holds holds, Meters meters) {
         this.type = type;
         this.commandSerde = commandSerde;
         this.eventSerde = eventSerde;
@@ -86,6 +88,10 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         this.dedupRetention = dedupRetention;
         this.commandPartitions = commandPartitions;
         this.holds = holds;
+        // counted as processed: a transaction that aborts and is processed again counts again
+        this.appended = meters.counter(Meters.EVENTS_APPENDED, "events the command processor appended", "aggregate", type.name());
+        this.deduplicated = meters.counter(Meters.COMMANDS_DEDUPLICATED,
+                "retried commands answered with their first result instead of being decided again", "aggregate", type.name());
     }
 
     @Override
@@ -210,6 +216,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         if (seen.isPresent()) {
             log.debug("command {} for {} was seen before; answering its first result", commandId, aggregateId);
             reply(command, commandId, replay(aggregateId, seen.get()));
+            deduplicated.increment();
             return;
         }
         long expected = expectedVersion(headers);
@@ -305,6 +312,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         aggregates.put(aggregateId, new StoredAggregate(newVersion, newState, List.of()).encode());
         outcomes.remember(aggregateId, new StoredAggregate.Outcome(commandId, true, newVersion, events.size(), ""), decidedAt);
         reply(command, commandId, new CommandResult.Accepted<>(newVersion, serialized));
+        appended.add(events.size());
     }
 
     private void forget(Record<String, byte[]> command, String commandId, String aggregateId, long version) {

@@ -60,6 +60,8 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
     private final StreamsHealth health;
     private final ProjectionLagReader lag;
     private final ProjectionDeadLetters deadLetters;
+    private final CatchUp catchUp;
+    private final List<AutoCloseable> meters = new java.util.ArrayList<>();
     private boolean closed;
 
     private ProjectionEngine(ProjectionDefinition<K, ?, V> definition, ProjectionSettings settings, String applicationId,
@@ -86,7 +88,8 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
             this.health = new StreamsHealth(runtime, holds, MyelinProjectionException::new);
             int maxRequestSize = (int) Holds.number(producer.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                     ProjectionTopology.DEFAULT_MAX_REQUEST_SIZE);
-            this.streams = new KafkaStreams(ProjectionTopology.build(definition, holds, maxRequestSize), properties);
+            this.streams = new KafkaStreams(ProjectionTopology.build(definition, holds, maxRequestSize, settings.meters()),
+                    properties);
         } catch (RuntimeException e) {
             if (queryServer != null) {
                 queryServer.release(queryPath);
@@ -111,6 +114,29 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
             }
         });
         streams.setUncaughtExceptionHandler(this::uncaught);
+        this.catchUp = new CatchUp(new CatchUp.Progress() {
+            @Override
+            public Map<org.apache.kafka.common.TopicPartition, Long> sourceEnds() {
+                return lag.sourceEnds();
+            }
+
+            @Override
+            public long behind(Map<org.apache.kafka.common.TopicPartition, Long> targets) {
+                return lag.behind(targets);
+            }
+        }, java.time.Instant.now());
+        meters.add(settings.meters().kafkaStreams(streams, "projection", definition.name()));
+        meters.add(settings.meters().gauge(dev.myelin.eventstore.internal.Meters.PROJECTION_LAG,
+                "events on the sources the projection has not folded yet; NaN when the cluster cannot tell", this::lagOrNaN,
+                "projection", definition.name()));
+    }
+
+    private double lagOrNaN() {
+        try {
+            return lag.lag().total();
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     /**
@@ -228,7 +254,7 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
 
     @Override
     public Health health() {
-        return health.health(streams.state(), "joining the group and restoring the view");
+        return catchUp.health(health.health(streams.state(), "joining the group and restoring the view"));
     }
 
     @Override
@@ -292,6 +318,8 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
 
     private synchronized void stop(boolean destroy) {
         health.closed();
+        meters.forEach(dev.myelin.eventstore.internal.Meters::release);
+        meters.clear();
         LOG.info("{} projection {} ({})", destroy ? "Destroying" : "Closing", definition.name(), applicationId);
         try {
             if (destroy) {

@@ -112,8 +112,13 @@ final class ProjectionLagReader {
         }
     }
 
+    /** Returns the committed ends of the projection's source topics now: a target for {@link #behind}. */
+    Map<TopicPartition, Long> sourceEnds() {
+        return committedEnds(definition.inputTopics());
+    }
+
     /** Returns how many of the events before {@code targets} the projection has not yet committed as processed. */
-    private long behind(Map<TopicPartition, Long> targets) {
+    long behind(Map<TopicPartition, Long> targets) {
         Map<TopicPartition, Long> positions = positions(new ArrayList<>(targets.keySet()));
         long behind = 0;
         for (Map.Entry<TopicPartition, Long> target : targets.entrySet()) {

@@ -57,13 +57,15 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
     private SagaMachine<T, D> machine;
     /** The context, keeping a record's forwards back until it is processed whole (see {@link #process}). */
     private ProcessorContext<String, byte[]> context;
+    private final SagaMeters meters;
     private BufferedContext<String, byte[]> buffered;
     private KeyValueStore<String, byte[]> sagas;
     private KeyValueStore<Bytes, byte[]> deadlines;
 
     SagaProcessor(DefaultSagaDefinition<T, D> definition, Duration tick, Duration retention, int deadlinesPerCheck,
-                  RecordFaults faults) {
+                  RecordFaults faults, SagaMeters meters) {
         this.faults = faults;
+        this.meters = meters;
         this.retention = retention;
         this.deadlinesPerCheck = deadlinesPerCheck;
         this.definition = definition;
@@ -346,6 +348,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         Headers headers = new RecordHeaders();
         headers.add("myelin.saga.transition", utf8(entry.transition().name()));
         context.forward(new Record<>(entry.sagaId(), entry.toJson(), entry.at().toEpochMilli(), headers), SagaTopology.LOG_SINK);
+        meters.transition(entry.transition(), entry.step());
         log.debug("saga {} {}: {} {} {}", definition.name(), entry.sagaId(), entry.transition(), entry.step(), entry.detail());
     }
 

@@ -84,5 +84,11 @@
  *         .reply(customers, SagaFixture.accepted())
  *         .thenStatus(SagaStatus.COMPENSATED);
  * }</pre>
+ *
+ * <h2>Meters</h2>
+ * With {@code MyelinConfig.Builder.meterRegistry} a saga runtime counts, from its log's transitions,
+ * {@code myelin.sagas.started}, {@code .completed}, {@code .compensated} and {@code .failed} (tag
+ * {@code saga}) and {@code myelin.saga.steps} (tags {@code saga}, {@code step}, {@code outcome}),
+ * beside Kafka Streams' own metrics.
  */
 package dev.myelin.sagas;

@@ -107,7 +107,12 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         this.streamsMeters = meters.kafkaStreams(streams, "aggregate", type.name());
         CountDownLatch running = StreamsBootstrap.observe(streams, runtime, health, () -> { });
         streams.setGlobalStateRestoreListener(new RestoreLog(runtime));
-        StreamsBootstrap.startAndAwait(streams, running, STARTUP_TIMEOUT, runtime, MyelinEventStoreException::new);
+        try {
+            StreamsBootstrap.startAndAwait(streams, running, STARTUP_TIMEOUT, runtime, MyelinEventStoreException::new);
+        } catch (RuntimeException e) {
+            Meters.release(streamsMeters);
+            throw e;
+        }
         this.gateway = DefaultCommandGateway.start(config, topics, commandSerde, eventSerde, false);
         this.recordingGateway = new RecordingGateway();
     }

@@ -118,6 +118,8 @@ class MetricsIT {
             assertThat(count(registry, "myelin.sagas.failed", "saga", "record")).isZero();
             assertThat(registry.get("myelin.saga.steps").tags("saga", "record", "step", "book", "outcome", "succeeded").counter().count())
                     .isEqualTo(2);
+            assertThat(registry.get("myelin.saga.step.latency").tags("saga", "record", "step", "book").timer().count())
+                    .as("each of the three answers timed").isEqualTo(3);
             // Kafka's own metrics, in the same registry and tagged with the runtime they come from
             assertThat(names(Search.in(registry).tags("application", "metered", "saga", "record")))
                     .anyMatch(name -> name.startsWith("kafka.stream"));

@@ -88,7 +88,8 @@
  * <h2>Meters</h2>
  * With {@code MyelinConfig.Builder.meterRegistry} a saga runtime counts, from its log's transitions,
  * {@code myelin.sagas.started}, {@code .completed}, {@code .compensated} and {@code .failed} (tag
- * {@code saga}) and {@code myelin.saga.steps} (tags {@code saga}, {@code step}, {@code outcome}),
+ * {@code saga}), {@code myelin.saga.steps} (tags {@code saga}, {@code step}, {@code outcome}) and
+ * {@code myelin.saga.step.latency} (a timer from a step's first command to its answer),
  * beside Kafka Streams' own metrics.
  */
 package dev.myelin.sagas;

@@ -56,6 +56,8 @@ public interface Meters {
     String SAGAS_FAILED = "myelin.sagas.failed";
     /** Saga steps answered, tagged with the step and its outcome. */
     String SAGA_STEPS = "myelin.saga.steps";
+    /** From a saga step's first command to its answer, tagged with the step. */
+    String SAGA_STEP_LATENCY = "myelin.saga.step.latency";
 
     /** A counter. */
     interface Count {

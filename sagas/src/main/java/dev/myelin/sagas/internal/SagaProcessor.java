@@ -348,7 +348,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         Headers headers = new RecordHeaders();
         headers.add("myelin.saga.transition", utf8(entry.transition().name()));
         context.forward(new Record<>(entry.sagaId(), entry.toJson(), entry.at().toEpochMilli(), headers), SagaTopology.LOG_SINK);
-        meters.transition(entry.transition(), entry.step());
+        meters.transition(entry.sagaId(), entry.transition(), entry.step(), entry.at());
         log.debug("saga {} {}: {} {} {}", definition.name(), entry.sagaId(), entry.transition(), entry.step(), entry.detail());
     }
 

@@ -2,6 +2,8 @@ package dev.myelin.sagas.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
@@ -15,6 +17,8 @@ class SagaMetersTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final SagaMeters meters = new SagaMeters(Meters.of(Optional.of(registry), "shop"), "place-order");
 
+    private static final Instant T0 = Instant.parse("2026-01-01T12:00:00Z");
+
     private double sagas(String name) {
         return registry.get(name).tags("application", "shop", "saga", "place-order").counter().count();
     }
@@ -25,15 +29,15 @@ class SagaMetersTest {
 
     @Test
     void aCompensatedSagaCountsOnceStartedAndOnceCompensated() {
-        meters.transition(SagaTransition.STARTED, "");
-        meters.transition(SagaTransition.STEP_SENT, "reserve");
-        meters.transition(SagaTransition.STEP_SUCCEEDED, "reserve");
-        meters.transition(SagaTransition.STEP_SENT, "charge");
-        meters.transition(SagaTransition.STEP_FAILED, "charge");
-        meters.transition(SagaTransition.COMPENSATING, "");
-        meters.transition(SagaTransition.COMPENSATION_SENT, "reserve");
-        meters.transition(SagaTransition.COMPENSATION_SUCCEEDED, "reserve");
-        meters.transition(SagaTransition.COMPENSATED, "");
+        meters.transition("o-1", SagaTransition.STARTED, "", T0);
+        meters.transition("o-1", SagaTransition.STEP_SENT, "reserve", T0);
+        meters.transition("o-1", SagaTransition.STEP_SUCCEEDED, "reserve", T0);
+        meters.transition("o-1", SagaTransition.STEP_SENT, "charge", T0);
+        meters.transition("o-1", SagaTransition.STEP_FAILED, "charge", T0);
+        meters.transition("o-1", SagaTransition.COMPENSATING, "", T0);
+        meters.transition("o-1", SagaTransition.COMPENSATION_SENT, "reserve", T0);
+        meters.transition("o-1", SagaTransition.COMPENSATION_SUCCEEDED, "reserve", T0);
+        meters.transition("o-1", SagaTransition.COMPENSATED, "", T0);
 
         assertThat(sagas(Meters.SAGAS_STARTED)).isEqualTo(1);
         assertThat(sagas(Meters.SAGAS_COMPENSATED)).isEqualTo(1);
@@ -44,10 +48,22 @@ class SagaMetersTest {
     }
 
     @Test
+    void aStepIsTimedFromItsFirstCommandToItsAnswer() {
+        meters.transition("o-1", SagaTransition.STEP_SENT, "charge", T0);
+        meters.transition("o-1", SagaTransition.STEP_SENT, "charge", T0.plusSeconds(2));   // a retry: still timed from the first
+        meters.transition("o-1", SagaTransition.STEP_SUCCEEDED, "charge", T0.plusSeconds(3));
+
+        io.micrometer.core.instrument.Timer latency = registry.get(Meters.SAGA_STEP_LATENCY).tags("saga", "place-order", "step", "charge")
+                .timer();
+        assertThat(latency.count()).isEqualTo(1);
+        assertThat(latency.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(Duration.ofSeconds(3).toMillis());
+    }
+
+    @Test
     void completedFailedAndTimedOutSagasAreCountedApart() {
-        meters.transition(SagaTransition.COMPLETED, "");
-        meters.transition(SagaTransition.FAILED, "");
-        meters.transition(SagaTransition.TIMED_OUT, "charge");
+        meters.transition("o-1", SagaTransition.COMPLETED, "", T0);
+        meters.transition("o-1", SagaTransition.FAILED, "", T0);
+        meters.transition("o-1", SagaTransition.TIMED_OUT, "charge", T0);
 
         assertThat(sagas(Meters.SAGAS_COMPLETED)).isEqualTo(1);
         assertThat(sagas(Meters.SAGAS_FAILED)).isEqualTo(1);

@@ -1,6 +1,8 @@
 package dev.myelin.processors.internal;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.myelin.eventstore.Health;
 import dev.myelin.eventstore.internal.Holds;
+import dev.myelin.eventstore.internal.Meters;
 import dev.myelin.eventstore.internal.StreamsBootstrap;
 import dev.myelin.eventstore.internal.StreamsHealth;
 import dev.myelin.processors.DeadLetter;
@@ -61,7 +64,7 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
     private final ProjectionLagReader lag;
     private final ProjectionDeadLetters deadLetters;
     private final CatchUp catchUp;
-    private final List<AutoCloseable> meters = new java.util.ArrayList<>();
+    private final List<AutoCloseable> meters = new ArrayList<>();
     private boolean closed;
 
     private ProjectionEngine(ProjectionDefinition<K, ?, V> definition, ProjectionSettings settings, String applicationId,
@@ -114,19 +117,9 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
             }
         });
         streams.setUncaughtExceptionHandler(this::uncaught);
-        this.catchUp = new CatchUp(new CatchUp.Progress() {
-            @Override
-            public Map<org.apache.kafka.common.TopicPartition, Long> sourceEnds() {
-                return lag.sourceEnds();
-            }
-
-            @Override
-            public long behind(Map<org.apache.kafka.common.TopicPartition, Long> targets) {
-                return lag.behind(targets);
-            }
-        }, java.time.Instant.now());
+        this.catchUp = new CatchUp(lag, Instant.now());
         meters.add(settings.meters().kafkaStreams(streams, "projection", definition.name()));
-        meters.add(settings.meters().gauge(dev.myelin.eventstore.internal.Meters.PROJECTION_LAG,
+        meters.add(settings.meters().gauge(Meters.PROJECTION_LAG,
                 "events on the sources the projection has not folded yet; NaN when the cluster cannot tell", this::lagOrNaN,
                 "projection", definition.name()));
     }
@@ -318,7 +311,7 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
 
     private synchronized void stop(boolean destroy) {
         health.closed();
-        meters.forEach(dev.myelin.eventstore.internal.Meters::release);
+        meters.forEach(Meters::release);
         meters.clear();
         LOG.info("{} projection {} ({})", destroy ? "Destroying" : "Closing", definition.name(), applicationId);
         try {

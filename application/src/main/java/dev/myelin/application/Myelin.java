@@ -24,6 +24,7 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.StreamsConfig;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.AggregateType;
@@ -148,6 +149,10 @@ public final class Myelin implements AutoCloseable {
             // one registry for every runtime; the field is an Object so that no Micrometer class loads without one
             configBuilder.meterRegistry((MeterRegistry) b.meterRegistry);
             projection.meterRegistry((MeterRegistry) b.meterRegistry);
+        }
+        if (b.openTelemetry != null) {
+            configBuilder.openTelemetry((OpenTelemetry) b.openTelemetry);
+            projection.openTelemetry((OpenTelemetry) b.openTelemetry);
         }
         config = configBuilder.build();
         // projections' topics (dead letters, re-drive, publish) as durable as the event stores' topics
@@ -520,6 +525,7 @@ public final class Myelin implements AutoCloseable {
         private String bootstrapServers;
         private SchemaRegistry registry;
         private Object meterRegistry;
+        private Object openTelemetry;
 
         private Builder(String name) {
             this.name = name;
@@ -545,6 +551,23 @@ public final class Myelin implements AutoCloseable {
             Objects.requireNonNull(registry, "registry");
             requireUnset(meterRegistry, "meterRegistry");
             meterRegistry = registry;
+            return this;
+        }
+
+        /**
+         * Sets the OpenTelemetry every runtime of the application opens spans on, so one trace follows
+         * a command from the caller's span through its processing, its events, the sagas they trigger
+         * and the projections that fold them (see {@link MyelinConfig.Builder#openTelemetry}). Without
+         * it no span is opened, and OpenTelemetry need not be on the class path.
+         *
+         * @param openTelemetry the instance
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder openTelemetry(OpenTelemetry openTelemetry) {
+            Objects.requireNonNull(openTelemetry, "openTelemetry");
+            requireUnset(this.openTelemetry, "openTelemetry");
+            this.openTelemetry = openTelemetry;
             return this;
         }
 

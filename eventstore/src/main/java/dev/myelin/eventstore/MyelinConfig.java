@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 
 /**
  * Where an application's event stores and gateways connect and how their topics are laid out.
@@ -110,6 +111,8 @@ public final class MyelinConfig {
     private final Map<String, Object> properties;
     /** A Micrometer {@code MeterRegistry}, or null; typed Object so that loading this class loads no Micrometer class. */
     private final Object meterRegistry;
+    /** An OpenTelemetry {@code OpenTelemetry}, or null; typed Object so that loading this class loads no OpenTelemetry class. */
+    private final Object openTelemetry;
 
     private MyelinConfig(Builder b, int replicationFactor, int minInsyncReplicas) {
         this.application = b.application;
@@ -124,6 +127,7 @@ public final class MyelinConfig {
         this.sagaLogRetention = b.sagaLogRetention;
         this.properties = Map.copyOf(b.properties);
         this.meterRegistry = b.meterRegistry;
+        this.openTelemetry = b.openTelemetry;
     }
 
     /**
@@ -272,6 +276,17 @@ public final class MyelinConfig {
     }
 
     /**
+     * Returns the OpenTelemetry the runtimes started with this configuration open spans on, if one was
+     * given ({@link Builder#openTelemetry}). Calling this loads no OpenTelemetry class.
+     *
+     * @return the instance, or empty
+     */
+    @SuppressWarnings("unchecked")
+    public Optional<OpenTelemetry> openTelemetry() {
+        return (Optional<OpenTelemetry>) (Optional<?>) Optional.ofNullable(openTelemetry);
+    }
+
+    /**
      * Returns the topic names of {@code aggregate} in this application.
      *
      * @param aggregate the aggregate type
@@ -303,6 +318,7 @@ public final class MyelinConfig {
         private Duration sagaLogRetention;
         private final Map<String, Object> properties = new LinkedHashMap<>();
         private Object meterRegistry;
+        private Object openTelemetry;
 
         private Builder(String application) {
             this.application = application;
@@ -502,6 +518,27 @@ public final class MyelinConfig {
             Objects.requireNonNull(registry, "registry");
             requireState(meterRegistry == null, "meterRegistry was already set to %s", meterRegistry);
             meterRegistry = registry;
+            return this;
+        }
+
+        /**
+         * Sets the OpenTelemetry the runtimes started with this configuration open spans on, following
+         * OpenTelemetry's messaging conventions: "send" when the gateway sends a command (a child of
+         * the caller's current span), "process" when the processor decides it, when a saga handles a
+         * trigger or reply and when a projection folds an event, each a child of the record's W3C
+         * {@code traceparent}. The processor writes its context into every event it appends and into
+         * the result, and a saga into the commands it sends, so one trace follows a command through
+         * its events, the sagas and the views. Without it Myelin opens no span and loads no
+         * OpenTelemetry class.
+         *
+         * @param openTelemetry the instance, such as {@code GlobalOpenTelemetry.get()}
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder openTelemetry(OpenTelemetry openTelemetry) {
+            Objects.requireNonNull(openTelemetry, "openTelemetry");
+            requireState(this.openTelemetry == null, "openTelemetry was already set to %s", this.openTelemetry);
+            this.openTelemetry = openTelemetry;
             return this;
         }
 

@@ -12,8 +12,11 @@ import java.util.Optional;
 import org.apache.kafka.streams.StreamsConfig;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 
 import dev.myelin.eventstore.internal.Meters;
+import dev.myelin.eventstore.internal.Telemetry;
+import dev.myelin.eventstore.internal.Tracing;
 import dev.myelin.processors.internal.ProjectionSettings;
 import dev.myelin.eventstore.MyelinConfig;
 
@@ -81,7 +84,7 @@ public final class ProjectionConfig {
     private final Duration queryTimeout;
     private final Duration queryCacheTime;
     private final Duration deadLetterRetention;
-    private final Meters meters;
+    private final Telemetry telemetry;
 
     private ProjectionConfig(Builder b) {
         this.deadLetterRetention = b.deadLetterRetention == null ? Duration.ofMillis(DEFAULT_DEAD_LETTER_RETENTION_MS)
@@ -94,7 +97,8 @@ public final class ProjectionConfig {
         this.application = b.application == null ? "" : b.application;
         this.createTopics = b.createTopics == null || b.createTopics;
         this.closeTimeout = b.closeTimeout == null ? Duration.ofSeconds(30) : b.closeTimeout;
-        this.meters = Meters.of(Optional.ofNullable(b.meterRegistry), this.application);
+        this.telemetry = new Telemetry(Meters.of(Optional.ofNullable(b.meterRegistry), this.application),
+                Tracing.of(Optional.ofNullable(b.openTelemetry)));
     }
 
     /**
@@ -109,7 +113,7 @@ public final class ProjectionConfig {
     /** Returns the engine's view of this configuration: the one way internal code reads it. */
     ProjectionSettings settings() {
         return new ProjectionSettings(streams, application, createTopics, closeTimeout, queryHost, queryPort, queryTimeout,
-                queryCacheTime, deadLetterRetention, meters);
+                queryCacheTime, deadLetterRetention, telemetry);
     }
 
     @Override
@@ -132,8 +136,26 @@ public final class ProjectionConfig {
         private Duration deadLetterRetention;
         /** A Micrometer {@code MeterRegistry}, or null; typed Object so that no Micrometer class loads without one. */
         private Object meterRegistry;
+        /** An OpenTelemetry {@code OpenTelemetry}, or null; typed Object so that no OpenTelemetry class loads without one. */
+        private Object openTelemetry;
 
         private Builder() {
+        }
+
+        /**
+         * Sets the OpenTelemetry the projections started with this configuration open spans on: a
+         * "process" span for each event folded, a child of the event's W3C {@code traceparent} (the
+         * span of the command that appended it). Without it no OpenTelemetry class is loaded.
+         *
+         * @param openTelemetry the instance
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder openTelemetry(OpenTelemetry openTelemetry) {
+            Objects.requireNonNull(openTelemetry, "openTelemetry");
+            requireUnset(this.openTelemetry, "openTelemetry");
+            this.openTelemetry = openTelemetry;
+            return this;
         }
 
         /**

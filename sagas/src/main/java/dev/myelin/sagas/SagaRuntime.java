@@ -13,7 +13,7 @@ import org.apache.kafka.streams.Topology;
 
 import dev.myelin.eventstore.Health;
 import dev.myelin.eventstore.MyelinConfig;
-import dev.myelin.eventstore.internal.Meters;
+import dev.myelin.eventstore.internal.Telemetry;
 import dev.myelin.sagas.internal.DefaultSagaDefinition;
 import dev.myelin.sagas.internal.DefaultSagaRuntime;
 import dev.myelin.sagas.internal.SagaTopology;
@@ -208,7 +208,7 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
          */
         public Topology topology() {
             return SagaTopology.build(definition, SagaTopics.of(config.application(), definition.name()), resolvedTick(), resolvedRetention(), true,
-                    resolvedDeadlinesPerCheck(), Meters.of(config.meterRegistry(), config.application()));
+                    resolvedDeadlinesPerCheck(), Telemetry.of(config));
         }
 
         /**
@@ -226,7 +226,7 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
          */
         public Topology inMemoryTopology() {
             return SagaTopology.build(definition, SagaTopics.of(config.application(), definition.name()), resolvedTick(), resolvedRetention(),
-                    false, resolvedDeadlinesPerCheck(), Meters.of(config.meterRegistry(), config.application()));
+                    false, resolvedDeadlinesPerCheck(), Telemetry.of(config));
         }
 
         /**

@@ -61,6 +61,9 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private final Holds holds;
     private final Meters.Count appended;
     private final Meters.Count deduplicated;
+    private final Tracing tracing;
+    /** The span of the command being processed: the parent of its events and its result. */
+    private Tracing.Span span;
     private boolean reroutedBefore;
 
     private ProcessorContext<String, byte[]> context;
@@ -78,7 +81,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private Deserializer<S> stateDeserializer;
 
     CommandProcessor(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde, Serde<S> stateSerde,
-                     AggregateTopics topics, Duration dedupRetention, int commandPartitions, Holds holds, Meters meters) {
+                     AggregateTopics topics, Duration dedupRetention, int commandPartitions, Holds holds, Telemetry telemetry) {
         this.type = type;
         this.commandSerde = commandSerde;
         this.eventSerde = eventSerde;
@@ -89,6 +92,8 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         this.commandPartitions = commandPartitions;
         this.holds = holds;
         // counted as processed: a transaction that aborts and is processed again counts again
+        Meters meters = telemetry.meters();
+        this.tracing = telemetry.tracing();
         this.appended = meters.counter(Meters.EVENTS_APPENDED, "events the command processor appended", "aggregate", type.name());
         this.deduplicated = meters.counter(Meters.COMMANDS_DEDUPLICATED,
                 "retried commands answered with their first result instead of being decided again", "aggregate", type.name());
@@ -119,6 +124,11 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
 
     @Override
     public void process(Record<String, byte[]> command) {
+        span = tracing.process(topics.commands(), command.headers());
+        span.run(() -> processTraced(command));
+    }
+
+    private void processTraced(Record<String, byte[]> command) {
         String commandId = given(command.headers(), CommandHeaders.COMMAND_ID).orElseGet(this::syntheticCommandId);
         if (movedToOwner(command, commandId)) {
             return;
@@ -275,6 +285,8 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             EventMetadata m = new EventMetadata(UUID.randomUUID().toString(), type.eventTypeName(event), aggregateId, sequence, now,
                     commandId, correlationId, causationId);
             Headers headers = m.writeTo(new RecordHeaders());
+            // the event's origin, kept with it: a replay or a re-driven dead letter still names the trace that wrote it
+            span.inject(headers);
             byte[] bytes;
             try {
                 bytes = eventSerializer.serialize(topics.events(), headers, event);
@@ -460,6 +472,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             // the copied headers (a client's correlation id, say) are what made it large: answer without them
             headers = new RecordHeaders();
         }
+        span.inject(headers);
         context.forward(new Record<>(commandId, ResultCodec.encode(result), command.timestamp(), headers), CommandTopology.RESULTS_SINK);
     }
 

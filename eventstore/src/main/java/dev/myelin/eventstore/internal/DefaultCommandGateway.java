@@ -75,6 +75,7 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
     private final ReaderHealth readerHealth;
     private final CountDownLatch closing = new CountDownLatch(1);
     private final GatewayMeters meters;
+    private final Tracing tracing;
     private volatile boolean running = true;
 
     private record Pending<E>(String aggregateId, CompletableFuture<CommandResult<E>> future) {
@@ -96,6 +97,7 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
         // commands are latency-bound: do not wait to fill batches (Kafka 4's default linger is 5 ms)
         producerProps.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
         this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
+        this.tracing = Tracing.of(config.openTelemetry());
         this.meters = new GatewayMeters(Meters.of(config.meterRegistry(), config.application()), aggregateName(config, topics));
 
         Map<String, Object> consumerProps = clientProperties(config, ConsumerConfig.configNames(), "consumer.");
@@ -277,9 +279,15 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
             }
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         long sentAt = meters.sent();
+        // a child of the caller's current span; the processor's span is this one's child, through the header
+        Tracing.Span span = tracing.send(topics.commands(), headers);
         mine.future().whenComplete((r, e) -> {
             deadline.cancel(false);
             meters.completed(sentAt, r, e);
+            if (e != null) {
+                span.fail(e);
+            }
+            span.end();
         });
         try {
             producer.send(new ProducerRecord<>(topics.commands(), null, aggregateId, value, headers), (metadata, error) -> {

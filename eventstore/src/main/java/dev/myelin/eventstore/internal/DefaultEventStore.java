@@ -99,12 +99,12 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
 
         String applicationId = props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
         String runtime = "event store " + applicationId;
-        Meters meters = Meters.of(config.meterRegistry(), config.application());
+        Telemetry telemetry = Telemetry.of(config);
         Holds holds = new Holds("Event store " + applicationId, Holds.maxBlock(new StreamsConfig(props).getProducerConfigs(applicationId), props));
         this.health = new StreamsHealth(runtime, holds, MyelinEventStoreException::new);
         this.streams = new KafkaStreams(CommandTopology.build(type, commandSerde, eventSerde, stateSerde, topics,
-                config.dedupRetention(), partitions, holds, meters), props);
-        this.streamsMeters = meters.kafkaStreams(streams, "aggregate", type.name());
+                config.dedupRetention(), partitions, holds, telemetry), props);
+        this.streamsMeters = telemetry.meters().kafkaStreams(streams, "aggregate", type.name());
         CountDownLatch running = StreamsBootstrap.observe(streams, runtime, health, () -> { });
         streams.setGlobalStateRestoreListener(new RestoreLog(runtime));
         try {

@@ -39,6 +39,11 @@ public final class NoMicrometerProbe implements Runnable {
         if (config.meterRegistry().isPresent()) {
             throw new AssertionError("no registry was given");
         }
+        if (config.openTelemetry().isPresent()) {
+            throw new AssertionError("no OpenTelemetry was given");
+        }
+        Tracing.Span span = Tracing.of(config.openTelemetry()).send("bank.account.commands", new RecordHeaders());
+        span.end();
         Meters meters = Meters.of(config.meterRegistry(), config.application());
         GatewayMeters gateway = new GatewayMeters(meters, "account");
         gateway.completed(gateway.sent(), new CommandResult.Accepted<>(1, List.of()), null);

@@ -13,9 +13,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Micrometer is optional: an application that hands Myelin no registry runs with no Micrometer on its
- * class path. The probe runs in a class loader built from the test class path without Micrometer's jars,
- * so any Micrometer class Myelin touched would fail it with a NoClassDefFoundError.
+ * Micrometer and OpenTelemetry are optional: an application that hands Myelin neither runs with
+ * neither on its class path. The probe runs in a class loader built from the test class path without
+ * their jars, so any class of theirs Myelin touched would fail it with a NoClassDefFoundError.
  */
 class NoMicrometerTest {
 
@@ -23,6 +23,8 @@ class NoMicrometerTest {
     void anApplicationWithoutARegistryRunsWithNoMicrometerOnTheClassPath() throws Exception {
         try (URLClassLoader withoutMicrometer = new URLClassLoader(classPathWithoutMicrometer(), ClassLoader.getPlatformClassLoader())) {
             assertThatThrownBy(() -> withoutMicrometer.loadClass("io.micrometer.core.instrument.MeterRegistry"))
+                    .isInstanceOf(ClassNotFoundException.class);
+            assertThatThrownBy(() -> withoutMicrometer.loadClass("io.opentelemetry.api.OpenTelemetry"))
                     .isInstanceOf(ClassNotFoundException.class);
 
             Class<?> probe = withoutMicrometer.loadClass(NoMicrometerProbe.class.getName());
@@ -44,7 +46,7 @@ class NoMicrometerTest {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<URL> urls = new ArrayList<>();
         for (String entry : classPath.split(File.pathSeparator)) {
-            if (!entry.isBlank() && !entry.contains("micrometer")) {
+            if (!entry.isBlank() && !entry.contains("micrometer") && !entry.contains("opentelemetry")) {
                 urls.add(new File(entry).toURI().toURL());
             }
         }

@@ -17,6 +17,8 @@ import org.slf4j.LoggerFactory;
 import dev.myelin.eventstore.internal.Faults;
 import dev.myelin.eventstore.internal.Holds;
 import dev.myelin.eventstore.internal.Meters;
+import dev.myelin.eventstore.internal.Telemetry;
+import dev.myelin.eventstore.internal.Tracing;
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.processors.ErrorPolicy;
 import dev.myelin.processors.EventHandler;
@@ -46,13 +48,15 @@ abstract class EventProcessor<K, E, V> implements Processor<byte[], byte[], Obje
     private final int maxRequestSize;
     private final Meters.Count deadLettered;
     final Meters meters;
+    final Tracing tracing;
     ProcessorContext<Object, Routed> context;
 
-    EventProcessor(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize, Meters meters) {
+    EventProcessor(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize, Telemetry telemetry) {
         this.definition = definition;
         this.holds = holds;
         this.maxRequestSize = maxRequestSize;
-        this.meters = meters;
+        this.meters = telemetry.meters();
+        this.tracing = telemetry.tracing();
         this.deadLettered = meters.counter(Meters.PROJECTION_DEAD_LETTERS, "events the projection dead-lettered",
                 "projection", definition.name());
     }

@@ -91,7 +91,7 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
             this.health = new StreamsHealth(runtime, holds, MyelinProjectionException::new);
             int maxRequestSize = (int) Holds.number(producer.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                     ProjectionTopology.DEFAULT_MAX_REQUEST_SIZE);
-            this.streams = new KafkaStreams(ProjectionTopology.build(definition, holds, maxRequestSize, settings.meters()),
+            this.streams = new KafkaStreams(ProjectionTopology.build(definition, holds, maxRequestSize, settings.telemetry()),
                     properties);
         } catch (RuntimeException e) {
             if (queryServer != null) {
@@ -118,8 +118,8 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
         });
         streams.setUncaughtExceptionHandler(this::uncaught);
         this.catchUp = new CatchUp(lag, Instant.now());
-        meters.add(settings.meters().kafkaStreams(streams, "projection", definition.name()));
-        meters.add(settings.meters().gauge(Meters.PROJECTION_LAG,
+        meters.add(settings.telemetry().meters().kafkaStreams(streams, "projection", definition.name()));
+        meters.add(settings.telemetry().meters().gauge(Meters.PROJECTION_LAG,
                 "events on the sources the projection has not folded yet; NaN when the cluster cannot tell", this::lagOrNaN,
                 "projection", definition.name()));
     }

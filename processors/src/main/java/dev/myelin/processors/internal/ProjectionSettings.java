@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
-import dev.myelin.eventstore.internal.Meters;
+import dev.myelin.eventstore.internal.Telemetry;
 
 /**
  * The engine's view of a {@link dev.myelin.processors.ProjectionConfig}, which the config makes of
@@ -19,11 +19,11 @@ import dev.myelin.eventstore.internal.Meters;
  * @param queryTimeout        how long a routed query may take
  * @param queryCacheTime      how long remote answers are cached; zero for not at all
  * @param deadLetterRetention how long the dead-letter topic keeps a dead letter
- * @param meters              where the projection counts; {@link Meters#none()} without a registry
+ * @param telemetry           where the projection counts and opens spans; {@link Telemetry#none()} without either
  */
 public record ProjectionSettings(Map<String, Object> streamsProperties, String application, boolean createTopics,
                                  Duration closeTimeout, String queryHost, int queryPort, Duration queryTimeout,
-                                 Duration queryCacheTime, Duration deadLetterRetention, Meters meters) {
+                                 Duration queryCacheTime, Duration deadLetterRetention, Telemetry telemetry) {
 
     /**
      * Checks the settings and copies the properties.
@@ -35,7 +35,7 @@ public record ProjectionSettings(Map<String, Object> streamsProperties, String a
         Objects.requireNonNull(queryTimeout, "queryTimeout");
         Objects.requireNonNull(queryCacheTime, "queryCacheTime");
         Objects.requireNonNull(deadLetterRetention, "deadLetterRetention");
-        Objects.requireNonNull(meters, "meters");
+        Objects.requireNonNull(telemetry, "telemetry");
     }
 
     /**

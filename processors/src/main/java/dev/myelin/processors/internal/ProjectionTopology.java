@@ -18,7 +18,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 import dev.myelin.eventstore.internal.Holds;
-import dev.myelin.eventstore.internal.Meters;
+import dev.myelin.eventstore.internal.Telemetry;
 
 /**
  * Builds the Kafka Streams topology of one projection:
@@ -53,7 +53,7 @@ public final class ProjectionTopology {
      */
     public static <K, E, V> Topology build(ProjectionDefinition<K, E, V> definition) {
         return build(definition, new Holds("Projection " + definition.name(), DEFAULT_MAX_BLOCK), DEFAULT_MAX_REQUEST_SIZE,
-                Meters.none());
+                Telemetry.none());
     }
 
     /**
@@ -68,7 +68,7 @@ public final class ProjectionTopology {
      * @return a new topology
      */
     public static <K, E, V> Topology build(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize) {
-        return build(definition, holds, maxRequestSize, Meters.none());
+        return build(definition, holds, maxRequestSize, Telemetry.none());
     }
 
     /**
@@ -77,14 +77,14 @@ public final class ProjectionTopology {
      * @param definition     the projection
      * @param holds          where its processors record held partitions, and how long they wait
      * @param maxRequestSize the producer's {@code max.request.size}: larger views are dead-lettered
-     * @param meters         where its processors count events folded and dead-lettered
+     * @param telemetry      where its processors count events folded and dead-lettered, and open spans
      * @param <K>            the key type
      * @param <E>            the event type
      * @param <V>            the view type
      * @return a new topology
      */
     public static <K, E, V> Topology build(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize,
-                                           Meters meters) {
+                                           Telemetry telemetry) {
         Serde<V> views = new LimitedSerde<>(definition.viewSerde(), maxRequestSize);
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(definition.storeName()),
@@ -94,7 +94,7 @@ public final class ProjectionTopology {
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("myelin-events"));
         if (definition.rekeyed()) {
             Map<String, KStream<Object, Routed>> rekeyed = events
-                    .process(() -> new RekeyProcessor<>(definition, holds, maxRequestSize, meters), Named.as("myelin-rekey"))
+                    .process(() -> new RekeyProcessor<>(definition, holds, maxRequestSize, telemetry), Named.as("myelin-rekey"))
                     .split(Named.as("myelin-rekey-"))
                     .branch((key, routed) -> routed instanceof Routed.Dead, Branched.as(DEAD))
                     .defaultBranch(Branched.as(OTHER));
@@ -105,7 +105,7 @@ public final class ProjectionTopology {
                     .repartition(Repartitioned.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("myelin-rekey"));
         }
         Map<String, KStream<Object, Routed>> folded = events
-                .process(() -> new FoldProcessor<>(definition, holds, maxRequestSize, meters), Named.as("myelin-fold"), definition.storeName())
+                .process(() -> new FoldProcessor<>(definition, holds, maxRequestSize, telemetry), Named.as("myelin-fold"), definition.storeName())
                 .split(Named.as("myelin-fold-"))
                 .branch((key, routed) -> routed instanceof Routed.Dead, Branched.as(DEAD))
                 .defaultBranch(Branched.as(OTHER));

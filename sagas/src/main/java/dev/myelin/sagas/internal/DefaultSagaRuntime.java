@@ -38,6 +38,7 @@ import dev.myelin.eventstore.TopicConfigurationException;
 import dev.myelin.eventstore.internal.DefaultCommandGateway;
 import dev.myelin.eventstore.internal.Holds;
 import dev.myelin.eventstore.internal.Meters;
+import dev.myelin.eventstore.internal.Telemetry;
 import dev.myelin.eventstore.internal.StreamsBootstrap;
 import dev.myelin.eventstore.internal.StreamsHealth;
 import dev.myelin.sagas.SagaRuntime;
@@ -111,10 +112,10 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
 
         Holds holds = new Holds("Saga runtime " + applicationId, Holds.maxBlock(new StreamsConfig(props).getProducerConfigs(applicationId), props));
         StreamsHealth health = new StreamsHealth(runtime, holds, IllegalStateException::new);
-        Meters meters = Meters.of(config.meterRegistry(), config.application());
+        Telemetry telemetry = Telemetry.of(config);
         KafkaStreams streams = new KafkaStreams(SagaTopology.build(definition, topics, tick, retention, true, deadlinesPerCheck, holds,
-                meters), props);
-        AutoCloseable streamsMeters = meters.kafkaStreams(streams, "saga", definition.name());
+                telemetry), props);
+        AutoCloseable streamsMeters = telemetry.meters().kafkaStreams(streams, "saga", definition.name());
         CountDownLatch running = StreamsBootstrap.observe(streams, runtime, health, () -> { });
         try {
             StreamsBootstrap.startAndAwait(streams, running, Duration.ofSeconds(60), runtime, IllegalStateException::new);

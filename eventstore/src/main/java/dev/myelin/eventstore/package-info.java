@@ -63,5 +63,11 @@
  * the processor counts {@code myelin.events.appended} and {@code myelin.commands.deduplicated}; all
  * tagged {@code application} and {@code aggregate}, beside Kafka's own producer, consumer and
  * Streams metrics.
+ *
+ * <h2>Spans</h2>
+ * With {@link dev.myelin.eventstore.MyelinConfig.Builder#openTelemetry} the gateway opens a producer
+ * span {@code send <commands topic>} (a child of the caller's current span) and the processor a
+ * consumer span {@code process <commands topic>} (a child of the command's {@code traceparent}),
+ * whose context it writes into every event it appends and into the result.
  */
 package dev.myelin.eventstore;

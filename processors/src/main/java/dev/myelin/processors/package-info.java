@@ -97,5 +97,9 @@
  * it counts {@code myelin.projection.events.folded} and {@code myelin.projection.dead.letters} and
  * shows {@code myelin.projection.lag} (a gauge), tagged {@code application} and {@code projection},
  * beside Kafka Streams' own metrics.
+ *
+ * <h2>Spans</h2>
+ * With {@link dev.myelin.processors.ProjectionConfig.Builder#openTelemetry} each fold is a consumer
+ * span {@code process <events topic>}, a child of the event's {@code traceparent}.
  */
 package dev.myelin.processors;

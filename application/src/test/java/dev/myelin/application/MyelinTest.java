@@ -14,6 +14,7 @@ import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.processors.ProjectionConfig;
 import dev.myelin.schemas.InMemorySchemaRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 
 class MyelinTest {
     /** Commands and events of an Avro type are SpecificRecords; this one never runs, it only names topics. */
@@ -72,6 +73,17 @@ class MyelinTest {
         assertThatThrownBy(() -> builder.meterRegistry(new SimpleMeterRegistry())).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("meterRegistry");
         assertThat(Myelin.application("bank").bootstrapServers("127.0.0.1:9092").build().config().meterRegistry()).isEmpty();
+    }
+
+    @Test
+    void theOpenTelemetryGoesToEveryRuntimesConfigurationAndMayBeSetOnce() {
+        OpenTelemetry otel = OpenTelemetry.noop();
+        Myelin.Builder builder = Myelin.application("shop").bootstrapServers("127.0.0.1:9092").openTelemetry(otel);
+
+        assertThat(builder.build().config().openTelemetry()).containsSame(otel);
+        assertThatThrownBy(() -> builder.openTelemetry(OpenTelemetry.noop())).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("openTelemetry");
+        assertThat(Myelin.application("bank").bootstrapServers("127.0.0.1:9092").build().config().openTelemetry()).isEmpty();
     }
 
     @Test

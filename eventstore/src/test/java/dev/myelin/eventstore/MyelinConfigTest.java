@@ -41,6 +41,9 @@ class MyelinConfigTest {
         assertThatThrownBy(() -> builder().meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
                 .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("meterRegistry");
+        assertThatThrownBy(() -> builder().openTelemetry(io.opentelemetry.api.OpenTelemetry.noop())
+                .openTelemetry(io.opentelemetry.api.OpenTelemetry.noop()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("openTelemetry");
     }
 
     @Test

@@ -21,6 +21,9 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.StreamsConfig;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.AggregateType;
 import dev.myelin.eventstore.CommandResult;
@@ -132,10 +135,20 @@ public final class Myelin implements AutoCloseable {
                 application.put(key, value);
             }
         });
-        config = MyelinConfig.builder(name).bootstrapServers(servers).properties(application).build();
+        MyelinConfig.Builder configBuilder = MyelinConfig.builder(name).bootstrapServers(servers).properties(application);
         stateDirectory = Path.of(String.valueOf(b.properties.getOrDefault(STATE_DIR, Path.of(".myelin", "state"))));
         ProjectionConfig.Builder projection = ProjectionConfig.builder().bootstrapServers(servers).application(name)
                 .properties(projections);
+        if (b.meterRegistry != null) {
+            // one registry for every runtime; the field is an Object so that no Micrometer class loads without one
+            configBuilder.meterRegistry((MeterRegistry) b.meterRegistry);
+            projection.meterRegistry((MeterRegistry) b.meterRegistry);
+        }
+        if (b.openTelemetry != null) {
+            configBuilder.openTelemetry((OpenTelemetry) b.openTelemetry);
+            projection.openTelemetry((OpenTelemetry) b.openTelemetry);
+        }
+        config = configBuilder.build();
         // projections' topics (dead letters, re-drive, publish) as durable as the event stores' topics
         if (!projections.containsKey(StreamsConfig.REPLICATION_FACTOR_CONFIG)) {
             projection.property(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
@@ -497,9 +510,51 @@ public final class Myelin implements AutoCloseable {
         private final Map<String, Object> properties = new LinkedHashMap<>();
         private String bootstrapServers;
         private SchemaRegistry registry;
+        private Object meterRegistry;
+        private Object openTelemetry;
 
         private Builder(String name) {
             this.name = name;
+        }
+
+        /**
+         * Sets the Micrometer registry every runtime of the application counts on: commands, events,
+         * projections, sagas, and Kafka's own client and Streams metrics, each meter tagged with
+         * {@code application} (see {@link MyelinConfig.Builder#meterRegistry} and
+         * {@link ProjectionConfig.Builder#meterRegistry}). Without it Myelin counts nothing, and
+         * Micrometer need not be on the class path.
+         *
+         * <pre>{@code
+         * PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+         * Myelin shop = Myelin.application("shop").bootstrapServers(servers).meterRegistry(prometheus).build();
+         * }</pre>
+         *
+         * @param registry the registry
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            Objects.requireNonNull(registry, "registry");
+            requireUnset(meterRegistry, "meterRegistry");
+            meterRegistry = registry;
+            return this;
+        }
+
+        /**
+         * Sets the OpenTelemetry every runtime of the application opens spans on, so one trace follows
+         * a command from the caller's span through its processing, its events, the sagas they trigger
+         * and the projections that fold them (see {@link MyelinConfig.Builder#openTelemetry}). Without
+         * it no span is opened, and OpenTelemetry need not be on the class path.
+         *
+         * @param openTelemetry the instance
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder openTelemetry(OpenTelemetry openTelemetry) {
+            Objects.requireNonNull(openTelemetry, "openTelemetry");
+            requireUnset(this.openTelemetry, "openTelemetry");
+            this.openTelemetry = openTelemetry;
+            return this;
         }
 
         /**

@@ -13,6 +13,8 @@ import dev.myelin.eventstore.Decision;
 import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.processors.ProjectionConfig;
 import dev.myelin.schemas.InMemorySchemaRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 
 class MyelinTest {
     /** Commands and events of an Avro type are SpecificRecords; this one never runs, it only names topics. */
@@ -59,6 +61,29 @@ class MyelinTest {
         assertThat(shop.config().properties()).containsEntry("commit.interval.ms", 50).doesNotContainKey(ProjectionConfig.QUERY_TIMEOUT_MS);
         assertThat(shop.config().dedupRetention()).hasHours(1);
         assertThat(shop.projectionConfig().toString()).contains("commit.interval.ms").contains("replication.factor");
+    }
+
+    @Test
+    void theMeterRegistryGoesToEveryRuntimesConfigurationAndMayBeSetOnce() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Myelin.Builder builder = Myelin.application("shop").bootstrapServers("127.0.0.1:9092").meterRegistry(registry);
+        Myelin shop = builder.build();
+
+        assertThat(shop.config().meterRegistry()).containsSame(registry);
+        assertThatThrownBy(() -> builder.meterRegistry(new SimpleMeterRegistry())).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("meterRegistry");
+        assertThat(Myelin.application("bank").bootstrapServers("127.0.0.1:9092").build().config().meterRegistry()).isEmpty();
+    }
+
+    @Test
+    void theOpenTelemetryGoesToEveryRuntimesConfigurationAndMayBeSetOnce() {
+        OpenTelemetry otel = OpenTelemetry.noop();
+        Myelin.Builder builder = Myelin.application("shop").bootstrapServers("127.0.0.1:9092").openTelemetry(otel);
+
+        assertThat(builder.build().config().openTelemetry()).containsSame(otel);
+        assertThatThrownBy(() -> builder.openTelemetry(OpenTelemetry.noop())).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("openTelemetry");
+        assertThat(Myelin.application("bank").bootstrapServers("127.0.0.1:9092").build().config().openTelemetry()).isEmpty();
     }
 
     @Test

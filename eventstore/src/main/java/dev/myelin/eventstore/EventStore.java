@@ -15,6 +15,7 @@ import org.apache.kafka.streams.Topology;
 import dev.myelin.schemas.AvroSerdes;
 import dev.myelin.eventstore.internal.CommandTopology;
 import dev.myelin.eventstore.internal.DefaultEventStore;
+import dev.myelin.eventstore.internal.Telemetry;
 
 /**
  * Runs one aggregate type: the exactly-once command processor (a Kafka Streams application) and the
@@ -263,7 +264,7 @@ public interface EventStore<S, C, E> extends AutoCloseable {
          */
         public Topology topology() {
             return CommandTopology.build(type, requireCommandSerde(), requireEventSerde(), resolveStateSerde(), config.topics(type),
-                    config.dedupRetention(), 1);
+                    config.dedupRetention(), 1, Telemetry.of(config));
         }
 
         /**

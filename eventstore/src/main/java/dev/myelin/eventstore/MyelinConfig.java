@@ -9,8 +9,12 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 
 /**
  * Where an application's event stores and gateways connect and how their topics are laid out.
@@ -25,6 +29,11 @@ import java.util.regex.Pattern;
  *         .property("myelin.dedup.retention.ms", 172_800_000)   // or a Myelin setting by its myelin.* key
  *         .build();
  * }</pre>
+ *
+ * <p>With {@link Builder#meterRegistry} the event stores, gateways and saga runtimes started with this
+ * configuration count their commands, events and sagas on a Micrometer registry, and bind Kafka's own
+ * client and Streams metrics to it (see the README's "Metrics and health"); without it no Micrometer
+ * class is loaded, and Micrometer need not be on the class path.
  *
  * <p>Defaults are safe for a three-broker cluster: replication factor 3 and {@code min.insync.replicas}
  * 2. {@link Builder#singleBrokerDevMode()} sets both to 1 for a laptop or an embedded broker.
@@ -100,6 +109,10 @@ public final class MyelinConfig {
     private final Duration deadLetterRetention;
     private final Duration sagaLogRetention;
     private final Map<String, Object> properties;
+    /** A Micrometer {@code MeterRegistry}, or null; typed Object so that loading this class loads no Micrometer class. */
+    private final Object meterRegistry;
+    /** An OpenTelemetry {@code OpenTelemetry}, or null; typed Object so that loading this class loads no OpenTelemetry class. */
+    private final Object openTelemetry;
 
     private MyelinConfig(Builder b, int replicationFactor, int minInsyncReplicas) {
         this.application = b.application;
@@ -113,6 +126,8 @@ public final class MyelinConfig {
         this.deadLetterRetention = b.deadLetterRetention == null ? DEFAULT_DEAD_LETTER_RETENTION : b.deadLetterRetention;
         this.sagaLogRetention = b.sagaLogRetention;
         this.properties = Map.copyOf(b.properties);
+        this.meterRegistry = b.meterRegistry;
+        this.openTelemetry = b.openTelemetry;
     }
 
     /**
@@ -249,6 +264,29 @@ public final class MyelinConfig {
     }
 
     /**
+     * Returns the registry the runtimes started with this configuration count on, if one was given
+     * ({@link Builder#meterRegistry}). Calling this loads no Micrometer class.
+     *
+     * @return the registry, or empty
+     */
+    @SuppressWarnings("unchecked")
+    public Optional<MeterRegistry> meterRegistry() {
+        // a generic cast, not a checkcast of MeterRegistry: with no registry, no Micrometer class is resolved
+        return (Optional<MeterRegistry>) (Optional<?>) Optional.ofNullable(meterRegistry);
+    }
+
+    /**
+     * Returns the OpenTelemetry the runtimes started with this configuration open spans on, if one was
+     * given ({@link Builder#openTelemetry}). Calling this loads no OpenTelemetry class.
+     *
+     * @return the instance, or empty
+     */
+    @SuppressWarnings("unchecked")
+    public Optional<OpenTelemetry> openTelemetry() {
+        return (Optional<OpenTelemetry>) (Optional<?>) Optional.ofNullable(openTelemetry);
+    }
+
+    /**
      * Returns the topic names of {@code aggregate} in this application.
      *
      * @param aggregate the aggregate type
@@ -279,6 +317,8 @@ public final class MyelinConfig {
         private Duration deadLetterRetention;
         private Duration sagaLogRetention;
         private final Map<String, Object> properties = new LinkedHashMap<>();
+        private Object meterRegistry;
+        private Object openTelemetry;
 
         private Builder(String application) {
             this.application = application;
@@ -455,6 +495,50 @@ public final class MyelinConfig {
             requireState(sagaLogRetention == null, "sagaLogRetention was already set to %s", sagaLogRetention);
             requireArgument(!retention.isNegative() && !retention.isZero(), "sagaLogRetention must be positive: %s", retention);
             sagaLogRetention = retention;
+            return this;
+        }
+
+        /**
+         * Sets the Micrometer registry the runtimes started with this configuration count on: commands
+         * sent, accepted, rejected, in conflict, timed out and deduplicated, and their round-trip
+         * latency, per aggregate type; events appended; sagas started, completed, compensated and
+         * failed; and Kafka's own client and Streams metrics. Without it Myelin counts nothing and
+         * loads no Micrometer class.
+         *
+         * <pre>{@code
+         * MeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+         * MyelinConfig config = MyelinConfig.builder("bank").bootstrapServers(servers).meterRegistry(registry).build();
+         * }</pre>
+         *
+         * @param registry the registry
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            Objects.requireNonNull(registry, "registry");
+            requireState(meterRegistry == null, "meterRegistry was already set to %s", meterRegistry);
+            meterRegistry = registry;
+            return this;
+        }
+
+        /**
+         * Sets the OpenTelemetry the runtimes started with this configuration open spans on, following
+         * OpenTelemetry's messaging conventions: "send" when the gateway sends a command (a child of
+         * the caller's current span), "process" when the processor decides it, when a saga handles a
+         * trigger or reply and when a projection folds an event, each a child of the record's W3C
+         * {@code traceparent}. The processor writes its context into every event it appends and into
+         * the result, and a saga into the commands it sends, so one trace follows a command through
+         * its events, the sagas and the views. Without it Myelin opens no span and loads no
+         * OpenTelemetry class.
+         *
+         * @param openTelemetry the instance, such as {@code GlobalOpenTelemetry.get()}
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder openTelemetry(OpenTelemetry openTelemetry) {
+            Objects.requireNonNull(openTelemetry, "openTelemetry");
+            requireState(this.openTelemetry == null, "openTelemetry was already set to %s", this.openTelemetry);
+            this.openTelemetry = openTelemetry;
             return this;
         }
 

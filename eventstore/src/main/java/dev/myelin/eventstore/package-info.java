@@ -54,5 +54,20 @@
  * {@code aggregateId@sequence}, partitioned by aggregate id), {@code bank.account.command-results}
  * and {@code bank.account.dead-letters}, created if missing and checked if present. The processor
  * runs with {@code exactly_once_v2}: events, result and new state commit in one transaction.
+ *
+ * <h2>Health and meters</h2>
+ * {@link dev.myelin.eventstore.Health} is the one health shape of every runtime, with
+ * {@code isLive()} and {@code isReady()}. With {@link dev.myelin.eventstore.MyelinConfig.Builder#meterRegistry}
+ * the gateway counts {@code myelin.commands.sent}, {@code .accepted}, {@code .rejected},
+ * {@code .conflicts}, {@code .timeouts} and {@code .failed} and times {@code myelin.commands.latency};
+ * the processor counts {@code myelin.events.appended} and {@code myelin.commands.deduplicated}; all
+ * tagged {@code application} and {@code aggregate}, beside Kafka's own producer, consumer and
+ * Streams metrics.
+ *
+ * <h2>Spans</h2>
+ * With {@link dev.myelin.eventstore.MyelinConfig.Builder#openTelemetry} the gateway opens a producer
+ * span {@code send <commands topic>} (a child of the caller's current span) and the processor a
+ * consumer span {@code process <commands topic>} (a child of the command's {@code traceparent}),
+ * whose context it writes into every event it appends and into the result.
  */
 package dev.myelin.eventstore;

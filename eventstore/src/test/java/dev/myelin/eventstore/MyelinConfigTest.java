@@ -38,6 +38,12 @@ class MyelinConfigTest {
         assertThatThrownBy(() -> builder().bootstrapServers("x:1")).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("already set to k:9092");
         assertThatThrownBy(() -> builder().property("linger.ms", 1).property("linger.ms", 2)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> builder().meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("meterRegistry");
+        assertThatThrownBy(() -> builder().openTelemetry(io.opentelemetry.api.OpenTelemetry.noop())
+                .openTelemetry(io.opentelemetry.api.OpenTelemetry.noop()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("openTelemetry");
     }
 
     @Test

@@ -7,9 +7,16 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 import org.apache.kafka.streams.StreamsConfig;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+
+import dev.myelin.eventstore.internal.Meters;
+import dev.myelin.eventstore.internal.Telemetry;
+import dev.myelin.eventstore.internal.Tracing;
 import dev.myelin.processors.internal.ProjectionSettings;
 import dev.myelin.eventstore.MyelinConfig;
 
@@ -77,6 +84,7 @@ public final class ProjectionConfig {
     private final Duration queryTimeout;
     private final Duration queryCacheTime;
     private final Duration deadLetterRetention;
+    private final Telemetry telemetry;
 
     private ProjectionConfig(Builder b) {
         this.deadLetterRetention = b.deadLetterRetention == null ? Duration.ofMillis(DEFAULT_DEAD_LETTER_RETENTION_MS)
@@ -89,6 +97,8 @@ public final class ProjectionConfig {
         this.application = b.application == null ? "" : b.application;
         this.createTopics = b.createTopics == null || b.createTopics;
         this.closeTimeout = b.closeTimeout == null ? Duration.ofSeconds(30) : b.closeTimeout;
+        this.telemetry = new Telemetry(Meters.of(Optional.ofNullable(b.meterRegistry), this.application),
+                Tracing.of(Optional.ofNullable(b.openTelemetry)));
     }
 
     /**
@@ -103,7 +113,7 @@ public final class ProjectionConfig {
     /** Returns the engine's view of this configuration: the one way internal code reads it. */
     ProjectionSettings settings() {
         return new ProjectionSettings(streams, application, createTopics, closeTimeout, queryHost, queryPort, queryTimeout,
-                queryCacheTime, deadLetterRetention);
+                queryCacheTime, deadLetterRetention, telemetry);
     }
 
     @Override
@@ -124,8 +134,46 @@ public final class ProjectionConfig {
         private Duration queryTimeout;
         private Duration queryCacheTime;
         private Duration deadLetterRetention;
+        /** A Micrometer {@code MeterRegistry}, or null; typed Object so that no Micrometer class loads without one. */
+        private Object meterRegistry;
+        /** An OpenTelemetry {@code OpenTelemetry}, or null; typed Object so that no OpenTelemetry class loads without one. */
+        private Object openTelemetry;
 
         private Builder() {
+        }
+
+        /**
+         * Sets the OpenTelemetry the projections started with this configuration open spans on: a
+         * "process" span for each event folded, a child of the event's W3C {@code traceparent} (the
+         * span of the command that appended it). Without it no OpenTelemetry class is loaded.
+         *
+         * @param openTelemetry the instance
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder openTelemetry(OpenTelemetry openTelemetry) {
+            Objects.requireNonNull(openTelemetry, "openTelemetry");
+            requireUnset(this.openTelemetry, "openTelemetry");
+            this.openTelemetry = openTelemetry;
+            return this;
+        }
+
+        /**
+         * Sets the Micrometer registry the projections started with this configuration count on:
+         * events folded ({@code myelin.projection.events.folded}), dead letters
+         * ({@code myelin.projection.dead.letters}), lag ({@code myelin.projection.lag}, a gauge read
+         * from the cluster at each scrape), and Kafka Streams' own metrics; each tagged with
+         * {@code application} and {@code projection}. Without it no Micrometer class is loaded.
+         *
+         * @param registry the registry
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            Objects.requireNonNull(registry, "registry");
+            requireUnset(meterRegistry, "meterRegistry");
+            meterRegistry = registry;
+            return this;
         }
 
         /**

@@ -133,6 +133,8 @@ public interface RunningProjection<K, V> extends AutoCloseable {
 
     /**
      * Returns how the projection is doing, for a health check: {@link Health.Running running};
+     * {@link Health.CatchingUp catching up} (live, not ready) until it has folded every event its
+     * sources held when it was first seen running (asked of the cluster at each call until then);
      * {@link Health.Degraded degraded} while a partition is held because the schema registry is
      * unavailable (the reason names the partition, the event and the cause; it resumes by itself), while
      * it starts or rebalances, or for a minute after a stream thread was replaced; {@link Health.Failed

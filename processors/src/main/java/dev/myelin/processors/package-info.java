@@ -90,5 +90,16 @@
  * <h2>Testing</h2>
  * {@code dev.myelin.testkit.ProjectionFixture} runs a projection on Kafka's TopologyTestDriver, with
  * no broker: {@code ProjectionFixture.of(balances).given("acc-1", new Deposited(10L)).thenView("acc-1", ...)}.
+ *
+ * <h2>Health and meters</h2>
+ * A projection's {@code health()} is {@code CatchingUp} (live, not ready) until it has folded what
+ * its sources held when first seen running. With {@link dev.myelin.processors.ProjectionConfig.Builder#meterRegistry}
+ * it counts {@code myelin.projection.events.folded} and {@code myelin.projection.dead.letters} and
+ * shows {@code myelin.projection.lag} (a gauge), tagged {@code application} and {@code projection},
+ * beside Kafka Streams' own metrics.
+ *
+ * <h2>Spans</h2>
+ * With {@link dev.myelin.processors.ProjectionConfig.Builder#openTelemetry} each fold is a consumer
+ * span {@code process <events topic>}, a child of the event's {@code traceparent}.
  */
 package dev.myelin.processors;

@@ -13,6 +13,7 @@ import org.apache.kafka.streams.Topology;
 
 import dev.myelin.eventstore.Health;
 import dev.myelin.eventstore.MyelinConfig;
+import dev.myelin.eventstore.internal.Telemetry;
 import dev.myelin.sagas.internal.DefaultSagaDefinition;
 import dev.myelin.sagas.internal.DefaultSagaRuntime;
 import dev.myelin.sagas.internal.SagaTopology;
@@ -207,7 +208,7 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
          */
         public Topology topology() {
             return SagaTopology.build(definition, SagaTopics.of(config.application(), definition.name()), resolvedTick(), resolvedRetention(), true,
-                    resolvedDeadlinesPerCheck());
+                    resolvedDeadlinesPerCheck(), Telemetry.of(config));
         }
 
         /**
@@ -225,7 +226,7 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
          */
         public Topology inMemoryTopology() {
             return SagaTopology.build(definition, SagaTopics.of(config.application(), definition.name()), resolvedTick(), resolvedRetention(),
-                    false, resolvedDeadlinesPerCheck());
+                    false, resolvedDeadlinesPerCheck(), Telemetry.of(config));
         }
 
         /**

@@ -84,5 +84,17 @@
  *         .reply(customers, SagaFixture.accepted())
  *         .thenStatus(SagaStatus.COMPENSATED);
  * }</pre>
+ *
+ * <h2>Meters</h2>
+ * With {@code MyelinConfig.Builder.meterRegistry} a saga runtime counts, from its log's transitions,
+ * {@code myelin.sagas.started}, {@code .completed}, {@code .compensated} and {@code .failed} (tag
+ * {@code saga}), {@code myelin.saga.steps} (tags {@code saga}, {@code step}, {@code outcome}) and
+ * {@code myelin.saga.step.latency} (a timer from a step's first command to its answer),
+ * beside Kafka Streams' own metrics.
+ *
+ * <h2>Spans</h2>
+ * With {@code MyelinConfig.Builder.openTelemetry} each trigger and reply a saga handles is a consumer
+ * span {@code process <inbox topic>}, a child of the record's {@code traceparent}, and the commands
+ * it sends carry that span's context.
  */
 package dev.myelin.sagas;

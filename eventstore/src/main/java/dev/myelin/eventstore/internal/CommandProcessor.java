@@ -59,6 +59,11 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private final Duration dedupRetention;
     private final int commandPartitions;
     private final Holds holds;
+    private final Meters.Count appended;
+    private final Meters.Count deduplicated;
+    private final Tracing tracing;
+    /** The span of the command being processed: the parent of its events and its result. */
+    private Tracing.Span span;
     private boolean reroutedBefore;
 
     private ProcessorContext<String, byte[]> context;
@@ -76,7 +81,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private Deserializer<S> stateDeserializer;
 
     CommandProcessor(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde, Serde<S> stateSerde,
-                     AggregateTopics topics, Duration dedupRetention, int commandPartitions, Holds holds) {
+                     AggregateTopics topics, Duration dedupRetention, int commandPartitions, Holds holds, Telemetry telemetry) {
         this.type = type;
         this.commandSerde = commandSerde;
         this.eventSerde = eventSerde;
@@ -86,6 +91,12 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         this.dedupRetention = dedupRetention;
         this.commandPartitions = commandPartitions;
         this.holds = holds;
+        // counted as processed: a transaction that aborts and is processed again counts again
+        Meters meters = telemetry.meters();
+        this.tracing = telemetry.tracing();
+        this.appended = meters.counter(Meters.EVENTS_APPENDED, "events the command processor appended", "aggregate", type.name());
+        this.deduplicated = meters.counter(Meters.COMMANDS_DEDUPLICATED,
+                "retried commands answered with their first result instead of being decided again", "aggregate", type.name());
     }
 
     @Override
@@ -113,6 +124,11 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
 
     @Override
     public void process(Record<String, byte[]> command) {
+        span = tracing.process(topics.commands(), command.headers());
+        span.run(() -> processTraced(command));
+    }
+
+    private void processTraced(Record<String, byte[]> command) {
         String commandId = given(command.headers(), CommandHeaders.COMMAND_ID).orElseGet(this::syntheticCommandId);
         if (movedToOwner(command, commandId)) {
             return;
@@ -210,6 +226,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         if (seen.isPresent()) {
             log.debug("command {} for {} was seen before; answering its first result", commandId, aggregateId);
             reply(command, commandId, replay(aggregateId, seen.get()));
+            deduplicated.increment();
             return;
         }
         long expected = expectedVersion(headers);
@@ -268,6 +285,8 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             EventMetadata m = new EventMetadata(UUID.randomUUID().toString(), type.eventTypeName(event), aggregateId, sequence, now,
                     commandId, correlationId, causationId);
             Headers headers = m.writeTo(new RecordHeaders());
+            // the event's origin, kept with it: a replay or a re-driven dead letter still names the trace that wrote it
+            span.inject(headers);
             byte[] bytes;
             try {
                 bytes = eventSerializer.serialize(topics.events(), headers, event);
@@ -305,6 +324,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         aggregates.put(aggregateId, new StoredAggregate(newVersion, newState, List.of()).encode());
         outcomes.remember(aggregateId, new StoredAggregate.Outcome(commandId, true, newVersion, events.size(), ""), decidedAt);
         reply(command, commandId, new CommandResult.Accepted<>(newVersion, serialized));
+        appended.add(events.size());
     }
 
     private void forget(Record<String, byte[]> command, String commandId, String aggregateId, long version) {
@@ -452,6 +472,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             // the copied headers (a client's correlation id, say) are what made it large: answer without them
             headers = new RecordHeaders();
         }
+        span.inject(headers);
         context.forward(new Record<>(commandId, ResultCodec.encode(result), command.timestamp(), headers), CommandTopology.RESULTS_SINK);
     }
 

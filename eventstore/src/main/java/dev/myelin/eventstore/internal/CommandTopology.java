@@ -58,8 +58,30 @@ public final class CommandTopology {
     public static <S, C, E> Topology build(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde,
                                            Serde<S> stateSerde, AggregateTopics topics, Duration dedupRetention,
                                            int commandPartitions) {
+        return build(type, commandSerde, eventSerde, stateSerde, topics, dedupRetention, commandPartitions, Telemetry.none());
+    }
+
+    /**
+     * Builds the topology, counting events appended and deduplicated retries and opening spans on {@code telemetry}.
+     *
+     * @param type              the aggregate type
+     * @param commandSerde      the command serde
+     * @param eventSerde        the event serde
+     * @param stateSerde        the state serde
+     * @param topics            the topic names
+     * @param dedupRetention    how long command ids are remembered with their first outcome
+     * @param commandPartitions the commands topic's partition count
+     * @param telemetry         where the processor counts and opens spans
+     * @param <S>               the state type
+     * @param <C>               the command type
+     * @param <E>               the event type
+     * @return the topology
+     */
+    public static <S, C, E> Topology build(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde,
+                                           Serde<S> stateSerde, AggregateTopics topics, Duration dedupRetention,
+                                           int commandPartitions, Telemetry telemetry) {
         return build(type, commandSerde, eventSerde, stateSerde, topics, dedupRetention, commandPartitions,
-                new Holds("Event store " + topics.commands(), Duration.ofSeconds(4)));
+                new Holds("Event store " + topics.commands(), Duration.ofSeconds(4)), telemetry);
     }
 
     /**
@@ -74,6 +96,7 @@ public final class CommandTopology {
      * @param dedupRetention    how long command ids are remembered with their first outcome
      * @param commandPartitions the commands topic's partition count
      * @param holds             where held partitions are recorded
+     * @param telemetry         where the processor counts and opens spans
      * @param <S>               the state type
      * @param <C>               the command type
      * @param <E>               the event type
@@ -81,12 +104,12 @@ public final class CommandTopology {
      */
     public static <S, C, E> Topology build(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde,
                                            Serde<S> stateSerde, AggregateTopics topics, Duration dedupRetention,
-                                           int commandPartitions, Holds holds) {
+                                           int commandPartitions, Holds holds, Telemetry telemetry) {
         Topology topology = new Topology();
         topology.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.commands());
         topology.addProcessor(PROCESSOR,
                 () -> new CommandProcessor<>(type, commandSerde, eventSerde, stateSerde, topics, dedupRetention,
-                commandPartitions, holds), SOURCE);
+                commandPartitions, holds, telemetry), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGGREGATES_STORE), Serdes.String(),
                 Serdes.ByteArray()), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HISTORY_STORE), Serdes.Bytes(),

@@ -74,6 +74,8 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
     private final Thread poller;
     private final ReaderHealth readerHealth;
     private final CountDownLatch closing = new CountDownLatch(1);
+    private final GatewayMeters meters;
+    private final Tracing tracing;
     private volatile boolean running = true;
 
     private record Pending<E>(String aggregateId, CompletableFuture<CommandResult<E>> future) {
@@ -95,6 +97,8 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
         // commands are latency-bound: do not wait to fill batches (Kafka 4's default linger is 5 ms)
         producerProps.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
         this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
+        this.tracing = Tracing.of(config.openTelemetry());
+        this.meters = new GatewayMeters(Meters.of(config.meterRegistry(), config.application()), aggregateName(config, topics));
 
         Map<String, Object> consumerProps = clientProperties(config, ConsumerConfig.configNames(), "consumer.");
         consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
@@ -135,6 +139,7 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
             throw e;
         }
 
+        meters.bind(producer, consumer);
         this.timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, id + "-timeouts");
             t.setDaemon(true);
@@ -181,6 +186,16 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
         Map<String, Object> props = clientProperties(config, AdminClientConfig.configNames(), "admin.");
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         return props;
+    }
+
+    /** Returns the aggregate type's name, the {@code aggregate} tag of the gateway's meters, from its commands topic. */
+    static String aggregateName(MyelinConfig config, AggregateTopics topics) {
+        String name = topics.commands();
+        String prefix = config.application() + ".";
+        if (name.startsWith(prefix)) {
+            name = name.substring(prefix.length());
+        }
+        return name.endsWith(".commands") ? name.substring(0, name.length() - ".commands".length()) : name;
     }
 
     private static Map<String, Object> clientProperties(MyelinConfig config, java.util.Set<String> known, String prefix) {
@@ -263,7 +278,17 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
                 mine.future().completeExceptionally(new CommandTimeoutException(commandId, aggregateId, timeout));
             }
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        mine.future().whenComplete((r, e) -> deadline.cancel(false));
+        long sentAt = meters.sent();
+        // a child of the caller's current span; the processor's span is this one's child, through the header
+        Tracing.Span span = tracing.send(topics.commands(), headers);
+        mine.future().whenComplete((r, e) -> {
+            deadline.cancel(false);
+            meters.completed(sentAt, r, e);
+            if (e != null) {
+                span.fail(e);
+            }
+            span.end();
+        });
         try {
             producer.send(new ProducerRecord<>(topics.commands(), null, aggregateId, value, headers), (metadata, error) -> {
                 if (error != null && pending.remove(commandId, mine)) {
@@ -370,6 +395,7 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        meters.close();
         producer.close(Duration.ofSeconds(5));
         timer.shutdownNow();
         MyelinEventStoreException closed = closed();

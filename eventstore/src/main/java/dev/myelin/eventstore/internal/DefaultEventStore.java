@@ -73,6 +73,7 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     private final OwnWrites ownWrites = new OwnWrites();
     private final StreamsHealth health;
     private final CommandGateway<C, E> recordingGateway;
+    private final AutoCloseable streamsMeters;
 
     private DefaultEventStore(AggregateType<S, C, E> type, MyelinConfig config, Serde<C> commandSerde, Serde<E> eventSerde,
                               Serde<S> stateSerde, Optional<Path> stateDirectory) {
@@ -98,13 +99,20 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
 
         String applicationId = props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
         String runtime = "event store " + applicationId;
+        Telemetry telemetry = Telemetry.of(config);
         Holds holds = new Holds("Event store " + applicationId, Holds.maxBlock(new StreamsConfig(props).getProducerConfigs(applicationId), props));
         this.health = new StreamsHealth(runtime, holds, MyelinEventStoreException::new);
         this.streams = new KafkaStreams(CommandTopology.build(type, commandSerde, eventSerde, stateSerde, topics,
-                config.dedupRetention(), partitions, holds), props);
+                config.dedupRetention(), partitions, holds, telemetry), props);
+        this.streamsMeters = telemetry.meters().kafkaStreams(streams, "aggregate", type.name());
         CountDownLatch running = StreamsBootstrap.observe(streams, runtime, health, () -> { });
         streams.setGlobalStateRestoreListener(new RestoreLog(runtime));
-        StreamsBootstrap.startAndAwait(streams, running, STARTUP_TIMEOUT, runtime, MyelinEventStoreException::new);
+        try {
+            StreamsBootstrap.startAndAwait(streams, running, STARTUP_TIMEOUT, runtime, MyelinEventStoreException::new);
+        } catch (RuntimeException e) {
+            Meters.release(streamsMeters);
+            throw e;
+        }
         this.gateway = DefaultCommandGateway.start(config, topics, commandSerde, eventSerde, false);
         this.recordingGateway = new RecordingGateway();
     }
@@ -319,5 +327,6 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         // leave the group at once, so the other instances take over this one's partitions now, not after the session timeout
         streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30))
                 .withGroupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        Meters.release(streamsMeters);
     }
 }

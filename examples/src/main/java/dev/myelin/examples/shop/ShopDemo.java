@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -109,7 +108,7 @@ public final class ShopDemo {
     }
 
     private static ShopSummary runShop(DemoOptions options, String application, String servers, String registryUrl, Path state,
-                                       PrintStream out, boolean terminal) {
+                                       PrintStream out, boolean terminal) throws IOException {
         Myelin.Builder app = Myelin.application(application)
                 .bootstrapServers(servers)
                 .schemaRegistry(registryUrl)
@@ -123,7 +122,9 @@ public final class ShopDemo {
         }
 
         long starting = System.nanoTime();
-        try (Myelin shop = app.build()) {
+        // every runtime counts on one Prometheus registry, served for scraping while the demo runs
+        try (ShopMetrics metrics = ShopMetrics.serve();
+             Myelin shop = app.meterRegistry(metrics.registry()).build()) {
             // each store creates its aggregate's topics; the saga and the projection check theirs exist, so they start last
             EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = shop.eventStore(Customer.TYPE);
             EventStore<StockState, SpecificRecord, SpecificRecord> stock = shop.eventStore(Stock.TYPE);
@@ -133,12 +134,13 @@ public final class ShopDemo {
             RunningProjection<String, Dashboard> dashboard = shop.projection(Shop.orderDashboard(shop));
             out.printf("Started the customer, stock and order event stores, the place-order saga and the order-dashboard"
                     + " projection in %.1f s%n", (System.nanoTime() - starting) / 1e9);
+            out.printf("Prometheus scrape endpoint %s (Myelin's meters and Kafka's own, while the demo runs)%n", metrics.url());
 
             List<PlaceOrder> plan = plan(options);
             openShop(customers, stock, plan.size(), out);
             Workload workload = placeOrders(plan, orders, sagas, out, terminal);
 
-            ShopSummary summary = summarize(options, application, servers, plan, workload, customers, stock, sagas, dashboard);
+            ShopSummary summary = summarize(options, application, servers, plan, workload, customers, stock, sagas, dashboard, metrics);
             print(summary, placeOrder, out);
             return summary;
         }
@@ -189,7 +191,6 @@ public final class ShopDemo {
     private static Workload placeOrders(List<PlaceOrder> plan, EventStore<OrderState, SpecificRecord, SpecificRecord> orders,
                                         SagaRuntime<OrderPlaced, PlaceOrderData> sagas, PrintStream out, boolean terminal) {
         out.printf("Placing %d orders; each starts a place-order saga%n", plan.size());
-        long[] latencies = new long[plan.size()];
         ConcurrentLinkedQueue<String> refused = new ConcurrentLinkedQueue<>();
         Semaphore inFlight = new Semaphore(IN_FLIGHT);
         Set<String> running = new LinkedHashSet<>();
@@ -200,10 +201,7 @@ public final class ShopDemo {
         for (int i = 0; i < plan.size(); i++) {
             PlaceOrder order = plan.get(i);
             inFlight.acquireUninterruptibly();
-            int index = i;
-            long sent = System.nanoTime();
             orders.gateway().send(order.getOrderId(), order).whenComplete((result, error) -> {
-                latencies[index] = System.nanoTime() - sent;
                 if (!(result instanceof CommandResult.Accepted)) {
                     refused.add(order.getOrderId() + ": " + (error != null ? error : result));
                 }
@@ -237,8 +235,7 @@ public final class ShopDemo {
             LockSupport.parkNanos(LOOK_EVERY.toNanos());
         }
         bar.finish("sagas ended");
-        Arrays.sort(latencies);
-        return new Workload(Duration.ofNanos(System.nanoTime() - start), latencies, firstEnded);
+        return new Workload(Duration.ofNanos(System.nanoTime() - start), firstEnded);
     }
 
     /** Returns when the first saga ended, measured from {@code start}: now, if the last look was the first to see one end. */
@@ -259,7 +256,8 @@ public final class ShopDemo {
     private static ShopSummary summarize(DemoOptions options, String application, String servers, List<PlaceOrder> plan,
                                          Workload workload, EventStore<CustomerState, SpecificRecord, SpecificRecord> customers,
                                          EventStore<StockState, SpecificRecord, SpecificRecord> stock,
-                                         SagaRuntime<OrderPlaced, PlaceOrderData> sagas, RunningProjection<String, Dashboard> dashboard) {
+                                         SagaRuntime<OrderPlaced, PlaceOrderData> sagas, RunningProjection<String, Dashboard> dashboard,
+                                         ShopMetrics metrics) {
         Map<SagaStatus, Integer> byStatus = new HashMap<>();
         Set<String> compensated = new LinkedHashSet<>();
         int atCredit = 0;
@@ -299,8 +297,12 @@ public final class ShopDemo {
                 .mapToLong(a -> topics.getOrDefault(AggregateTopics.of(application, a).events(), 0L)).sum();
         return new ShopSummary(plan.size(), byStatus.getOrDefault(SagaStatus.COMPLETED, 0),
                 byStatus.getOrDefault(SagaStatus.COMPENSATED, 0), byStatus.getOrDefault(SagaStatus.FAILED, 0), atCredit, atStock,
-                plannedCredit, plannedStock, expectedRevenue, compensated, workload.percentile(50), workload.percentile(99), workload.firstEnded(),
-                events / (workload.elapsed().toNanos() / 1e9), workload.elapsed(), view, stockStates, customerStates, topics);
+                plannedCredit, plannedStock, expectedRevenue, compensated, metrics.orderLatency(0.5), metrics.orderLatency(0.99), workload.firstEnded(),
+                events / (workload.elapsed().toNanos() / 1e9), workload.elapsed(), view, stockStates, customerStates, topics,
+                new ShopSummary.Meters(metrics.commands("myelin.commands.sent"), metrics.commands("myelin.commands.accepted"),
+                        metrics.commands("myelin.commands.rejected"), metrics.commands("myelin.commands.timeouts"),
+                        metrics.commands("myelin.events.appended"), metrics.sagas("myelin.sagas.started"),
+                        metrics.sagas("myelin.sagas.completed"), metrics.sagas("myelin.sagas.compensated"), metrics.url()));
     }
 
     /**
@@ -341,7 +343,14 @@ public final class ShopDemo {
         out.printf("  compensated        %,d (%,d for lack of credit, %,d for lack of stock; planned %,d + %,d)%n", s.compensated(),
                 s.compensatedAtCredit(), s.compensatedAtStock(), s.plannedCreditFailures(), s.plannedStockFailures());
         out.printf("  failed             %,d (a compensation that failed would need a person)%n", s.failed());
-        out.printf("PlaceOrder latency   p50 %d ms, p99 %d ms (send to committed result, %d in flight)%n", s.p50().toMillis(), s.p99().toMillis(), IN_FLIGHT);
+        out.printf("PlaceOrder latency   p50 %d ms, p99 %d ms (send to committed result, %d in flight; myelin.commands.latency)%n",
+                s.p50().toMillis(), s.p99().toMillis(), IN_FLIGHT);
+        ShopSummary.Meters m = s.meters();
+        out.printf("Commands             %,d sent, %,d accepted, %,d rejected, %,d timed out through the gateways;"
+                + " %,d events appended (myelin.commands.*, myelin.events.appended)%n", m.commandsSent(), m.commandsAccepted(),
+                m.commandsRejected(), m.commandsTimedOut(), m.eventsAppended());
+        out.printf("Sagas                %,d started, %,d completed, %,d compensated (myelin.sagas.*)%n", m.sagasStarted(),
+                m.sagasCompleted(), m.sagasCompensated());
         out.printf("First saga ended     %.1f s after the first order (seen within %d ms)%n", s.firstSagaEnded().toMillis() / 1000.0,
                 LOOK_EVERY.toMillis());
         out.printf("Throughput           %,.0f events/s written to the customer, stock and order events topics%n", s.eventsPerSecond());
@@ -457,11 +466,7 @@ public final class ShopDemo {
         }
     }
 
-    /** How long the orders took, and each PlaceOrder's latency in nanoseconds, sorted. */
-    private record Workload(Duration elapsed, long[] latencies, Duration firstEnded) {
-        Duration percentile(int p) {
-            int index = (int) Math.ceil(p / 100.0 * latencies.length) - 1;
-            return Duration.ofNanos(latencies[Math.max(0, Math.min(latencies.length - 1, index))]);
-        }
+    /** How long the orders took, and when the first saga ended. */
+    private record Workload(Duration elapsed, Duration firstEnded) {
     }
 }

@@ -54,7 +54,16 @@ class ShopDemoIT {
 
         // each order is placed, then approved or rejected: two events per order
         assertThat(summary.topics()).containsEntry("shop.order.events", 400L).containsKey("shop.saga.place-order.log");
-        assertThat(summary.p99()).isGreaterThanOrEqualTo(summary.p50());
+        assertThat(summary.p99()).isGreaterThanOrEqualTo(summary.p50()).isPositive();
+        // read from the meters: 21 customers and 6 SKUs opened, then the 200 orders, all through the gateways
+        ShopSummary.Meters meters = summary.meters();
+        assertThat(meters.commandsSent()).isEqualTo(227);
+        assertThat(meters.commandsAccepted()).isEqualTo(227);
+        assertThat(meters.commandsRejected()).isZero();
+        assertThat(meters.commandsTimedOut()).isZero();
+        assertThat(meters.sagasStarted()).isGreaterThanOrEqualTo(200);
+        assertThat(meters.eventsAppended()).isGreaterThanOrEqualTo(400);
+        assertThat(meters.scrapeUrl()).startsWith("http://127.0.0.1:").endsWith("/metrics");
         assertThat(summary.eventsPerSecond()).isPositive();
 
         String output = printed.toString(StandardCharsets.UTF_8);
@@ -63,6 +72,8 @@ class ShopDemoIT {
                 .contains("the view agrees with the aggregates: yes")
                 .contains("```mermaid", "check-order", "reserve-credit", "reserve-stock", "approve")
                 .contains("shop.order.events")
+                .contains("Prometheus scrape endpoint http://127.0.0.1:")
+                .contains("227 sent, 227 accepted, 0 rejected")
                 .contains("100% 200/200 sagas ended")
                 .as("not a terminal: one line per redraw").doesNotContain("\r");
     }

@@ -16,6 +16,9 @@ import org.slf4j.LoggerFactory;
 
 import dev.myelin.eventstore.internal.Faults;
 import dev.myelin.eventstore.internal.Holds;
+import dev.myelin.eventstore.internal.Meters;
+import dev.myelin.eventstore.internal.Telemetry;
+import dev.myelin.eventstore.internal.Tracing;
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.processors.ErrorPolicy;
 import dev.myelin.processors.EventHandler;
@@ -43,12 +46,19 @@ abstract class EventProcessor<K, E, V> implements Processor<byte[], byte[], Obje
     final ProjectionDefinition<K, E, V> definition;
     final Holds holds;
     private final int maxRequestSize;
+    private final Meters.Count deadLettered;
+    final Meters meters;
+    final Tracing tracing;
     ProcessorContext<Object, Routed> context;
 
-    EventProcessor(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize) {
+    EventProcessor(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize, Telemetry telemetry) {
         this.definition = definition;
         this.holds = holds;
         this.maxRequestSize = maxRequestSize;
+        this.meters = telemetry.meters();
+        this.tracing = telemetry.tracing();
+        this.deadLettered = meters.counter(Meters.PROJECTION_DEAD_LETTERS, "events the projection dead-lettered",
+                "projection", definition.name());
     }
 
     @Override
@@ -209,6 +219,7 @@ abstract class EventProcessor<K, E, V> implements Processor<byte[], byte[], Obje
         Headers headers = DeadLetterCodec.withDeadLetterHeaders(record.headers(), definition.name(), reason, error,
                 origin, attempts, Instant.ofEpochMilli(context.currentSystemTimeMs()), room);
         context.forward(new Record<Object, Routed>(record.key(), new Routed.Dead(record.value()), record.timestamp(), headers));
+        deadLettered.increment();
     }
 
     /** Waits between retries on the stream thread: bounded by the retry policy, and the point of a backoff. */

@@ -10,6 +10,8 @@ import org.slf4j.LoggerFactory;
 
 import dev.myelin.eventstore.internal.Faults;
 import dev.myelin.eventstore.internal.Holds;
+import dev.myelin.eventstore.internal.Meters;
+import dev.myelin.eventstore.internal.Telemetry;
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.processors.EventHandler;
 import dev.myelin.eventstore.RetryPolicy;
@@ -29,11 +31,15 @@ final class FoldProcessor<K, E, V> extends EventProcessor<K, E, V> {
     private static final Logger LOG = LoggerFactory.getLogger(FoldProcessor.class);
 
     private final boolean publish;
+    private final Meters.Count folded;
     private KeyValueStore<K, V> store;
 
-    FoldProcessor(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize) {
-        super(definition, holds, maxRequestSize);
+    FoldProcessor(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize, Telemetry telemetry) {
+        super(definition, holds, maxRequestSize, telemetry);
         this.publish = definition.publishTopic().isPresent();
+        // counted as processed: a transaction that aborts and is processed again counts again
+        this.folded = meters.counter(Meters.PROJECTION_FOLDED, "events the projection folded into its view",
+                "projection", definition.name());
     }
 
     @Override
@@ -44,7 +50,9 @@ final class FoldProcessor<K, E, V> extends EventProcessor<K, E, V> {
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        fold(record);
+        // a child of the span that appended the event, named by the topic it came from
+        tracing.process(context.recordMetadata().map(m -> m.topic()).orElse(definition.name()), record.headers())
+                .run(() -> fold(record));
         processed();
     }
 
@@ -106,6 +114,7 @@ final class FoldProcessor<K, E, V> extends EventProcessor<K, E, V> {
                 viewFailed(record, origin, e, attempt);
                 return;
             }
+            folded.increment();
             return;
         }
         fail(record, origin, DeadLetter.Reason.HANDLER_FAILED, last, retry.attempts());

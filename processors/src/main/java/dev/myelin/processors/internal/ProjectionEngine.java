@@ -1,6 +1,8 @@
 package dev.myelin.processors.internal;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.myelin.eventstore.Health;
 import dev.myelin.eventstore.internal.Holds;
+import dev.myelin.eventstore.internal.Meters;
 import dev.myelin.eventstore.internal.StreamsBootstrap;
 import dev.myelin.eventstore.internal.StreamsHealth;
 import dev.myelin.processors.DeadLetter;
@@ -63,6 +66,8 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
     private final Holds holds;
     private final ProjectionLagReader lag;
     private final ProjectionDeadLetters deadLetters;
+    private final CatchUp catchUp;
+    private final List<AutoCloseable> meters = new ArrayList<>();
     private boolean closed;
 
     private ProjectionEngine(ProjectionDefinition<K, ?, V> definition, ProjectionSettings settings, String applicationId,
@@ -89,7 +94,8 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
             this.health = new StreamsHealth(runtime, holds, MyelinProjectionException::new);
             int maxRequestSize = (int) Holds.number(producer.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                     ProjectionTopology.DEFAULT_MAX_REQUEST_SIZE);
-            this.streams = new KafkaStreams(ProjectionTopology.build(definition, holds, maxRequestSize), properties);
+            this.streams = new KafkaStreams(ProjectionTopology.build(definition, holds, maxRequestSize, settings.telemetry()),
+                    properties);
         } catch (RuntimeException e) {
             if (queryServer != null) {
                 queryServer.release(queryPath);
@@ -114,6 +120,19 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
             }
         });
         streams.setUncaughtExceptionHandler(this::uncaught);
+        this.catchUp = new CatchUp(lag, Instant.now());
+        meters.add(settings.telemetry().meters().kafkaStreams(streams, "projection", definition.name()));
+        meters.add(settings.telemetry().meters().gauge(Meters.PROJECTION_LAG,
+                "events on the sources the projection has not folded yet; NaN when the cluster cannot tell", this::lagOrNaN,
+                "projection", definition.name()));
+    }
+
+    private double lagOrNaN() {
+        try {
+            return lag.lag().total();
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     /**
@@ -239,7 +258,7 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
 
     @Override
     public Health health() {
-        return health.health(streams.state(), "joining the group and restoring the view");
+        return catchUp.health(health.health(streams.state(), "joining the group and restoring the view"));
     }
 
     private void awaitRunningOrHeld(Duration timeout) {
@@ -329,6 +348,8 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
 
     private synchronized void stop(boolean destroy) {
         health.closed();
+        meters.forEach(Meters::release);
+        meters.clear();
         LOG.info("{} projection {} ({})", destroy ? "Destroying" : "Closing", definition.name(), applicationId);
         try {
             if (destroy) {

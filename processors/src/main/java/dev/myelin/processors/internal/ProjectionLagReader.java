@@ -32,7 +32,7 @@ import dev.myelin.processors.RunningProjection;
  * of its input topics, and of its repartition topic when re-keyed, against its group's committed
  * positions.
  */
-final class ProjectionLagReader {
+final class ProjectionLagReader implements CatchUp.Progress {
     private static final Logger LOG = LoggerFactory.getLogger(ProjectionLagReader.class);
     private static final long TIMEOUT_MS = ProjectionAdmin.TIMEOUT.toMillis();
 
@@ -112,8 +112,15 @@ final class ProjectionLagReader {
         }
     }
 
+    /** Returns the committed ends of the projection's source topics now: a target for {@link #behind}. */
+    @Override
+    public Map<TopicPartition, Long> sourceEnds() {
+        return committedEnds(definition.inputTopics());
+    }
+
     /** Returns how many of the events before {@code targets} the projection has not yet committed as processed. */
-    private long behind(Map<TopicPartition, Long> targets) {
+    @Override
+    public long behind(Map<TopicPartition, Long> targets) {
         Map<TopicPartition, Long> positions = positions(new ArrayList<>(targets.keySet()));
         long behind = 0;
         for (Map.Entry<TopicPartition, Long> target : targets.entrySet()) {

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
+import dev.myelin.eventstore.internal.Telemetry;
+
 /**
  * The engine's view of a {@link dev.myelin.processors.ProjectionConfig}, which the config makes of
  * itself so that it needs no getters: what the runtime reads, checked already by the config's builder.
@@ -17,10 +19,11 @@ import java.util.Objects;
  * @param queryTimeout        how long a routed query may take
  * @param queryCacheTime      how long remote answers are cached; zero for not at all
  * @param deadLetterRetention how long the dead-letter topic keeps a dead letter
+ * @param telemetry           where the projection counts and opens spans; {@link Telemetry#none()} without either
  */
 public record ProjectionSettings(Map<String, Object> streamsProperties, String application, boolean createTopics,
                                  Duration closeTimeout, String queryHost, int queryPort, Duration queryTimeout,
-                                 Duration queryCacheTime, Duration deadLetterRetention) {
+                                 Duration queryCacheTime, Duration deadLetterRetention, Telemetry telemetry) {
 
     /**
      * Checks the settings and copies the properties.
@@ -32,6 +35,7 @@ public record ProjectionSettings(Map<String, Object> streamsProperties, String a
         Objects.requireNonNull(queryTimeout, "queryTimeout");
         Objects.requireNonNull(queryCacheTime, "queryCacheTime");
         Objects.requireNonNull(deadLetterRetention, "deadLetterRetention");
+        Objects.requireNonNull(telemetry, "telemetry");
     }
 
     /**

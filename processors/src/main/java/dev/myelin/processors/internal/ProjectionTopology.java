@@ -18,6 +18,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 import dev.myelin.eventstore.internal.Holds;
+import dev.myelin.eventstore.internal.Telemetry;
 
 /**
  * Builds the Kafka Streams topology of one projection:
@@ -51,11 +52,12 @@ public final class ProjectionTopology {
      * @return a new topology
      */
     public static <K, E, V> Topology build(ProjectionDefinition<K, E, V> definition) {
-        return build(definition, new Holds("Projection " + definition.name(), DEFAULT_MAX_BLOCK), DEFAULT_MAX_REQUEST_SIZE);
+        return build(definition, new Holds("Projection " + definition.name(), DEFAULT_MAX_BLOCK), DEFAULT_MAX_REQUEST_SIZE,
+                Telemetry.none());
     }
 
     /**
-     * Returns the topology of {@code definition}.
+     * Returns the topology of {@code definition}, counting nothing.
      *
      * @param definition     the projection
      * @param holds          where its processors record held partitions, and how long they wait
@@ -66,6 +68,23 @@ public final class ProjectionTopology {
      * @return a new topology
      */
     public static <K, E, V> Topology build(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize) {
+        return build(definition, holds, maxRequestSize, Telemetry.none());
+    }
+
+    /**
+     * Returns the topology of {@code definition}.
+     *
+     * @param definition     the projection
+     * @param holds          where its processors record held partitions, and how long they wait
+     * @param maxRequestSize the producer's {@code max.request.size}: larger views are dead-lettered
+     * @param telemetry      where its processors count events folded and dead-lettered, and open spans
+     * @param <K>            the key type
+     * @param <E>            the event type
+     * @param <V>            the view type
+     * @return a new topology
+     */
+    public static <K, E, V> Topology build(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize,
+                                           Telemetry telemetry) {
         Serde<V> views = new LimitedSerde<>(definition.viewSerde(), maxRequestSize);
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(definition.storeName()),
@@ -75,7 +94,7 @@ public final class ProjectionTopology {
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("myelin-events"));
         if (definition.rekeyed()) {
             Map<String, KStream<Object, Routed>> rekeyed = events
-                    .process(() -> new RekeyProcessor<>(definition, holds, maxRequestSize), Named.as("myelin-rekey"))
+                    .process(() -> new RekeyProcessor<>(definition, holds, maxRequestSize, telemetry), Named.as("myelin-rekey"))
                     .split(Named.as("myelin-rekey-"))
                     .branch((key, routed) -> routed instanceof Routed.Dead, Branched.as(DEAD))
                     .defaultBranch(Branched.as(OTHER));
@@ -86,7 +105,7 @@ public final class ProjectionTopology {
                     .repartition(Repartitioned.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("myelin-rekey"));
         }
         Map<String, KStream<Object, Routed>> folded = events
-                .process(() -> new FoldProcessor<>(definition, holds, maxRequestSize), Named.as("myelin-fold"), definition.storeName())
+                .process(() -> new FoldProcessor<>(definition, holds, maxRequestSize, telemetry), Named.as("myelin-fold"), definition.storeName())
                 .split(Named.as("myelin-fold-"))
                 .branch((key, routed) -> routed instanceof Routed.Dead, Branched.as(DEAD))
                 .defaultBranch(Branched.as(OTHER));

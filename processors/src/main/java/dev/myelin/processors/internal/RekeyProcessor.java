@@ -8,6 +8,7 @@ import org.apache.kafka.streams.processor.api.Record;
 
 import dev.myelin.eventstore.internal.Faults;
 import dev.myelin.eventstore.internal.Holds;
+import dev.myelin.eventstore.internal.Telemetry;
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.schemas.RecordOrigin;
 
@@ -19,8 +20,8 @@ import dev.myelin.schemas.RecordOrigin;
  */
 final class RekeyProcessor<K, E, V> extends EventProcessor<K, E, V> {
 
-    RekeyProcessor(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize) {
-        super(definition, holds, maxRequestSize);
+    RekeyProcessor(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize, Telemetry telemetry) {
+        super(definition, holds, maxRequestSize, telemetry);
     }
 
     @Override

@@ -37,6 +37,8 @@ import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.eventstore.TopicConfigurationException;
 import dev.myelin.eventstore.internal.DefaultCommandGateway;
 import dev.myelin.eventstore.internal.Holds;
+import dev.myelin.eventstore.internal.Meters;
+import dev.myelin.eventstore.internal.Telemetry;
 import dev.myelin.eventstore.internal.StreamsBootstrap;
 import dev.myelin.eventstore.internal.StreamsHealth;
 import dev.myelin.sagas.SagaRuntime;
@@ -52,12 +54,15 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
     private final SagaTopics topics;
     private final KafkaStreams streams;
     private final StreamsHealth health;
+    private final AutoCloseable streamsMeters;
 
-    private DefaultSagaRuntime(DefaultSagaDefinition<T, D> definition, SagaTopics topics, KafkaStreams streams, StreamsHealth health) {
+    private DefaultSagaRuntime(DefaultSagaDefinition<T, D> definition, SagaTopics topics, KafkaStreams streams, StreamsHealth health,
+                               AutoCloseable streamsMeters) {
         this.definition = definition;
         this.topics = topics;
         this.streams = streams;
         this.health = health;
+        this.streamsMeters = streamsMeters;
     }
 
     /**
@@ -107,11 +112,19 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
 
         Holds holds = new Holds("Saga runtime " + applicationId, Holds.maxBlock(new StreamsConfig(props).getProducerConfigs(applicationId), props));
         StreamsHealth health = new StreamsHealth(runtime, holds, IllegalStateException::new);
-        KafkaStreams streams = new KafkaStreams(SagaTopology.build(definition, topics, tick, retention, true, deadlinesPerCheck, holds), props);
+        Telemetry telemetry = Telemetry.of(config);
+        KafkaStreams streams = new KafkaStreams(SagaTopology.build(definition, topics, tick, retention, true, deadlinesPerCheck, holds,
+                telemetry), props);
+        AutoCloseable streamsMeters = telemetry.meters().kafkaStreams(streams, "saga", definition.name());
         CountDownLatch running = StreamsBootstrap.observe(streams, runtime, health, () -> { });
-        StreamsBootstrap.startAndAwait(streams, running, Duration.ofSeconds(60), runtime, IllegalStateException::new);
+        try {
+            StreamsBootstrap.startAndAwait(streams, running, Duration.ofSeconds(60), runtime, IllegalStateException::new);
+        } catch (RuntimeException e) {
+            Meters.release(streamsMeters);
+            throw e;
+        }
         log.info("saga runtime {} running: triggers from {}, log on {}", definition.name(), definition.triggerTopic(), topics.log());
-        return new DefaultSagaRuntime<>(definition, topics, streams, health);
+        return new DefaultSagaRuntime<>(definition, topics, streams, health, streamsMeters);
     }
 
     /**
@@ -263,5 +276,6 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
     public void close() {
         health.closed();
         streams.close(Duration.ofSeconds(30));
+        Meters.release(streamsMeters);
     }
 }

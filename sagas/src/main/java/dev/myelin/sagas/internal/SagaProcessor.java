@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.myelin.eventstore.internal.RecordLimits;
 import dev.myelin.eventstore.internal.Faults;
+import dev.myelin.eventstore.internal.Tracing;
 import dev.myelin.schemas.EventMetadata;
 import dev.myelin.schemas.SchemaRegistryUnavailableException;
 
@@ -57,13 +58,19 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
     private SagaMachine<T, D> machine;
     /** The context, keeping a record's forwards back until it is processed whole (see {@link #process}). */
     private ProcessorContext<String, byte[]> context;
+    private final SagaMeters meters;
+    private final Tracing tracing;
+    /** The span of the inbox record being processed, the parent of the commands it sends; null between records. */
+    private Tracing.Span span;
     private BufferedContext<String, byte[]> buffered;
     private KeyValueStore<String, byte[]> sagas;
     private KeyValueStore<Bytes, byte[]> deadlines;
 
     SagaProcessor(DefaultSagaDefinition<T, D> definition, Duration tick, Duration retention, int deadlinesPerCheck,
-                  RecordFaults faults) {
+                  RecordFaults faults, SagaMeters meters, Tracing tracing) {
         this.faults = faults;
+        this.meters = meters;
+        this.tracing = tracing;
         this.retention = retention;
         this.deadlinesPerCheck = deadlinesPerCheck;
         this.definition = definition;
@@ -92,6 +99,15 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
      */
     @Override
     public void process(Record<String, byte[]> record) {
+        span = tracing.process(context.recordMetadata().map(m -> m.topic()).orElse(definition.name()), record.headers());
+        try {
+            span.run(() -> processTraced(record));
+        } finally {
+            span = null;
+        }
+    }
+
+    private void processTraced(Record<String, byte[]> record) {
         buffered.begin();
         try {
             handle(record);
@@ -299,6 +315,10 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         int deferred = 0;
         for (SagaMachine.Effect effect : outcome.effects()) {
             if (effect instanceof SagaMachine.Send send) {
+                if (span != null) {
+                    // the next command continues the trace of the trigger or reply that caused it
+                    span.inject(send.headers());
+                }
                 context.forward(new Record<>(send.key(), send.value(), context.currentSystemTimeMs(), send.headers()),
                         SagaTopology.commandSink(send.topic()));
             } else if (effect instanceof SagaMachine.Log logged) {
@@ -346,6 +366,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         Headers headers = new RecordHeaders();
         headers.add("myelin.saga.transition", utf8(entry.transition().name()));
         context.forward(new Record<>(entry.sagaId(), entry.toJson(), entry.at().toEpochMilli(), headers), SagaTopology.LOG_SINK);
+        meters.transition(entry.sagaId(), entry.transition(), entry.step(), entry.at());
         log.debug("saga {} {}: {} {} {}", definition.name(), entry.sagaId(), entry.transition(), entry.step(), entry.detail());
     }
 

@@ -21,6 +21,7 @@ import org.apache.kafka.streams.state.Stores;
 import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.eventstore.internal.DeadLetterHeaders;
 import dev.myelin.eventstore.internal.Holds;
+import dev.myelin.eventstore.internal.Telemetry;
 import dev.myelin.sagas.SagaStore;
 import dev.myelin.sagas.SagaTopics;
 import dev.myelin.schemas.EventMetadata;
@@ -95,8 +96,27 @@ public final class SagaTopology {
      */
     public static <T, D> Topology build(DefaultSagaDefinition<T, D> definition, SagaTopics topics, Duration tick,
                                       Duration retention, boolean persistent, int deadlinesPerCheck) {
+        return build(definition, topics, tick, retention, persistent, deadlinesPerCheck, Telemetry.none());
+    }
+
+    /**
+     * Builds the topology, counting the sagas' transitions and opening spans on {@code telemetry}.
+     *
+     * @param definition        the saga
+     * @param topics            the saga's own topics
+     * @param tick              how often the punctuator looks for passed deadlines (wall-clock time)
+     * @param retention         how long a finished saga stays in the store
+     * @param persistent        whether stores are RocksDB (a runtime) or in memory (a fixture: nothing to close)
+     * @param deadlinesPerCheck the most deadlines one punctuation handles; the rest wait for the next
+     * @param telemetry         where the saga processor counts and opens spans
+     * @param <T>               the trigger type
+     * @param <D>               the data type
+     * @return the topology
+     */
+    public static <T, D> Topology build(DefaultSagaDefinition<T, D> definition, SagaTopics topics, Duration tick,
+                                      Duration retention, boolean persistent, int deadlinesPerCheck, Telemetry telemetry) {
         return build(definition, topics, tick, retention, persistent, deadlinesPerCheck,
-                new Holds("Saga runtime " + definition.name(), DEFAULT_MAX_BLOCK));
+                new Holds("Saga runtime " + definition.name(), DEFAULT_MAX_BLOCK), telemetry);
     }
 
     /**
@@ -109,12 +129,14 @@ public final class SagaTopology {
      * @param persistent        whether stores are RocksDB (a runtime) or in memory (a fixture: nothing to close)
      * @param deadlinesPerCheck the most deadlines one punctuation handles; the rest wait for the next
      * @param holds             the partitions held for a registry outage, shared with the runtime's health
+     * @param telemetry         where the saga processor counts and opens spans
      * @param <T>               the trigger type
      * @param <D>               the data type
      * @return the topology
      */
     public static <T, D> Topology build(DefaultSagaDefinition<T, D> definition, SagaTopics topics, Duration tick,
-                                      Duration retention, boolean persistent, int deadlinesPerCheck, Holds holds) {
+                                      Duration retention, boolean persistent, int deadlinesPerCheck, Holds holds,
+                                      Telemetry telemetry) {
         if (deadlinesPerCheck < 1) {
             throw new IllegalArgumentException("deadlinesPerCheck must be at least 1: " + deadlinesPerCheck);
         }
@@ -131,7 +153,8 @@ public final class SagaTopology {
 
         topology.addSource("inbox", new StringDeserializer(), new ByteArrayDeserializer(), topics.inbox());
         RecordFaults sagaFaults = new RecordFaults(definition.name(), holds, RecordFaults.SAGA_DEAD_LETTERS);
-        topology.addProcessor(SAGA_PROCESSOR, () -> new SagaProcessor<>(definition, tick, retention, deadlinesPerCheck, sagaFaults), "inbox");
+        topology.addProcessor(SAGA_PROCESSOR, () -> new SagaProcessor<>(definition, tick, retention, deadlinesPerCheck, sagaFaults,
+                new SagaMeters(telemetry.meters(), definition.name()), telemetry.tracing()), "inbox");
         topology.addStateStore(Stores.keyValueStoreBuilder(store(SAGAS_STORE, persistent), Serdes.String(), Serdes.ByteArray()),
                 SAGA_PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(store(DEADLINES_STORE, persistent), Serdes.Bytes(),

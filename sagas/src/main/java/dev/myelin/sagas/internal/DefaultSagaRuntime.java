@@ -39,6 +39,7 @@ import dev.myelin.eventstore.internal.DefaultCommandGateway;
 import dev.myelin.eventstore.internal.Holds;
 import dev.myelin.eventstore.internal.StreamsBootstrap;
 import dev.myelin.eventstore.internal.StreamsHealth;
+import dev.myelin.sagas.SagaDefinition;
 import dev.myelin.sagas.SagaRuntime;
 import dev.myelin.sagas.SagaState;
 import dev.myelin.sagas.SagaTopics;
@@ -252,6 +253,11 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
     @Override
     public Health health() {
         return health.health(streams.state(), "joining the group and restoring the saga store");
+    }
+
+    @Override
+    public SagaDefinition<T, D> definition() {
+        return definition;
     }
 
     @Override

@@ -1,8 +1,15 @@
 package dev.myelin.console;
 
 import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,7 +18,9 @@ import dev.myelin.application.Myelin;
 import dev.myelin.console.internal.ConsoleApi;
 import dev.myelin.console.internal.ConsoleServer;
 import dev.myelin.console.internal.Runtimes;
+import dev.myelin.console.internal.TopicReader;
 import dev.myelin.eventstore.EventStore;
+import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.processors.RunningProjection;
 import dev.myelin.sagas.SagaRuntime;
 
@@ -65,6 +74,7 @@ public final class MyelinConsole implements AutoCloseable {
     public static MyelinConsole start(Myelin application, ConsoleOptions options) {
         Objects.requireNonNull(application, "application");
         Objects.requireNonNull(options, "options");
+        AtomicReference<TopicReader> topics = new AtomicReference<>();
         Runtimes runtimes = new Runtimes() {
             @Override
             public String application() {
@@ -85,10 +95,23 @@ public final class MyelinConsole implements AutoCloseable {
             public List<SagaRuntime<?, ?>> sagas() {
                 return application.sagas();
             }
+
+            @Override
+            public List<ConsumerRecord<byte[], byte[]>> readTopic(String topic, Duration timeout) {
+                // made when first needed: an application without a cluster has no topics to read
+                TopicReader reader = topics.updateAndGet(r -> r != null ? r : new TopicReader(clientProperties(application.config())));
+                return reader.readAll(topic, timeout);
+            }
         };
         ConsoleServer server = ConsoleServer.start(new ConsoleApi(runtimes), options.host(), options.port());
         LOG.info("Myelin Console of {} at {}", application.name(), server.url());
         return new MyelinConsole(server);
+    }
+
+    private static Map<String, Object> clientProperties(MyelinConfig config) {
+        Map<String, Object> properties = new HashMap<>(config.properties());
+        properties.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        return properties;
     }
 
     /**

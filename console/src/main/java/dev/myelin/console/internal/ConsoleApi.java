@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,9 +14,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.IntegerSerializer;
 import org.apache.kafka.common.serialization.LongSerializer;
@@ -33,6 +37,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.myelin.eventstore.AggregateNotLocalException;
 import dev.myelin.eventstore.AggregateState;
 import dev.myelin.eventstore.AggregateTopics;
+import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.eventstore.EventStore;
 import dev.myelin.eventstore.RecordedEvent;
 import dev.myelin.processors.DeadLetter;
@@ -71,7 +76,7 @@ public final class ConsoleApi {
     private static final Pattern ORIGIN = Pattern.compile("(.+):(\\d+):(\\d+)");
 
     private final Runtimes runtimes;
-    private final Map<RunningProjection<?, ?>, Count> deadLetterCounts = new ConcurrentHashMap<>();
+    private final Map<Object, Count> deadLetterCounts = new ConcurrentHashMap<>();
 
     /**
      * Creates the routes over {@code runtimes}.
@@ -178,6 +183,10 @@ public final class ConsoleApi {
                 requireGet(request, path.size() == 3);
                 return aggregate(eventStore(path.get(1)), path.get(2));
             }
+            case "event-stores" -> {
+                requireGet(request, path.size() == 3 && path.get(2).equals("dead-letters"));
+                return commandDeadLetters(eventStore(path.get(1)));
+            }
             case "projections" -> {
                 return projection(request, path);
             }
@@ -226,11 +235,12 @@ public final class ConsoleApi {
             entry.put("aggregate", aggregateName(store));
             entry.set("health", ValueJson.health(store.health()));
             entry.set("topics", ValueJson.MAPPER.valueToTree(store.topics()));
+            entry.set("deadLetters", cachedCount(store, () -> runtimes.readTopic(store.topics().deadLetters(), READ_TIMEOUT).size()));
         }
         ArrayNode projections = node.putArray("projections");
         for (RunningProjection<?, ?> projection : runtimes.projections()) {
             ObjectNode entry = projectionSummary(projection);
-            entry.set("deadLetters", deadLetterCount(projection));
+            entry.set("deadLetters", cachedCount(projection, () -> projection.deadLetters(READ_TIMEOUT).size()));
             projections.add(entry);
         }
         ArrayNode sagas = node.putArray("sagas");
@@ -261,18 +271,19 @@ public final class ConsoleApi {
         return entry;
     }
 
-    private JsonNode deadLetterCount(RunningProjection<?, ?> projection) {
+    /** A runtime's dead-letter count, read again once it is older than {@link #COUNT_FRESH}. */
+    private JsonNode cachedCount(Object runtime, IntSupplier read) {
         long now = System.nanoTime();
-        Count cached = deadLetterCounts.get(projection);
+        Count cached = deadLetterCounts.get(runtime);
         if (cached == null || now - cached.at() > COUNT_FRESH.toNanos()) {
             JsonNode count;
             try {
-                count = ValueJson.MAPPER.getNodeFactory().numberNode(projection.deadLetters(READ_TIMEOUT).size());
+                count = ValueJson.MAPPER.getNodeFactory().numberNode(read.getAsInt());
             } catch (RuntimeException e) {
                 count = ValueJson.MAPPER.getNodeFactory().textNode(ValueJson.describe(e));
             }
             cached = new Count(now, count);
-            deadLetterCounts.put(projection, cached);
+            deadLetterCounts.put(runtime, cached);
         }
         return cached.count();
     }
@@ -321,6 +332,38 @@ public final class ConsoleApi {
             entry.set("payload", ValueJson.of(event.event()));
         }
         return node;
+    }
+
+    /**
+     * The commands an event store gave up on (no reply address to answer): read from its dead-letter
+     * topic, each with the error the processor recorded. The payload is shown as the bytes were sent:
+     * the console does not have the store's command serde.
+     */
+    private JsonNode commandDeadLetters(EventStore<?, ?, ?> store) {
+        String topic = store.topics().deadLetters();
+        List<ConsumerRecord<byte[], byte[]>> records = runtimes.readTopic(topic, READ_TIMEOUT);
+        deadLetterCounts.remove(store);
+        ObjectNode node = ValueJson.MAPPER.createObjectNode();
+        node.put("aggregate", aggregateName(store));
+        node.put("topic", topic);
+        ArrayNode list = node.putArray("deadLetters");
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            ObjectNode entry = list.addObject();
+            entry.put("origin", topic + ":" + record.partition() + ":" + record.offset());
+            entry.put("time", Instant.ofEpochMilli(record.timestamp()).toString());
+            entry.set("aggregateId", record.key() == null ? ValueJson.MAPPER.nullNode() : ValueJson.bytes(record.key()));
+            entry.put("commandId", header(record, CommandHeaders.COMMAND_ID));
+            entry.put("commandType", header(record, CommandHeaders.COMMAND_TYPE));
+            entry.put("correlationId", header(record, CommandHeaders.CORRELATION_ID));
+            entry.put("error", header(record, CommandHeaders.ERROR));
+            entry.set("payload", record.value() == null ? ValueJson.MAPPER.nullNode() : ValueJson.bytes(record.value()));
+        }
+        return node;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null || header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     /** The aggregate type's name, read back from its events topic {@code <application>.<aggregate>.events}. */

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -28,6 +29,7 @@ public final class ConsoleServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final URI url;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private ConsoleServer(HttpServer server, ExecutorService executor, URI url) {
         this.server = server;
@@ -117,9 +119,12 @@ public final class ConsoleServer implements AutoCloseable {
         return host.equals("localhost") || host.equals("::1") || host.startsWith("127.");
     }
 
-    /** Stops serving at once and ends the threads. */
+    /** Stops serving at once and ends the threads; idempotent. */
     @Override
     public void close() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
         server.stop(0);
         executor.shutdownNow();
     }

@@ -1,6 +1,9 @@
 package dev.myelin.console.internal;
 
+import java.time.Duration;
 import java.util.List;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import dev.myelin.eventstore.EventStore;
 import dev.myelin.processors.RunningProjection;
@@ -22,4 +25,13 @@ public interface Runtimes {
 
     /** Returns the saga runtimes, in start order. */
     List<SagaRuntime<?, ?>> sagas();
+
+    /**
+     * Returns every committed record of a topic of the application, from its start to its current end.
+     *
+     * @param topic   the topic
+     * @param timeout how long reading may take
+     * @return the records
+     */
+    List<ConsumerRecord<byte[], byte[]>> readTopic(String topic, Duration timeout);
 }

@@ -90,7 +90,7 @@ async function refreshOverview() {
     cell(row, s.aggregate);
     cell(row, health(s.health));
     cell(row, s.topics.events);
-    cell(row, s.topics.deadLetters);
+    cell(row, s.deadLetters + ' on ' + s.topics.deadLetters);
   }
   $('overview-projections').replaceChildren();
   for (const p of overview.projections) {
@@ -144,6 +144,28 @@ $('aggregate-form').addEventListener('submit', async event => {
     target.appendChild(table);
   } catch (e) {
     showError(target, e);
+  }
+});
+
+$('command-dead-letters-load').addEventListener('click', async () => {
+  const status = $('command-dead-letters-status');
+  status.textContent = 'reading…';
+  try {
+    const d = await api('event-stores/' + enc($('aggregate-type').value) + '/dead-letters');
+    $('command-dead-letters').replaceChildren();
+    for (const l of d.deadLetters) {
+      const row = $('command-dead-letters').insertRow();
+      cell(row, l.time);
+      cell(row, typeof l.aggregateId === 'string' ? l.aggregateId : JSON.stringify(l.aggregateId));
+      cell(row, l.commandId);
+      cell(row, l.commandType);
+      cell(row, l.error);
+      cell(row, l.origin);
+      cell(row, json(l.payload));
+    }
+    status.textContent = d.deadLetters.length + ' dead letter(s) on ' + d.topic;
+  } catch (e) {
+    status.textContent = e.message;
   }
 });
 

@@ -8,10 +8,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.sagas.SagaState;
 import dev.myelin.sagas.SagaStatus;
@@ -49,6 +53,7 @@ class ConsoleApiTest {
         assertThat(store.get("aggregate").asText()).isEqualTo("counter");
         assertThat(store.get("health").get("status").asText()).isEqualTo("RUNNING");
         assertThat(store.get("topics").get("deadLetters").asText()).isEqualTo("counting.counter.dead-letters");
+        assertThat(store.get("deadLetters").asInt()).isZero();
         JsonNode projection = overview.get("projections").get(0);
         assertThat(projection.get("name").asText()).isEqualTo("counter-totals");
         assertThat(projection.get("state").asText()).isEqualTo("RUNNING");
@@ -116,6 +121,33 @@ class ConsoleApiTest {
 
         assertThat(response.status()).isEqualTo(409);
         assertThat(json(response).get("error").asText()).contains("c-9");
+    }
+
+    @Test
+    void anEventStoresDeadLettersAreTheCommandsOnItsTopicWithTheirError() throws Exception {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(CommandHeaders.COMMAND_ID, "cmd-9".getBytes(StandardCharsets.UTF_8));
+        headers.add(CommandHeaders.COMMAND_TYPE, "bogus".getBytes(StandardCharsets.UTF_8));
+        headers.add(CommandHeaders.ERROR, "unknown myelin.command-type 'bogus'".getBytes(StandardCharsets.UTF_8));
+        runtimes.topics.put("counting.counter.dead-letters", List.of(new ConsumerRecord<>("counting.counter.dead-letters", 1, 4L,
+                1_767_323_045_000L, TimestampType.CREATE_TIME, 3, 5, "c-3".getBytes(StandardCharsets.UTF_8),
+                "add 1".getBytes(StandardCharsets.UTF_8), headers, Optional.empty())));
+
+        JsonNode letters = json(get("/api/event-stores/counter/dead-letters"));
+        JsonNode overview = json(get("/api/overview"));
+
+        assertThat(letters.get("topic").asText()).isEqualTo("counting.counter.dead-letters");
+        JsonNode letter = letters.get("deadLetters").get(0);
+        assertThat(letter.get("origin").asText()).isEqualTo("counting.counter.dead-letters:1:4");
+        assertThat(letter.get("time").asText()).isEqualTo("2026-01-02T03:04:05Z");
+        assertThat(letter.get("aggregateId").asText()).isEqualTo("c-3");
+        assertThat(letter.get("commandId").asText()).isEqualTo("cmd-9");
+        assertThat(letter.get("commandType").asText()).isEqualTo("bogus");
+        assertThat(letter.get("correlationId").asText()).isEmpty();
+        assertThat(letter.get("error").asText()).contains("bogus");
+        assertThat(letter.get("payload").asText()).isEqualTo("add 1");
+        assertThat(overview.get("eventStores").get(0).get("deadLetters").asInt()).isEqualTo(1);
+        assertThat(get("/api/event-stores/counter").status()).isEqualTo(404);
     }
 
     @Test

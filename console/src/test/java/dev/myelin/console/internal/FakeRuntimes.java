@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -41,6 +42,7 @@ final class FakeRuntimes implements Runtimes {
     final Store store = new Store();
     final Totals totals = new Totals();
     final Saga saga = new Saga();
+    final Map<String, List<ConsumerRecord<byte[], byte[]>>> topics = new TreeMap<>();
 
     @Override
     public String application() {
@@ -60,6 +62,11 @@ final class FakeRuntimes implements Runtimes {
     @Override
     public List<SagaRuntime<?, ?>> sagas() {
         return List.of(saga);
+    }
+
+    @Override
+    public List<ConsumerRecord<byte[], byte[]>> readTopic(String topic, Duration timeout) {
+        return topics.getOrDefault(topic, List.of());
     }
 
     static final class Store implements EventStore<Long, String, String> {

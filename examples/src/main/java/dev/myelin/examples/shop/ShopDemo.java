@@ -38,6 +38,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import dev.myelin.application.Myelin;
+import dev.myelin.console.MyelinConsole;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.EmbeddedSchemaRegistry;
 import dev.myelin.eventstore.AggregateTopics;
@@ -53,7 +54,8 @@ import dev.myelin.sagas.SagaStatus;
  * Runs the shop end to end: starts (or connects to) Kafka and a schema registry, starts the three
  * event stores, the place-order saga and the {@code order-dashboard} projection, opens customers
  * and stock, places orders (a planned share of them bound to fail for lack of credit or of stock),
- * waits until every saga has ended, prints a summary and stops everything.
+ * waits until every saga has ended, prints a summary and stops everything. The application's
+ * {@link MyelinConsole} runs meanwhile, and its URL is printed first.
  *
  * <pre>{@code
  * ShopSummary summary = ShopDemo.run(DemoOptions.parse("--orders", "200"), System.out, false);
@@ -123,7 +125,9 @@ public final class ShopDemo {
         }
 
         long starting = System.nanoTime();
-        try (Myelin shop = app.build()) {
+        // the console shows what the application runs as it starts it: open its URL while the orders go through
+        try (Myelin shop = app.build(); MyelinConsole console = MyelinConsole.start(shop)) {
+            out.printf("Myelin Console at %s (this machine only, no login; it stops with the demo)%n", console.url());
             // each store creates its aggregate's topics; the saga and the projection check theirs exist, so they start last
             EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = shop.eventStore(Customer.TYPE);
             EventStore<StockState, SpecificRecord, SpecificRecord> stock = shop.eventStore(Stock.TYPE);

@@ -64,6 +64,7 @@ class ShopDemoIT {
                 .contains("```mermaid", "check-order", "reserve-credit", "reserve-stock", "approve")
                 .contains("shop.order.events")
                 .contains("100% 200/200 sagas ended")
+                .containsPattern("Myelin Console at http://127\\.0\\.0\\.1:\\d+/")
                 .as("not a terminal: one line per redraw").doesNotContain("\r");
     }
 }

@@ -425,6 +425,51 @@ public final class Myelin implements AutoCloseable {
     }
 
     /**
+     * Returns the event stores this application started, in the order they were started, for tools
+     * that show the whole application (such as the Myelin Console); a store its user closed early
+     * stays listed, and reports so in its health.
+     *
+     * @return the event stores; empty once the application is closed
+     */
+    public List<EventStore<?, ?, ?>> eventStores() {
+        return started(EventStore.class);
+    }
+
+    /**
+     * Returns the projections this application started, in the order they were started; see
+     * {@link #eventStores()}.
+     *
+     * @return the running projections; empty once the application is closed
+     */
+    public List<RunningProjection<?, ?>> projections() {
+        return started(RunningProjection.class);
+    }
+
+    /**
+     * Returns the saga runtimes this application started, in the order they were started; see
+     * {@link #eventStores()}.
+     *
+     * @return the saga runtimes; empty once the application is closed
+     */
+    public List<SagaRuntime<?, ?>> sagas() {
+        return started(SagaRuntime.class);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private <R> List<R> started(Class kind) {
+        List<R> found = new ArrayList<>();
+        synchronized (running) {
+            // the deque holds the last started first
+            running.descendingIterator().forEachRemaining(runtime -> {
+                if (kind.isInstance(runtime)) {
+                    found.add((R) runtime);
+                }
+            });
+        }
+        return List.copyOf(found);
+    }
+
+    /**
      * Stops every runtime this application started, last started first (so projections and sagas
      * stop before the event stores they read). A runtime closed by its user already is closed again
      * harmlessly. If stopping one fails, the others are still stopped and the first failure is

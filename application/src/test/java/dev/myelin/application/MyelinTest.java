@@ -35,6 +35,9 @@ class MyelinTest {
         assertThat(bank.events(ACCOUNT).serde()).isSameAs(bank.avro());
         assertThat(bank.participant(ACCOUNT).commandTopic()).isEqualTo("bank.account.commands");
         assertThat(bank.participant(ACCOUNT).replyTopic()).isEqualTo("bank.account.command-results");
+        assertThat(bank.eventStores()).isEmpty();
+        assertThat(bank.projections()).isEmpty();
+        assertThat(bank.sagas()).isEmpty();
         assertThatThrownBy(() -> bank.eventStore(ACCOUNT))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("eventStore(account) needs a Kafka cluster")

@@ -55,6 +55,14 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
     }
 
     /**
+     * Returns the definition this runtime runs, for tools that show it (its name, its
+     * {@link SagaDefinition#toMermaid() diagram}).
+     *
+     * @return the definition
+     */
+    SagaDefinition<T, D> definition();
+
+    /**
      * Returns a saga's state from this instance's store. Kafka Streams stores are read uncommitted
      * (Kafka 4.3 has no transactional stores), so the state may run ahead of the saga's log topic by
      * up to one commit interval, and after a crash a state seen here may be redone once more.

@@ -14,8 +14,11 @@ import java.util.Objects;
  * @param bootstrapServers a Kafka cluster to run against, or null for an embedded broker
  * @param registryUrl      a schema registry to use, or null for an embedded one
  * @param help             whether {@code --help} was given
+ * @param consolePort      the Myelin Console's port on 127.0.0.1, 0 for a free one
+ * @param keepRunning      whether the application stays up after the summary, for the console, until the JVM is stopped
  */
-public record DemoOptions(int orders, double failShare, String bootstrapServers, String registryUrl, boolean help) {
+public record DemoOptions(int orders, double failShare, String bootstrapServers, String registryUrl, boolean help, int consolePort,
+                          boolean keepRunning) {
 
     /** What {@code --help} prints. */
     public static final String USAGE = """
@@ -31,11 +34,15 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
               --bootstrap-servers HOSTS  run against this Kafka cluster instead of an embedded broker
               --registry-url URL         use this Confluent-compatible schema registry instead of an
                                          embedded Apicurio Registry
+              --console-port N           serve the Myelin Console on this port of 127.0.0.1 (default: a
+                                         free port; the URL is printed at the start)
+              --keep-running             keep the application and its console up after the summary,
+                                         until Ctrl+C
               --help                     print this and exit
             """;
 
     /** The options when none are given. */
-    public static final DemoOptions DEFAULTS = new DemoOptions(2000, 0.2, null, null, false);
+    public static final DemoOptions DEFAULTS = new DemoOptions(2000, 0.2, null, null, false, 0, false);
 
     /**
      * Checks the values.
@@ -55,6 +62,25 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
         if (registryUrl != null && !registryUrl.matches("https?://\\S+")) {
             throw new IllegalArgumentException("--registry-url must be an http:// or https:// URL: " + registryUrl);
         }
+        if (consolePort < 0 || consolePort > 65_535) {
+            throw new IllegalArgumentException("--console-port must be 0 (a free port) to 65535: " + consolePort);
+        }
+    }
+
+    /**
+     * Makes options with the console on a free port and no {@code --keep-running}.
+     *
+     * @param orders           how many orders to place
+     * @param failShare        the share of orders planned to fail
+     * @param bootstrapServers a Kafka cluster, or null for an embedded broker
+     * @param registryUrl      a schema registry, or null for an embedded one
+     * @param help             whether {@code --help} was given
+     * @throws IllegalArgumentException if a value is out of range or blank
+     * @deprecated use the canonical constructor, which also takes {@code consolePort} and {@code keepRunning}
+     */
+    @Deprecated(forRemoval = false)
+    public DemoOptions(int orders, double failShare, String bootstrapServers, String registryUrl, boolean help) {
+        this(orders, failShare, bootstrapServers, registryUrl, help, 0, false);
     }
 
     /**
@@ -72,6 +98,8 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
         String servers = null;
         String registry = null;
         boolean help = false;
+        Integer consolePort = null;
+        boolean keepRunning = false;
         for (int i = 0; i < args.length; i++) {
             String arg = Objects.requireNonNull(args[i], "argument");
             String name = arg;
@@ -85,8 +113,12 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
                 help = true;
                 continue;
             }
+            if (arg.equals("--keep-running")) {
+                keepRunning = true;
+                continue;
+            }
             if (!name.equals("--orders") && !name.equals("--fail-share") && !name.equals("--bootstrap-servers")
-                    && !name.equals("--registry-url")) {
+                    && !name.equals("--registry-url") && !name.equals("--console-port")) {
                 throw new IllegalArgumentException("unknown option '" + arg + "'");
             }
             if (value == null) {
@@ -99,11 +131,12 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
                 case "--orders" -> orders = once(name, orders, parseInt(name, value));
                 case "--fail-share" -> failShare = once(name, failShare, parseDouble(name, value));
                 case "--bootstrap-servers" -> servers = once(name, servers, value);
+                case "--console-port" -> consolePort = once(name, consolePort, parseInt(name, value));
                 default -> registry = once(name, registry, value);
             }
         }
         return new DemoOptions(orders == null ? DEFAULTS.orders() : orders, failShare == null ? DEFAULTS.failShare() : failShare,
-                servers, registry, help);
+                servers, registry, help, consolePort == null ? DEFAULTS.consolePort() : consolePort, keepRunning);
     }
 
     /**

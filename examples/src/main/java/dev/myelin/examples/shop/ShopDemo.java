@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -37,6 +38,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import dev.myelin.application.Myelin;
+import dev.myelin.console.ConsoleOptions;
+import dev.myelin.console.MyelinConsole;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.EmbeddedSchemaRegistry;
 import dev.myelin.eventstore.AggregateTopics;
@@ -52,7 +55,8 @@ import dev.myelin.sagas.SagaStatus;
  * Runs the shop end to end: starts (or connects to) Kafka and a schema registry, starts the three
  * event stores, the place-order saga and the {@code order-dashboard} projection, opens customers
  * and stock, places orders (a planned share of them bound to fail for lack of credit or of stock),
- * waits until every saga has ended, prints a summary and stops everything.
+ * waits until every saga has ended, prints a summary and stops everything. The application's
+ * {@link MyelinConsole} runs meanwhile, and its URL is printed first.
  *
  * <pre>{@code
  * ShopSummary summary = ShopDemo.run(DemoOptions.parse("--orders", "200"), System.out, false);
@@ -87,7 +91,9 @@ public final class ShopDemo {
         long started = System.nanoTime();
         boolean embeddedKafka = options.bootstrapServers() == null;
         // try-with-resources skips null resources: what the user gave us is theirs to stop
-        try (EmbeddedKafkaCluster kafka = embeddedKafka ? EmbeddedKafkaCluster.start(1) : null;
+        // closed last: with --keep-running, a Ctrl+C waits for the cleanup below before the JVM exits
+        try (KeepRunning keep = options.keepRunning() ? new KeepRunning() : null;
+             EmbeddedKafkaCluster kafka = embeddedKafka ? EmbeddedKafkaCluster.start(1) : null;
              EmbeddedSchemaRegistry embeddedRegistry = options.registryUrl() == null ? EmbeddedSchemaRegistry.start() : null) {
             String servers = embeddedKafka ? kafka.bootstrapServers() : options.bootstrapServers();
             String registryUrl = embeddedRegistry != null ? embeddedRegistry.url() : options.registryUrl();
@@ -100,7 +106,7 @@ public final class ShopDemo {
             // the demo's state lives under the working directory's target/ and is deleted at the end
             Path state = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "myelin-shop-");
             try {
-                return runShop(options, application, servers, registryUrl, state, out, terminal);
+                return runShop(options, application, servers, registryUrl, state, out, terminal, keep);
             } finally {
                 deleteRecursively(state);
             }
@@ -108,7 +114,7 @@ public final class ShopDemo {
     }
 
     private static ShopSummary runShop(DemoOptions options, String application, String servers, String registryUrl, Path state,
-                                       PrintStream out, boolean terminal) throws IOException {
+                                       PrintStream out, boolean terminal, KeepRunning keep) throws IOException {
         Myelin.Builder app = Myelin.application(application)
                 .bootstrapServers(servers)
                 .schemaRegistry(registryUrl)
@@ -122,9 +128,12 @@ public final class ShopDemo {
         }
 
         long starting = System.nanoTime();
-        // every runtime counts on one Prometheus registry, served for scraping while the demo runs
+        // every runtime counts on one Prometheus registry, served for scraping while the demo runs; the console
+        // shows what the application runs as it starts it: open its URL while the orders go through
         try (ShopMetrics metrics = ShopMetrics.serve();
-             Myelin shop = app.meterRegistry(metrics.registry()).build()) {
+             Myelin shop = app.meterRegistry(metrics.registry()).build();
+             MyelinConsole console = MyelinConsole.start(shop, ConsoleOptions.builder().port(options.consolePort()).build())) {
+            out.printf("Myelin Console at %s (this machine only, no login; it stops with the demo)%n", console.url());
             // each store creates its aggregate's topics; the saga and the projection check theirs exist, so they start last
             EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = shop.eventStore(Customer.TYPE);
             EventStore<StockState, SpecificRecord, SpecificRecord> stock = shop.eventStore(Stock.TYPE);
@@ -142,6 +151,10 @@ public final class ShopDemo {
 
             ShopSummary summary = summarize(options, application, servers, plan, workload, customers, stock, sagas, dashboard, metrics);
             print(summary, placeOrder, out);
+            if (keep != null) {
+                out.printf("%nStill running for the Myelin Console at %s; press Ctrl+C to stop.%n", console.url());
+                keep.awaitStop();
+            }
             return summary;
         }
     }
@@ -463,6 +476,40 @@ public final class ShopDemo {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+
+    /**
+     * Holds the demo up after its summary until the JVM is asked to stop (Ctrl+C, SIGTERM); then the
+     * demo stops its application and servers and deletes its state, and the JVM exits once that is
+     * done (or after half a minute).
+     */
+    private static final class KeepRunning implements AutoCloseable {
+        private final CountDownLatch stopAsked = new CountDownLatch(1);
+        private final CountDownLatch cleanedUp = new CountDownLatch(1);
+
+        KeepRunning() {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stopAsked.countDown();
+                try {
+                    cleanedUp.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "shop-demo-stop"));
+        }
+
+        void awaitStop() {
+            try {
+                stopAsked.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void close() {
+            cleanedUp.countDown();
         }
     }
 

@@ -15,7 +15,7 @@ class DemoOptionsTest {
 
     @Test
     void noOptionsGiveTheDefaults() {
-        assertThat(DemoOptions.parse()).isEqualTo(new DemoOptions(2000, 0.2, null, null, false));
+        assertThat(DemoOptions.parse()).isEqualTo(new DemoOptions(2000, 0.2, null, null, false, 0, false));
         assertThat(DemoOptions.parse().plannedFailures()).isEqualTo(400);
     }
 
@@ -24,7 +24,26 @@ class DemoOptionsTest {
         DemoOptions options = DemoOptions.parse("--orders", "200", "--fail-share=0.5", "--bootstrap-servers", "kafka:9092",
                 "--registry-url=http://registry:8080/apis/ccompat/v7");
 
-        assertThat(options).isEqualTo(new DemoOptions(200, 0.5, "kafka:9092", "http://registry:8080/apis/ccompat/v7", false));
+        assertThat(options).isEqualTo(new DemoOptions(200, 0.5, "kafka:9092", "http://registry:8080/apis/ccompat/v7", false, 0, false));
+    }
+
+    @Test
+    void theConsolePortAndKeepRunningAreRead() {
+        DemoOptions options = DemoOptions.parse("--console-port", "8086", "--keep-running");
+
+        assertThat(options.consolePort()).isEqualTo(8086);
+        assertThat(options.keepRunning()).isTrue();
+        assertThat(DemoOptions.parse().keepRunning()).isFalse();
+        assertThatIllegalArgumentException().isThrownBy(() -> DemoOptions.parse("--console-port", "70000"))
+                .withMessage("--console-port must be 0 (a free port) to 65535: 70000");
+        assertThatIllegalArgumentException().isThrownBy(() -> DemoOptions.parse("--console-port=1", "--console-port=2"))
+                .withMessageContaining("--console-port was already set");
+    }
+
+    @SuppressWarnings("deprecation")
+    @Test
+    void theOldConstructorMeansAFreeConsolePortAndNoKeepRunning() {
+        assertThat(new DemoOptions(5, 0.1, null, null, false)).isEqualTo(new DemoOptions(5, 0.1, null, null, false, 0, false));
     }
 
     @Test

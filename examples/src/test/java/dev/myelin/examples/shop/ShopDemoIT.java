@@ -75,6 +75,7 @@ class ShopDemoIT {
                 .contains("Prometheus scrape endpoint http://127.0.0.1:")
                 .contains("227 sent, 227 accepted, 0 rejected")
                 .contains("100% 200/200 sagas ended")
+                .containsPattern("Myelin Console at http://127\\.0\\.0\\.1:\\d+/")
                 .as("not a terminal: one line per redraw").doesNotContain("\r");
     }
 }

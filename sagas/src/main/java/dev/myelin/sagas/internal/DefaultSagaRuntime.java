@@ -41,6 +41,7 @@ import dev.myelin.eventstore.internal.Meters;
 import dev.myelin.eventstore.internal.Telemetry;
 import dev.myelin.eventstore.internal.StreamsBootstrap;
 import dev.myelin.eventstore.internal.StreamsHealth;
+import dev.myelin.sagas.SagaDefinition;
 import dev.myelin.sagas.SagaRuntime;
 import dev.myelin.sagas.SagaState;
 import dev.myelin.sagas.SagaTopics;
@@ -265,6 +266,11 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
     @Override
     public Health health() {
         return health.health(streams.state(), "joining the group and restoring the saga store");
+    }
+
+    @Override
+    public SagaDefinition<T, D> definition() {
+        return definition;
     }
 
     @Override

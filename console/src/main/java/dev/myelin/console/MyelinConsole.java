@@ -1,0 +1,131 @@
+package dev.myelin.console;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.myelin.application.Myelin;
+import dev.myelin.console.internal.ConsoleApi;
+import dev.myelin.console.internal.ConsoleServer;
+import dev.myelin.console.internal.Runtimes;
+import dev.myelin.console.internal.TopicReader;
+import dev.myelin.eventstore.EventStore;
+import dev.myelin.eventstore.MyelinConfig;
+import dev.myelin.processors.RunningProjection;
+import dev.myelin.sagas.SagaRuntime;
+
+/**
+ * A web console served by the application itself: its event stores, projections and saga runtimes
+ * with their health, lag and dead letters, live; an aggregate's state and history; a projection's
+ * views and dead letters, with redrive; a saga's state and its type's diagram. It shows what the
+ * application has started at the moment of each request, so it may be started before or after them.
+ *
+ * <pre>{@code
+ * try (Myelin shop = Myelin.application("shop").bootstrapServers(servers).build();
+ *      MyelinConsole console = MyelinConsole.start(shop, ConsoleOptions.defaults())) {
+ *     shop.eventStore(Order.TYPE);
+ *     System.out.println("Console at " + console.url());
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>It binds to 127.0.0.1 unless told otherwise and has no authentication yet: anyone who can reach
+ * its address can read the application's data and redrive dead letters. Its actions are POSTs with
+ * a custom header, which other web sites cannot make a browser send.
+ */
+public final class MyelinConsole implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MyelinConsole.class);
+
+    private final ConsoleServer server;
+
+    private MyelinConsole(ConsoleServer server) {
+        this.server = server;
+    }
+
+    /**
+     * Starts the console of {@code application} on a free port of 127.0.0.1.
+     *
+     * @param application the application to show
+     * @return the running console
+     * @throws java.io.UncheckedIOException if it cannot listen
+     */
+    public static MyelinConsole start(Myelin application) {
+        return start(application, ConsoleOptions.defaults());
+    }
+
+    /**
+     * Starts the console of {@code application} where {@code options} say.
+     *
+     * @param application the application to show
+     * @param options     where to listen
+     * @return the running console
+     * @throws java.io.UncheckedIOException if it cannot listen there (such as a port in use)
+     */
+    public static MyelinConsole start(Myelin application, ConsoleOptions options) {
+        Objects.requireNonNull(application, "application");
+        Objects.requireNonNull(options, "options");
+        AtomicReference<TopicReader> topics = new AtomicReference<>();
+        Runtimes runtimes = new Runtimes() {
+            @Override
+            public String application() {
+                return application.name();
+            }
+
+            @Override
+            public List<EventStore<?, ?, ?>> eventStores() {
+                return application.eventStores();
+            }
+
+            @Override
+            public List<RunningProjection<?, ?>> projections() {
+                return application.projections();
+            }
+
+            @Override
+            public List<SagaRuntime<?, ?>> sagas() {
+                return application.sagas();
+            }
+
+            @Override
+            public List<ConsumerRecord<byte[], byte[]>> readTopic(String topic, Duration timeout) {
+                // made when first needed: an application without a cluster has no topics to read
+                TopicReader reader = topics.updateAndGet(r -> r != null ? r : new TopicReader(clientProperties(application.config())));
+                return reader.readAll(topic, timeout);
+            }
+        };
+        ConsoleServer server = ConsoleServer.start(new ConsoleApi(runtimes), options.host(), options.port());
+        LOG.info("Myelin Console of {} at {}", application.name(), server.url());
+        return new MyelinConsole(server);
+    }
+
+    private static Map<String, Object> clientProperties(MyelinConfig config) {
+        Map<String, Object> properties = new HashMap<>(config.properties());
+        properties.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        return properties;
+    }
+
+    /**
+     * Returns where a browser finds the console, such as {@code http://127.0.0.1:43117/}.
+     *
+     * @return the console's url
+     */
+    public URI url() {
+        return server.url();
+    }
+
+    /** Stops the console; the application goes on. Idempotent. */
+    @Override
+    public void close() {
+        server.close();
+    }
+}

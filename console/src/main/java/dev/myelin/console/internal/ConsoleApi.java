@@ -1,0 +1,600 @@
+package dev.myelin.console.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.IntegerSerializer;
+import org.apache.kafka.common.serialization.LongSerializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.serialization.UUIDSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.myelin.eventstore.AggregateNotLocalException;
+import dev.myelin.eventstore.AggregateState;
+import dev.myelin.eventstore.AggregateTopics;
+import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.EventStore;
+import dev.myelin.eventstore.RecordedEvent;
+import dev.myelin.processors.DeadLetter;
+import dev.myelin.processors.ProjectionLag;
+import dev.myelin.processors.RunningProjection;
+import dev.myelin.processors.ViewUnavailableException;
+import dev.myelin.sagas.SagaRuntime;
+import dev.myelin.sagas.SagaState;
+import dev.myelin.schemas.EventMetadata;
+import dev.myelin.schemas.RecordOrigin;
+
+/**
+ * The console's routes, independent of the HTTP server: a request's method, path, query and headers
+ * in, a status, content type and body out. The JSON API lives under {@code /api/}; {@code /} and
+ * {@code /static/*} are the page and its script and style, read from the class path.
+ *
+ * <p>Reads are GETs. Actions (redrive) are POSTs that must carry the header {@value #ACTION_HEADER}:
+ * a browser sends no custom header to another origin without asking first (CORS), and the console
+ * never allows it, so a page elsewhere cannot make a visitor's browser act on the console.
+ */
+public final class ConsoleApi {
+    /** The header an action request must carry (any value). */
+    public static final String ACTION_HEADER = "X-Myelin-Console";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConsoleApi.class);
+    private static final String JSON = "application/json; charset=utf-8";
+    private static final String STATIC = "dev/myelin/console/static/";
+    private static final Map<String, String> ASSETS = Map.of(
+            "index.html", "text/html; charset=utf-8",
+            "console.js", "text/javascript; charset=utf-8",
+            "console.css", "text/css; charset=utf-8");
+    /** How long reading a projection's dead-letter topic may take. */
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
+    /** How long an overview's dead-letter counts are reused: each count reads a whole topic. */
+    private static final Duration COUNT_FRESH = Duration.ofSeconds(5);
+    private static final Pattern ORIGIN = Pattern.compile("(.+):(\\d+):(\\d+)");
+
+    private final Runtimes runtimes;
+    private final Map<Object, Count> deadLetterCounts = new ConcurrentHashMap<>();
+
+    /**
+     * Creates the routes over {@code runtimes}.
+     *
+     * @param runtimes what to show
+     */
+    public ConsoleApi(Runtimes runtimes) {
+        this.runtimes = runtimes;
+    }
+
+    /**
+     * A request as the routes see it.
+     *
+     * @param method  the HTTP method, upper-case
+     * @param rawPath the path, still percent-encoded
+     * @param query   the decoded query parameters (the first of each name)
+     * @param headers the headers, names lower-case (the first of each)
+     */
+    public record Request(String method, String rawPath, Map<String, String> query, Map<String, String> headers) {
+        /**
+         * Parses a raw query string ({@code a=1&b=x%20y}).
+         *
+         * @param rawQuery the query, or null
+         * @return the parameters
+         */
+        public static Map<String, String> parseQuery(String rawQuery) {
+            Map<String, String> parameters = new LinkedHashMap<>();
+            if (rawQuery != null && !rawQuery.isEmpty()) {
+                for (String pair : rawQuery.split("&")) {
+                    int equals = pair.indexOf('=');
+                    String name = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
+                    String value = equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
+                    parameters.putIfAbsent(name, value);
+                }
+            }
+            return parameters;
+        }
+    }
+
+    /**
+     * An answer.
+     *
+     * @param status      the HTTP status
+     * @param contentType the content type
+     * @param body        the body
+     */
+    public record Response(int status, String contentType, byte[] body) {
+        /**
+         * Returns the body as text.
+         *
+         * @return the body, UTF-8 decoded
+         */
+        public String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A failure with the status it answers. */
+    private static final class Refused extends RuntimeException {
+        private final int status;
+
+        Refused(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    /**
+     * Answers a request; never throws.
+     *
+     * @param request the request
+     * @return the answer
+     */
+    public Response handle(Request request) {
+        List<String> path = segments(request.rawPath());
+        try {
+            if (path.isEmpty() || path.size() == 1 && path.get(0).equals("index.html")) {
+                return asset(request, "index.html");
+            }
+            if (path.get(0).equals("static") && path.size() == 2) {
+                return asset(request, path.get(1));
+            }
+            if (!path.get(0).equals("api")) {
+                throw new Refused(404, "no such page: " + request.rawPath());
+            }
+            return json(200, api(request, path.subList(1, path.size())));
+        } catch (Refused e) {
+            return error(e.status, e.getMessage());
+        } catch (RuntimeException e) {
+            // no payloads in the log: the path names what was asked, the error's class and message what went wrong
+            LOG.warn("console request {} {} failed: {}", request.method(), request.rawPath(), ValueJson.describe(e));
+            return error(500, ValueJson.describe(e));
+        }
+    }
+
+    private JsonNode api(Request request, List<String> path) {
+        String route = path.isEmpty() ? "" : path.get(0);
+        switch (route) {
+            case "overview" -> {
+                requireGet(request, path.size() == 1);
+                return overview();
+            }
+            case "aggregates" -> {
+                requireGet(request, path.size() == 3);
+                return aggregate(eventStore(path.get(1)), path.get(2));
+            }
+            case "event-stores" -> {
+                requireGet(request, path.size() == 3 && path.get(2).equals("dead-letters"));
+                return commandDeadLetters(eventStore(path.get(1)));
+            }
+            case "projections" -> {
+                return projection(request, path);
+            }
+            case "sagas" -> {
+                requireGet(request, path.size() == 2 || path.size() == 3);
+                SagaRuntime<?, ?> saga = saga(path.get(1));
+                return path.size() == 2 ? sagaType(saga) : sagaState(saga, path.get(2));
+            }
+            default -> throw new Refused(404, "no such API: /api/" + String.join("/", path));
+        }
+    }
+
+    private JsonNode projection(Request request, List<String> path) {
+        if (path.size() < 2) {
+            throw new Refused(404, "name a projection: /api/projections/{name}");
+        }
+        RunningProjection<?, ?> projection = projection(path.get(1));
+        String rest = String.join("/", path.subList(2, path.size()));
+        if (rest.isEmpty()) {
+            requireGet(request, true);
+            return projectionDetail(projection);
+        }
+        if (rest.equals("dead-letters")) {
+            requireGet(request, true);
+            return deadLetters(projection);
+        }
+        if (rest.equals("dead-letters/redrive")) {
+            requireAction(request);
+            return redrive(projection, request.query());
+        }
+        if (path.size() == 4 && path.get(2).equals("views")) {
+            requireGet(request, true);
+            return view(projection, path.get(3));
+        }
+        throw new Refused(404, "no such API: /api/" + String.join("/", path));
+    }
+
+    // ---- overview
+
+    private JsonNode overview() {
+        ObjectNode node = ValueJson.MAPPER.createObjectNode();
+        node.put("application", runtimes.application());
+        ArrayNode stores = node.putArray("eventStores");
+        for (EventStore<?, ?, ?> store : runtimes.eventStores()) {
+            ObjectNode entry = stores.addObject();
+            entry.put("aggregate", aggregateName(store));
+            entry.set("health", ValueJson.health(store.health()));
+            entry.set("topics", ValueJson.MAPPER.valueToTree(store.topics()));
+            entry.set("deadLetters", cachedCount(store, () -> runtimes.readTopic(store.topics().deadLetters(), READ_TIMEOUT).size()));
+        }
+        ArrayNode projections = node.putArray("projections");
+        for (RunningProjection<?, ?> projection : runtimes.projections()) {
+            ObjectNode entry = projectionSummary(projection);
+            entry.set("deadLetters", cachedCount(projection, () -> projection.deadLetters(READ_TIMEOUT).size()));
+            projections.add(entry);
+        }
+        ArrayNode sagas = node.putArray("sagas");
+        for (SagaRuntime<?, ?> saga : runtimes.sagas()) {
+            ObjectNode entry = sagas.addObject();
+            entry.put("name", saga.definition().name());
+            entry.set("health", ValueJson.health(saga.health()));
+            entry.set("topics", ValueJson.MAPPER.valueToTree(saga.topics()));
+        }
+        return node;
+    }
+
+    private ObjectNode projectionSummary(RunningProjection<?, ?> projection) {
+        ObjectNode entry = ValueJson.MAPPER.createObjectNode();
+        entry.put("name", projection.projection().name());
+        entry.put("version", projection.projection().version());
+        entry.put("applicationId", projection.applicationId());
+        entry.put("state", projection.state().name());
+        entry.set("health", ValueJson.health(projection.health()));
+        ObjectNode lag = entry.putObject("lag");
+        try {
+            ProjectionLag measured = projection.lag();
+            lag.put("records", measured.total());
+            lag.put("caughtUp", measured.caughtUp());
+        } catch (RuntimeException e) {
+            lag.put("error", ValueJson.describe(e));
+        }
+        return entry;
+    }
+
+    /** A runtime's dead-letter count, read again once it is older than {@link #COUNT_FRESH}. */
+    private JsonNode cachedCount(Object runtime, IntSupplier read) {
+        long now = System.nanoTime();
+        Count cached = deadLetterCounts.get(runtime);
+        if (cached == null || now - cached.at() > COUNT_FRESH.toNanos()) {
+            JsonNode count;
+            try {
+                count = ValueJson.MAPPER.getNodeFactory().numberNode(read.getAsInt());
+            } catch (RuntimeException e) {
+                count = ValueJson.MAPPER.getNodeFactory().textNode(ValueJson.describe(e));
+            }
+            cached = new Count(now, count);
+            deadLetterCounts.put(runtime, cached);
+        }
+        return cached.count();
+    }
+
+    private record Count(long at, JsonNode count) {
+    }
+
+    // ---- aggregates
+
+    private EventStore<?, ?, ?> eventStore(String aggregate) {
+        return runtimes.eventStores().stream().filter(s -> aggregateName(s).equals(aggregate)).findFirst()
+                .orElseThrow(() -> new Refused(404, "no event store of aggregate type '" + aggregate + "'; known: "
+                        + runtimes.eventStores().stream().map(ConsoleApi::aggregateName).toList()));
+    }
+
+    private JsonNode aggregate(EventStore<?, ?, ?> store, String id) {
+        ObjectNode node = ValueJson.MAPPER.createObjectNode();
+        node.put("aggregate", aggregateName(store));
+        node.put("id", id);
+        Optional<? extends AggregateState<?>> state;
+        List<? extends RecordedEvent<?>> history;
+        try {
+            state = store.state(id);
+            history = store.history(id);
+        } catch (AggregateNotLocalException e) {
+            throw new Refused(409, e.getMessage());
+        }
+        if (state.isPresent()) {
+            node.put("version", state.get().version());
+            node.set("state", ValueJson.of(state.get().state()));
+        } else {
+            node.putNull("version");
+            node.putNull("state");
+        }
+        ArrayNode events = node.putArray("history");
+        for (RecordedEvent<?> event : history) {
+            EventMetadata m = event.metadata();
+            ObjectNode entry = events.addObject();
+            entry.put("sequence", m.sequence());
+            entry.put("type", m.eventType());
+            entry.put("time", m.timestamp().toString());
+            entry.put("eventId", m.eventId());
+            entry.put("commandId", m.commandId());
+            entry.put("correlationId", m.correlationId());
+            entry.put("causationId", m.causationId());
+            entry.set("payload", ValueJson.of(event.event()));
+        }
+        return node;
+    }
+
+    /**
+     * The commands an event store gave up on (no reply address to answer): read from its dead-letter
+     * topic, each with the error the processor recorded. The payload is shown as the bytes were sent:
+     * the console does not have the store's command serde.
+     */
+    private JsonNode commandDeadLetters(EventStore<?, ?, ?> store) {
+        String topic = store.topics().deadLetters();
+        List<ConsumerRecord<byte[], byte[]>> records = runtimes.readTopic(topic, READ_TIMEOUT);
+        deadLetterCounts.remove(store);
+        ObjectNode node = ValueJson.MAPPER.createObjectNode();
+        node.put("aggregate", aggregateName(store));
+        node.put("topic", topic);
+        ArrayNode list = node.putArray("deadLetters");
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            ObjectNode entry = list.addObject();
+            entry.put("origin", topic + ":" + record.partition() + ":" + record.offset());
+            entry.put("time", Instant.ofEpochMilli(record.timestamp()).toString());
+            entry.set("aggregateId", record.key() == null ? ValueJson.MAPPER.nullNode() : ValueJson.bytes(record.key()));
+            entry.put("commandId", header(record, CommandHeaders.COMMAND_ID));
+            entry.put("commandType", header(record, CommandHeaders.COMMAND_TYPE));
+            entry.put("correlationId", header(record, CommandHeaders.CORRELATION_ID));
+            entry.put("error", header(record, CommandHeaders.ERROR));
+            entry.set("payload", record.value() == null ? ValueJson.MAPPER.nullNode() : ValueJson.bytes(record.value()));
+        }
+        return node;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null || header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    /** The aggregate type's name, read back from its events topic {@code <application>.<aggregate>.events}. */
+    static String aggregateName(EventStore<?, ?, ?> store) {
+        AggregateTopics topics = store.topics();
+        String events = topics.events();
+        int start = events.indexOf('.') + 1;
+        int end = events.lastIndexOf('.');
+        return end > start ? events.substring(start, end) : events;
+    }
+
+    // ---- projections
+
+    private RunningProjection<?, ?> projection(String name) {
+        return runtimes.projections().stream().filter(p -> p.projection().name().equals(name)).findFirst()
+                .orElseThrow(() -> new Refused(404, "no projection '" + name + "'; known: "
+                        + runtimes.projections().stream().map(p -> p.projection().name()).toList()));
+    }
+
+    private JsonNode projectionDetail(RunningProjection<?, ?> projection) {
+        ObjectNode node = projectionSummary(projection);
+        node.set("sourceTopics", ValueJson.MAPPER.valueToTree(projection.projection().sourceTopics()));
+        node.put("deadLetterTopic", projection.projection().deadLetterTopic());
+        projection.failure().ifPresent(f -> node.put("failure", ValueJson.describe(f)));
+        try {
+            ObjectNode partitions = ((ObjectNode) node.get("lag")).putObject("partitions");
+            projection.lag().partitions().forEach((tp, lag) -> partitions.put(tp.toString(), lag));
+        } catch (RuntimeException e) {
+            // the summary carries the error already
+        }
+        return node;
+    }
+
+    private <K, V> JsonNode view(RunningProjection<K, V> projection, String typedKey) {
+        K key = key(projection, typedKey);
+        Optional<V> view;
+        try {
+            view = projection.query().get(key);
+        } catch (ViewUnavailableException e) {
+            throw new Refused(503, e.getMessage());
+        }
+        if (view.isEmpty()) {
+            throw new Refused(404, "no view of key '" + typedKey + "' in " + projection.projection().name());
+        }
+        ObjectNode node = ValueJson.MAPPER.createObjectNode();
+        node.put("projection", projection.projection().name());
+        node.put("key", typedKey);
+        node.set("view", ValueJson.of(view.get()));
+        return node;
+    }
+
+    /** Turns the key a person typed into the view's key type, known by its serializer. */
+    @SuppressWarnings("unchecked")
+    private static <K> K key(RunningProjection<K, ?> projection, String typed) {
+        Serializer<K> serializer = projection.projection().keySerde().serializer();
+        try {
+            if (serializer instanceof StringSerializer) {
+                return (K) typed;
+            } else if (serializer instanceof LongSerializer) {
+                return (K) Long.valueOf(typed);
+            } else if (serializer instanceof IntegerSerializer) {
+                return (K) Integer.valueOf(typed);
+            } else if (serializer instanceof UUIDSerializer) {
+                return (K) UUID.fromString(typed);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new Refused(400, "'" + typed + "' is not a key of " + projection.projection().name() + ": " + e.getMessage());
+        }
+        throw new Refused(400, "the console reads keys of type String, Long, Integer and UUID; "
+                + projection.projection().name() + " has keys written by " + serializer.getClass().getName());
+    }
+
+    private JsonNode deadLetters(RunningProjection<?, ?> projection) {
+        List<DeadLetter> letters = projection.deadLetters(READ_TIMEOUT);
+        deadLetterCounts.remove(projection);
+        ObjectNode node = ValueJson.MAPPER.createObjectNode();
+        node.put("projection", projection.projection().name());
+        node.put("topic", projection.projection().deadLetterTopic());
+        ArrayNode list = node.putArray("deadLetters");
+        Deserializer<?> events = projection.projection().eventSerde().deserializer();
+        for (DeadLetter letter : letters) {
+            ObjectNode entry = list.addObject();
+            entry.put("reason", letter.reason().name());
+            entry.put("errorClass", letter.errorClass());
+            entry.put("errorMessage", letter.errorMessage());
+            entry.put("origin", origin(letter.origin()));
+            entry.put("attempts", letter.attempts());
+            entry.put("failedAt", letter.failedAt().toString());
+            entry.set("key", ValueJson.bytes(letter.key()));
+            entry.set("payload", payload(events, letter));
+        }
+        return node;
+    }
+
+    /** The event decoded as its projection reads it, or its bytes when that is what failed. */
+    private static JsonNode payload(Deserializer<?> events, DeadLetter letter) {
+        if (letter.reason() != DeadLetter.Reason.UNDECODABLE && letter.value().length > 0) {
+            try {
+                return ValueJson.of(events.deserialize(letter.origin().topic(), letter.value()));
+            } catch (RuntimeException e) {
+                // shown as bytes below
+            }
+        }
+        return ValueJson.bytes(letter.value());
+    }
+
+    /** An origin as {@code topic:partition:offset}, how a redrive names the one to send back. */
+    static String origin(RecordOrigin origin) {
+        return origin.topic() + ":" + (origin.partition().isPresent() ? origin.partition().getAsInt() : -1) + ":"
+                + (origin.offset().isPresent() ? origin.offset().getAsLong() : -1);
+    }
+
+    private JsonNode redrive(RunningProjection<?, ?> projection, Map<String, String> query) {
+        Predicate<DeadLetter> which;
+        String what;
+        if ("true".equals(query.get("all"))) {
+            which = letter -> true;
+            what = "all";
+        } else if (query.containsKey("origin") && ORIGIN.matcher(query.get("origin")).matches()) {
+            String origin = query.get("origin");
+            which = letter -> origin(letter.origin()).equals(origin);
+            what = origin;
+        } else {
+            throw new Refused(400, "say which dead letters to redrive: ?all=true, or ?origin=topic:partition:offset");
+        }
+        int redriven = projection.redrive(which, READ_TIMEOUT);
+        deadLetterCounts.remove(projection);
+        LOG.info("console: redrove {} dead letter(s) of {} ({})", redriven, projection.projection().name(), what);
+        ObjectNode node = ValueJson.MAPPER.createObjectNode();
+        node.put("projection", projection.projection().name());
+        node.put("redriven", redriven);
+        return node;
+    }
+
+    // ---- sagas
+
+    private SagaRuntime<?, ?> saga(String name) {
+        return runtimes.sagas().stream().filter(s -> s.definition().name().equals(name)).findFirst()
+                .orElseThrow(() -> new Refused(404, "no saga '" + name + "'; known: "
+                        + runtimes.sagas().stream().map(s -> s.definition().name()).toList()));
+    }
+
+    private JsonNode sagaType(SagaRuntime<?, ?> saga) {
+        ObjectNode node = ValueJson.MAPPER.createObjectNode();
+        node.put("name", saga.definition().name());
+        node.set("health", ValueJson.health(saga.health()));
+        node.set("topics", ValueJson.MAPPER.valueToTree(saga.topics()));
+        node.put("mermaid", saga.definition().toMermaid());
+        return node;
+    }
+
+    private JsonNode sagaState(SagaRuntime<?, ?> saga, String id) {
+        Optional<? extends SagaState<?>> found = saga.state(id);
+        if (found.isEmpty()) {
+            throw new Refused(404, "no saga '" + id + "' of " + saga.definition().name() + " on this instance (health: "
+                    + ValueJson.health(saga.health()).get("status").asText() + ")");
+        }
+        SagaState<?> state = found.get();
+        ObjectNode node = ValueJson.MAPPER.createObjectNode();
+        node.put("saga", saga.definition().name());
+        node.put("id", state.sagaId());
+        node.put("status", state.status().name());
+        node.put("step", state.step());
+        node.put("attempt", state.attempt());
+        node.set("completedSteps", ValueJson.MAPPER.valueToTree(state.completedSteps()));
+        node.set("inFlightSteps", ValueJson.MAPPER.valueToTree(state.inFlightSteps()));
+        node.put("failureReason", state.failureReason());
+        state.nextDeadline().ifPresentOrElse(d -> node.put("nextDeadline", d.toString()), () -> node.putNull("nextDeadline"));
+        node.set("data", ValueJson.of(state.data()));
+        return node;
+    }
+
+    // ---- plumbing
+
+    private static void requireGet(Request request, boolean pathFits) {
+        if (!pathFits) {
+            throw new Refused(404, "no such API: " + request.rawPath());
+        }
+        if (!request.method().equals("GET")) {
+            throw new Refused(405, request.method() + " " + request.rawPath() + " is not allowed; use GET");
+        }
+    }
+
+    private static void requireAction(Request request) {
+        if (!request.method().equals("POST")) {
+            throw new Refused(405, request.method() + " " + request.rawPath() + " is not allowed; use POST");
+        }
+        if (!request.headers().containsKey(ACTION_HEADER.toLowerCase(java.util.Locale.ROOT))) {
+            throw new Refused(403, "an action needs the header " + ACTION_HEADER + " (the console's page sends it)");
+        }
+    }
+
+    private static Response asset(Request request, String name) {
+        String type = ASSETS.get(name);
+        if (type == null) {
+            throw new Refused(404, "no such file: " + name);
+        }
+        requireGet(request, true);
+        try (InputStream in = ConsoleApi.class.getClassLoader().getResourceAsStream(STATIC + name)) {
+            if (in == null) {
+                throw new IllegalStateException("the console's " + name + " is missing from its jar");
+            }
+            return new Response(200, type, in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The path's segments, each percent-decoded on its own so that an id may hold an encoded '/'. */
+    static List<String> segments(String rawPath) {
+        List<String> segments = new ArrayList<>();
+        for (String raw : rawPath.split("/")) {
+            if (!raw.isEmpty()) {
+                // a '+' in a path is a plus, not a space
+                segments.add(URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
+            }
+        }
+        return segments;
+    }
+
+    private static Response json(int status, JsonNode node) {
+        try {
+            return new Response(status, JSON, ValueJson.MAPPER.writeValueAsBytes(node));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON", e);
+        }
+    }
+
+    private static Response error(int status, String message) {
+        ObjectNode node = ValueJson.MAPPER.createObjectNode();
+        node.put("error", message);
+        return json(status, node);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.myelin.console.internal;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import dev.myelin.eventstore.EventStore;
+import dev.myelin.processors.RunningProjection;
+import dev.myelin.sagas.SagaRuntime;
+
+/**
+ * What the console shows: an application's name and the runtimes it started. The application object
+ * is one; a unit test gives its own without a broker.
+ */
+public interface Runtimes {
+    /** Returns the application's name. */
+    String application();
+
+    /** Returns the event stores, in start order. */
+    List<EventStore<?, ?, ?>> eventStores();
+
+    /** Returns the projections, in start order. */
+    List<RunningProjection<?, ?>> projections();
+
+    /** Returns the saga runtimes, in start order. */
+    List<SagaRuntime<?, ?>> sagas();
+
+    /**
+     * Returns every committed record of a topic of the application, from its start to its current end.
+     *
+     * @param topic   the topic
+     * @param timeout how long reading may take
+     * @return the records
+     */
+    List<ConsumerRecord<byte[], byte[]>> readTopic(String topic, Duration timeout);
+}

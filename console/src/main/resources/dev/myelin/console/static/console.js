@@ -1,0 +1,313 @@
+'use strict';
+// The console's page: plain DOM, data put in with textContent only (never as HTML).
+
+const $ = id => document.getElementById(id);
+const ACTION = { 'X-Myelin-Console': '1' };
+
+async function api(path, options) {
+  const response = await fetch('/api/' + path, options);
+  const body = await response.json();
+  if (!response.ok) {
+    throw new Error(body.error || response.statusText);
+  }
+  return body;
+}
+
+function enc(text) {
+  return encodeURIComponent(text);
+}
+
+function cell(row, content, className) {
+  const td = row.insertCell();
+  if (content instanceof Node) {
+    td.appendChild(content);
+  } else {
+    td.textContent = content === undefined || content === null ? '' : String(content);
+  }
+  if (className) {
+    td.className = className;
+  }
+  return td;
+}
+
+function json(value) {
+  const pre = document.createElement('pre');
+  pre.textContent = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+  return pre;
+}
+
+function health(h) {
+  const span = document.createElement('span');
+  span.className = h.status;
+  span.textContent = h.status;
+  const wrap = document.createElement('span');
+  wrap.appendChild(span);
+  if (h.reason) {
+    wrap.appendChild(document.createTextNode(' ' + h.reason + (h.since ? ' (since ' + h.since + ')' : '')));
+  }
+  return wrap;
+}
+
+function fill(select, names) {
+  const current = select.value;
+  if (select.options.length === names.length && [...select.options].every((o, i) => o.value === names[i])) {
+    return;
+  }
+  select.replaceChildren(...names.map(name => new Option(name, name)));
+  if (names.includes(current)) {
+    select.value = current;
+  }
+}
+
+function showError(target, error) {
+  target.replaceChildren();
+  const p = document.createElement('p');
+  p.className = 'error';
+  p.textContent = error.message;
+  target.appendChild(p);
+}
+
+// ---- overview, polled every second while shown, and feeding the pages' choices
+
+let overview = null;
+
+async function refreshOverview() {
+  try {
+    overview = await api('overview');
+    $('status').textContent = 'updated ' + new Date().toLocaleTimeString();
+  } catch (e) {
+    $('status').textContent = 'cannot reach the application: ' + e.message;
+    return;
+  }
+  $('application').textContent = overview.application;
+  fill($('aggregate-type'), overview.eventStores.map(s => s.aggregate));
+  fill($('projection-name'), overview.projections.map(p => p.name));
+  fill($('saga-name'), overview.sagas.map(s => s.name));
+
+  $('overview-stores').replaceChildren();
+  for (const s of overview.eventStores) {
+    const row = $('overview-stores').insertRow();
+    cell(row, s.aggregate);
+    cell(row, health(s.health));
+    cell(row, s.topics.events);
+    cell(row, s.deadLetters + ' on ' + s.topics.deadLetters);
+  }
+  $('overview-projections').replaceChildren();
+  for (const p of overview.projections) {
+    const row = $('overview-projections').insertRow();
+    cell(row, p.name);
+    cell(row, p.version);
+    cell(row, p.state);
+    cell(row, health(p.health));
+    cell(row, p.lag.error ? p.lag.error : p.lag.records + (p.lag.caughtUp ? ' (caught up)' : ''));
+    cell(row, p.deadLetters);
+  }
+  $('overview-sagas').replaceChildren();
+  for (const s of overview.sagas) {
+    const row = $('overview-sagas').insertRow();
+    cell(row, s.name);
+    cell(row, health(s.health));
+    cell(row, s.topics.log);
+  }
+}
+
+// ---- aggregates
+
+$('aggregate-form').addEventListener('submit', async event => {
+  event.preventDefault();
+  const target = $('aggregate-result');
+  try {
+    const a = await api('aggregates/' + enc($('aggregate-type').value) + '/' + enc($('aggregate-id').value));
+    target.replaceChildren();
+    const h = document.createElement('h3');
+    h.textContent = a.aggregate + ' ' + a.id + (a.version === null ? ' has no events' : ' at version ' + a.version);
+    target.appendChild(h);
+    if (a.state !== null) {
+      target.appendChild(json(a.state));
+    }
+    const table = document.createElement('table');
+    const head = table.createTHead().insertRow();
+    ['#', 'Type', 'Time', 'Command id', 'Correlation id', 'Payload'].forEach(t => cell(head, t));
+    const body = table.createTBody();
+    for (const e of a.history) {
+      const row = body.insertRow();
+      cell(row, e.sequence);
+      cell(row, e.type);
+      cell(row, e.time);
+      cell(row, e.commandId);
+      cell(row, e.correlationId);
+      cell(row, json(e.payload));
+    }
+    const timeline = document.createElement('h3');
+    timeline.textContent = 'History';
+    target.appendChild(timeline);
+    target.appendChild(table);
+  } catch (e) {
+    showError(target, e);
+  }
+});
+
+$('command-dead-letters-load').addEventListener('click', async () => {
+  const status = $('command-dead-letters-status');
+  status.textContent = 'reading…';
+  try {
+    const d = await api('event-stores/' + enc($('aggregate-type').value) + '/dead-letters');
+    $('command-dead-letters').replaceChildren();
+    for (const l of d.deadLetters) {
+      const row = $('command-dead-letters').insertRow();
+      cell(row, l.time);
+      cell(row, typeof l.aggregateId === 'string' ? l.aggregateId : JSON.stringify(l.aggregateId));
+      cell(row, l.commandId);
+      cell(row, l.commandType);
+      cell(row, l.error);
+      cell(row, l.origin);
+      cell(row, json(l.payload));
+    }
+    status.textContent = d.deadLetters.length + ' dead letter(s) on ' + d.topic;
+  } catch (e) {
+    status.textContent = e.message;
+  }
+});
+
+// ---- projections
+
+async function refreshProjection() {
+  const name = $('projection-name').value;
+  if (!name) {
+    return;
+  }
+  const target = $('projection-detail');
+  try {
+    const p = await api('projections/' + enc(name));
+    target.replaceChildren();
+    const table = document.createElement('table');
+    const add = (label, value) => {
+      const row = table.insertRow();
+      cell(row, label);
+      cell(row, value);
+    };
+    add('State', p.state);
+    add('Health', health(p.health));
+    add('Version', p.version);
+    add('Application id', p.applicationId);
+    add('Sources', p.sourceTopics.join(', '));
+    add('Lag (records)', p.lag.error ? p.lag.error : p.lag.records + (p.lag.caughtUp ? ' (caught up)' : ''));
+    if (p.lag.partitions) {
+      add('Lag by partition', Object.entries(p.lag.partitions).map(([tp, lag]) => tp + ': ' + lag).join(', '));
+    }
+    add('Dead-letter topic', p.deadLetterTopic);
+    if (p.failure) {
+      add('Failure', p.failure);
+    }
+    target.appendChild(table);
+  } catch (e) {
+    showError(target, e);
+  }
+}
+
+$('projection-name').addEventListener('change', () => {
+  refreshProjection();
+  $('dead-letters').replaceChildren();
+  $('view-result').textContent = '';
+});
+
+$('view-form').addEventListener('submit', async event => {
+  event.preventDefault();
+  try {
+    const v = await api('projections/' + enc($('projection-name').value) + '/views/' + enc($('view-key').value));
+    $('view-result').textContent = JSON.stringify(v.view, null, 2);
+  } catch (e) {
+    $('view-result').textContent = e.message;
+  }
+});
+
+async function loadDeadLetters() {
+  const name = $('projection-name').value;
+  $('dead-letters-status').textContent = 'reading…';
+  try {
+    const d = await api('projections/' + enc(name) + '/dead-letters');
+    $('dead-letters').replaceChildren();
+    for (const l of d.deadLetters) {
+      const row = $('dead-letters').insertRow();
+      cell(row, l.failedAt);
+      cell(row, l.reason);
+      cell(row, l.errorClass + (l.errorMessage ? ': ' + l.errorMessage : ''));
+      cell(row, l.origin);
+      cell(row, l.attempts);
+      cell(row, json(l.payload));
+      const button = document.createElement('button');
+      button.textContent = 'Redrive';
+      button.addEventListener('click', () => redrive(name, 'origin=' + enc(l.origin)));
+      cell(row, button);
+    }
+    $('dead-letters-status').textContent = d.deadLetters.length + ' dead letter(s) on ' + d.topic;
+  } catch (e) {
+    $('dead-letters-status').textContent = e.message;
+  }
+}
+
+async function redrive(name, which) {
+  if (!confirm('Redrive ' + (which === 'all=true' ? 'every dead letter' : 'this dead letter') + ' of ' + name + '?')) {
+    return;
+  }
+  try {
+    const r = await api('projections/' + enc(name) + '/dead-letters/redrive?' + which, { method: 'POST', headers: ACTION });
+    $('dead-letters-status').textContent = 'redrove ' + r.redriven + ' dead letter(s); they stay listed on the topic';
+  } catch (e) {
+    $('dead-letters-status').textContent = e.message;
+  }
+}
+
+$('dead-letters-load').addEventListener('click', loadDeadLetters);
+$('dead-letters-redrive-all').addEventListener('click', () => redrive($('projection-name').value, 'all=true'));
+
+// ---- sagas
+
+async function loadSagaType() {
+  const name = $('saga-name').value;
+  if (!name) {
+    return;
+  }
+  try {
+    const s = await api('sagas/' + enc(name));
+    $('saga-mermaid').textContent = s.mermaid;
+  } catch (e) {
+    $('saga-mermaid').textContent = e.message;
+  }
+}
+
+$('saga-name').addEventListener('change', loadSagaType);
+
+$('saga-form').addEventListener('submit', async event => {
+  event.preventDefault();
+  try {
+    const s = await api('sagas/' + enc($('saga-name').value) + '/' + enc($('saga-id').value));
+    $('saga-result').textContent = JSON.stringify(s, null, 2);
+  } catch (e) {
+    $('saga-result').textContent = e.message;
+  }
+});
+
+// ---- pages
+
+function show() {
+  const page = (location.hash || '#overview').substring(1);
+  document.querySelectorAll('.page').forEach(p => p.classList.toggle('active', p.id === 'page-' + page));
+  document.querySelectorAll('nav a').forEach(a => a.classList.toggle('active', a.dataset.page === page));
+}
+
+window.addEventListener('hashchange', show);
+show();
+
+async function tick() {
+  await refreshOverview();
+  const page = (location.hash || '#overview').substring(1);
+  if (page === 'projections') {
+    await refreshProjection();
+  } else if (page === 'sagas' && !$('saga-mermaid').textContent) {
+    await loadSagaType();
+  }
+  setTimeout(tick, 1000);
+}
+
+tick();

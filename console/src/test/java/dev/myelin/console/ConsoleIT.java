@@ -1,0 +1,172 @@
+package dev.myelin.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.myelin.application.Myelin;
+import dev.myelin.embedded.EmbeddedKafkaCluster;
+import dev.myelin.embedded.MyelinKafka;
+import dev.myelin.eventstore.AggregateType;
+import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.CommandResult;
+import dev.myelin.eventstore.Decision;
+import dev.myelin.eventstore.EventStore;
+import dev.myelin.processors.Projection;
+
+/**
+ * The console of a real application on a real broker, through its HTTP endpoints: the overview
+ * lists the event store and the projection, an aggregate's history comes with its metadata, a view
+ * is queried by key, a projection's dead letter is listed and redriven into the view once its handler
+ * copes, and a command the event store dead-lettered is listed.
+ */
+@MyelinKafka(brokers = 1)
+class ConsoleIT {
+    private static final AggregateType<Long, String, String> COUNTER = AggregateType.of("counter", 0L, String.class, String.class)
+            .on(String.class, (total, command) -> command.startsWith("add ")
+                    ? Decision.accept("added " + Long.parseLong(command.substring(4)))
+                    : Decision.reject("only 'add N' is understood: " + command))
+            .apply(String.class, (total, added) -> total + Long.parseLong(added.substring(6)))
+            .build();
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    @Test
+    void showsTheRunningApplicationThroughItsEndpoints(EmbeddedKafkaCluster kafka) throws Exception {
+        Path state = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "console-it-");
+        // the handler cannot fold 13 until it is "fixed": that event becomes a dead letter
+        AtomicBoolean fixed = new AtomicBoolean();
+        try (Myelin app = Myelin.application("console-it")
+                .bootstrapServers(kafka.bootstrapServers())
+                .singleBrokerDevMode()
+                .partitions(2)
+                .stateDirectory(state)
+                .property("commit.interval.ms", 20)
+                .build();
+             MyelinConsole console = MyelinConsole.start(app, ConsoleOptions.defaults())) {
+            EventStore<Long, String, String> counters = app.eventStore(COUNTER,
+                    store -> store.commandSerde(Serdes.String()).eventSerde(Serdes.String()).stateSerde(Serdes.Long()));
+            app.projection(Projection.named("counter-totals")
+                    .from(app.topics(COUNTER).events(), Serdes.String())
+                    .initially(() -> 0L, Serdes.Long())
+                    .on(String.class, (total, added, metadata) -> {
+                        long amount = Long.parseLong(added.substring(6));
+                        if (amount == 13 && !fixed.get()) {
+                            throw new IllegalArgumentException("13 is unlucky");
+                        }
+                        return total + amount;
+                    })
+                    .build());
+            assertThat(console.url().toString()).startsWith("http://127.0.0.1:");
+
+            for (int i = 1; i <= 10; i++) {
+                assertThat(counters.gateway().send("c-1", "add " + i).get()).isInstanceOf(CommandResult.Accepted.class);
+            }
+            assertThat(counters.gateway().send("c-2", "add 13").get()).isInstanceOf(CommandResult.Accepted.class);
+
+            JsonNode overview = await(console, "api/overview",
+                    o -> o.get("projections").get(0).get("health").get("status").asText().equals("RUNNING"));
+            assertThat(overview.get("application").asText()).isEqualTo("console-it");
+            assertThat(overview.get("eventStores").get(0).get("aggregate").asText()).isEqualTo("counter");
+            assertThat(overview.get("eventStores").get(0).get("health").get("status").asText()).isEqualTo("RUNNING");
+            assertThat(overview.get("projections").get(0).get("name").asText()).isEqualTo("counter-totals");
+            assertThat(overview.get("projections").get(0).get("lag").has("records")).isTrue();
+
+            JsonNode aggregate = get(console, "api/aggregates/counter/c-1");
+            assertThat(aggregate.get("version").asLong()).isEqualTo(10);
+            assertThat(aggregate.get("state").asLong()).isEqualTo(55);
+            assertThat(aggregate.get("history")).hasSize(10);
+            JsonNode last = aggregate.get("history").get(9);
+            assertThat(last.get("sequence").asLong()).isEqualTo(10);
+            assertThat(last.get("payload").asText()).isEqualTo("added 10");
+            assertThat(last.get("commandId").asText()).isNotBlank();
+            assertThat(last.get("correlationId").asText()).isNotBlank();
+
+            JsonNode view = await(console, "api/projections/counter-totals/views/c-1", v -> v.path("view").asLong() == 55);
+            assertThat(view.get("key").asText()).isEqualTo("c-1");
+
+            JsonNode letters = await(console, "api/projections/counter-totals/dead-letters", d -> d.get("deadLetters").size() == 1);
+            JsonNode letter = letters.get("deadLetters").get(0);
+            assertThat(letter.get("reason").asText()).isEqualTo("HANDLER_FAILED");
+            assertThat(letter.get("errorMessage").asText()).isEqualTo("13 is unlucky");
+            assertThat(letter.get("origin").asText()).startsWith("console-it.counter.events:");
+            assertThat(letter.get("payload").asText()).isEqualTo("added 13");
+
+            fixed.set(true);
+            HttpResponse<String> redriven = http.send(HttpRequest.newBuilder(console.url().resolve(
+                            "api/projections/counter-totals/dead-letters/redrive?origin=" + letter.get("origin").asText()))
+                    .header("X-Myelin-Console", "1").POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(redriven.statusCode()).as(redriven.body()).isEqualTo(200);
+            assertThat(mapper.readTree(redriven.body()).get("redriven").asInt()).isEqualTo(1);
+            await(console, "api/projections/counter-totals/views/c-2", v -> v.path("view").asLong() == 13);
+
+            // a command of a type the processor does not know, with no reply address: the event store dead-letters it
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                    Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+                ProducerRecord<String, String> bogus = new ProducerRecord<>(app.topics(COUNTER).commands(), "c-3", "add 1");
+                bogus.headers().add(CommandHeaders.COMMAND_ID, "bogus-1".getBytes(StandardCharsets.UTF_8));
+                bogus.headers().add(CommandHeaders.COMMAND_TYPE, "bogus".getBytes(StandardCharsets.UTF_8));
+                producer.send(bogus).get();
+            }
+            JsonNode commands = await(console, "api/event-stores/counter/dead-letters", d -> d.get("deadLetters").size() == 1);
+            JsonNode command = commands.get("deadLetters").get(0);
+            assertThat(command.get("commandId").asText()).isEqualTo("bogus-1");
+            assertThat(command.get("aggregateId").asText()).isEqualTo("c-3");
+            assertThat(command.get("error").asText()).contains("bogus");
+            assertThat(command.get("payload").asText()).isEqualTo("add 1");
+
+            HttpResponse<String> page = http.send(HttpRequest.newBuilder(console.url()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("Myelin Console");
+        }
+    }
+
+    private JsonNode get(MyelinConsole console, String path) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(console.url().resolve(path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
+        return mapper.readTree(response.body());
+    }
+
+    /** Asks {@code path} until its answer is 200 and satisfies {@code condition}, or fails with the last answer. */
+    private JsonNode await(MyelinConsole console, String path, Predicate<JsonNode> condition) throws Exception {
+        URI uri = console.url().resolve(path);
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+            last = response.statusCode() + " " + response.body();
+            if (response.statusCode() == 200) {
+                JsonNode body = mapper.readTree(response.body());
+                if (condition.test(body)) {
+                    return body;
+                }
+            }
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        }
+        throw new AssertionError(path + " did not answer as expected within " + PATIENCE + "; last answer: " + last);
+    }
+}

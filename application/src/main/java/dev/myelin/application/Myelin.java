@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import org.apache.avro.specific.SpecificRecord;
@@ -506,17 +507,13 @@ public final class Myelin implements AutoCloseable {
         return "Myelin[" + name + " on " + bootstrapServers.orElse("(no cluster)") + ", state in " + stateDirectory + "]";
     }
 
-    private interface Start<R extends AutoCloseable> {
-        R start();
-    }
-
-    private <R extends AutoCloseable> R register(Start<R> start) {
+    private <R extends AutoCloseable> R register(Supplier<R> start) {
         synchronized (running) {
             if (closed) {
                 throw new IllegalStateException("application " + name + " is closed; build a new one to start runtimes");
             }
         }
-        R started = start.start();
+        R started = start.get();
         synchronized (running) {
             if (!closed) {
                 running.push(started);

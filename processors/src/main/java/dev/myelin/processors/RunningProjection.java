@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 
 import dev.myelin.eventstore.Health;
@@ -86,8 +87,8 @@ public interface RunningProjection<K, V> extends AutoCloseable {
      * @throws MyelinProjectionException naming the key and the last view seen, if none satisfied it in time
      */
     default V awaitView(K key, Predicate<? super V> condition, Duration timeout) {
-        java.util.Objects.requireNonNull(key, "key");
-        java.util.Objects.requireNonNull(condition, "condition");
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(condition, "condition");
         long deadline = System.nanoTime() + timeout.toNanos();
         Optional<V> last = Optional.empty();
         RuntimeException lastFailure = null;
@@ -112,7 +113,7 @@ public interface RunningProjection<K, V> extends AutoCloseable {
                 throw timedOut;
             }
             // a short, growing pause between reads: views move by commit intervals of a few to a hundred ms
-            java.util.concurrent.locks.LockSupport.parkNanos(java.time.Duration.ofMillis(pause).toNanos());
+            LockSupport.parkNanos(Duration.ofMillis(pause).toNanos());
             pause = Math.min(pause * 2, 50);
         }
     }

@@ -2,6 +2,7 @@ package dev.myelin.sagas;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -161,7 +162,7 @@ public interface SagaDefinition<T, D> {
          * @throws NullPointerException if {@code source} is null
          */
         default IdStage<T> from(EventSource<? super T> source) {
-            java.util.Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(source, "source");
             return from(source.topic(), source.serde());
         }
     }

@@ -31,11 +31,14 @@ import dev.myelin.eventstore.MyelinConfig;
  *         StreamsBootstrap.clusterDefaults(config, stateDirectory));
  * KafkaStreams streams = new KafkaStreams(topology, props);
  * CountDownLatch running = StreamsBootstrap.observe(streams, "saga runtime " + id, health, () -> { });
- * StreamsBootstrap.startAndAwait(streams, running, Duration.ofSeconds(60), "saga runtime " + id, IllegalStateException::new);
+ * StreamsBootstrap.startAndAwait(streams, running, StreamsBootstrap.START_TIMEOUT, "saga runtime " + id, IllegalStateException::new);
  * }</pre>
  */
 public final class StreamsBootstrap {
     private static final Logger log = LoggerFactory.getLogger(StreamsBootstrap.class);
+
+    /** How long a saga runtime or projection may take to start running (an event store, restoring more, waits longer). */
+    public static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private StreamsBootstrap() {
     }

@@ -50,8 +50,6 @@ import dev.myelin.processors.ViewQuery;
 public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProjectionEngine.class);
-    /** How long start() waits for the projection to run: as long as the event store and saga runtime wait. */
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final ProjectionDefinition<K, ?, V> definition;
     private final ProjectionSettings settings;
@@ -174,7 +172,7 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
             // as the event store and the saga runtime do: start() returns a projection that runs, or that
             // holds its partitions for a transient fault (it resumes by itself, and health() says so)
             try {
-                engine.awaitRunningOrHeld(START_TIMEOUT);
+                engine.awaitRunning(StreamsBootstrap.START_TIMEOUT, true);
             } catch (RuntimeException e) {
                 engine.close();
                 throw e;
@@ -261,37 +259,16 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
         return catchUp.health(health.health(streams.state(), "joining the group and restoring the view"));
     }
 
-    private void awaitRunningOrHeld(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (stateChanged) {
-            while (!holds.any()) {
-                ProjectionState state = state();
-                if (state == ProjectionState.RUNNING) {
-                    return;
-                }
-                if (state == ProjectionState.FAILED || state == ProjectionState.STOPPED) {
-                    awaitRunning(Duration.ZERO); // throws, with the failure
-                }
-                if (System.nanoTime() - deadline > 0) {
-                    throw new MyelinProjectionException("projection " + definition.name() + " did not run within " + timeout
-                            + " (state " + state + "); is the cluster reachable?");
-                }
-                try {
-                    // a hold does not wake this monitor: look again every 100 ms
-                    stateChanged.wait(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new MyelinProjectionException("interrupted while starting projection " + definition.name(), e);
-                }
-            }
-        }
-    }
-
     @Override
     public void awaitRunning(Duration timeout) {
+        awaitRunning(timeout, false);
+    }
+
+    /** Waits until the projection runs or, when {@code orHeld}, holds a partition for a transient fault. */
+    private void awaitRunning(Duration timeout, boolean orHeld) {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (stateChanged) {
-            while (true) {
+            while (!(orHeld && holds.any())) {
                 ProjectionState state = state();
                 if (state == ProjectionState.RUNNING) {
                     return;
@@ -306,7 +283,8 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
                             + timeout + " (state " + state + "); is the cluster reachable?");
                 }
                 try {
-                    // Woken by the state listener; the bound re-checks in case a change slipped between calls.
+                    // Woken by the state listener; the bound re-checks in case a change slipped between calls,
+                    // and looks for a hold, which does not wake this monitor.
                     stateChanged.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 100)));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

@@ -119,7 +119,7 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
         AutoCloseable streamsMeters = telemetry.meters().kafkaStreams(streams, "saga", definition.name());
         CountDownLatch running = StreamsBootstrap.observe(streams, runtime, health, () -> { });
         try {
-            StreamsBootstrap.startAndAwait(streams, running, Duration.ofSeconds(60), runtime, IllegalStateException::new);
+            StreamsBootstrap.startAndAwait(streams, running, StreamsBootstrap.START_TIMEOUT, runtime, IllegalStateException::new);
         } catch (RuntimeException e) {
             Meters.release(streamsMeters);
             throw e;

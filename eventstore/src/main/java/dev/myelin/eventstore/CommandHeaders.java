@@ -8,24 +8,13 @@ public final class CommandHeaders {
     /** The command's id; results are keyed by it and a repeated id returns the first result. */
     public static final String COMMAND_ID = "myelin.command-id";
     /**
-     * Says that a sender reads the command's result, and where. Present: a command that cannot be
-     * processed is answered {@code Rejected} with the reason. Absent (a fire-and-forget producer):
-     * such a command goes to the dead-letter topic with the reason in {@link #ERROR}, where someone
-     * will look.
-     *
-     * <p>The value is a topic. The aggregate's command-results topic (what a {@link CommandGateway}
-     * names) gets the result keyed by the command id. Any other topic (a saga's inbox) gets it
-     * directly, in the command's transaction, keyed by {@link #REPLY_KEY}, with the command id in
-     * {@link #COMMAND_ID}: one hop fewer than reading the results topic and forwarding. That needs
-     * the topic to exist and the processor's principal to have WRITE on it; where either is missing
-     * (checked once a minute at most), the result goes to the command-results topic as before.
+     * Says that a sender reads the command's result. Results always go to the aggregate's
+     * command-results topic (the value names the topic the sender reads, for people and tools; it
+     * does not route). Present: a command that cannot be processed is answered {@code Rejected} with
+     * the reason. Absent (a fire-and-forget producer): such a command goes to the dead-letter topic
+     * with the reason in {@link #ERROR}, where someone will look.
      */
     public static final String REPLY_TO = "myelin.reply-to";
-    /**
-     * The key of the result record when {@link #REPLY_TO} names a topic other than the aggregate's
-     * command-results topic (a saga's inbox is keyed by saga id); absent, the command id.
-     */
-    public static final String REPLY_KEY = "myelin.reply-key";
     /** The version the aggregate must be at, as a decimal number; absent means any version. */
     public static final String EXPECTED_VERSION = "myelin.expected-version";
     /** What the record asks for: {@link #TYPE_COMMAND} (the default), {@link #TYPE_APPEND} or {@link #TYPE_FORGET}. */

@@ -135,13 +135,6 @@ class PlaceOrderSagaIT {
                 return finals.values().stream().mapToInt(Integer::intValue).sum() >= orders;
             });
             assertThat(finals).containsEntry("COMPLETED", orders * 8 / 10).containsEntry("COMPENSATED", orders * 2 / 10);
-
-            // every step was answered straight into the saga's inbox, in the participant's transaction: the results
-            // topics hold only the answers to what the gateways sent, so no reply went the long way through a router
-            assertThat(kafka.readAll(config.topics(Shop.CUSTOMER).commandResults(), new StringDeserializer(), new ByteArrayDeserializer()))
-                    .as("customer results").hasSize(1);
-            assertThat(kafka.readAll(config.topics(Shop.STOCK).commandResults(), new StringDeserializer(), new ByteArrayDeserializer()))
-                    .as("stock results").hasSize(1);
         }
     }
 

@@ -59,7 +59,6 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private final Duration dedupRetention;
     private final int commandPartitions;
     private final Holds holds;
-    private final ReplyTopics replyTopics;
     private final Meters.Count appended;
     private final Meters.Count deduplicated;
     private final Tracing tracing;
@@ -82,8 +81,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private Deserializer<S> stateDeserializer;
 
     CommandProcessor(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde, Serde<S> stateSerde,
-                     AggregateTopics topics, Duration dedupRetention, int commandPartitions, Holds holds, Telemetry telemetry,
-                     ReplyTopics replyTopics) {
+                     AggregateTopics topics, Duration dedupRetention, int commandPartitions, Holds holds, Telemetry telemetry) {
         this.type = type;
         this.commandSerde = commandSerde;
         this.eventSerde = eventSerde;
@@ -93,7 +91,6 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         this.dedupRetention = dedupRetention;
         this.commandPartitions = commandPartitions;
         this.holds = holds;
-        this.replyTopics = replyTopics;
         // counted as processed: a transaction that aborts and is processed again counts again
         Meters meters = telemetry.meters();
         this.tracing = telemetry.tracing();
@@ -471,24 +468,12 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         if (result instanceof CommandResult.Rejected<byte[]> rejected) {
             headers.add(CommandHeaders.ERROR, rejected.reason().getBytes(StandardCharsets.UTF_8));
         }
-        String key = commandId;
-        String sink = CommandTopology.RESULTS_SINK;
-        Optional<String> replyTo = given(command.headers(), CommandHeaders.REPLY_TO);
-        if (replyTo.isPresent() && !replyTo.get().equals(topics.commandResults()) && replyTopics.accepts(replyTo.get())) {
-            // the reader (a saga's inbox) gets the result itself: no router has to read the results topic and forward it
-            key = given(command.headers(), CommandHeaders.REPLY_KEY).orElse(commandId);
-            headers.add(CommandHeaders.COMMAND_ID, commandId.getBytes(StandardCharsets.UTF_8));
-            sink = CommandTopology.DIRECT_REPLIES_SINK;
-        }
-        if (RecordLimits.size(key, null, headers) > maxRecordBytes / 2) {
-            // the copied headers (a client's correlation id, say) are what made it large: answer without them, where
-            // the reply-to header is not needed to find the way
+        if (RecordLimits.size(commandId, null, headers) > maxRecordBytes / 2) {
+            // the copied headers (a client's correlation id, say) are what made it large: answer without them
             headers = new RecordHeaders();
-            key = commandId;
-            sink = CommandTopology.RESULTS_SINK;
         }
         span.inject(headers);
-        context.forward(new Record<>(key, ResultCodec.encode(result), command.timestamp(), headers), sink);
+        context.forward(new Record<>(commandId, ResultCodec.encode(result), command.timestamp(), headers), CommandTopology.RESULTS_SINK);
     }
 
     private void fail(Record<String, byte[]> command, String commandId, String reason) {

@@ -1,12 +1,9 @@
 package dev.myelin.eventstore.internal;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -14,12 +11,10 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.processor.RecordContext;
 import org.apache.kafka.streams.state.Stores;
 
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.AggregateType;
-import dev.myelin.eventstore.CommandHeaders;
 
 /**
  * Builds the command-processing topology: commands in; events, results and dead letters out; two
@@ -35,8 +30,6 @@ public final class CommandTopology {
     public static final String HISTORY_STORE = "history";
     static final String EVENTS_SINK = "events";
     static final String RESULTS_SINK = "command-results";
-    /** Results to the topic a command names in its reply-to header (a saga's inbox). */
-    static final String DIRECT_REPLIES_SINK = "direct-replies";
     static final String DEAD_LETTERS_SINK = "dead-letters";
     /** Back onto the commands topic, to the partition that owns the aggregate (murmur2 of the id). */
     static final String REROUTE_SINK = "commands-to-owner";
@@ -112,37 +105,11 @@ public final class CommandTopology {
     public static <S, C, E> Topology build(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde,
                                            Serde<S> stateSerde, AggregateTopics topics, Duration dedupRetention,
                                            int commandPartitions, Holds holds, Telemetry telemetry) {
-        return build(type, commandSerde, eventSerde, stateSerde, topics, dedupRetention, commandPartitions, holds, telemetry,
-                ReplyTopics.none());
-    }
-
-    /**
-     * Builds the topology, writing the results of commands that name an accepted reply topic (a
-     * saga's inbox) straight to it.
-     *
-     * @param type              the aggregate type
-     * @param commandSerde      the command serde
-     * @param eventSerde        the event serde
-     * @param stateSerde        the state serde
-     * @param topics            the topic names
-     * @param dedupRetention    how long command ids are remembered with their first outcome
-     * @param commandPartitions the commands topic's partition count
-     * @param holds             where held partitions are recorded
-     * @param telemetry         where the processor counts and opens spans
-     * @param replyTopics       which reply topics other than the results topic take results directly
-     * @param <S>               the state type
-     * @param <C>               the command type
-     * @param <E>               the event type
-     * @return the topology
-     */
-    public static <S, C, E> Topology build(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde,
-                                           Serde<S> stateSerde, AggregateTopics topics, Duration dedupRetention,
-                                           int commandPartitions, Holds holds, Telemetry telemetry, ReplyTopics replyTopics) {
         Topology topology = new Topology();
         topology.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.commands());
         topology.addProcessor(PROCESSOR,
                 () -> new CommandProcessor<>(type, commandSerde, eventSerde, stateSerde, topics, dedupRetention,
-                commandPartitions, holds, telemetry, replyTopics), SOURCE);
+                commandPartitions, holds, telemetry), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGGREGATES_STORE), Serdes.String(),
                 Serdes.ByteArray()), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HISTORY_STORE), Serdes.Bytes(),
@@ -153,24 +120,11 @@ public final class CommandTopology {
         topology.addSink(EVENTS_SINK, topics.events(), new StringSerializer(), new ByteArraySerializer(), new AggregatePartitioner(),
                 PROCESSOR);
         topology.addSink(RESULTS_SINK, topics.commandResults(), new StringSerializer(), new ByteArraySerializer(), PROCESSOR);
-        // the processor forwards here only results whose reply-to topic it has accepted; partitioned by key like
-        // any record a Kafka producer writes, which is how a saga's inbox is partitioned by saga id
-        topology.addSink(DIRECT_REPLIES_SINK, (String key, byte[] value, RecordContext record) -> replyTopic(record.headers()),
-                new StringSerializer(), new ByteArraySerializer(), PROCESSOR);
         // keyed by the aggregate id itself, which may contain '@': partitioned by the whole key, as the gateway does
         topology.addSink(REROUTE_SINK, topics.commands(), new StringSerializer(), new ByteArraySerializer(),
                 (String topic, String key, byte[] value, int partitions) -> Optional.of(Set.of(AggregatePartitioner.partitionOf(key, partitions))),
                 PROCESSOR);
         topology.addSink(DEAD_LETTERS_SINK, topics.deadLetters(), new StringSerializer(), new ByteArraySerializer(), PROCESSOR);
         return topology;
-    }
-
-    /** Returns the topic a direct reply goes to: its reply-to header, which the processor checked. */
-    static String replyTopic(Headers headers) {
-        Header header = headers.lastHeader(CommandHeaders.REPLY_TO);
-        if (header == null || header.value() == null) {
-            throw new IllegalStateException("a direct reply without a " + CommandHeaders.REPLY_TO + " header");
-        }
-        return new String(header.value(), StandardCharsets.UTF_8);
     }
 }

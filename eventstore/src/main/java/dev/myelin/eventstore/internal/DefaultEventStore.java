@@ -74,8 +74,6 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     private final StreamsHealth health;
     private final CommandGateway<C, E> recordingGateway;
     private final AutoCloseable streamsMeters;
-    /** The admin client behind the direct-reply check, created on the first command that names another topic. */
-    private final AdminReplyTopics replyTopics;
 
     private DefaultEventStore(AggregateType<S, C, E> type, MyelinConfig config, Serde<C> commandSerde, Serde<E> eventSerde,
                               Serde<S> stateSerde, Optional<Path> stateDirectory) {
@@ -104,9 +102,8 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         Telemetry telemetry = Telemetry.of(config);
         Holds holds = new Holds("Event store " + applicationId, Holds.maxBlock(new StreamsConfig(props).getProducerConfigs(applicationId), props));
         this.health = new StreamsHealth(runtime, holds, MyelinEventStoreException::new);
-        this.replyTopics = new AdminReplyTopics(DefaultCommandGateway.adminProperties(config));
         this.streams = new KafkaStreams(CommandTopology.build(type, commandSerde, eventSerde, stateSerde, topics,
-                config.dedupRetention(), partitions, holds, telemetry, replyTopics), props);
+                config.dedupRetention(), partitions, holds, telemetry), props);
         this.streamsMeters = telemetry.meters().kafkaStreams(streams, "aggregate", type.name());
         CountDownLatch running = StreamsBootstrap.observe(streams, runtime, health, () -> { });
         streams.setGlobalStateRestoreListener(new RestoreLog(runtime));
@@ -330,7 +327,6 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         // leave the group at once, so the other instances take over this one's partitions now, not after the session timeout
         streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30))
                 .withGroupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
-        replyTopics.close();
         Meters.release(streamsMeters);
     }
 }

@@ -47,7 +47,6 @@ final class SagaMachine<T, D> {
     private final List<String> stepNames;
     private final Duration retention;
     private final int maxRecordBytes;
-    private final Optional<String> inbox;
 
     /**
      * @param definition     the saga definition
@@ -55,18 +54,6 @@ final class SagaMachine<T, D> {
      * @param maxRecordBytes the largest command the producer can send; a larger one fails its step
      */
     SagaMachine(DefaultSagaDefinition<T, D> definition, Duration retention, int maxRecordBytes) {
-        this(definition, retention, maxRecordBytes, Optional.empty());
-    }
-
-    /**
-     * @param definition     the saga definition
-     * @param retention      how long a finished saga is kept before its deadline removes it
-     * @param maxRecordBytes the largest command the producer can send; a larger one fails its step
-     * @param inbox          the saga's inbox, where aggregates are asked to answer directly (keyed by saga id);
-     *                       empty: they answer on their results topic, which the reply router forwards
-     */
-    SagaMachine(DefaultSagaDefinition<T, D> definition, Duration retention, int maxRecordBytes, Optional<String> inbox) {
-        this.inbox = inbox;
         this.definition = definition;
         this.steps = definition.steps();
         this.stepNames = definition.stepNames();
@@ -567,12 +554,7 @@ final class SagaMachine<T, D> {
             String commandId = CommandIds.of(definition.name(), saga.sagaId(), phase, step.name());
             headers.add(CommandHeaders.COMMAND_ID, utf8(commandId));
             if (step.participant().wantsReplyToHeader()) {
-                // straight into the inbox, keyed by saga id, where the aggregate's processor may write: one hop and one
-                // transaction fewer per step than its results topic and the reply router (which still serves the rest)
-                headers.add(CommandHeaders.REPLY_TO, utf8(inbox.orElse(step.participant().replyTopic())));
-                if (inbox.isPresent()) {
-                    headers.add(CommandHeaders.REPLY_KEY, utf8(saga.sagaId()));
-                }
+                headers.add(CommandHeaders.REPLY_TO, utf8(step.participant().replyTopic()));
             }
             headers.add(CommandHeaders.CORRELATION_ID, utf8(saga.sagaId()));
             headers.add(SagaTopology.ATTEMPT, utf8(Integer.toString(attempt)));

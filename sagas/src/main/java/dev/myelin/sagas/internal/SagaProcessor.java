@@ -25,7 +25,6 @@ import org.slf4j.LoggerFactory;
 import dev.myelin.eventstore.internal.RecordLimits;
 import dev.myelin.eventstore.internal.Faults;
 import dev.myelin.eventstore.internal.Tracing;
-import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.schemas.EventMetadata;
 import dev.myelin.schemas.SchemaRegistryUnavailableException;
 
@@ -60,7 +59,6 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
     /** The context, keeping a record's forwards back until it is processed whole (see {@link #process}). */
     private ProcessorContext<String, byte[]> context;
     private final SagaMeters meters;
-    private final String inbox;
     private final Tracing tracing;
     /** The span of the inbox record being processed, the parent of the commands it sends; null between records. */
     private Tracing.Span span;
@@ -69,8 +67,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
     private KeyValueStore<Bytes, byte[]> deadlines;
 
     SagaProcessor(DefaultSagaDefinition<T, D> definition, Duration tick, Duration retention, int deadlinesPerCheck,
-                  RecordFaults faults, SagaMeters meters, Tracing tracing, String inbox) {
-        this.inbox = inbox;
+                  RecordFaults faults, SagaMeters meters, Tracing tracing) {
         this.faults = faults;
         this.meters = meters;
         this.tracing = tracing;
@@ -89,7 +86,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         this.deadlines = context.getStateStore(SagaTopology.DEADLINES_STORE);
         this.startedAt = context.currentSystemTimeMs();
         this.maxRecordBytes = RecordLimits.maxRecordBytes(context.appConfigs());
-        this.machine = new SagaMachine<>(definition, retention, maxRecordBytes, Optional.of(inbox));
+        this.machine = new SagaMachine<>(definition, retention, maxRecordBytes);
         context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
@@ -188,11 +185,6 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
             apply(record, machine.apply(Optional.empty(), new SagaMachine.Trigger(record.key(), record.headers(), record.value()), now));
         } else if (SagaTopology.KIND_REPLY.equals(kind)) {
             String commandId = EventMetadata.header(record.headers(), SagaTopology.REPLY_COMMAND).orElse("");
-            apply(record, machine.apply(load(record.key()), new SagaMachine.Reply(record.key(), commandId, record.headers(),
-                    record.value()), now));
-        } else if (kind.isEmpty() && EventMetadata.header(record.headers(), CommandHeaders.COMMAND_ID).isPresent()) {
-            // an aggregate's processor answered here itself (the command named this inbox in its reply-to header)
-            String commandId = EventMetadata.header(record.headers(), CommandHeaders.COMMAND_ID).orElseThrow();
             apply(record, machine.apply(load(record.key()), new SagaMachine.Reply(record.key(), commandId, record.headers(),
                     record.value()), now));
         } else {

@@ -154,7 +154,7 @@ public final class SagaTopology {
         topology.addSource("inbox", new StringDeserializer(), new ByteArrayDeserializer(), topics.inbox());
         RecordFaults sagaFaults = new RecordFaults(definition.name(), holds, RecordFaults.SAGA_DEAD_LETTERS);
         topology.addProcessor(SAGA_PROCESSOR, () -> new SagaProcessor<>(definition, tick, retention, deadlinesPerCheck, sagaFaults,
-                new SagaMeters(telemetry.meters(), definition.name()), telemetry.tracing(), topics.inbox()), "inbox");
+                new SagaMeters(telemetry.meters(), definition.name()), telemetry.tracing()), "inbox");
         topology.addStateStore(Stores.keyValueStoreBuilder(store(SAGAS_STORE, persistent), Serdes.String(), Serdes.ByteArray()),
                 SAGA_PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(store(DEADLINES_STORE, persistent), Serdes.Bytes(),

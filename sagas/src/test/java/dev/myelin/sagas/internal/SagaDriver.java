@@ -87,14 +87,6 @@ final class SagaDriver implements AutoCloseable {
                 .pipeInput(new TestRecord<>(commandId, CommandResultFormat.encode(result), headers, now));
     }
 
-    /** Answers as an aggregate's processor does when the command named the saga's inbox: there, keyed by saga id. */
-    void replyDirectly(String orderId, CommandIds.Phase phase, String step, CommandResult<byte[]> result) {
-        String commandId = CommandIds.of(definition.name(), orderId, phase, step);
-        Headers headers = new RecordHeaders().add(CommandHeaders.COMMAND_ID, commandId.getBytes(StandardCharsets.UTF_8));
-        driver.createInputTopic(SagaTopics.of(APP, definition.name()).inbox(), new StringSerializer(), new ByteArraySerializer())
-                .pipeInput(new TestRecord<>(orderId, CommandResultFormat.encode(result), headers, now));
-    }
-
     /** Moves the wall clock; the driver runs the punctuator once per move. */
     void advance(Duration duration) {
         driver.advanceWallClockTime(duration);

@@ -100,8 +100,9 @@ public final class ShopDemo {
             out.printf("Kafka %s at %s (%s), schema registry at %s (%s), up in %.1f s%n", EmbeddedKafkaCluster.kafkaVersion(), servers,
                     embeddedKafka ? "embedded KRaft broker" : "given", registryUrl, embeddedRegistry != null ? "embedded Apicurio" : "given",
                     (System.nanoTime() - started) / 1e9);
-            // a shared cluster may hold an earlier run's topics: give each run its own
-            String application = embeddedKafka ? "shop" : "shop-" + Long.toString(System.currentTimeMillis(), 36);
+            // a shared cluster may hold an earlier run's topics: give each run its own, unless asked to reuse an application's
+            String application = options.application() != null ? options.application()
+                    : embeddedKafka ? "shop" : "shop-" + Long.toString(System.currentTimeMillis(), 36);
             // Kafka Streams warns about state under the OS temp directory (the OS may clean it while a store runs);
             // the demo's state lives under the working directory's target/ and is deleted at the end
             Path state = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "myelin-shop-");

@@ -87,6 +87,7 @@ function showError(target, error) {
 // ---- overview, polled every second while shown, and feeding the pages' choices
 
 let overview = null;
+let overviewShown = '';
 
 async function refreshOverview() {
   try {
@@ -100,6 +101,12 @@ async function refreshOverview() {
   fill($('aggregate-type'), overview.eventStores.map(s => s.aggregate));
   fill($('projection-name'), overview.projections.map(p => p.name));
   fill($('saga-name'), overview.sagas.map(s => s.name));
+  // redraw only what changed: a table redrawn every second loses a person's selection (and a test's rows)
+  const shown = JSON.stringify(overview);
+  if (shown === overviewShown) {
+    return;
+  }
+  overviewShown = shown;
 
   $('overview-stores').replaceChildren();
   for (const s of overview.eventStores) {
@@ -316,6 +323,7 @@ $('dead-letters-redrive-all').addEventListener('click', () => redrive($('project
 let sagaTypeShown = '';
 let diagramShown = '';
 let diagramCount = 0;
+let sagaListShown = '';
 
 async function loadSagaType() {
   const name = $('saga-name').value;
@@ -371,13 +379,18 @@ async function loadSagaList() {
   }
   try {
     const l = await api('sagas?' + query);
+    const shown = JSON.stringify(l);
+    if (shown === sagaListShown) {
+      return;
+    }
+    sagaListShown = shown;
     $('saga-list').replaceChildren();
     for (const s of l.sagas) {
       const row = $('saga-list').insertRow();
       cell(row, link(s.id, '#sagas/' + enc(s.saga) + '/' + enc(s.id)));
       cell(row, s.status, s.status);
       cell(row, s.step);
-      cell(row, s.started);
+      cell(row, s.started.replace('T', ' ').substring(0, 19));
       cell(row, s.ageSeconds + ' s');
       cell(row, s.last);
       cell(row, s.reason, s.status === 'FAILED' ? 'reason' : '');

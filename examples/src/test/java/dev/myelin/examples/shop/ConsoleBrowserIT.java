@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -122,7 +123,7 @@ class ConsoleBrowserIT {
 
         await(() -> rows("overview-stores").size() == 3 && text("overview-sagas").contains("place-order"));
         assertThat(text("application")).isEqualTo("shop");
-        assertThat(rows("overview-stores")).extracting(row -> cells(row).get(0)).containsExactly("customer", "stock", "order");
+        await(() -> rows("overview-stores").stream().map(row -> cells(row).get(0)).toList().equals(List.of("customer", "stock", "order")));
         await(() -> text("overview-projections").contains("RUNNING"));
         assertThat(text("overview-projections")).contains("order-dashboard");
         // running, compensating, completed, compensated, failed
@@ -174,15 +175,20 @@ class ConsoleBrowserIT {
         assertThat(text("saga-counts")).contains(COMPENSATED + " compensated").contains("0 failed");
         // the drawn diagram carries the counts: every order passed check-order
         assertThat(browser.findElement(By.cssSelector("#saga-diagram svg")).getAttribute("textContent")).contains("success (" + ORDERS + ")");
+        await(() -> rows("saga-list").size() == ORDERS);
         screenshot("sagas");
 
         new Select(browser.findElement(By.id("saga-status"))).selectByValue("COMPENSATED");
         await(() -> rows("saga-list").size() == COMPENSATED && rows("saga-list").stream().allMatch(r -> r.getText().contains("COMPENSATED")));
-        WebElement first = rows("saga-list").get(0);
-        String reason = cells(first).get(6);
+        // the list is polled: read a row, and click its link, again should it be redrawn meanwhile
+        List<String> first = awaitValue(() -> cells(rows("saga-list").get(0)));
+        String id = first.get(0);
+        String reason = first.get(6);
         assertThat(reason).containsAnyOf("credit limit", "in stock");
-        String id = cells(first).get(0);
-        first.findElement(By.tagName("a")).click();
+        await(() -> {
+            browser.findElement(By.linkText(id)).click();
+            return true;
+        });
 
         await(() -> text("saga-detail").contains("Saga " + id + " of place-order") && text("saga-timeline").contains("COMPENSATED"));
         assertThat(text("saga-state")).contains("COMPENSATED").contains(reason);
@@ -226,9 +232,17 @@ class ConsoleBrowserIT {
         return row.findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
     }
 
-    /** Waits for the page to show {@code condition}: it polls the application, so figures arrive within a second or two. */
+    /**
+     * Waits for the page to show {@code condition}: it polls the application, so figures arrive within
+     * a second or two, and an element read while the page redraws it is read again.
+     */
     private void await(BooleanSupplier condition) {
         new WebDriverWait(browser, PAGE_PATIENCE).ignoring(RuntimeException.class).until(driver -> condition.getAsBoolean());
+    }
+
+    /** Reads a value from the page, again if an element was redrawn while it was read. */
+    private <T> T awaitValue(Supplier<T> read) {
+        return new WebDriverWait(browser, PAGE_PATIENCE).ignoring(RuntimeException.class).until(driver -> read.get());
     }
 
     private void screenshot(String page) throws IOException {

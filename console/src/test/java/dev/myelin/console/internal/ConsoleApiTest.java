@@ -2,6 +2,7 @@ package dev.myelin.console.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -12,6 +13,12 @@ import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.Appender;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.WriterAppender;
+import org.apache.logging.log4j.core.layout.PatternLayout;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -224,6 +231,29 @@ class ConsoleApiTest {
         assertThat(withAnotherToken.status()).isEqualTo(401);
         assertThat(withoutWhich.status()).isEqualTo(400);
         assertThat(runtimes.totals.redriven).isEmpty();
+    }
+
+    @Test
+    void neitherTheTokenNorAPayloadIsLogged() {
+        runtimes.totals.deadLetters.add(letter(7));
+        String redrive = "/api/projections/counter-totals/dead-letters/redrive";
+        StringWriter logged = new StringWriter();
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        Appender appender = WriterAppender.newBuilder().setName("console-test").setTarget(logged)
+                .setLayout(PatternLayout.newBuilder().withPattern("%level %logger %msg%n").build()).build();
+        appender.start();
+        context.getConfiguration().getLoggerConfig("dev.myelin").addAppender(appender, Level.DEBUG, null);
+        try {
+            actions.handle(new ConsoleApi.Request("POST", redrive, Map.of("all", "true"), Map.of("authorization", "Bearer " + TOKEN + "-wrong")));
+            actions.handle(new ConsoleApi.Request("POST", redrive, Map.of("all", "true"), BEARER));
+            actions.handle(new ConsoleApi.Request("GET", "/api/projections/counter-totals/dead-letters", Map.of(), BEARER));
+        } finally {
+            context.getConfiguration().getLoggerConfig("dev.myelin").removeAppender("console-test");
+            appender.stop();
+        }
+
+        assertThat(logged.toString()).contains("refused POST " + redrive).contains("redrove 1 dead letter(s) of counter-totals")
+                .doesNotContain(TOKEN).doesNotContain("oops 7");
     }
 
     @Test

@@ -1,6 +1,9 @@
 package dev.myelin.console;
 
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -15,8 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.myelin.application.Myelin;
+import dev.myelin.console.internal.ConsoleAccess;
 import dev.myelin.console.internal.ConsoleApi;
 import dev.myelin.console.internal.ConsoleServer;
+import dev.myelin.console.internal.PayloadMask;
 import dev.myelin.console.internal.Runtimes;
 import dev.myelin.console.internal.TopicReader;
 import dev.myelin.eventstore.EventStore;
@@ -39,9 +44,11 @@ import dev.myelin.sagas.SagaRuntime;
  * }
  * }</pre>
  *
- * <p>It binds to 127.0.0.1 unless told otherwise and has no authentication yet: anyone who can reach
- * its address can read the application's data and redrive dead letters. Its actions are POSTs with
- * a custom header, which other web sites cannot make a browser send.
+ * <p>It binds to 127.0.0.1 unless told otherwise and is read-only unless {@link ConsoleOptions} give it
+ * an access token: then an action (a redrive, a skip) must carry {@code Authorization: Bearer <token>},
+ * which the page sends once the token is typed in, and which other web sites cannot make a browser
+ * send. Payloads can be masked per topic, type, projection or saga (personal data); neither payloads
+ * nor the token are logged.
  */
 public final class MyelinConsole implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MyelinConsole.class);
@@ -67,7 +74,7 @@ public final class MyelinConsole implements AutoCloseable {
      * Starts the console of {@code application} where {@code options} say.
      *
      * @param application the application to show
-     * @param options     where to listen
+     * @param options     where to listen, the access token and the masks
      * @return the running console
      * @throws java.io.UncheckedIOException if it cannot listen there (such as a port in use)
      */
@@ -103,9 +110,24 @@ public final class MyelinConsole implements AutoCloseable {
                 return reader.readAll(topic, timeout);
             }
         };
-        ConsoleServer server = ConsoleServer.start(new ConsoleApi(runtimes), options.host(), options.port());
-        LOG.info("Myelin Console of {} at {}", application.name(), server.url());
+        ConsoleAccess access = new ConsoleAccess(options.accessToken(), loopback(options.host()));
+        PayloadMask mask = new PayloadMask(options.maskedPayloads(), options.maskedFields());
+        ConsoleServer server = ConsoleServer.start(new ConsoleApi(runtimes, access, mask), options.host(), options.port());
+        // the options' text never holds the token
+        LOG.info("Myelin Console of {} at {} ({})", application.name(), server.url(), options);
+        if (!access.loopback() && !access.actionsEnabled()) {
+            LOG.warn("the Myelin Console of {} listens on {} without an access token: whoever reaches it reads the application's data",
+                    application.name(), options.host());
+        }
         return new MyelinConsole(server);
+    }
+
+    private static boolean loopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            throw new UncheckedIOException("the console cannot listen on " + host + ": unknown host", e);
+        }
     }
 
     private static Map<String, Object> clientProperties(MyelinConfig config) {

@@ -38,8 +38,8 @@ import dev.myelin.processors.Projection;
 /**
  * The console of a real application on a real broker, through its HTTP endpoints: the overview
  * lists the event store and the projection, an aggregate's history comes with its metadata, a view
- * is queried by key, a projection's dead letter is listed and redriven into the view once its handler
- * copes, and a command the event store dead-lettered is listed.
+ * is queried by key, a projection's dead letter is listed and redriven (with the console's access
+ * token) into the view once its handler copes, and a command the event store dead-lettered is listed.
  */
 @MyelinKafka(brokers = 1)
 class ConsoleIT {
@@ -50,6 +50,7 @@ class ConsoleIT {
             .apply(String.class, (total, added) -> total + Long.parseLong(added.substring(6)))
             .build();
     private static final Duration PATIENCE = Duration.ofSeconds(60);
+    private static final String TOKEN = "console-it-0123456789";
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper mapper = new ObjectMapper();
@@ -66,7 +67,7 @@ class ConsoleIT {
                 .stateDirectory(state)
                 .property("commit.interval.ms", 20)
                 .build();
-             MyelinConsole console = MyelinConsole.start(app, ConsoleOptions.defaults())) {
+             MyelinConsole console = MyelinConsole.start(app, ConsoleOptions.builder().accessToken(TOKEN).build())) {
             EventStore<Long, String, String> counters = app.eventStore(COUNTER,
                     store -> store.commandSerde(Serdes.String()).eventSerde(Serdes.String()).stateSerde(Serdes.Long()));
             app.projection(Projection.named("counter-totals")
@@ -118,7 +119,7 @@ class ConsoleIT {
             fixed.set(true);
             HttpResponse<String> redriven = http.send(HttpRequest.newBuilder(console.url().resolve(
                             "api/projections/counter-totals/dead-letters/redrive?origin=" + letter.get("origin").asText()))
-                    .header("X-Myelin-Console", "1").POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                    .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(redriven.statusCode()).as(redriven.body()).isEqualTo(200);
             assertThat(mapper.readTree(redriven.body()).get("redriven").asInt()).isEqualTo(1);
             await(console, "api/projections/counter-totals/views/c-2", v -> v.path("view").asLong() == 13);

@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -46,6 +48,8 @@ import dev.myelin.processors.RunningProjection;
 import dev.myelin.processors.ViewUnavailableException;
 import dev.myelin.sagas.SagaRuntime;
 import dev.myelin.sagas.SagaState;
+import dev.myelin.sagas.SagaStatus;
+import dev.myelin.sagas.SagaTransition;
 import dev.myelin.schemas.EventMetadata;
 import dev.myelin.schemas.RecordOrigin;
 
@@ -54,21 +58,24 @@ import dev.myelin.schemas.RecordOrigin;
  * in, a status, content type and body out. The JSON API lives under {@code /api/}; {@code /} and
  * {@code /static/*} are the page and its script and style, read from the class path.
  *
- * <p>Reads are GETs. Actions (redrive) are POSTs that must carry the header {@value #ACTION_HEADER}:
- * a browser sends no custom header to another origin without asking first (CORS), and the console
- * never allows it, so a page elsewhere cannot make a visitor's browser act on the console.
+ * <p>Reads are GETs. Actions (redrive, skip) are POSTs, refused unless the console has an access
+ * token and the request carries it ({@code Authorization: Bearer <token>}; see {@link ConsoleAccess}).
+ * A browser sends no such header to another origin without asking first (CORS), and the console never
+ * allows it, so a page elsewhere cannot make a visitor's browser act on the console. Payloads are
+ * masked as the {@link PayloadMask} says before they leave.
  */
 public final class ConsoleApi {
-    /** The header an action request must carry (any value). */
-    public static final String ACTION_HEADER = "X-Myelin-Console";
-
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleApi.class);
     private static final String JSON = "application/json; charset=utf-8";
     private static final String STATIC = "dev/myelin/console/static/";
     private static final Map<String, String> ASSETS = Map.of(
             "index.html", "text/html; charset=utf-8",
             "console.js", "text/javascript; charset=utf-8",
-            "console.css", "text/css; charset=utf-8");
+            "console.css", "text/css; charset=utf-8",
+            "mermaid.min.js", "text/javascript; charset=utf-8",
+            "mermaid-LICENSE", "text/plain; charset=utf-8");
+    /** How long a saga log read is reused: the overview and the sagas page poll it. */
+    private static final Duration LOG_FRESH = Duration.ofSeconds(2);
     /** How long reading a projection's dead-letter topic may take. */
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
     /** How long an overview's dead-letter counts are reused: each count reads a whole topic. */
@@ -76,15 +83,31 @@ public final class ConsoleApi {
     private static final Pattern ORIGIN = Pattern.compile("(.+):(\\d+):(\\d+)");
 
     private final Runtimes runtimes;
+    private final ConsoleAccess access;
+    private final PayloadMask mask;
     private final Map<Object, Count> deadLetterCounts = new ConcurrentHashMap<>();
+    private final Map<String, Log> sagaLogs = new ConcurrentHashMap<>();
+
+    /**
+     * Creates read-only routes over {@code runtimes}, on this machine, masking nothing.
+     *
+     * @param runtimes what to show
+     */
+    public ConsoleApi(Runtimes runtimes) {
+        this(runtimes, ConsoleAccess.readOnly(), PayloadMask.NONE);
+    }
 
     /**
      * Creates the routes over {@code runtimes}.
      *
      * @param runtimes what to show
+     * @param access   who may read and act
+     * @param mask     what to hide of payloads
      */
-    public ConsoleApi(Runtimes runtimes) {
+    public ConsoleApi(Runtimes runtimes, ConsoleAccess access, PayloadMask mask) {
         this.runtimes = runtimes;
+        this.access = access;
+        this.mask = mask;
     }
 
     /**
@@ -162,6 +185,10 @@ public final class ConsoleApi {
             if (!path.get(0).equals("api")) {
                 throw new Refused(404, "no such page: " + request.rawPath());
             }
+            if (access.readsNeedToken() && !access.authorized(request.headers()) && !(path.size() == 2 && path.get(1).equals("access"))) {
+                throw new Refused(401, "this console listens beyond this machine: every request needs its access token"
+                        + " ('Authorization: Bearer <token>'; enter it in the page)");
+            }
             return json(200, api(request, path.subList(1, path.size())));
         } catch (Refused e) {
             return error(e.status, e.getMessage());
@@ -173,6 +200,10 @@ public final class ConsoleApi {
     }
 
     private JsonNode api(Request request, List<String> path) {
+        if (!request.method().equals("GET")) {
+            // every request that may change something is an action: refused before any route is looked up
+            requireAction(request);
+        }
         String route = path.isEmpty() ? "" : path.get(0);
         switch (route) {
             case "overview" -> {
@@ -190,8 +221,15 @@ public final class ConsoleApi {
             case "projections" -> {
                 return projection(request, path);
             }
+            case "access" -> {
+                requireGet(request, path.size() == 1);
+                return accessInfo(request);
+            }
             case "sagas" -> {
-                requireGet(request, path.size() == 2 || path.size() == 3);
+                requireGet(request, path.size() <= 3);
+                if (path.size() == 1) {
+                    return sagaList(request.query());
+                }
                 SagaRuntime<?, ?> saga = saga(path.get(1));
                 return path.size() == 2 ? sagaType(saga) : sagaState(saga, path.get(2));
             }
@@ -249,6 +287,23 @@ public final class ConsoleApi {
             entry.put("name", saga.definition().name());
             entry.set("health", ValueJson.health(saga.health()));
             entry.set("topics", ValueJson.MAPPER.valueToTree(saga.topics()));
+            try {
+                entry.set("counts", ValueJson.MAPPER.valueToTree(sagaLog(saga).countByStatus()));
+            } catch (RuntimeException e) {
+                entry.put("counts", ValueJson.describe(e));
+            }
+        }
+        return node;
+    }
+
+    /** Whether actions are on, and whether this request bears the token: the page asks before it offers them. */
+    private JsonNode accessInfo(Request request) {
+        ObjectNode node = ValueJson.MAPPER.createObjectNode();
+        node.put("actionsEnabled", access.actionsEnabled());
+        node.put("readsNeedToken", access.readsNeedToken());
+        node.put("authorized", access.authorized(request.headers()));
+        if (!access.actionsEnabled()) {
+            node.put("howToEnable", ConsoleAccess.HOW_TO_ENABLE);
         }
         return node;
     }
@@ -313,7 +368,8 @@ public final class ConsoleApi {
         }
         if (state.isPresent()) {
             node.put("version", state.get().version());
-            node.set("state", ValueJson.of(state.get().state()));
+            Object value = state.get().state();
+            node.set("state", mask.apply(ValueJson.of(value), value, aggregateName(store), store.topics().events()));
         } else {
             node.putNull("version");
             node.putNull("state");
@@ -329,7 +385,8 @@ public final class ConsoleApi {
             entry.put("commandId", m.commandId());
             entry.put("correlationId", m.correlationId());
             entry.put("causationId", m.causationId());
-            entry.set("payload", ValueJson.of(event.event()));
+            entry.set("payload", mask.apply(ValueJson.of(event.event()), event.event(), aggregateName(store), store.topics().events(),
+                    m.eventType()));
         }
         return node;
     }
@@ -356,7 +413,9 @@ public final class ConsoleApi {
             entry.put("commandType", header(record, CommandHeaders.COMMAND_TYPE));
             entry.put("correlationId", header(record, CommandHeaders.CORRELATION_ID));
             entry.put("error", header(record, CommandHeaders.ERROR));
-            entry.set("payload", record.value() == null ? ValueJson.MAPPER.nullNode() : ValueJson.bytes(record.value()));
+            entry.set("payload", record.value() == null ? ValueJson.MAPPER.nullNode()
+                    : mask.apply(ValueJson.bytes(record.value()), null, aggregateName(store), topic, store.topics().commands(),
+                    header(record, CommandHeaders.COMMAND_TYPE)));
         }
         return node;
     }
@@ -411,7 +470,7 @@ public final class ConsoleApi {
         ObjectNode node = ValueJson.MAPPER.createObjectNode();
         node.put("projection", projection.projection().name());
         node.put("key", typedKey);
-        node.set("view", ValueJson.of(view.get()));
+        node.set("view", mask.apply(ValueJson.of(view.get()), view.get(), projection.projection().name()));
         return node;
     }
 
@@ -453,21 +512,22 @@ public final class ConsoleApi {
             entry.put("attempts", letter.attempts());
             entry.put("failedAt", letter.failedAt().toString());
             entry.set("key", ValueJson.bytes(letter.key()));
-            entry.set("payload", payload(events, letter));
+            entry.set("payload", payload(events, letter, projection.projection().name(), projection.projection().deadLetterTopic()));
         }
         return node;
     }
 
-    /** The event decoded as its projection reads it, or its bytes when that is what failed. */
-    private static JsonNode payload(Deserializer<?> events, DeadLetter letter) {
+    /** The event decoded as its projection reads it, or its bytes when that is what failed; masked as the rules say. */
+    private JsonNode payload(Deserializer<?> events, DeadLetter letter, String projection, String deadLetterTopic) {
         if (letter.reason() != DeadLetter.Reason.UNDECODABLE && letter.value().length > 0) {
             try {
-                return ValueJson.of(events.deserialize(letter.origin().topic(), letter.value()));
+                Object event = events.deserialize(letter.origin().topic(), letter.value());
+                return mask.apply(ValueJson.of(event), event, projection, deadLetterTopic, letter.origin().topic());
             } catch (RuntimeException e) {
                 // shown as bytes below
             }
         }
-        return ValueJson.bytes(letter.value());
+        return mask.apply(ValueJson.bytes(letter.value()), null, projection, deadLetterTopic, letter.origin().topic());
     }
 
     /** An origin as {@code topic:partition:offset}, how a redrive names the one to send back. */
@@ -511,29 +571,153 @@ public final class ConsoleApi {
         node.put("name", saga.definition().name());
         node.set("health", ValueJson.health(saga.health()));
         node.set("topics", ValueJson.MAPPER.valueToTree(saga.topics()));
+        node.set("steps", ValueJson.MAPPER.valueToTree(saga.definition().stepNames()));
         node.put("mermaid", saga.definition().toMermaid());
+        SagaLog log = sagaLog(saga);
+        node.set("counts", ValueJson.MAPPER.valueToTree(log.countByStatus()));
+        node.set("inFlightByStep", ValueJson.MAPPER.valueToTree(log.inFlightByStep()));
+        node.put("diagram", log.annotate(saga.definition().toMermaid(), saga.definition().stepNames()));
         return node;
     }
 
+    /**
+     * Sagas of every type (or of {@code type}), newest first, as their logs say, filtered by
+     * {@code status} (a {@link SagaStatus}, or {@code IN_FLIGHT} for running and compensating),
+     * {@code step} and {@code olderThan} (an age in seconds); at most {@code limit} (default 200).
+     */
+    private JsonNode sagaList(Map<String, String> query) {
+        String type = query.getOrDefault("type", "");
+        String status = query.getOrDefault("status", "").trim().toUpperCase(Locale.ROOT);
+        String step = query.getOrDefault("step", "").trim();
+        Duration olderThan = Duration.ofSeconds(number(query, "olderThan", 0));
+        int limit = (int) number(query, "limit", 200);
+        if (!status.isEmpty() && !status.equals("IN_FLIGHT")
+                && Arrays.stream(SagaStatus.values()).noneMatch(s -> s.name().equals(status))) {
+            throw new Refused(400, "status must be IN_FLIGHT or one of " + Arrays.toString(SagaStatus.values()) + ": " + status);
+        }
+        Instant now = Instant.now();
+        Predicate<SagaLog.Summary> filter = s -> (status.isEmpty() || (status.equals("IN_FLIGHT") ? !s.status().isFinal()
+                : s.status().name().equals(status)))
+                && (step.isEmpty() || s.step().equals(step))
+                && s.age(now).compareTo(olderThan) >= 0;
+        ObjectNode node = ValueJson.MAPPER.createObjectNode();
+        ArrayNode list = node.putArray("sagas");
+        int matched = 0;
+        for (SagaRuntime<?, ?> saga : type.isEmpty() ? runtimes.sagas() : List.of(saga(type))) {
+            for (SagaLog.Summary s : sagaLog(saga).list(filter)) {
+                if (matched++ < limit) {
+                    ObjectNode entry = list.addObject();
+                    entry.put("saga", saga.definition().name());
+                    entry.put("id", s.sagaId());
+                    entry.put("status", s.status().name());
+                    entry.put("step", s.step());
+                    entry.put("attempt", s.attempt());
+                    entry.put("started", s.started().toString());
+                    entry.put("updated", s.updated().toString());
+                    entry.put("ageSeconds", s.age(now).toSeconds());
+                    entry.put("last", s.last().name());
+                    entry.put("reason", s.reason());
+                }
+            }
+        }
+        node.put("matched", matched);
+        node.put("limit", limit);
+        return node;
+    }
+
+    private static long number(Map<String, String> query, String name, long otherwise) {
+        String text = query.getOrDefault(name, "").trim();
+        if (text.isEmpty()) {
+            return otherwise;
+        }
+        try {
+            long value = Long.parseLong(text);
+            if (value < 0) {
+                throw new NumberFormatException("negative");
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new Refused(400, name + " must be a whole number, 0 or more: '" + text + "'");
+        }
+    }
+
+    /**
+     * One saga: its state from this instance's store when it holds it, and its timeline from the log
+     * (every instance writes there) with the commands it sent and the replies and timers that moved it.
+     */
     private JsonNode sagaState(SagaRuntime<?, ?> saga, String id) {
         Optional<? extends SagaState<?>> found = saga.state(id);
-        if (found.isEmpty()) {
-            throw new Refused(404, "no saga '" + id + "' of " + saga.definition().name() + " on this instance (health: "
+        SagaLog log = sagaLog(saga);
+        Optional<SagaLog.Summary> logged = log.summary(id);
+        if (found.isEmpty() && logged.isEmpty()) {
+            throw new Refused(404, "no saga '" + id + "' of " + saga.definition().name() + " on this instance nor in its log (health: "
                     + ValueJson.health(saga.health()).get("status").asText() + ")");
         }
-        SagaState<?> state = found.get();
         ObjectNode node = ValueJson.MAPPER.createObjectNode();
         node.put("saga", saga.definition().name());
-        node.put("id", state.sagaId());
-        node.put("status", state.status().name());
-        node.put("step", state.step());
-        node.put("attempt", state.attempt());
-        node.set("completedSteps", ValueJson.MAPPER.valueToTree(state.completedSteps()));
-        node.set("inFlightSteps", ValueJson.MAPPER.valueToTree(state.inFlightSteps()));
-        node.put("failureReason", state.failureReason());
-        state.nextDeadline().ifPresentOrElse(d -> node.put("nextDeadline", d.toString()), () -> node.putNull("nextDeadline"));
-        node.set("data", ValueJson.of(state.data()));
+        node.put("id", id);
+        if (found.isPresent()) {
+            SagaState<?> state = found.get();
+            node.put("status", state.status().name());
+            node.put("step", state.step());
+            node.put("attempt", state.attempt());
+            node.set("completedSteps", ValueJson.MAPPER.valueToTree(state.completedSteps()));
+            node.set("inFlightSteps", ValueJson.MAPPER.valueToTree(state.inFlightSteps()));
+            node.put("failureReason", state.failureReason());
+            state.nextDeadline().ifPresentOrElse(d -> node.put("nextDeadline", d.toString()), () -> node.putNull("nextDeadline"));
+            node.set("data", mask.apply(ValueJson.of(state.data()), state.data(), saga.definition().name(), saga.topics().log()));
+        } else {
+            // another instance holds it: the log still says where it is
+            SagaLog.Summary s = logged.get();
+            node.put("status", s.status().name());
+            node.put("step", s.step());
+            node.put("attempt", s.attempt());
+            node.put("failureReason", s.reason());
+            node.putNull("data");
+        }
+        ArrayNode timeline = node.putArray("timeline");
+        for (SagaLog.Entry e : log.timeline(id)) {
+            ObjectNode entry = timeline.addObject();
+            entry.put("at", e.at().toString());
+            entry.put("transition", e.transition().name());
+            entry.put("kind", kind(e.transition()));
+            entry.put("step", e.step());
+            entry.put("attempt", e.attempt());
+            entry.put("status", e.status().name());
+            entry.put("detail", e.detail());
+            SagaLog.command(e).ifPresent(c -> {
+                ObjectNode command = entry.putObject("command");
+                command.put("id", e.detail());
+                command.put("step", c.step());
+                command.put("compensation", c.compensation());
+            });
+        }
         return node;
+    }
+
+    /** What moved the saga: a command it sent, a participant's reply, a timer, or the saga itself. */
+    private static String kind(SagaTransition transition) {
+        return switch (transition) {
+            case STEP_SENT, COMPENSATION_SENT -> "command";
+            case STEP_SUCCEEDED, STEP_FAILED, COMPENSATION_SUCCEEDED -> "reply";
+            case TIMED_OUT -> "timer";
+            default -> "saga";
+        };
+    }
+
+    /** A saga type's log, read again once older than {@link #LOG_FRESH}. */
+    private SagaLog sagaLog(SagaRuntime<?, ?> saga) {
+        String topic = saga.topics().log();
+        long now = System.nanoTime();
+        Log cached = sagaLogs.get(topic);
+        if (cached == null || now - cached.at() > LOG_FRESH.toNanos()) {
+            cached = new Log(now, SagaLog.read(runtimes.readTopic(topic, READ_TIMEOUT)));
+            sagaLogs.put(topic, cached);
+        }
+        return cached.log();
+    }
+
+    private record Log(long at, SagaLog log) {
     }
 
     // ---- plumbing
@@ -547,12 +731,18 @@ public final class ConsoleApi {
         }
     }
 
-    private static void requireAction(Request request) {
+    /** An action: a POST, with actions enabled and the request bearing the token; refused and logged (without the token) otherwise. */
+    private void requireAction(Request request) {
         if (!request.method().equals("POST")) {
             throw new Refused(405, request.method() + " " + request.rawPath() + " is not allowed; use POST");
         }
-        if (!request.headers().containsKey(ACTION_HEADER.toLowerCase(java.util.Locale.ROOT))) {
-            throw new Refused(403, "an action needs the header " + ACTION_HEADER + " (the console's page sends it)");
+        if (!access.actionsEnabled()) {
+            throw new Refused(403, ConsoleAccess.HOW_TO_ENABLE);
+        }
+        if (!access.authorized(request.headers())) {
+            LOG.warn("console: refused {} {}: no valid access token", request.method(), request.rawPath());
+            throw new Refused(401, "this action needs the console's access token: send 'Authorization: Bearer <token>'"
+                    + " (enter the token in the page)");
         }
     }
 
@@ -562,7 +752,13 @@ public final class ConsoleApi {
             throw new Refused(404, "no such file: " + name);
         }
         requireGet(request, true);
-        try (InputStream in = ConsoleApi.class.getClassLoader().getResourceAsStream(STATIC + name)) {
+        String resource = switch (name) {
+            // Mermaid's browser bundle and its licence, vendored beside the page (see mermaid/README.md)
+            case "mermaid.min.js" -> STATIC + "mermaid/mermaid.min.js";
+            case "mermaid-LICENSE" -> STATIC + "mermaid/LICENSE";
+            default -> STATIC + name;
+        };
+        try (InputStream in = ConsoleApi.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("the console's " + name + " is missing from its jar");
             }

@@ -2,10 +2,27 @@
 // The console's page: plain DOM, data put in with textContent only (never as HTML).
 
 const $ = id => document.getElementById(id);
-const ACTION = { 'X-Myelin-Console': '1' };
+// the access token, typed in once per browser tab (sessionStorage: gone when the tab closes), sent with every request;
+// an action (POST) is refused without it
+const TOKEN_KEY = 'myelin.console.token';
+const ACTION = {};
+
+function useToken(token) {
+  if (token) {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    ACTION.Authorization = 'Bearer ' + token;
+  } else {
+    sessionStorage.removeItem(TOKEN_KEY);
+    delete ACTION.Authorization;
+  }
+}
+
+useToken(sessionStorage.getItem(TOKEN_KEY));
 
 async function api(path, options) {
-  const response = await fetch('/api/' + path, options);
+  const request = Object.assign({}, options || {});
+  request.headers = Object.assign({}, ACTION, request.headers || {});
+  const response = await fetch('/api/' + path, request);
   const body = await response.json();
   if (!response.ok) {
     throw new Error(body.error || response.statusText);
@@ -70,6 +87,7 @@ function showError(target, error) {
 // ---- overview, polled every second while shown, and feeding the pages' choices
 
 let overview = null;
+let overviewShown = '';
 
 async function refreshOverview() {
   try {
@@ -83,6 +101,12 @@ async function refreshOverview() {
   fill($('aggregate-type'), overview.eventStores.map(s => s.aggregate));
   fill($('projection-name'), overview.projections.map(p => p.name));
   fill($('saga-name'), overview.sagas.map(s => s.name));
+  // redraw only what changed: a table redrawn every second loses a person's selection (and a test's rows)
+  const shown = JSON.stringify(overview);
+  if (shown === overviewShown) {
+    return;
+  }
+  overviewShown = shown;
 
   $('overview-stores').replaceChildren();
   for (const s of overview.eventStores) {
@@ -105,11 +129,42 @@ async function refreshOverview() {
   $('overview-sagas').replaceChildren();
   for (const s of overview.sagas) {
     const row = $('overview-sagas').insertRow();
-    cell(row, s.name);
+    cell(row, link(s.name, '#sagas/' + enc(s.name)));
     cell(row, health(s.health));
+    const counts = s.counts || {};
+    for (const status of ['RUNNING', 'COMPENSATING', 'COMPLETED', 'COMPENSATED', 'FAILED']) {
+      cell(row, typeof counts === 'string' ? counts : counts[status], status);
+    }
     cell(row, s.topics.log);
   }
 }
+
+function link(text, href) {
+  const a = document.createElement('a');
+  a.href = href;
+  a.textContent = text;
+  return a;
+}
+
+// ---- access: read-only, or actions with the token
+
+async function refreshAccess() {
+  try {
+    const a = await api('access');
+    $('access').textContent = !a.actionsEnabled ? 'read-only' : a.authorized ? 'actions enabled' : 'enter the token to act';
+    $('access').title = a.howToEnable || '';
+    $('token-form').classList.toggle('hidden', !a.actionsEnabled && !a.readsNeedToken);
+  } catch (e) {
+    $('access').textContent = e.message;
+  }
+}
+
+$('token-form').addEventListener('submit', event => {
+  event.preventDefault();
+  useToken($('token').value.trim());
+  $('token').value = '';
+  refreshAccess();
+});
 
 // ---- aggregates
 
@@ -134,7 +189,9 @@ $('aggregate-form').addEventListener('submit', async event => {
       cell(row, e.sequence);
       cell(row, e.type);
       cell(row, e.time);
-      cell(row, e.commandId);
+      // a command a saga sent names it: saga:<saga>:<i|c>:<step>:<saga id>
+      const sagaCommand = /^saga:([^:]+):[ic]:[^:]+:(.+)$/.exec(e.commandId || '');
+      cell(row, sagaCommand ? link(e.commandId, '#sagas/' + enc(sagaCommand[1]) + '/' + enc(sagaCommand[2])) : e.commandId);
       cell(row, e.correlationId);
       cell(row, json(e.payload));
     }
@@ -261,7 +318,12 @@ async function redrive(name, which) {
 $('dead-letters-load').addEventListener('click', loadDeadLetters);
 $('dead-letters-redrive-all').addEventListener('click', () => redrive($('projection-name').value, 'all=true'));
 
-// ---- sagas
+// ---- sagas: the list from the logs, one saga's timeline, the type's diagram with live counts
+
+let sagaTypeShown = '';
+let diagramShown = '';
+let diagramCount = 0;
+let sagaListShown = '';
 
 async function loadSagaType() {
   const name = $('saga-name').value;
@@ -270,30 +332,170 @@ async function loadSagaType() {
   }
   try {
     const s = await api('sagas/' + enc(name));
-    $('saga-mermaid').textContent = s.mermaid;
+    $('saga-mermaid').textContent = s.diagram;
+    $('saga-counts').textContent = Object.entries(s.counts).map(([status, n]) => n + ' ' + status.toLowerCase()).join(' · ');
+    if (sagaTypeShown !== name) {
+      sagaTypeShown = name;
+      const step = $('saga-step');
+      const chosen = step.value;
+      step.replaceChildren(new Option('any step', ''), ...s.steps.map(n => new Option(n, n)));
+      step.value = s.steps.includes(chosen) ? chosen : '';
+    }
+    if (s.diagram !== diagramShown) {
+      diagramShown = s.diagram;
+      await drawDiagram(s.diagram);
+    }
   } catch (e) {
-    $('saga-mermaid').textContent = e.message;
+    showError($('saga-diagram'), e);
   }
 }
 
-$('saga-name').addEventListener('change', loadSagaType);
-
-$('saga-form').addEventListener('submit', async event => {
-  event.preventDefault();
+async function drawDiagram(source) {
+  const target = $('saga-diagram');
+  if (typeof mermaid === 'undefined') {
+    target.textContent = 'Mermaid did not load: the source is below';
+    return;
+  }
   try {
-    const s = await api('sagas/' + enc($('saga-name').value) + '/' + enc($('saga-id').value));
-    $('saga-result').textContent = JSON.stringify(s, null, 2);
+    const { svg } = await mermaid.render('saga-svg-' + (++diagramCount), source);
+    // Mermaid's own SVG, made with securityLevel 'strict' (labels are text, no scripts or links)
+    target.innerHTML = svg;
   } catch (e) {
-    $('saga-result').textContent = e.message;
+    target.textContent = 'cannot draw the diagram: ' + e.message;
+  }
+}
+
+async function loadSagaList() {
+  const query = new URLSearchParams();
+  query.set('type', $('saga-name').value);
+  if ($('saga-status').value) {
+    query.set('status', $('saga-status').value);
+  }
+  if ($('saga-step').value) {
+    query.set('step', $('saga-step').value);
+  }
+  if (Number($('saga-age').value) > 0) {
+    query.set('olderThan', String(Math.floor(Number($('saga-age').value))));
+  }
+  try {
+    const l = await api('sagas?' + query);
+    const shown = JSON.stringify(l);
+    if (shown === sagaListShown) {
+      return;
+    }
+    sagaListShown = shown;
+    $('saga-list').replaceChildren();
+    for (const s of l.sagas) {
+      const row = $('saga-list').insertRow();
+      cell(row, link(s.id, '#sagas/' + enc(s.saga) + '/' + enc(s.id)));
+      cell(row, s.status, s.status);
+      cell(row, s.step);
+      cell(row, s.started.replace('T', ' ').substring(0, 19));
+      cell(row, s.ageSeconds + ' s');
+      cell(row, s.last);
+      cell(row, s.reason, s.status === 'FAILED' ? 'reason' : '');
+    }
+    $('saga-list-status').textContent = l.matched + ' matching' + (l.matched > l.limit ? ', the newest ' + l.limit + ' shown' : '');
+  } catch (e) {
+    $('saga-list-status').textContent = e.message;
+  }
+}
+
+async function loadSaga(name, id) {
+  const target = $('saga-detail');
+  try {
+    const s = await api('sagas/' + enc(name) + '/' + enc(id));
+    target.replaceChildren();
+    const h = document.createElement('h3');
+    h.textContent = 'Saga ' + s.id + ' of ' + s.saga;
+    target.appendChild(h);
+    const table = document.createElement('table');
+    table.id = 'saga-state';
+    const add = (label, value, className) => {
+      const row = table.insertRow();
+      cell(row, label);
+      cell(row, value, className);
+    };
+    add('Status', s.status, s.status);
+    add('Step', s.step + (s.attempt > 1 ? ' (attempt ' + s.attempt + ')' : ''));
+    if (s.failureReason) {
+      add(s.status === 'FAILED' ? 'Failed because' : 'Reason', s.failureReason, s.status === 'FAILED' ? 'reason' : '');
+    }
+    if (s.completedSteps) {
+      add('Steps done', s.completedSteps.join(', '));
+      add('In flight', s.inFlightSteps.join(', '));
+      add('Next deadline', s.nextDeadline || 'none');
+    }
+    add('Data', s.data === null ? 'held by another instance' : json(s.data));
+    target.appendChild(table);
+    const title = document.createElement('h3');
+    title.textContent = 'Timeline';
+    target.appendChild(title);
+    const timeline = document.createElement('table');
+    timeline.id = 'saga-timeline';
+    const head = timeline.createTHead().insertRow();
+    ['Time', 'What', 'Transition', 'Step', 'Attempt', 'Status', 'Command or detail'].forEach(t => cell(head, t));
+    const body = timeline.createTBody();
+    for (const e of s.timeline) {
+      const row = body.insertRow();
+      cell(row, e.at);
+      cell(row, e.kind, 'kind-' + e.kind);
+      cell(row, e.transition);
+      cell(row, e.step);
+      cell(row, e.attempt);
+      cell(row, e.status, e.status);
+      cell(row, e.command ? (e.command.compensation ? 'compensation ' : 'command ') + e.command.id : e.detail);
+    }
+    target.appendChild(timeline);
+  } catch (e) {
+    showError(target, e);
+  }
+}
+
+$('saga-name').addEventListener('change', () => {
+  diagramShown = '';
+  loadSagaType();
+  loadSagaList();
+});
+['saga-status', 'saga-step', 'saga-age'].forEach(id => $(id).addEventListener('change', loadSagaList));
+
+$('saga-filter').addEventListener('submit', event => {
+  event.preventDefault();
+  const id = $('saga-id').value.trim();
+  if (id) {
+    location.hash = '#sagas/' + enc($('saga-name').value) + '/' + enc(id);
+  } else {
+    loadSagaList();
   }
 });
 
 // ---- pages
 
-function show() {
-  const page = (location.hash || '#overview').substring(1);
+// a hash is #page, or #sagas/<type> or #sagas/<type>/<id> for one saga's timeline
+function route() {
+  const parts = (location.hash || '#overview').substring(1).split('/').map(decodeURIComponent);
+  return { page: parts[0] || 'overview', args: parts.slice(1) };
+}
+
+async function show() {
+  const { page, args } = route();
   document.querySelectorAll('.page').forEach(p => p.classList.toggle('active', p.id === 'page-' + page));
   document.querySelectorAll('nav a').forEach(a => a.classList.toggle('active', a.dataset.page === page));
+  if (page === 'sagas' && args.length > 0) {
+    if (!overview) {
+      await refreshOverview();
+    }
+    $('saga-name').value = args[0];
+    $('saga-id').value = args[1] || '';
+    diagramShown = '';
+    await loadSagaType();
+    await loadSagaList();
+    if (args.length > 1) {
+      await loadSaga(args[0], args[1]);
+    } else {
+      $('saga-detail').replaceChildren();
+    }
+  }
 }
 
 window.addEventListener('hashchange', show);
@@ -301,13 +503,18 @@ show();
 
 async function tick() {
   await refreshOverview();
-  const page = (location.hash || '#overview').substring(1);
+  const { page } = route();
   if (page === 'projections') {
     await refreshProjection();
-  } else if (page === 'sagas' && !$('saga-mermaid').textContent) {
+  } else if (page === 'sagas') {
     await loadSagaType();
+    await loadSagaList();
   }
   setTimeout(tick, 1000);
 }
 
+if (typeof mermaid !== 'undefined') {
+  mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral' });
+}
+refreshAccess();
 tick();

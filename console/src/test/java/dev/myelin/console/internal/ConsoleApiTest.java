@@ -2,15 +2,23 @@ package dev.myelin.console.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.Appender;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.WriterAppender;
+import org.apache.logging.log4j.core.layout.PatternLayout;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,9 +33,15 @@ import dev.myelin.schemas.RecordOrigin;
 class ConsoleApiTest {
     private final FakeRuntimes runtimes = new FakeRuntimes();
     private final ConsoleApi api = new ConsoleApi(runtimes);
+    private static final String TOKEN = "s3cret-token-0123456789";
+    private static final Map<String, String> BEARER = Map.of("authorization", "Bearer " + TOKEN);
+    private final ConsoleApi actions = new ConsoleApi(runtimes, new ConsoleAccess(Optional.of(TOKEN), true), PayloadMask.NONE);
 
-    private ConsoleApi.Response get(String path) {
-        return api.handle(new ConsoleApi.Request("GET", path, Map.of(), Map.of()));
+    private ConsoleApi.Response get(String pathAndQuery) {
+        int question = pathAndQuery.indexOf('?');
+        String path = question < 0 ? pathAndQuery : pathAndQuery.substring(0, question);
+        Map<String, String> query = ConsoleApi.Request.parseQuery(question < 0 ? null : pathAndQuery.substring(question + 1));
+        return api.handle(new ConsoleApi.Request("GET", path, query, Map.of()));
     }
 
     private ConsoleApi.Response post(String path, Map<String, String> query, Map<String, String> headers) {
@@ -190,30 +204,142 @@ class ConsoleApiTest {
     void oneDeadLetterIsRedrivenByItsOriginAndAllOfThemByAll() throws Exception {
         runtimes.totals.deadLetters.add(letter(7));
         runtimes.totals.deadLetters.add(letter(8));
-        Map<String, String> action = Map.of("x-myelin-console", "1");
+        String redrive = "/api/projections/counter-totals/dead-letters/redrive";
 
-        JsonNode one = json(post("/api/projections/counter-totals/dead-letters/redrive", Map.of("origin", "counting.counter.events:1:8"), action));
+        JsonNode one = json(actions.handle(new ConsoleApi.Request("POST", redrive, Map.of("origin", "counting.counter.events:1:8"), BEARER)));
         assertThat(one.get("redriven").asInt()).isEqualTo(1);
         assertThat(runtimes.totals.redriven).extracting(l -> l.origin().offset().getAsLong()).containsExactly(8L);
 
-        JsonNode all = json(post("/api/projections/counter-totals/dead-letters/redrive", Map.of("all", "true"), action));
+        JsonNode all = json(actions.handle(new ConsoleApi.Request("POST", redrive, Map.of("all", "true"), BEARER)));
         assertThat(all.get("redriven").asInt()).isEqualTo(2);
     }
 
     @Test
-    void aRedriveNeedsAPostWithTheActionHeaderAndSaysWhich() throws Exception {
+    void aRedriveNeedsAPostWithTheTokenAndSaysWhich() throws Exception {
         runtimes.totals.deadLetters.add(letter(7));
         String redrive = "/api/projections/counter-totals/dead-letters/redrive";
 
-        ConsoleApi.Response asGet = api.handle(new ConsoleApi.Request("GET", redrive, Map.of("all", "true"), Map.of()));
-        ConsoleApi.Response withoutHeader = post(redrive, Map.of("all", "true"), Map.of());
-        ConsoleApi.Response withoutWhich = post(redrive, Map.of(), Map.of("x-myelin-console", "1"));
+        ConsoleApi.Response asGet = actions.handle(new ConsoleApi.Request("GET", redrive, Map.of("all", "true"), BEARER));
+        ConsoleApi.Response withoutToken = actions.handle(new ConsoleApi.Request("POST", redrive, Map.of("all", "true"), Map.of()));
+        ConsoleApi.Response withAnotherToken = actions.handle(new ConsoleApi.Request("POST", redrive, Map.of("all", "true"),
+                Map.of("authorization", "Bearer " + TOKEN + "x")));
+        ConsoleApi.Response withoutWhich = actions.handle(new ConsoleApi.Request("POST", redrive, Map.of(), BEARER));
 
         assertThat(asGet.status()).isEqualTo(405);
-        assertThat(withoutHeader.status()).isEqualTo(403);
-        assertThat(json(withoutHeader).get("error").asText()).contains(ConsoleApi.ACTION_HEADER);
+        assertThat(withoutToken.status()).isEqualTo(401);
+        assertThat(json(withoutToken).get("error").asText()).contains("Authorization: Bearer").doesNotContain(TOKEN);
+        assertThat(withAnotherToken.status()).isEqualTo(401);
         assertThat(withoutWhich.status()).isEqualTo(400);
         assertThat(runtimes.totals.redriven).isEmpty();
+    }
+
+    @Test
+    void neitherTheTokenNorAPayloadIsLogged() {
+        runtimes.totals.deadLetters.add(letter(7));
+        String redrive = "/api/projections/counter-totals/dead-letters/redrive";
+        StringWriter logged = new StringWriter();
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        Appender appender = WriterAppender.newBuilder().setName("console-test").setTarget(logged)
+                .setLayout(PatternLayout.newBuilder().withPattern("%level %logger %msg%n").build()).build();
+        appender.start();
+        context.getConfiguration().getLoggerConfig("dev.myelin").addAppender(appender, Level.DEBUG, null);
+        try {
+            actions.handle(new ConsoleApi.Request("POST", redrive, Map.of("all", "true"), Map.of("authorization", "Bearer " + TOKEN + "-wrong")));
+            actions.handle(new ConsoleApi.Request("POST", redrive, Map.of("all", "true"), BEARER));
+            actions.handle(new ConsoleApi.Request("GET", "/api/projections/counter-totals/dead-letters", Map.of(), BEARER));
+        } finally {
+            context.getConfiguration().getLoggerConfig("dev.myelin").removeAppender("console-test");
+            appender.stop();
+        }
+
+        assertThat(logged.toString()).contains("refused POST " + redrive).contains("redrove 1 dead letter(s) of counter-totals")
+                .doesNotContain(TOKEN).doesNotContain("oops 7");
+    }
+
+    @Test
+    void withoutATokenTheConsoleIsReadOnlyAndSaysHowToEnableActions() throws Exception {
+        runtimes.totals.deadLetters.add(letter(7));
+
+        ConsoleApi.Response refused = post("/api/projections/counter-totals/dead-letters/redrive", Map.of("all", "true"), BEARER);
+        JsonNode access = json(get("/api/access"));
+
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(json(refused).get("error").asText()).contains("read-only").contains("myelin.console.access-token")
+                .contains("accessToken");
+        assertThat(runtimes.totals.redriven).isEmpty();
+        assertThat(access.get("actionsEnabled").asBoolean()).isFalse();
+        assertThat(access.get("howToEnable").asText()).contains("myelin.console.access-token");
+        assertThat(get("/api/overview").status()).isEqualTo(200);
+    }
+
+    @Test
+    void thePageLearnsWhetherActionsAreOnAndItsTokenIsRight() throws Exception {
+        JsonNode without = json(actions.handle(new ConsoleApi.Request("GET", "/api/access", Map.of(), Map.of())));
+        JsonNode with = json(actions.handle(new ConsoleApi.Request("GET", "/api/access", Map.of(), BEARER)));
+
+        assertThat(without.get("actionsEnabled").asBoolean()).isTrue();
+        assertThat(without.get("authorized").asBoolean()).isFalse();
+        assertThat(without.has("howToEnable")).isFalse();
+        assertThat(with.get("authorized").asBoolean()).isTrue();
+        assertThat(with.toString()).doesNotContain(TOKEN);
+    }
+
+    @Test
+    void beyondThisMachineAReadNeedsTheTokenButThePageDoesNot() throws Exception {
+        ConsoleApi remote = new ConsoleApi(runtimes, new ConsoleAccess(Optional.of(TOKEN), false), PayloadMask.NONE);
+
+        ConsoleApi.Response anonymous = remote.handle(new ConsoleApi.Request("GET", "/api/overview", Map.of(), Map.of()));
+        ConsoleApi.Response bearer = remote.handle(new ConsoleApi.Request("GET", "/api/overview", Map.of(), BEARER));
+        ConsoleApi.Response page = remote.handle(new ConsoleApi.Request("GET", "/", Map.of(), Map.of()));
+        ConsoleApi.Response access = remote.handle(new ConsoleApi.Request("GET", "/api/access", Map.of(), Map.of()));
+
+        assertThat(anonymous.status()).isEqualTo(401);
+        assertThat(json(anonymous).toString()).doesNotContain("counter-totals");
+        assertThat(bearer.status()).isEqualTo(200);
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(json(access).get("readsNeedToken").asBoolean()).isTrue();
+    }
+
+    @Test
+    void maskedPayloadsShowAsStarsByAggregateTypeProjectionOrTopic() throws Exception {
+        runtimes.store.add("c-1", "added 5");
+        runtimes.totals.deadLetters.add(letter(7));
+        runtimes.totals.views.put("c-1", 5L);
+        ConsoleApi masked = new ConsoleApi(runtimes, ConsoleAccess.readOnly(),
+                new PayloadMask(Set.of("counter", "counter-totals"), Map.of()));
+
+        JsonNode aggregate = json(masked.handle(new ConsoleApi.Request("GET", "/api/aggregates/counter/c-1", Map.of(), Map.of())));
+        JsonNode view = json(masked.handle(new ConsoleApi.Request("GET", "/api/projections/counter-totals/views/c-1", Map.of(), Map.of())));
+        JsonNode letters = json(masked.handle(new ConsoleApi.Request("GET", "/api/projections/counter-totals/dead-letters", Map.of(),
+                Map.of())));
+
+        assertThat(aggregate.get("state").asText()).isEqualTo(PayloadMask.MASKED);
+        assertThat(aggregate.get("history").get(0).get("payload").asText()).isEqualTo(PayloadMask.MASKED);
+        assertThat(aggregate.get("history").get(0).get("type").asText()).isEqualTo("Added");
+        assertThat(view.get("view").asText()).isEqualTo(PayloadMask.MASKED);
+        assertThat(letters.get("deadLetters").get(0).get("payload").asText()).isEqualTo(PayloadMask.MASKED);
+        assertThat(letters.get("deadLetters").get(0).get("origin").asText()).isEqualTo("counting.counter.events:1:7");
+        // unmasked, the same answers carry the payloads
+        assertThat(json(get("/api/aggregates/counter/c-1")).get("history").get(0).get("payload").asText()).isEqualTo("added 5");
+    }
+
+    @Test
+    void maskedFieldsShowAsStarsAtAnyDepthAndAPayloadWithoutFieldsIsMaskedWhole() throws Exception {
+        PayloadMask mask = new PayloadMask(Set.of(), Map.of("Customer", Set.of("email", "name"), "shop.customer.events", Set.of("iban")));
+        JsonNode customer = ValueJson.MAPPER.readTree("{\"id\":\"c-1\",\"name\":\"Ada\",\"contact\":{\"email\":\"ada@example.org\"},"
+                + "\"orders\":[{\"name\":\"gift\",\"total\":3}]}");
+
+        JsonNode byType = mask.apply(customer, null, "Customer");
+        JsonNode byTopic = mask.apply(ValueJson.MAPPER.readTree("{\"iban\":\"DE00\",\"name\":\"Ada\"}"), null, "shop.customer.events");
+        JsonNode text = mask.apply(ValueJson.MAPPER.getNodeFactory().textNode("Ada, ada@example.org"), null, "Customer");
+        JsonNode other = mask.apply(customer, null, "Order");
+
+        assertThat(byType.toString()).isEqualTo("{\"id\":\"c-1\",\"name\":\"***\",\"contact\":{\"email\":\"***\"},"
+                + "\"orders\":[{\"name\":\"***\",\"total\":3}]}");
+        assertThat(customer.get("name").asText()).as("the original is left alone").isEqualTo("Ada");
+        assertThat(byTopic.toString()).isEqualTo("{\"iban\":\"***\",\"name\":\"Ada\"}");
+        assertThat(text.asText()).isEqualTo(PayloadMask.MASKED);
+        assertThat(other).isSameAs(customer);
     }
 
     @Test
@@ -235,6 +361,105 @@ class ConsoleApiTest {
     }
 
     @Test
+    void sagasAreListedFromTheirLogByStatusStepAndAge() throws Exception {
+        logSagas();
+
+        JsonNode all = json(get("/api/sagas"));
+        JsonNode inFlight = json(get("/api/sagas?status=in_flight"));
+        JsonNode failed = json(get("/api/sagas?type=double&status=FAILED"));
+        JsonNode atConfirm = json(get("/api/sagas?step=confirm"));
+        JsonNode old = json(get("/api/sagas?status=IN_FLIGHT&olderThan=3600"));
+        ConsoleApi.Response badStatus = get("/api/sagas?status=LOST");
+
+        assertThat(all.get("sagas")).extracting(s -> s.get("id").asText()).containsExactly("s-4", "s-3", "s-2", "s-1");
+        assertThat(inFlight.get("sagas")).extracting(s -> s.get("id").asText()).containsExactly("s-4", "s-3");
+        assertThat(failed.get("sagas")).hasSize(1);
+        JsonNode s1 = failed.get("sagas").get(0);
+        assertThat(s1.get("id").asText()).isEqualTo("s-1");
+        assertThat(s1.get("reason").asText()).isEqualTo("undo add-again failed: no counter");
+        assertThat(s1.get("step").asText()).isEqualTo("add-again");
+        assertThat(atConfirm.get("sagas")).extracting(s -> s.get("id").asText()).containsExactly("s-4", "s-2");
+        assertThat(old.get("sagas")).extracting(s -> s.get("id").asText()).containsExactly("s-3");
+        assertThat(badStatus.status()).isEqualTo(400);
+    }
+
+    @Test
+    void aSagasTimelineShowsItsCommandsRepliesAndTheReasonItFailed() throws Exception {
+        logSagas();
+
+        JsonNode saga = json(get("/api/sagas/double/s-1"));
+
+        assertThat(saga.get("status").asText()).isEqualTo("FAILED");
+        assertThat(saga.get("failureReason").asText()).isEqualTo("undo add-again failed: no counter");
+        JsonNode timeline = saga.get("timeline");
+        assertThat(timeline).extracting(e -> e.get("transition").asText()).containsExactly("STARTED", "STEP_SENT", "STEP_SUCCEEDED",
+                "STEP_SENT", "STEP_FAILED", "COMPENSATING", "COMPENSATION_SENT", "FAILED");
+        assertThat(timeline).extracting(e -> e.get("kind").asText()).containsExactly("saga", "command", "reply", "command", "reply",
+                "saga", "command", "saga");
+        JsonNode undo = timeline.get(6).get("command");
+        assertThat(undo.get("id").asText()).isEqualTo("saga:double:c:add-again:s-1");
+        assertThat(undo.get("compensation").asBoolean()).isTrue();
+        assertThat(timeline.get(4).get("detail").asText()).isEqualTo("declined");
+    }
+
+    @Test
+    void aSagaTypesDiagramCarriesTheLiveCountsOfItsStepsPathsAndEnds() throws Exception {
+        logSagas();
+
+        JsonNode type = json(get("/api/sagas/double"));
+
+        assertThat(type.get("counts").get("RUNNING").asInt()).isEqualTo(1);
+        assertThat(type.get("counts").get("COMPENSATING").asInt()).isEqualTo(1);
+        assertThat(type.get("counts").get("COMPLETED").asInt()).isEqualTo(1);
+        assertThat(type.get("counts").get("FAILED").asInt()).isEqualTo(1);
+        String diagram = type.get("diagram").asText();
+        assertThat(diagram).startsWith("stateDiagram-v2")
+                .contains("state \"confirm (counting.counter) · 1 in flight\" as s1")
+                .contains("state \"undo add-again · 1 compensating\" as c0")
+                .contains("s0 --> s1 : success (4)")
+                .contains("s1 --> c0 : failure (2)")
+                .contains("COMPLETED : 1 sagas").contains("COMPENSATED : 0 sagas")
+                .contains("FAILED : 1 sagas");
+        assertThat(json(get("/api/overview")).get("sagas").get(0).get("counts").get("FAILED").asInt()).isEqualTo(1);
+    }
+
+    /** Four sagas in the log: s-1 failed while undoing, s-2 completed, s-3 compensating an hour old, s-4 running at confirm. */
+    private void logSagas() {
+        String now = Instant.now().toString();
+        String hourAgo = Instant.now().minusSeconds(3700).toString();
+        List<String> lines = List.of(
+                line("s-1", "STARTED", "add-again", "RUNNING", "", "2026-01-01T00:00:00Z"),
+                line("s-1", "STEP_SENT", "add-again", "RUNNING", "saga:double:i:add-again:s-1", "2026-01-01T00:00:01Z"),
+                line("s-1", "STEP_SUCCEEDED", "add-again", "RUNNING", "", "2026-01-01T00:00:02Z"),
+                line("s-1", "STEP_SENT", "confirm", "RUNNING", "saga:double:i:confirm:s-1", "2026-01-01T00:00:03Z"),
+                line("s-1", "STEP_FAILED", "confirm", "RUNNING", "declined", "2026-01-01T00:00:04Z"),
+                line("s-1", "COMPENSATING", "add-again", "COMPENSATING", "declined", "2026-01-01T00:00:05Z"),
+                line("s-1", "COMPENSATION_SENT", "add-again", "COMPENSATING", "saga:double:c:add-again:s-1", "2026-01-01T00:00:06Z"),
+                line("s-1", "FAILED", "add-again", "FAILED", "undo add-again failed: no counter", "2026-01-01T00:00:07Z"),
+                line("s-2", "STARTED", "add-again", "RUNNING", "", "2026-01-01T00:01:00Z"),
+                line("s-2", "STEP_SUCCEEDED", "add-again", "RUNNING", "", "2026-01-01T00:01:01Z"),
+                line("s-2", "COMPLETED", "confirm", "COMPLETED", "", "2026-01-01T00:01:02Z"),
+                line("s-3", "STARTED", "add-again", "RUNNING", "", hourAgo),
+                line("s-3", "STEP_SUCCEEDED", "add-again", "RUNNING", "", hourAgo),
+                line("s-3", "STEP_FAILED", "confirm", "RUNNING", "declined", hourAgo),
+                line("s-3", "COMPENSATING", "add-again", "COMPENSATING", "declined", hourAgo),
+                line("s-4", "STARTED", "add-again", "RUNNING", "", now),
+                line("s-4", "STEP_SUCCEEDED", "add-again", "RUNNING", "", now),
+                line("s-4", "STEP_SENT", "confirm", "RUNNING", "saga:double:i:confirm:s-4", now),
+                "not a log entry");
+        List<ConsumerRecord<byte[], byte[]>> records = new java.util.ArrayList<>();
+        for (String line : lines) {
+            records.add(new ConsumerRecord<>("counting.saga.double.log", 0, records.size(), null, line.getBytes(StandardCharsets.UTF_8)));
+        }
+        runtimes.topics.put("counting.saga.double.log", records);
+    }
+
+    private static String line(String id, String transition, String step, String status, String detail, String at) {
+        return "{\"saga\":\"double\",\"id\":\"" + id + "\",\"transition\":\"" + transition + "\",\"step\":\"" + step
+                + "\",\"attempt\":1,\"status\":\"" + status + "\",\"detail\":\"" + detail + "\",\"at\":\"" + at + "\"}";
+    }
+
+    @Test
     void thePageAndItsAssetsAreServedAndNothingElse() {
         ConsoleApi.Response page = get("/");
         ConsoleApi.Response script = get("/static/console.js");
@@ -246,6 +471,10 @@ class ConsoleApiTest {
         assertThat(script.contentType()).startsWith("text/javascript");
         assertThat(script.text()).contains("api('overview')");
         assertThat(style.status()).isEqualTo(200);
+        ConsoleApi.Response mermaid = get("/static/mermaid.min.js");
+        assertThat(mermaid.status()).isEqualTo(200);
+        assertThat(mermaid.body().length).isGreaterThan(1_000_000);
+        assertThat(get("/static/mermaid-LICENSE").text()).contains("MIT");
         assertThat(get("/static/..%2Fconsole%2FMyelinConsole.class").status()).isEqualTo(404);
         assertThat(get("/static/console.js/x").status()).isEqualTo(404);
         assertThat(get("/api/nothing").status()).isEqualTo(404);

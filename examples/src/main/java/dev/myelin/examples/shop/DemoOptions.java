@@ -16,9 +16,11 @@ import java.util.Objects;
  * @param help             whether {@code --help} was given
  * @param consolePort      the Myelin Console's port on 127.0.0.1, 0 for a free one
  * @param keepRunning      whether the application stays up after the summary, for the console, until the JVM is stopped
+ * @param application      the application's name, whose topics a run reuses, or null for {@code shop} on an embedded broker
+ *                         and a fresh {@code shop-<time>} on a given cluster
  */
 public record DemoOptions(int orders, double failShare, String bootstrapServers, String registryUrl, boolean help, int consolePort,
-                          boolean keepRunning) {
+                          boolean keepRunning, String application) {
 
     /** What {@code --help} prints. */
     public static final String USAGE = """
@@ -38,11 +40,15 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
                                          free port; the URL is printed at the start)
               --keep-running             keep the application and its console up after the summary,
                                          until Ctrl+C
+              --application NAME         the application's name: a run on a cluster reuses its topics,
+                                         so the console shows earlier runs too (default: shop on the
+                                         embedded broker, a fresh shop-<time> on a given cluster); an
+                                         order already placed by an earlier run is not placed again
               --help                     print this and exit
             """;
 
     /** The options when none are given. */
-    public static final DemoOptions DEFAULTS = new DemoOptions(2000, 0.2, null, null, false, 0, false);
+    public static final DemoOptions DEFAULTS = new DemoOptions(2000, 0.2, null, null, false, 0, false, null);
 
     /**
      * Checks the values.
@@ -65,6 +71,29 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
         if (consolePort < 0 || consolePort > 65_535) {
             throw new IllegalArgumentException("--console-port must be 0 (a free port) to 65535: " + consolePort);
         }
+        if (application != null && !application.matches("[A-Za-z0-9][A-Za-z0-9_-]*")) {
+            throw new IllegalArgumentException("--application must be letters, digits, '-' and '_' (it starts every topic's name): '"
+                    + application + "'");
+        }
+    }
+
+    /**
+     * Makes options without {@code --application}.
+     *
+     * @param orders           how many orders to place
+     * @param failShare        the share of orders planned to fail
+     * @param bootstrapServers a Kafka cluster, or null for an embedded broker
+     * @param registryUrl      a schema registry, or null for an embedded one
+     * @param help             whether {@code --help} was given
+     * @param consolePort      the console's port
+     * @param keepRunning      whether the application stays up after the summary
+     * @throws IllegalArgumentException if a value is out of range or blank
+     * @deprecated use the canonical constructor, which also takes {@code application}
+     */
+    @Deprecated(forRemoval = false)
+    public DemoOptions(int orders, double failShare, String bootstrapServers, String registryUrl, boolean help, int consolePort,
+                       boolean keepRunning) {
+        this(orders, failShare, bootstrapServers, registryUrl, help, consolePort, keepRunning, null);
     }
 
     /**
@@ -80,7 +109,7 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
      */
     @Deprecated(forRemoval = false)
     public DemoOptions(int orders, double failShare, String bootstrapServers, String registryUrl, boolean help) {
-        this(orders, failShare, bootstrapServers, registryUrl, help, 0, false);
+        this(orders, failShare, bootstrapServers, registryUrl, help, 0, false, null);
     }
 
     /**
@@ -100,6 +129,7 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
         boolean help = false;
         Integer consolePort = null;
         boolean keepRunning = false;
+        String application = null;
         for (int i = 0; i < args.length; i++) {
             String arg = Objects.requireNonNull(args[i], "argument");
             String name = arg;
@@ -118,7 +148,7 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
                 continue;
             }
             if (!name.equals("--orders") && !name.equals("--fail-share") && !name.equals("--bootstrap-servers")
-                    && !name.equals("--registry-url") && !name.equals("--console-port")) {
+                    && !name.equals("--registry-url") && !name.equals("--console-port") && !name.equals("--application")) {
                 throw new IllegalArgumentException("unknown option '" + arg + "'");
             }
             if (value == null) {
@@ -132,11 +162,12 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
                 case "--fail-share" -> failShare = once(name, failShare, parseDouble(name, value));
                 case "--bootstrap-servers" -> servers = once(name, servers, value);
                 case "--console-port" -> consolePort = once(name, consolePort, parseInt(name, value));
+                case "--application" -> application = once(name, application, value.trim());
                 default -> registry = once(name, registry, value);
             }
         }
         return new DemoOptions(orders == null ? DEFAULTS.orders() : orders, failShare == null ? DEFAULTS.failShare() : failShare,
-                servers, registry, help, consolePort == null ? DEFAULTS.consolePort() : consolePort, keepRunning);
+                servers, registry, help, consolePort == null ? DEFAULTS.consolePort() : consolePort, keepRunning, application);
     }
 
     /**

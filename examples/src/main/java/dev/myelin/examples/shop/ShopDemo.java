@@ -5,8 +5,10 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -100,8 +102,9 @@ public final class ShopDemo {
             out.printf("Kafka %s at %s (%s), schema registry at %s (%s), up in %.1f s%n", EmbeddedKafkaCluster.kafkaVersion(), servers,
                     embeddedKafka ? "embedded KRaft broker" : "given", registryUrl, embeddedRegistry != null ? "embedded Apicurio" : "given",
                     (System.nanoTime() - started) / 1e9);
-            // a shared cluster may hold an earlier run's topics: give each run its own
-            String application = embeddedKafka ? "shop" : "shop-" + Long.toString(System.currentTimeMillis(), 36);
+            // a shared cluster may hold an earlier run's topics: give each run its own, unless asked to reuse an application's
+            String application = options.application() != null ? options.application()
+                    : embeddedKafka ? "shop" : "shop-" + Long.toString(System.currentTimeMillis(), 36);
             // Kafka Streams warns about state under the OS temp directory (the OS may clean it while a store runs);
             // the demo's state lives under the working directory's target/ and is deleted at the end
             Path state = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "myelin-shop-");
@@ -128,12 +131,16 @@ public final class ShopDemo {
         }
 
         long starting = System.nanoTime();
+        String token = accessToken();
         // every runtime counts on one Prometheus registry, served for scraping while the demo runs; the console
         // shows what the application runs as it starts it: open its URL while the orders go through
         try (ShopMetrics metrics = ShopMetrics.serve();
              Myelin shop = app.meterRegistry(metrics.registry()).build();
-             MyelinConsole console = MyelinConsole.start(shop, ConsoleOptions.builder().port(options.consolePort()).build())) {
-            out.printf("Myelin Console at %s (this machine only, no login; it stops with the demo)%n", console.url());
+             MyelinConsole console = MyelinConsole.start(shop, ConsoleOptions.builder().port(options.consolePort())
+                     .accessToken(token).build())) {
+            // the token is the demo's own, made for this run and shown to whoever started it, as a notebook server does
+            out.printf("Myelin Console at %s (this machine only; it stops with the demo)%n", console.url());
+            out.printf("Console access token for actions such as redrive (enter it in the page): %s%n", token);
             // each store creates its aggregate's topics; the saga and the projection check theirs exist, so they start last
             EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = shop.eventStore(Customer.TYPE);
             EventStore<StockState, SpecificRecord, SpecificRecord> stock = shop.eventStore(Stock.TYPE);
@@ -434,6 +441,13 @@ public final class ShopDemo {
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot reach Kafka at " + servers + "; check --bootstrap-servers: " + e, e);
         }
+    }
+
+    /** A random access token for this run's console: 24 bytes of a secure random, base64url. */
+    private static String accessToken() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     private static void requireAccepted(CompletableFuture<CommandResult<SpecificRecord>> future) {

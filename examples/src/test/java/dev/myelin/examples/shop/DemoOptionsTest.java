@@ -15,7 +15,7 @@ class DemoOptionsTest {
 
     @Test
     void noOptionsGiveTheDefaults() {
-        assertThat(DemoOptions.parse()).isEqualTo(new DemoOptions(2000, 0.2, null, null, false, 0, false));
+        assertThat(DemoOptions.parse()).isEqualTo(new DemoOptions(2000, 0.2, null, null, false, 0, false, null));
         assertThat(DemoOptions.parse().plannedFailures()).isEqualTo(400);
     }
 
@@ -24,7 +24,7 @@ class DemoOptionsTest {
         DemoOptions options = DemoOptions.parse("--orders", "200", "--fail-share=0.5", "--bootstrap-servers", "kafka:9092",
                 "--registry-url=http://registry:8080/apis/ccompat/v7");
 
-        assertThat(options).isEqualTo(new DemoOptions(200, 0.5, "kafka:9092", "http://registry:8080/apis/ccompat/v7", false, 0, false));
+        assertThat(options).isEqualTo(new DemoOptions(200, 0.5, "kafka:9092", "http://registry:8080/apis/ccompat/v7", false, 0, false, null));
     }
 
     @Test
@@ -43,7 +43,19 @@ class DemoOptionsTest {
     @SuppressWarnings("deprecation")
     @Test
     void theOldConstructorMeansAFreeConsolePortAndNoKeepRunning() {
-        assertThat(new DemoOptions(5, 0.1, null, null, false)).isEqualTo(new DemoOptions(5, 0.1, null, null, false, 0, false));
+        assertThat(new DemoOptions(5, 0.1, null, null, false)).isEqualTo(new DemoOptions(5, 0.1, null, null, false, 0, false, null));
+        assertThat(new DemoOptions(5, 0.1, null, null, false, 8086, true)).isEqualTo(new DemoOptions(5, 0.1, null, null, false, 8086, true, null));
+    }
+
+    @Test
+    void theApplicationNameIsReadAndMustBeATopicPrefix() {
+        assertThat(DemoOptions.parse("--application", "shop-demo").application()).isEqualTo("shop-demo");
+        assertThat(DemoOptions.parse("--application=shop_2").application()).isEqualTo("shop_2");
+        assertThat(DemoOptions.parse().application()).isNull();
+        assertThatIllegalArgumentException().isThrownBy(() -> DemoOptions.parse("--application", "my.shop"))
+                .withMessageContaining("--application must be letters, digits");
+        assertThatIllegalArgumentException().isThrownBy(() -> DemoOptions.parse("--application=a", "--application=b"))
+                .withMessage("--application was already set to a");
     }
 
     @Test

@@ -32,6 +32,7 @@ import dev.myelin.eventstore.SendOptions;
 import dev.myelin.schemas.EventMetadata;
 import dev.myelin.schemas.RecordOrigin;
 import dev.myelin.schemas.SchemaRegistryUnavailableException;
+import dev.myelin.schemas.TraceContext;
 
 /**
  * Turns one command into events, a result and a new state. Kafka Streams runs it under
@@ -303,7 +304,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             requireFits("event " + m.eventType() + " (sequence " + sequence + ") of command " + commandId, key, bytes, headers);
             records.add(new Record<>(key, bytes, command.timestamp(), headers));
             serialized.add(bytes);
-            metadata.add(m);
+            metadata.add(m.withTraceContext(TraceContext.readFrom(headers)));
         }
         long newVersion = version + events.size();
         byte[] newState = serializeState(aggregateId, next);

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
  * processing, of the saga's handling of the event it appended, of the saga's next command and its
  * processing, and of the projection's fold; the spans follow OpenTelemetry's messaging conventions;
  * the event read back from the history names the trace it was written in, and a rebuilt projection's
- * fold is still a child of the span that wrote the event.
+ * fold, and a re-driven dead letter's, is still a child of the span that wrote the event.
  */
 @MyelinKafka(brokers = 1)
 class TracingIT {
@@ -138,6 +139,30 @@ class TracingIT {
                     () -> named(spans, trace, "process traced.counter.events").size() == 2);
             assertThat(named(spans, trace, "process traced.counter.events")).as("the first fold and the rebuild's")
                     .allMatch(span -> span.getParentSpanId().equals(decided.getSpanId()));
+
+            // a dead letter re-driven once its cause is mended: its fold, read from the re-drive topic, is a child of that span too
+            AtomicBoolean mended = new AtomicBoolean();
+            RunningProjection<String, Long> picky = app.projection(Projection.named("picky")
+                    .from(app.topics(COUNTER).events(), Serdes.String())
+                    .initially(() -> 0L, Serdes.Long())
+                    .on(String.class, (total, added, metadata) -> {
+                        if (!mended.get()) {
+                            throw new IllegalStateException("not yet");
+                        }
+                        return total + Long.parseLong(added.substring(6));
+                    })
+                    .build());
+            Await.until(PATIENCE, "the event dead-lettered", () -> picky.deadLetters(PATIENCE).size() == 1);
+            mended.set(true);
+            assertThat(picky.redrive(letter -> true, PATIENCE)).isEqualTo(1);
+            assertThat(picky.awaitView("c-1", total -> total == 4L, PATIENCE)).isEqualTo(4L);
+            Await.until(PATIENCE, "the re-driven fold's span ended", () -> spans.getFinishedSpanItems().stream()
+                    .anyMatch(span -> span.getTraceId().equals(trace) && span.getName().endsWith(".redrive")));
+            assertThat(spans.getFinishedSpanItems()).filteredOn(span -> span.getName().endsWith(".redrive"))
+                    .singleElement().satisfies(span -> {
+                        assertThat(span.getTraceId()).isEqualTo(trace);
+                        assertThat(span.getParentSpanId()).isEqualTo(decided.getSpanId());
+                    });
         }
     }
 

@@ -83,6 +83,18 @@ class MetricsIT {
                     .step("book").invoke(ledger, amount -> "l-1", amount -> "add " + amount).timeout(PATIENCE)
                     .build();
             SagaRuntime<String, String> sagas = app.saga(record);
+            // a saga whose participant never answers: each of its sagas waits at its one step, its deadline ahead
+            kafka.createTopic("metered.silent.commands", 1);
+            kafka.createTopic("metered.silent.replies", 1);
+            Participant<String, String> silent = Participant.service("silent", "metered.silent.commands", Serdes.String(),
+                    "metered.silent.replies", Serdes.String());
+            SagaRuntime<String, String> waiting = app.saga(SagaDefinition.named("waiting", String.class)
+                    .from(app.topics(COUNTER).events(), Serdes.String())
+                    .sagaId(added -> "wait-" + added.substring(6))
+                    .data(Serdes.String(), added -> added.substring(6))
+                    .step("ask").invoke(silent, amount -> "s-1", amount -> "ask " + amount).successWhen(reply -> true)
+                    .timeout(Duration.ofHours(1))
+                    .build());
             RunningProjection<String, Long> totals = app.projection(Projection.named("totals")
                     .from(app.topics(COUNTER).events(), Serdes.String())
                     .initially(() -> 0L, Serdes.Long())
@@ -169,6 +181,12 @@ class MetricsIT {
             // every saga ended: none waits at its step, no deadline is overdue (the retention ends of the three lie ahead)
             assertThat(gauge(registry, "myelin.sagas.in.flight", "step", "book")).isZero();
             assertThat(gauge(registry, "myelin.saga.deadlines.due", "saga", "record")).isZero();
+            // the four sagas of the silent participant all wait at their step; their deadlines are an hour ahead, so none is due
+            Await.until(PATIENCE, "the waiting sagas started", () -> List.of("3", "7", "1", "13").stream()
+                    .allMatch(amount -> waiting.state("wait-" + amount).isPresent()));
+            assertThat(gauge(registry, "myelin.sagas.in.flight", "step", "ask")).isEqualTo(4);
+            assertThat(gauge(registry, "myelin.saga.deadlines.due", "saga", "waiting")).isZero();
+            assertThat(count(registry, "myelin.sagas.started", "saga", "waiting")).isEqualTo(4);
             // Kafka's own metrics, in the same registry and tagged with the runtime they come from
             assertThat(names(Search.in(registry).tags("application", "metered", "saga", "record")))
                     .anyMatch(name -> name.startsWith("kafka.stream"));

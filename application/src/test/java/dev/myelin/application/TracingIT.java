@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.junit.jupiter.api.Test;
@@ -17,13 +18,17 @@ import dev.myelin.eventstore.AggregateType;
 import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.Decision;
 import dev.myelin.eventstore.EventStore;
+import dev.myelin.eventstore.RecordedEvent;
 import dev.myelin.processors.Projection;
 import dev.myelin.processors.RunningProjection;
 import dev.myelin.sagas.Participant;
 import dev.myelin.sagas.SagaDefinition;
 import dev.myelin.sagas.SagaRuntime;
 import dev.myelin.sagas.SagaStatus;
+import dev.myelin.schemas.TraceContext;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.ContextPropagators;
@@ -36,7 +41,9 @@ import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 /**
  * One trace on a real broker: a span started before {@code send} is the ancestor of the command's
  * processing, of the saga's handling of the event it appended, of the saga's next command and its
- * processing, and of the projection's fold.
+ * processing, and of the projection's fold; the spans follow OpenTelemetry's messaging conventions;
+ * the event read back from the history names the trace it was written in, and a rebuilt projection's
+ * fold, and a re-driven dead letter's, is still a child of the span that wrote the event.
  */
 @MyelinKafka(brokers = 1)
 class TracingIT {
@@ -101,6 +108,61 @@ class TracingIT {
             assertThat(booked.getParentSpanId()).as("the saga's next command").isEqualTo(trigger.getSpanId());
             assertThat(saga).as("the saga handles the ledger's reply in the same trace")
                     .anyMatch(s -> s.getParentSpanId().equals(booked.getSpanId()));
+
+            // OpenTelemetry's messaging conventions: the system, the topic, and the operation's type and name
+            assertThat(send.getKind()).isEqualTo(SpanKind.PRODUCER);
+            assertThat(send.getAttributes().get(AttributeKey.stringKey("messaging.system"))).isEqualTo("kafka");
+            assertThat(send.getAttributes().get(AttributeKey.stringKey("messaging.destination.name"))).isEqualTo("traced.counter.commands");
+            assertThat(send.getAttributes().get(AttributeKey.stringKey("messaging.operation.type"))).isEqualTo("send");
+            assertThat(send.getAttributes().get(AttributeKey.stringKey("messaging.operation.name"))).isEqualTo("send");
+            assertThat(folded.getKind()).isEqualTo(SpanKind.CONSUMER);
+            assertThat(folded.getAttributes().get(AttributeKey.stringKey("messaging.system"))).isEqualTo("kafka");
+            assertThat(folded.getAttributes().get(AttributeKey.stringKey("messaging.destination.name"))).isEqualTo("traced.counter.events");
+            assertThat(folded.getAttributes().get(AttributeKey.stringKey("messaging.operation.type"))).isEqualTo("process");
+
+            // the event keeps its origin: read back from the history, it names the trace and the span that wrote it
+            List<RecordedEvent<String>> history = counters.history("c-1");
+            assertThat(history).hasSize(1);
+            TraceContext origin = history.get(0).metadata().traceContext().orElseThrow();
+            assertThat(origin.traceId()).contains(trace);
+            assertThat(origin.spanId()).contains(decided.getSpanId());
+
+            // a rebuild (version 2 folds the events topic from its start) still folds the event as a child of the span that wrote it
+            RunningProjection<String, Long> rebuilt = app.projection(Projection.named("totals")
+                    .from(app.topics(COUNTER).events(), Serdes.String())
+                    .initially(() -> 0L, Serdes.Long())
+                    .on(String.class, (total, added, metadata) -> total + Long.parseLong(added.substring(6)))
+                    .version(2)
+                    .build());
+            assertThat(rebuilt.awaitView("c-1", total -> total == 4L, PATIENCE)).isEqualTo(4L);
+            Await.until(PATIENCE, "the rebuilt projection's span ended",
+                    () -> named(spans, trace, "process traced.counter.events").size() == 2);
+            assertThat(named(spans, trace, "process traced.counter.events")).as("the first fold and the rebuild's")
+                    .allMatch(span -> span.getParentSpanId().equals(decided.getSpanId()));
+
+            // a dead letter re-driven once its cause is mended: its fold, read from the re-drive topic, is a child of that span too
+            AtomicBoolean mended = new AtomicBoolean();
+            RunningProjection<String, Long> picky = app.projection(Projection.named("picky")
+                    .from(app.topics(COUNTER).events(), Serdes.String())
+                    .initially(() -> 0L, Serdes.Long())
+                    .on(String.class, (total, added, metadata) -> {
+                        if (!mended.get()) {
+                            throw new IllegalStateException("not yet");
+                        }
+                        return total + Long.parseLong(added.substring(6));
+                    })
+                    .build());
+            Await.until(PATIENCE, "the event dead-lettered", () -> picky.deadLetters(PATIENCE).size() == 1);
+            mended.set(true);
+            assertThat(picky.redrive(letter -> true, PATIENCE)).isEqualTo(1);
+            assertThat(picky.awaitView("c-1", total -> total == 4L, PATIENCE)).isEqualTo(4L);
+            Await.until(PATIENCE, "the re-driven fold's span ended", () -> spans.getFinishedSpanItems().stream()
+                    .anyMatch(span -> span.getTraceId().equals(trace) && span.getName().endsWith(".redrive")));
+            assertThat(spans.getFinishedSpanItems()).filteredOn(span -> span.getName().endsWith(".redrive"))
+                    .singleElement().satisfies(span -> {
+                        assertThat(span.getTraceId()).isEqualTo(trace);
+                        assertThat(span.getParentSpanId()).isEqualTo(decided.getSpanId());
+                    });
         }
     }
 

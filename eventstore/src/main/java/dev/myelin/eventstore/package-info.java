@@ -58,16 +58,39 @@
  * <h2>Health and meters</h2>
  * {@link dev.myelin.eventstore.Health} is the one health shape of every runtime, with
  * {@code isLive()} and {@code isReady()}. With {@link dev.myelin.eventstore.MyelinConfig.Builder#meterRegistry}
- * the gateway counts {@code myelin.commands.sent}, {@code .accepted}, {@code .rejected},
- * {@code .conflicts}, {@code .timeouts} and {@code .failed} and times {@code myelin.commands.latency};
- * the processor counts {@code myelin.events.appended} and {@code myelin.commands.deduplicated}; all
- * tagged {@code application} and {@code aggregate}, beside Kafka's own producer, consumer and
- * Streams metrics.
+ * (Micrometer, an optional dependency) an event store and its gateway show these meters, each tagged
+ * {@code application} and {@code aggregate} (never an aggregate id), beside Kafka's own producer,
+ * consumer and Streams metrics (tags {@code application}, {@code aggregate}):
+ * <table>
+ * <caption>Event store meters</caption>
+ * <tr><th>Name</th><th>Type</th><th>What</th><th>Other tags</th></tr>
+ * <tr><td>{@code myelin.commands.sent}</td><td>counter</td><td>commands the gateway sent</td><td></td></tr>
+ * <tr><td>{@code myelin.commands.accepted}, {@code .rejected}, {@code .conflicts}</td><td>counter</td><td>results read, by kind</td><td></td></tr>
+ * <tr><td>{@code myelin.commands.timeouts}, {@code .failed}</td><td>counter</td><td>commands without a result in time, or not sent</td><td></td></tr>
+ * <tr><td>{@code myelin.commands.latency}</td><td>timer</td><td>from send to result (histogram, p50/p95/p99)</td><td></td></tr>
+ * <tr><td>{@code myelin.commands.deduplicated}</td><td>counter</td><td>retries answered with their first result</td><td></td></tr>
+ * <tr><td>{@code myelin.commands.dedup.size}</td><td>gauge</td><td>command outcomes this instance keeps for retries (counted every 30 s at most)</td><td></td></tr>
+ * <tr><td>{@code myelin.events.appended}</td><td>counter</td><td>events the processor appended</td><td></td></tr>
+ * <tr><td>{@code myelin.eventstore.state.reads}</td><td>timer</td><td>{@code state(id)} calls</td><td></td></tr>
+ * <tr><td>{@code myelin.eventstore.history.reads}</td><td>timer</td><td>{@code history(id)} calls</td><td></td></tr>
+ * <tr><td>{@code myelin.dead.letters}</td><td>counter</td><td>commands without a reply address that failed, dead-lettered</td><td>{@code topic}</td></tr>
+ * </table>
+ * Counters on the processor count as processed: a transaction that aborts and is processed again counts again.
  *
  * <h2>Spans</h2>
- * With {@link dev.myelin.eventstore.MyelinConfig.Builder#openTelemetry} the gateway opens a producer
- * span {@code send <commands topic>} (a child of the caller's current span) and the processor a
- * consumer span {@code process <commands topic>} (a child of the command's {@code traceparent}),
- * whose context it writes into every event it appends and into the result.
+ * With {@link dev.myelin.eventstore.MyelinConfig.Builder#openTelemetry} (an optional dependency) spans
+ * follow OpenTelemetry's messaging conventions: {@code messaging.system=kafka},
+ * {@code messaging.destination.name} (the topic), {@code messaging.operation.type} and
+ * {@code messaging.operation.name} ({@code send} or {@code process}):
+ * <table>
+ * <caption>Event store spans</caption>
+ * <tr><th>Name</th><th>Kind</th><th>Parent</th></tr>
+ * <tr><td>{@code send <commands topic>}</td><td>producer</td><td>the caller's current span</td></tr>
+ * <tr><td>{@code process <commands topic>}</td><td>consumer</td><td>the command's {@code traceparent}: the send span</td></tr>
+ * </table>
+ * The processing span's context is written into every event it appends and into the result, and is
+ * kept with the event: {@code EventMetadata.traceContext()}, on the events topic and in
+ * {@link dev.myelin.eventstore.EventStore#history}, so a replay, a rebuilt projection or a re-driven
+ * dead letter still names the trace it came from.
  */
 package dev.myelin.eventstore;

@@ -94,12 +94,26 @@
  * <h2>Health and meters</h2>
  * A projection's {@code health()} is {@code CatchingUp} (live, not ready) until it has folded what
  * its sources held when first seen running. With {@link dev.myelin.processors.ProjectionConfig.Builder#meterRegistry}
- * it counts {@code myelin.projection.events.folded} and {@code myelin.projection.dead.letters} and
- * shows {@code myelin.projection.lag} (a gauge), tagged {@code application} and {@code projection},
- * beside Kafka Streams' own metrics.
+ * it shows these meters, tagged {@code application} and {@code projection}, beside Kafka Streams' own
+ * metrics:
+ * <table>
+ * <caption>Projection meters</caption>
+ * <tr><th>Name</th><th>Type</th><th>What</th></tr>
+ * <tr><td>{@code myelin.projection.events.folded}</td><td>counter</td><td>events folded into the view</td></tr>
+ * <tr><td>{@code myelin.projection.dead.letters}</td><td>counter</td><td>events dead-lettered</td></tr>
+ * <tr><td>{@code myelin.dead.letters}</td><td>counter</td><td>the same, tagged with the dead-letter {@code topic}, as every runtime counts them</td></tr>
+ * <tr><td>{@code myelin.projection.lag}</td><td>gauge</td><td>records on the sources not folded yet (NaN when the cluster cannot tell)</td></tr>
+ * <tr><td>{@code myelin.projection.lag.time}</td><td>gauge</td><td>seconds: while records wait, how old the newest event folded on this
+ *     instance is; 0 when none wait (an event after a quiet spell shows the spell until folded, a commit interval or so)</td></tr>
+ * <tr><td>{@code myelin.projection.rebuild.progress}</td><td>gauge</td><td>0 to 1: the share of the events left at start that are folded;
+ *     1 once caught up</td></tr>
+ * </table>
  *
  * <h2>Spans</h2>
  * With {@link dev.myelin.processors.ProjectionConfig.Builder#openTelemetry} each fold is a consumer
- * span {@code process <events topic>}, a child of the event's {@code traceparent}.
+ * span {@code process <events topic>} ({@code messaging.system=kafka}, {@code messaging.destination.name},
+ * {@code messaging.operation.type=process}), a child of the event's {@code traceparent}: the span that
+ * appended the event. Events carry it on the topic, so the folds of a rebuilt version and of a
+ * re-driven dead letter are children of that span too.
  */
 package dev.myelin.processors;

@@ -86,15 +86,28 @@
  * }</pre>
  *
  * <h2>Meters</h2>
- * With {@code MyelinConfig.Builder.meterRegistry} a saga runtime counts, from its log's transitions,
- * {@code myelin.sagas.started}, {@code .completed}, {@code .compensated} and {@code .failed} (tag
- * {@code saga}), {@code myelin.saga.steps} (tags {@code saga}, {@code step}, {@code outcome}) and
- * {@code myelin.saga.step.latency} (a timer from a step's first command to its answer),
- * beside Kafka Streams' own metrics.
+ * With {@code MyelinConfig.Builder.meterRegistry} a saga runtime shows these meters, tagged
+ * {@code application} and {@code saga}, beside Kafka Streams' own metrics. Counters come from its
+ * log's transitions, counted as processed; gauges read this instance's stores.
+ * <table>
+ * <caption>Saga meters</caption>
+ * <tr><th>Name</th><th>Type</th><th>What</th><th>Other tags</th></tr>
+ * <tr><td>{@code myelin.sagas.started}, {@code .completed}, {@code .compensated}, {@code .failed}</td><td>counter</td>
+ *     <td>sagas by how they went</td><td></td></tr>
+ * <tr><td>{@code myelin.saga.steps}</td><td>counter</td><td>step answers</td><td>{@code step}, {@code outcome}
+ *     (succeeded, failed, timed_out)</td></tr>
+ * <tr><td>{@code myelin.saga.step.latency}</td><td>timer</td><td>from a step's first command to its answer</td><td>{@code step}</td></tr>
+ * <tr><td>{@code myelin.sagas.in.flight}</td><td>gauge</td><td>sagas waiting for the step's command or its compensation
+ *     (the saga store read through, at most every 5 s)</td><td>{@code step}</td></tr>
+ * <tr><td>{@code myelin.saga.deadlines.due}</td><td>gauge</td><td>deadlines passed and not handled yet: above 0 for long, the
+ *     runtime is behind</td><td></td></tr>
+ * <tr><td>{@code myelin.dead.letters}</td><td>counter</td><td>triggers and replies dead-lettered</td><td>{@code topic}</td></tr>
+ * </table>
  *
  * <h2>Spans</h2>
  * With {@code MyelinConfig.Builder.openTelemetry} each trigger and reply a saga handles is a consumer
- * span {@code process <inbox topic>}, a child of the record's {@code traceparent}, and the commands
- * it sends carry that span's context.
+ * span {@code process <inbox topic>} ({@code messaging.system=kafka}, {@code messaging.destination.name},
+ * {@code messaging.operation.type=process}), a child of the record's {@code traceparent}, and the
+ * commands it sends carry that span's context: the participant's processing span is its child.
  */
 package dev.myelin.sagas;

@@ -34,6 +34,9 @@ import org.apache.kafka.common.header.Headers;
  * @param commandId     the command that produced the event
  * @param correlationId the id shared by every message of one business transaction
  * @param causationId   the id of the message that directly caused this event
+ * @param traceContext  the W3C trace context the event was written in, when the application traces (its
+ *                      {@code traceparent}/{@code tracestate} headers): a replay or a re-driven dead letter
+ *                      still names the trace it came from
  */
 public record EventMetadata(
         String eventId,
@@ -43,7 +46,8 @@ public record EventMetadata(
         Instant timestamp,
         String commandId,
         String correlationId,
-        String causationId) {
+        String causationId,
+        Optional<TraceContext> traceContext) {
 
     /** Header holding {@link #eventId()}. */
     public static final String EVENT_ID = "myelin.event-id";
@@ -76,13 +80,43 @@ public record EventMetadata(
         requireText(commandId, "commandId");
         requireText(correlationId, "correlationId");
         requireText(causationId, "causationId");
+        Objects.requireNonNull(traceContext, "traceContext");
         if (sequence < 1) {
             throw new IllegalArgumentException("sequence must be 1 or more: " + sequence);
         }
     }
 
     /**
-     * Writes this metadata into {@code headers}, replacing any Myelin metadata headers already there.
+     * Creates the metadata of an event written outside any trace.
+     *
+     * @param eventId       unique id of this event
+     * @param eventType     the event's type name
+     * @param aggregateId   the aggregate the event belongs to
+     * @param sequence      the event's position in its aggregate's history, starting at 1
+     * @param timestamp     when the event was decided
+     * @param commandId     the command that produced the event
+     * @param correlationId the id shared by every message of one business transaction
+     * @param causationId   the id of the message that directly caused this event
+     */
+    public EventMetadata(String eventId, String eventType, String aggregateId, long sequence, Instant timestamp, String commandId,
+                         String correlationId, String causationId) {
+        this(eventId, eventType, aggregateId, sequence, timestamp, commandId, correlationId, causationId, Optional.empty());
+    }
+
+    /**
+     * Returns this metadata with {@code traceContext} as the trace the event was written in.
+     *
+     * @param traceContext the trace context, or empty for none
+     * @return the metadata
+     */
+    public EventMetadata withTraceContext(Optional<TraceContext> traceContext) {
+        return new EventMetadata(eventId, eventType, aggregateId, sequence, timestamp, commandId, correlationId, causationId,
+                traceContext);
+    }
+
+    /**
+     * Writes this metadata into {@code headers}, replacing any Myelin metadata headers already there,
+     * and its trace context, when it has one, as the {@code traceparent}/{@code tracestate} headers.
      *
      * @param headers the record headers to write to
      * @return the same headers, for chaining
@@ -96,11 +130,13 @@ public record EventMetadata(
         put(headers, COMMAND_ID, commandId);
         put(headers, CORRELATION_ID, correlationId);
         put(headers, CAUSATION_ID, causationId);
+        traceContext.ifPresent(trace -> trace.writeTo(headers));
         return headers;
     }
 
     /**
-     * Reads the metadata of one event from its record headers.
+     * Reads the metadata of one event from its record headers, with its trace context when the
+     * headers carry one.
      *
      * @param headers the headers of a record from an events topic
      * @return the metadata
@@ -126,7 +162,7 @@ public record EventMetadata(
         try {
             return new EventMetadata(required(headers, EVENT_ID), required(headers, EVENT_TYPE),
                     required(headers, AGGREGATE_ID), sequence, timestamp, required(headers, COMMAND_ID),
-                    required(headers, CORRELATION_ID), required(headers, CAUSATION_ID));
+                    required(headers, CORRELATION_ID), required(headers, CAUSATION_ID), TraceContext.readFrom(headers));
         } catch (IllegalArgumentException e) {
             throw new InvalidEventMetadataException(e.getMessage());
         }

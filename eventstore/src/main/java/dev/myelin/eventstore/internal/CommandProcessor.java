@@ -34,6 +34,7 @@ import dev.myelin.eventstore.SendOptions;
 import dev.myelin.schemas.EventMetadata;
 import dev.myelin.schemas.RecordOrigin;
 import dev.myelin.schemas.SchemaRegistryUnavailableException;
+import dev.myelin.schemas.TraceContext;
 
 /**
  * Turns one command into events, a result and a new state. Kafka Streams runs it under
@@ -65,6 +66,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private final Holds holds;
     private final Meters.Count appended;
     private final Meters.Count deduplicated;
+    private final Meters.Count deadLettered;
     private final Tracing tracing;
     /** The span of the command being processed: the parent of its events and its result. */
     private Tracing.Span span;
@@ -115,6 +117,8 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         this.appended = meters.counter(Meters.EVENTS_APPENDED, "events the command processor appended", "aggregate", type.name());
         this.deduplicated = meters.counter(Meters.COMMANDS_DEDUPLICATED,
                 "retried commands answered with their first result instead of being decided again", "aggregate", type.name());
+        this.deadLettered = meters.counter(Meters.DEAD_LETTERS, "records written to a dead-letter topic", "topic", topics.deadLetters(),
+                "aggregate", type.name());
     }
 
     @Override
@@ -319,7 +323,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             requireFits("event " + m.eventType() + " (sequence " + sequence + ") of command " + commandId, key, bytes, headers);
             records.add(new Record<>(key, bytes, command.timestamp(), headers));
             serialized.add(bytes);
-            metadata.add(m);
+            metadata.add(m.withTraceContext(TraceContext.readFrom(headers)));
         }
         long newVersion = version + events.size();
         byte[] newState = serializeState(aggregateId, next);
@@ -508,6 +512,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             headers.remove(CommandHeaders.ERROR);
             headers.add(CommandHeaders.ERROR, reason.getBytes(StandardCharsets.UTF_8));
             context.forward(new Record<>(command.key(), command.value(), command.timestamp(), headers), CommandTopology.DEAD_LETTERS_SINK);
+            deadLettered.increment();
         }
     }
 

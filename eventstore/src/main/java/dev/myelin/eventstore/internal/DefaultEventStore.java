@@ -73,7 +73,9 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     private final OwnWrites ownWrites = new OwnWrites();
     private final StreamsHealth health;
     private final CommandGateway<C, E> recordingGateway;
-    private final AutoCloseable streamsMeters;
+    private final List<AutoCloseable> streamsMeters = new ArrayList<>();
+    private final Meters.Latency stateReads;
+    private final Meters.Latency historyReads;
 
     private DefaultEventStore(AggregateType<S, C, E> type, MyelinConfig config, Serde<C> commandSerde, Serde<E> eventSerde,
                               Serde<S> stateSerde, Optional<Path> stateDirectory) {
@@ -104,13 +106,19 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         this.health = new StreamsHealth(runtime, holds, MyelinEventStoreException::new);
         this.streams = new KafkaStreams(CommandTopology.build(type, commandSerde, eventSerde, stateSerde, topics,
                 config.dedupRetention(), partitions, holds, telemetry), props);
-        this.streamsMeters = telemetry.meters().kafkaStreams(streams, "aggregate", type.name());
+        Meters meters = telemetry.meters();
+        this.stateReads = meters.timer(Meters.STATE_READS, "reads of an aggregate's state", "aggregate", type.name());
+        this.historyReads = meters.timer(Meters.HISTORY_READS, "reads of an aggregate's history", "aggregate", type.name());
+        streamsMeters.add(meters.kafkaStreams(streams, "aggregate", type.name()));
+        OutcomesSize outcomes = new OutcomesSize(streams);
+        streamsMeters.add(meters.gauge(Meters.DEDUP_SIZE, "command outcomes this instance keeps to answer retries", outcomes::size,
+                "aggregate", type.name()));
         CountDownLatch running = StreamsBootstrap.observe(streams, runtime, health, () -> { });
         streams.setGlobalStateRestoreListener(new RestoreLog(runtime));
         try {
             StreamsBootstrap.startAndAwait(streams, running, STARTUP_TIMEOUT, runtime, MyelinEventStoreException::new);
         } catch (RuntimeException e) {
-            Meters.release(streamsMeters);
+            streamsMeters.forEach(Meters::release);
             throw e;
         }
         this.gateway = DefaultCommandGateway.start(config, topics, commandSerde, eventSerde, false);
@@ -204,6 +212,15 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
 
     @Override
     public Optional<AggregateState<S>> state(String aggregateId) {
+        long start = System.nanoTime();
+        try {
+            return readState(aggregateId);
+        } finally {
+            stateReads.record(System.nanoTime() - start);
+        }
+    }
+
+    private Optional<AggregateState<S>> readState(String aggregateId) {
         requireLocal(aggregateId);
         // the store answers at the configured isolation (committed only by default); the cache only saves
         // decoding a version already read from it, so it can never show what the store would not
@@ -233,6 +250,15 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         if (fromSequence < 1) {
             throw new IllegalArgumentException("fromSequence must be 1 or more: " + fromSequence);
         }
+        long start = System.nanoTime();
+        try {
+            return readHistory(aggregateId, fromSequence);
+        } finally {
+            historyReads.record(System.nanoTime() - start);
+        }
+    }
+
+    private List<RecordedEvent<E>> readHistory(String aggregateId, long fromSequence) {
         requireLocal(aggregateId);
         ReadOnlyKeyValueStore<Bytes, byte[]> historyStore = store(CommandTopology.HISTORY_STORE, Bytes.class);
         // the history store commits apart from the aggregates store: wait for the last event this instance saw accepted
@@ -327,6 +353,6 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         // leave the group at once, so the other instances take over this one's partitions now, not after the session timeout
         streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30))
                 .withGroupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
-        Meters.release(streamsMeters);
+        streamsMeters.forEach(Meters::release);
     }
 }

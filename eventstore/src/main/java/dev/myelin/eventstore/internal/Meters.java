@@ -40,12 +40,24 @@ public interface Meters {
     String COMMANDS_DEDUPLICATED = "myelin.commands.deduplicated";
     /** Events the processor appended. */
     String EVENTS_APPENDED = "myelin.events.appended";
+    /** Reads of an aggregate's state from the event store, timed from the call to the decoded state. */
+    String STATE_READS = "myelin.eventstore.state.reads";
+    /** Reads of an aggregate's history from the event store, timed from the call to the decoded events. */
+    String HISTORY_READS = "myelin.eventstore.history.reads";
+    /** Command outcomes this instance keeps to answer retries with their first result. */
+    String DEDUP_SIZE = "myelin.commands.dedup.size";
+    /** Records written to a dead-letter topic, tagged with the topic and the runtime that wrote them. */
+    String DEAD_LETTERS = "myelin.dead.letters";
     /** Events a projection folded into its view. */
     String PROJECTION_FOLDED = "myelin.projection.events.folded";
     /** Events a projection dead-lettered. */
     String PROJECTION_DEAD_LETTERS = "myelin.projection.dead.letters";
     /** Records a projection has still to fold, summed over its source partitions. */
     String PROJECTION_LAG = "myelin.projection.lag";
+    /** How old the newest event a projection folded is, in seconds, while records wait; 0 once none wait. */
+    String PROJECTION_LAG_TIME = "myelin.projection.lag.time";
+    /** The share (0 to 1) of the events its sources held when it started that a projection has folded. */
+    String PROJECTION_REBUILD_PROGRESS = "myelin.projection.rebuild.progress";
     /** Sagas started. */
     String SAGAS_STARTED = "myelin.sagas.started";
     /** Sagas whose every step succeeded. */
@@ -58,6 +70,10 @@ public interface Meters {
     String SAGA_STEPS = "myelin.saga.steps";
     /** From a saga step's first command to its answer, tagged with the step. */
     String SAGA_STEP_LATENCY = "myelin.saga.step.latency";
+    /** Sagas on this instance waiting for a step's command (or its compensation), tagged with the step. */
+    String SAGAS_IN_FLIGHT = "myelin.sagas.in.flight";
+    /** Saga deadlines (timeouts, retries, retention ends) on this instance that passed and are not handled yet. */
+    String SAGA_DEADLINES_DUE = "myelin.saga.deadlines.due";
 
     /** A counter. */
     interface Count {

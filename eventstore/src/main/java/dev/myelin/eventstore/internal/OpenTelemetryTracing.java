@@ -21,12 +21,14 @@ import io.opentelemetry.context.propagation.TextMapSetter;
  * Myelin's spans on OpenTelemetry; the only class of Myelin that names it, loaded only by
  * {@link Tracing#of} with an instance in hand. Span names and attributes follow OpenTelemetry's
  * messaging conventions: "send topic" (producer) and "process topic" (consumer), with
- * {@code messaging.system=kafka}, {@code messaging.destination.name} and {@code messaging.operation.type}.
+ * {@code messaging.system=kafka}, {@code messaging.destination.name}, {@code messaging.operation.type} and
+ * {@code messaging.operation.name} ({@code send} or {@code process}).
  */
 final class OpenTelemetryTracing implements Tracing {
     private static final AttributeKey<String> SYSTEM = AttributeKey.stringKey("messaging.system");
     private static final AttributeKey<String> DESTINATION = AttributeKey.stringKey("messaging.destination.name");
     private static final AttributeKey<String> OPERATION = AttributeKey.stringKey("messaging.operation.type");
+    private static final AttributeKey<String> OPERATION_NAME = AttributeKey.stringKey("messaging.operation.name");
 
     private static final TextMapGetter<Headers> GETTER = new TextMapGetter<>() {
         @Override
@@ -77,6 +79,7 @@ final class OpenTelemetryTracing implements Tracing {
     private Span open(Context parent, String operation, SpanKind kind, String destination) {
         io.opentelemetry.api.trace.Span span = tracer.spanBuilder(operation + " " + destination).setParent(parent).setSpanKind(kind)
                 .setAttribute(SYSTEM, "kafka").setAttribute(DESTINATION, destination).setAttribute(OPERATION, operation)
+                .setAttribute(OPERATION_NAME, operation)
                 .startSpan();
         Context context = parent.with(span);
         return new Span() {

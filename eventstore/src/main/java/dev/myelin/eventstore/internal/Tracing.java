@@ -4,6 +4,8 @@ import java.util.Optional;
 
 import org.apache.kafka.common.header.Headers;
 
+import dev.myelin.schemas.TraceContext;
+
 /**
  * Where Myelin's runtimes open spans, without naming OpenTelemetry: its API is an optional
  * dependency, so no class of it may load unless the application handed Myelin an
@@ -22,9 +24,9 @@ import org.apache.kafka.common.header.Headers;
  */
 public interface Tracing {
     /** The W3C trace-context header. */
-    String TRACEPARENT = "traceparent";
+    String TRACEPARENT = TraceContext.TRACEPARENT;
     /** The W3C trace-state header. */
-    String TRACESTATE = "tracestate";
+    String TRACESTATE = TraceContext.TRACESTATE;
 
     /** One span, opened by {@link #send} or {@link #process}. */
     interface Span {

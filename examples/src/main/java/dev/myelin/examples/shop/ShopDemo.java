@@ -322,7 +322,8 @@ public final class ShopDemo {
                 new ShopSummary.Meters(metrics.commands("myelin.commands.sent"), metrics.commands("myelin.commands.accepted"),
                         metrics.commands("myelin.commands.rejected"), metrics.commands("myelin.commands.timeouts"),
                         metrics.commands("myelin.events.appended"), metrics.sagas("myelin.sagas.started"),
-                        metrics.sagas("myelin.sagas.completed"), metrics.sagas("myelin.sagas.compensated"), metrics.url()));
+                        metrics.sagas("myelin.sagas.completed"), metrics.sagas("myelin.sagas.compensated"),
+                        metrics.commands("myelin.dead.letters"), metrics.url()));
     }
 
     /**
@@ -371,6 +372,7 @@ public final class ShopDemo {
                 m.commandsRejected(), m.commandsTimedOut(), m.eventsAppended());
         out.printf("Sagas                %,d started, %,d completed, %,d compensated (myelin.sagas.*)%n", m.sagasStarted(),
                 m.sagasCompleted(), m.sagasCompensated());
+        out.printf("Dead letters         %,d on any dead-letter topic (myelin.dead.letters)%n", m.deadLetters());
         out.printf("First saga ended     %.1f s after the first order (seen within %d ms)%n", s.firstSagaEnded().toMillis() / 1000.0,
                 LOOK_EVERY.toMillis());
         out.printf("Throughput           %,.0f events/s written to the customer, stock and order events topics%n", s.eventsPerSecond());

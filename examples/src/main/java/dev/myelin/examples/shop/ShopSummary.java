@@ -46,9 +46,10 @@ public record ShopSummary(int orders, int completed, int compensated, int failed
      * @param sagasStarted      place-order sagas started ({@code myelin.sagas.started})
      * @param sagasCompleted    place-order sagas completed ({@code myelin.sagas.completed})
      * @param sagasCompensated  place-order sagas compensated ({@code myelin.sagas.compensated})
+     * @param deadLetters       records any runtime dead-lettered, over every dead-letter topic ({@code myelin.dead.letters})
      * @param scrapeUrl         where Prometheus could scrape them while the demo ran
      */
     public record Meters(long commandsSent, long commandsAccepted, long commandsRejected, long commandsTimedOut, long eventsAppended,
-                         long sagasStarted, long sagasCompleted, long sagasCompensated, String scrapeUrl) {
+                         long sagasStarted, long sagasCompleted, long sagasCompensated, long deadLetters, String scrapeUrl) {
     }
 }

@@ -63,12 +63,14 @@ class ShopDemoIT {
         assertThat(meters.commandsTimedOut()).isZero();
         assertThat(meters.sagasStarted()).isGreaterThanOrEqualTo(200);
         assertThat(meters.eventsAppended()).isGreaterThanOrEqualTo(400);
+        assertThat(meters.deadLetters()).as("a refused order is compensated, never dead-lettered").isZero();
         assertThat(meters.scrapeUrl()).startsWith("http://127.0.0.1:").endsWith("/metrics");
         assertThat(summary.eventsPerSecond()).isPositive();
 
         String output = printed.toString(StandardCharsets.UTF_8);
         assertThat(output)
                 .contains("compensated        40 (20 for lack of credit, 20 for lack of stock; planned 20 + 20)")
+                .contains("Dead letters         0 on any dead-letter topic (myelin.dead.letters)")
                 .contains("the view agrees with the aggregates: yes")
                 .contains("```mermaid", "check-order", "reserve-credit", "reserve-stock", "approve")
                 .contains("shop.order.events")

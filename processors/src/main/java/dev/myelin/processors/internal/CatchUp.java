@@ -37,6 +37,8 @@ final class CatchUp {
     private final Progress progress;
     private final Instant since;
     private Map<TopicPartition, Long> targets;
+    /** How many events were left when first asked: the whole of a rebuild, less what was folded before the first look. */
+    private long initiallyBehind = -1;
     private volatile boolean caughtUp;
 
     CatchUp(Progress progress, Instant since) {
@@ -56,15 +58,10 @@ final class CatchUp {
             return runtime;
         }
         long behind;
-        synchronized (this) {
-            try {
-                if (targets == null) {
-                    targets = Map.copyOf(progress.sourceEnds());
-                }
-                behind = progress.behind(targets);
-            } catch (RuntimeException e) {
-                return Health.catchingUp("catching up: how far it is behind cannot be read now (" + e.getMessage() + ")", since);
-            }
+        try {
+            behind = behind();
+        } catch (RuntimeException e) {
+            return Health.catchingUp("catching up: how far it is behind cannot be read now (" + e.getMessage() + ")", since);
         }
         if (behind == 0) {
             caughtUp = true;
@@ -72,5 +69,35 @@ final class CatchUp {
         }
         return Health.catchingUp("catching up: " + behind + " of the events its sources held when it started are left to fold",
                 since);
+    }
+
+    /**
+     * Returns the share of the catch-up done, from 0 to 1: of the events left when it was first asked,
+     * those folded since; 1 once caught up. A rebuilt projection's progress, for a gauge.
+     *
+     * @return the share done
+     * @throws RuntimeException if the cluster cannot be asked
+     */
+    double progress() {
+        if (caughtUp) {
+            return 1;
+        }
+        long behind = behind();
+        if (behind == 0) {
+            // not marked caught up here: readiness also waits for the runtime to run, which health() sees
+            return 1;
+        }
+        return Math.max(0, Math.min(1, (initiallyBehind - behind) / (double) initiallyBehind));
+    }
+
+    private synchronized long behind() {
+        if (targets == null) {
+            targets = Map.copyOf(progress.sourceEnds());
+        }
+        long behind = progress.behind(targets);
+        if (initiallyBehind < 0) {
+            initiallyBehind = behind;
+        }
+        return behind;
     }
 }

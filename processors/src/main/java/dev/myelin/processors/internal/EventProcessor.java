@@ -47,6 +47,7 @@ abstract class EventProcessor<K, E, V> implements Processor<byte[], byte[], Obje
     final Holds holds;
     private final int maxRequestSize;
     private final Meters.Count deadLettered;
+    private final Meters.Count deadLetters;
     final Meters meters;
     final Tracing tracing;
     ProcessorContext<Object, Routed> context;
@@ -59,6 +60,8 @@ abstract class EventProcessor<K, E, V> implements Processor<byte[], byte[], Obje
         this.tracing = telemetry.tracing();
         this.deadLettered = meters.counter(Meters.PROJECTION_DEAD_LETTERS, "events the projection dead-lettered",
                 "projection", definition.name());
+        this.deadLetters = meters.counter(Meters.DEAD_LETTERS, "records written to a dead-letter topic",
+                "topic", definition.deadLetterTopic(), "projection", definition.name());
     }
 
     @Override
@@ -220,6 +223,7 @@ abstract class EventProcessor<K, E, V> implements Processor<byte[], byte[], Obje
                 origin, attempts, Instant.ofEpochMilli(context.currentSystemTimeMs()), room);
         context.forward(new Record<Object, Routed>(record.key(), new Routed.Dead(record.value()), record.timestamp(), headers));
         deadLettered.increment();
+        deadLetters.increment();
     }
 
     /** Waits between retries on the stream thread: bounded by the retry policy, and the point of a backoff. */

@@ -32,10 +32,13 @@ final class FoldProcessor<K, E, V> extends EventProcessor<K, E, V> {
 
     private final boolean publish;
     private final Meters.Count folded;
+    private final FoldedUpTo foldedUpTo;
     private KeyValueStore<K, V> store;
 
-    FoldProcessor(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize, Telemetry telemetry) {
+    FoldProcessor(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize, Telemetry telemetry,
+                  FoldedUpTo foldedUpTo) {
         super(definition, holds, maxRequestSize, telemetry);
+        this.foldedUpTo = foldedUpTo;
         this.publish = definition.publishTopic().isPresent();
         // counted as processed: a transaction that aborts and is processed again counts again
         this.folded = meters.counter(Meters.PROJECTION_FOLDED, "events the projection folded into its view",
@@ -54,6 +57,7 @@ final class FoldProcessor<K, E, V> extends EventProcessor<K, E, V> {
         tracing.process(context.recordMetadata().map(m -> m.topic()).orElse(definition.name()), record.headers())
                 .run(() -> fold(record));
         processed();
+        foldedUpTo.processed(record.timestamp());
     }
 
     private void fold(Record<byte[], byte[]> record) {

@@ -65,6 +65,7 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
     private final ProjectionLagReader lag;
     private final ProjectionDeadLetters deadLetters;
     private final CatchUp catchUp;
+    private final FoldedUpTo foldedUpTo = new FoldedUpTo();
     private final List<AutoCloseable> meters = new ArrayList<>();
     private boolean closed;
 
@@ -92,7 +93,7 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
             this.health = new StreamsHealth(runtime, holds, MyelinProjectionException::new);
             int maxRequestSize = (int) Holds.number(producer.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                     ProjectionTopology.DEFAULT_MAX_REQUEST_SIZE);
-            this.streams = new KafkaStreams(ProjectionTopology.build(definition, holds, maxRequestSize, settings.telemetry()),
+            this.streams = new KafkaStreams(ProjectionTopology.build(definition, holds, maxRequestSize, settings.telemetry(), foldedUpTo),
                     properties);
         } catch (RuntimeException e) {
             if (queryServer != null) {
@@ -123,11 +124,33 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
         meters.add(settings.telemetry().meters().gauge(Meters.PROJECTION_LAG,
                 "events on the sources the projection has not folded yet; NaN when the cluster cannot tell", this::lagOrNaN,
                 "projection", definition.name()));
+        meters.add(settings.telemetry().meters().gauge(Meters.PROJECTION_LAG_TIME,
+                "seconds since the newest event the projection folded was written, while events wait; 0 when none wait",
+                this::lagSecondsOrNaN, "projection", definition.name()));
+        meters.add(settings.telemetry().meters().gauge(Meters.PROJECTION_REBUILD_PROGRESS,
+                "share (0 to 1) of the events its sources held at start that the projection has folded", this::progressOrNaN,
+                "projection", definition.name()));
     }
 
     private double lagOrNaN() {
         try {
             return lag.lag().total();
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    private double lagSecondsOrNaN() {
+        try {
+            return foldedUpTo.lagSeconds(lag.lag().total(), System.currentTimeMillis());
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    private double progressOrNaN() {
+        try {
+            return catchUp.progress();
         } catch (RuntimeException e) {
             return Double.NaN;
         }

@@ -85,6 +85,12 @@ public final class ProjectionTopology {
      */
     public static <K, E, V> Topology build(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize,
                                            Telemetry telemetry) {
+        return build(definition, holds, maxRequestSize, telemetry, new FoldedUpTo());
+    }
+
+    /** As {@link #build(ProjectionDefinition, Holds, int, Telemetry)}, noting in {@code foldedUpTo} the newest event processed. */
+    static <K, E, V> Topology build(ProjectionDefinition<K, E, V> definition, Holds holds, int maxRequestSize, Telemetry telemetry,
+                                    FoldedUpTo foldedUpTo) {
         Serde<V> views = new LimitedSerde<>(definition.viewSerde(), maxRequestSize);
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(definition.storeName()),
@@ -105,7 +111,7 @@ public final class ProjectionTopology {
                     .repartition(Repartitioned.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("myelin-rekey"));
         }
         Map<String, KStream<Object, Routed>> folded = events
-                .process(() -> new FoldProcessor<>(definition, holds, maxRequestSize, telemetry), Named.as("myelin-fold"), definition.storeName())
+                .process(() -> new FoldProcessor<>(definition, holds, maxRequestSize, telemetry, foldedUpTo), Named.as("myelin-fold"), definition.storeName())
                 .split(Named.as("myelin-fold-"))
                 .branch((key, routed) -> routed instanceof Routed.Dead, Branched.as(DEAD))
                 .defaultBranch(Branched.as(OTHER));

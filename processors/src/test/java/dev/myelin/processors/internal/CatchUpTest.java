@@ -103,4 +103,31 @@ class CatchUpTest {
         assertThat(catchUp.health(degraded)).isSameAs(degraded);
         assertThat(sources.targetsAsked).isEmpty();
     }
+
+    @Test
+    void progressIsTheShareOfTheEventsLeftAtTheFirstLookThatWereFoldedSince() {
+        Sources sources = new Sources();
+        sources.end = 120;
+        sources.position = 20;
+        CatchUp catchUp = new CatchUp(sources, STARTED);
+
+        assertThat(catchUp.progress()).isZero();
+        sources.position = 70;
+        assertThat(catchUp.progress()).isEqualTo(0.5);
+        sources.end = 500; // a burst after the start is not part of the rebuild
+        sources.position = 120;
+        assertThat(catchUp.progress()).isEqualTo(1.0);
+    }
+
+    @Test
+    void aProjectionCaughtUpIsDone() {
+        Sources sources = new Sources();
+        sources.end = 10;
+        sources.position = 10;
+        CatchUp catchUp = new CatchUp(sources, STARTED);
+
+        assertThat(catchUp.health(Health.running())).isEqualTo(Health.running());
+        sources.unreachable = new IllegalStateException("no broker");
+        assertThat(catchUp.progress()).as("known without asking the cluster").isEqualTo(1.0);
+    }
 }

@@ -2,6 +2,7 @@ package dev.myelin.sagas.internal;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,10 +56,10 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
     private final SagaTopics topics;
     private final KafkaStreams streams;
     private final StreamsHealth health;
-    private final AutoCloseable streamsMeters;
+    private final List<AutoCloseable> streamsMeters;
 
     private DefaultSagaRuntime(DefaultSagaDefinition<T, D> definition, SagaTopics topics, KafkaStreams streams, StreamsHealth health,
-                               AutoCloseable streamsMeters) {
+                               List<AutoCloseable> streamsMeters) {
         this.definition = definition;
         this.topics = topics;
         this.streams = streams;
@@ -116,12 +117,13 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
         Telemetry telemetry = Telemetry.of(config);
         KafkaStreams streams = new KafkaStreams(SagaTopology.build(definition, topics, tick, retention, true, deadlinesPerCheck, holds,
                 telemetry), props);
-        AutoCloseable streamsMeters = telemetry.meters().kafkaStreams(streams, "saga", definition.name());
+        List<AutoCloseable> streamsMeters = new ArrayList<>(SagaGauges.register(telemetry.meters(), definition, streams));
+        streamsMeters.add(telemetry.meters().kafkaStreams(streams, "saga", definition.name()));
         CountDownLatch running = StreamsBootstrap.observe(streams, runtime, health, () -> { });
         try {
             StreamsBootstrap.startAndAwait(streams, running, StreamsBootstrap.START_TIMEOUT, runtime, IllegalStateException::new);
         } catch (RuntimeException e) {
-            Meters.release(streamsMeters);
+            streamsMeters.forEach(Meters::release);
             throw e;
         }
         log.info("saga runtime {} running: triggers from {}, log on {}", definition.name(), definition.triggerTopic(), topics.log());
@@ -282,6 +284,6 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
     public void close() {
         health.closed();
         streams.close(Duration.ofSeconds(30));
-        Meters.release(streamsMeters);
+        streamsMeters.forEach(Meters::release);
     }
 }

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import dev.myelin.eventstore.internal.DeadLetterHeaders;
 import dev.myelin.eventstore.internal.Faults;
 import dev.myelin.eventstore.internal.Holds;
+import dev.myelin.eventstore.internal.Meters;
 import dev.myelin.sagas.SagaHeaders;
 import dev.myelin.schemas.RecordOrigin;
 import dev.myelin.schemas.SchemaRegistryUnavailableException;
@@ -51,18 +52,21 @@ final class RecordFaults {
     private final String saga;
     private final Holds holds;
     private final String sink;
+    private final Meters.Count deadLetters;
 
     /**
      * Creates the faults of one processor.
      *
-     * @param saga  the saga's name
-     * @param holds the runtime's holds
-     * @param sink  the processor's sink node of the dead-letter topic
+     * @param saga        the saga's name
+     * @param holds       the runtime's holds
+     * @param sink        the processor's sink node of the dead-letter topic
+     * @param deadLetters counts the records sent to the dead-letter topic
      */
-    RecordFaults(String saga, Holds holds, String sink) {
+    RecordFaults(String saga, Holds holds, String sink, Meters.Count deadLetters) {
         this.saga = saga;
         this.holds = holds;
         this.sink = sink;
+        this.deadLetters = deadLetters;
     }
 
     /** Returns the registry outage behind {@code error}, or null when it is not one (or is a hold already). */
@@ -118,6 +122,7 @@ final class RecordFaults {
         Headers headers = DeadLetterHeaders.with(record.headers(), SagaHeaders.DEAD_LETTER_SAGA, saga, reason.name(), error, origin, 1,
                 Instant.ofEpochMilli(context.currentSystemTimeMs()), room);
         context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers), sink);
+        deadLetters.increment();
     }
 
     /** Returns where a record was first read: the origin its router carried, or where this processor read it. */

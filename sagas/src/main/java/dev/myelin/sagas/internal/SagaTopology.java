@@ -21,6 +21,7 @@ import org.apache.kafka.streams.state.Stores;
 import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.eventstore.internal.DeadLetterHeaders;
 import dev.myelin.eventstore.internal.Holds;
+import dev.myelin.eventstore.internal.Meters;
 import dev.myelin.eventstore.internal.Telemetry;
 import dev.myelin.sagas.SagaStore;
 import dev.myelin.sagas.SagaTopics;
@@ -142,7 +143,10 @@ public final class SagaTopology {
         }
         Topology topology = new Topology();
         topology.addSource("triggers", new StringDeserializer(), new ByteArrayDeserializer(), definition.triggerTopic());
-        RecordFaults routerFaults = new RecordFaults(definition.name(), holds, RecordFaults.ROUTER_DEAD_LETTERS);
+        // one counter for both processors' dead letters: they share the topic
+        Meters.Count deadLetters = telemetry.meters().counter(Meters.DEAD_LETTERS, "records written to a dead-letter topic",
+                "topic", topics.deadLetters(), "saga", definition.name());
+        RecordFaults routerFaults = new RecordFaults(definition.name(), holds, RecordFaults.ROUTER_DEAD_LETTERS, deadLetters);
         topology.addProcessor("trigger-router", () -> new TriggerRouter<>(definition, routerFaults), "triggers");
         Set<String> replyTopics = new LinkedHashSet<>();
         definition.participantModels().forEach(p -> replyTopics.add(p.replyTopic()));
@@ -152,7 +156,7 @@ public final class SagaTopology {
         topology.addSink(TO_INBOX, topics.inbox(), new StringSerializer(), new ByteArraySerializer(), "trigger-router", "reply-router");
 
         topology.addSource("inbox", new StringDeserializer(), new ByteArrayDeserializer(), topics.inbox());
-        RecordFaults sagaFaults = new RecordFaults(definition.name(), holds, RecordFaults.SAGA_DEAD_LETTERS);
+        RecordFaults sagaFaults = new RecordFaults(definition.name(), holds, RecordFaults.SAGA_DEAD_LETTERS, deadLetters);
         topology.addProcessor(SAGA_PROCESSOR, () -> new SagaProcessor<>(definition, tick, retention, deadlinesPerCheck, sagaFaults,
                 new SagaMeters(telemetry.meters(), definition.name()), telemetry.tracing()), "inbox");
         topology.addStateStore(Stores.keyValueStoreBuilder(store(SAGAS_STORE, persistent), Serdes.String(), Serdes.ByteArray()),

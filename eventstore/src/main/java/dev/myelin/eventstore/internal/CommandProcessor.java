@@ -5,8 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
@@ -52,8 +50,6 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     /** How long a command held for a registry outage waits before its task retries it. */
     private static final Duration HOLD_BACKOFF = Duration.ofSeconds(1);
 
-    /** Events kept for retries until indexed: far more than one commit interval's worth for one task. */
-    private static final int NOT_YET_INDEXED_LIMIT = 20_000;
     private final AggregateType<S, C, E> type;
     private final Serde<C> commandSerde;
     private final Serde<E> eventSerde;
@@ -78,21 +74,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     /** The largest record the processor's producer will send, less room for the batch and record overhead. */
     private int maxRecordBytes;
     private KeyValueStore<String, byte[]> aggregates;
-    /** Read only: the history indexer fills it from the events topic once their transaction commits. */
     private KeyValueStore<Bytes, byte[]> history;
-    /**
-     * The events this processor appended lately, for a retry that arrives before they are read back and
-     * indexed (in the same transaction, say). After a restart it is empty, and nothing is missed: an
-     * event carries its command's timestamp, so the task reads it back before any later retry.
-     */
-    private final Map<Bytes, byte[]> notYetIndexed = new LinkedHashMap<>(256, 0.75f, false) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Bytes, byte[]> eldest) {
-            return size() > NOT_YET_INDEXED_LIMIT;
-        }
-    };
     private CommandOutcomes outcomes;
     private Deserializer<C> commandDeserializer;
     private Serializer<E> eventSerializer;
@@ -127,7 +109,6 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         this.maxRecordBytes = RecordLimits.maxRecordBytes(context.appConfigs());
         this.aggregates = context.getStateStore(CommandTopology.AGGREGATES_STORE);
         this.history = context.getStateStore(CommandTopology.HISTORY_STORE);
-        notYetIndexed.clear();
         this.outcomes = new CommandOutcomes(context.getStateStore(CommandTopology.OUTCOMES_STORE), dedupRetention);
         this.commandDeserializer = commandSerde.deserializer();
         this.eventSerializer = eventSerde.serializer();
@@ -339,7 +320,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         writing = true;
         for (int i = 0; i < records.size(); i++) {
             context.forward(records.get(i), CommandTopology.EVENTS_SINK);
-            notYetIndexed.put(HistoryCodec.key(aggregateId, metadata.get(i).sequence()), serialized.get(i));
+            history.put(HistoryCodec.key(aggregateId, metadata.get(i).sequence()), HistoryCodec.encode(metadata.get(i), serialized.get(i)));
         }
         long decidedAt = now.toEpochMilli();
         // ids an aggregate kept itself (before the outcomes store) move to the store on its next write
@@ -355,7 +336,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         for (long sequence = 1; sequence <= version; sequence++) {
             context.forward(new Record<String, byte[]>(AggregatePartitioner.eventKey(aggregateId, sequence), null, command.timestamp()),
                     CommandTopology.EVENTS_SINK);
-            notYetIndexed.remove(HistoryCodec.key(aggregateId, sequence));
+            history.delete(HistoryCodec.key(aggregateId, sequence));
         }
         aggregates.delete(aggregateId);
         log.info("forgot aggregate {}: {} event tombstones written", aggregateId, version);
@@ -368,12 +349,9 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         }
         List<byte[]> events = new ArrayList<>(outcome.eventCount());
         for (long sequence = outcome.newVersion() - outcome.eventCount() + 1; sequence <= outcome.newVersion(); sequence++) {
-            Bytes key = HistoryCodec.key(aggregateId, sequence);
-            byte[] entry = history.get(key);
+            byte[] entry = history.get(HistoryCodec.key(aggregateId, sequence));
             if (entry != null) {
                 events.add(HistoryCodec.decode(entry).event());
-            } else if (notYetIndexed.containsKey(key)) {
-                events.add(notYetIndexed.get(key));
             }
         }
         return new CommandResult.Accepted<>(outcome.newVersion(), events);

@@ -26,7 +26,7 @@ public final class CommandTopology {
     public static final String AGGREGATES_STORE = "aggregates";
     /** The window store of (aggregate id, command id) to the command's first outcome, kept for the dedup retention. */
     public static final String OUTCOMES_STORE = "command-outcomes";
-    /** The store of (aggregate id, sequence) to event, indexed from the events topic, which is its changelog. */
+    /** The store of (aggregate id, sequence) to event. */
     public static final String HISTORY_STORE = "history";
     static final String EVENTS_SINK = "events";
     static final String RESULTS_SINK = "command-results";
@@ -35,8 +35,6 @@ public final class CommandTopology {
     static final String REROUTE_SINK = "commands-to-owner";
     private static final String SOURCE = "commands";
     private static final String PROCESSOR = "command-processor";
-    private static final String EVENTS_SOURCE = "events-for-history";
-    private static final String HISTORY_INDEXER = "history-indexer";
 
     private CommandTopology() {
     }
@@ -114,12 +112,8 @@ public final class CommandTopology {
                 commandPartitions, holds, telemetry), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGGREGATES_STORE), Serdes.String(),
                 Serdes.ByteArray()), PROCESSOR);
-        // the events topic is the history store's changelog: each event is written once, and indexed when read back
-        topology.addReadOnlyStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HISTORY_STORE), Serdes.Bytes(),
-                Serdes.ByteArray()), EVENTS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.events(), HISTORY_INDEXER,
-                () -> new HistoryIndexer("event store " + topics.commands()));
-        // read by the processor to answer a retried command with its first result's events
-        topology.connectProcessorAndStateStores(PROCESSOR, HISTORY_STORE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HISTORY_STORE), Serdes.Bytes(),
+                Serdes.ByteArray()), PROCESSOR);
         // one-millisecond windows: each id is stored at the time it was decided, and found by a time range
         topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(OUTCOMES_STORE, dedupRetention,
                 Duration.ofMillis(1), false), Serdes.Bytes(), Serdes.ByteArray()), PROCESSOR);

@@ -1,6 +1,7 @@
 package dev.myelin.spring.boot;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -21,6 +22,7 @@ import dev.myelin.processors.Projection;
 import dev.myelin.sagas.SagaDefinition;
 import dev.myelin.spring.boot.internal.ApplicationInfoContributor;
 import dev.myelin.spring.boot.internal.ApplicationSettings;
+import dev.myelin.spring.boot.internal.AvroAggregateTypes;
 import dev.myelin.spring.boot.internal.RuntimeHealthContributor;
 
 /**
@@ -61,12 +63,15 @@ public class MyelinAutoConfiguration {
      * @param sagas       the saga definition beans
      * @param projections the projection beans
      * @param properties  the per-runtime settings
+     * @param beans       the bean factory, whose aggregate type beans must be Avro types
      * @return the runtimes
      */
     @Bean
     @ConditionalOnMissingBean
     public MyelinRuntimes myelinRuntimes(Myelin myelin, ObjectProvider<AggregateType<?, ?, ?>> types,
-            ObjectProvider<SagaDefinition<?, ?>> sagas, ObjectProvider<Projection<?, ?>> projections, MyelinProperties properties) {
+            ObjectProvider<SagaDefinition<?, ?>> sagas, ObjectProvider<Projection<?, ?>> projections, MyelinProperties properties,
+            ConfigurableListableBeanFactory beans) {
+        AvroAggregateTypes.check(beans);
         return new MyelinRuntimes(myelin, types.orderedStream().toList(), sagas.orderedStream().toList(),
                 projections.orderedStream().toList(), properties);
     }

@@ -93,6 +93,16 @@ class MyelinAutoConfigurationTest {
     }
 
     @Test
+    void anAggregateTypeBeanOfOtherThanAvroRecordsFailsTheContextAtOnce() {
+        runner.withUserConfiguration(StringCounter.class).withPropertyValues("myelin.application=bank", "myelin.bootstrap-servers=k:9092")
+                .run(context -> assertThat(context).getFailure().rootCause().hasMessageContaining("aggregate type bean 'counter'")
+                        .hasMessageContaining("Avro aggregate types"));
+        runner.withUserConfiguration(BankDomain.class).withPropertyValues("myelin.application=bank", "myelin.bootstrap-servers=k:9092",
+                REGISTRY, "myelin.event-stores.account.enabled=false", "myelin.projections.account-balances.enabled=false")
+                .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
     void theContextsMeterRegistryCountsMyelinsMeters() {
         runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
                 .withPropertyValues("myelin.application=bank", "myelin.bootstrap-servers=k:9092").run(context ->
@@ -144,6 +154,18 @@ class MyelinAutoConfigurationTest {
         assertThat(RuntimeHealthContributor.toSpring(Health.failed(new IllegalStateException("boom"))))
                 .satisfies(h -> assertThat(h.getStatus()).isEqualTo(Status.DOWN))
                 .satisfies(h -> assertThat(h.getDetails().get("error").toString()).contains("boom"));
+    }
+
+    /** An aggregate type of plain strings, which the Avro serde could not carry. */
+    @Configuration(proxyBeanMethods = false)
+    static class StringCounter {
+        @Bean
+        AggregateType<Long, String, String> counter() {
+            return AggregateType.of("counter", 0L, String.class, String.class)
+                    .on(String.class, (total, command) -> dev.myelin.eventstore.Decision.accept(command))
+                    .apply(String.class, (total, added) -> total + 1)
+                    .build();
+        }
     }
 
     /** The bank's domain, as an application declares it. */

@@ -118,7 +118,7 @@ class MyelinAutoConfigurationTest {
                     @SuppressWarnings("unchecked")
                     Map<String, Object> myelin = (Map<String, Object>) info.build().getDetails().get("myelin");
                     assertThat(myelin).containsEntry("application", "bank");
-                    assertThat(myelin.get("versions").toString()).contains("kafka=4.4.0");
+                    assertThat(myelin.get("versions").toString()).contains("kafka=4.4.0").contains("spring-boot=4.0.");
                     assertThat(myelin.get("event-stores").toString()).contains("running=false").contains("events=bank.account.events");
                     assertThat(myelin.get("projections").toString()).contains("account-balances").contains("sources=[bank.account.events]");
 

@@ -50,7 +50,10 @@ import dev.myelin.spring.boot.test.MyelinSpringTest;
  * registry.
  */
 @MyelinSpringTest(classes = MyelinSpringIT.ShopApplication.class, properties = {"myelin.application=shop",
-        "myelin.partitions=2", "myelin.properties.commit.interval.ms=20"})
+        "myelin.partitions=2", "myelin.properties.commit.interval.ms=20",
+        // per-runtime settings reach the saga runtime's builder (a setting it refused would fail the context)
+        "myelin.sagas.place-order.starting-at=beginning", "myelin.sagas.place-order.retain-finished=1d",
+        "myelin.sagas.place-order.deadline-check-interval=200ms"})
 class MyelinSpringIT {
 
     private static final Duration WAIT = Duration.ofSeconds(60);

@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Properties;
 
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.springframework.boot.SpringBootVersion;
 import org.springframework.boot.actuate.info.Info;
 import org.springframework.boot.actuate.info.InfoContributor;
 
@@ -21,7 +22,8 @@ import dev.myelin.spring.boot.MyelinRuntimes;
 /**
  * The {@code myelin} section of the actuator's info endpoint: the application's name, the Myelin
  * and Kafka versions it runs, and the topics of each aggregate type, saga and projection of the
- * context (read from their definitions, so they show before the runtimes start too).
+ * context (read from their definitions, so they show before the runtimes start too). Also the
+ * Spring Boot version, as Myelin's integration is tested with one line of it.
  */
 public final class ApplicationInfoContributor implements InfoContributor {
 
@@ -45,7 +47,8 @@ public final class ApplicationInfoContributor implements InfoContributor {
         Myelin myelin = runtimes.application();
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("application", myelin.name());
-        details.put("versions", Map.of("myelin", version(Myelin.class, MYELIN_POM), "kafka", version(CommonClientConfigs.class, KAFKA_VERSION)));
+        details.put("versions", Map.of("myelin", version(Myelin.class, MYELIN_POM), "kafka", version(CommonClientConfigs.class, KAFKA_VERSION),
+                "spring-boot", Objects.requireNonNullElse(SpringBootVersion.getVersion(), "unknown")));
         Map<String, Object> stores = new LinkedHashMap<>();
         for (AggregateType<?, ?, ?> type : runtimes.aggregateTypes()) {
             AggregateTopics topics = myelin.topics(type);

@@ -5,6 +5,7 @@ import static dev.myelin.schemas.internal.BuilderChecks.requireUnset;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,6 +101,12 @@ public final class Myelin implements AutoCloseable {
     private static final Set<String> SHARED_KEYS = Set.of(MyelinConfig.DEAD_LETTER_RETENTION_MS,
             MyelinConfig.ROCKSDB_WRITE_BUFFER_BYTES, MyelinConfig.ALLOW_WEAKER_GUARANTEES);
     private static final Set<String> OWN_KEYS = Set.of(STATE_DIR);
+    /**
+     * The prefix of the Myelin Console's settings ({@code myelin.console.host}, {@code .port},
+     * {@code .access-token}, ...): accepted here so that one properties file can hold the whole
+     * application, passed to no runtime, and read by the console through {@link #consoleProperties()}.
+     */
+    public static final String CONSOLE_PREFIX = "myelin.console.";
     /** A stand-in broker address: the configuration is checked at build even when no cluster is named yet. */
     private static final String UNSET_SERVERS = "bootstrap-servers-not-set:9092";
 
@@ -111,6 +118,7 @@ public final class Myelin implements AutoCloseable {
     private final Optional<AvroSerdeConfig> serdeConfig;
     private final Optional<Serde<SpecificRecord>> avro;
     private final Path stateDirectory;
+    private final Map<String, Object> consoleProperties;
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private boolean closed;
 
@@ -122,8 +130,11 @@ public final class Myelin implements AutoCloseable {
         Map<String, Object> projections = new LinkedHashMap<>();
         Map<String, Object> registryProperties = new LinkedHashMap<>();
         Map<String, Object> serdeProperties = new LinkedHashMap<>();
+        Map<String, Object> console = new LinkedHashMap<>();
         b.properties.forEach((key, value) -> {
-            if (key.startsWith(SchemaRegistryConfig.PREFIX)) {
+            if (key.startsWith(CONSOLE_PREFIX)) {
+                console.put(key, value);
+            } else if (key.startsWith(SchemaRegistryConfig.PREFIX)) {
                 registryProperties.put(key, value);
             } else if (key.startsWith(AvroSerdeConfig.PREFIX)) {
                 serdeProperties.put(key, value);
@@ -136,6 +147,7 @@ public final class Myelin implements AutoCloseable {
                 application.put(key, value);
             }
         });
+        consoleProperties = Collections.unmodifiableMap(console);
         MyelinConfig.Builder configBuilder = MyelinConfig.builder(name).bootstrapServers(servers).properties(application);
         stateDirectory = Path.of(String.valueOf(b.properties.getOrDefault(STATE_DIR, Path.of(".myelin", "state"))));
         ProjectionConfig.Builder projection = ProjectionConfig.builder().bootstrapServers(servers).application(name)
@@ -224,6 +236,16 @@ public final class Myelin implements AutoCloseable {
             }
         });
         return builder.build();
+    }
+
+    /**
+     * Returns the {@value #CONSOLE_PREFIX}{@code *} properties this application was given, for the
+     * Myelin Console ({@code MyelinConsole.start(myelin)} reads them); no runtime reads them.
+     *
+     * @return the console's properties, unmodifiable; empty if none were given
+     */
+    public Map<String, Object> consoleProperties() {
+        return consoleProperties;
     }
 
     /**
@@ -769,7 +791,8 @@ public final class Myelin implements AutoCloseable {
         }
 
         private static boolean known(String key) {
-            return key.startsWith(SchemaRegistryConfig.PREFIX) || key.startsWith(AvroSerdeConfig.PREFIX) || OWN_KEYS.contains(key)
+            return key.startsWith(SchemaRegistryConfig.PREFIX) || key.startsWith(AvroSerdeConfig.PREFIX) || key.startsWith(CONSOLE_PREFIX)
+                    || OWN_KEYS.contains(key)
                     || PROJECTION_KEYS.contains(key) || MyelinConfig.keys().contains(key);
         }
 
@@ -779,6 +802,7 @@ public final class Myelin implements AutoCloseable {
             keys.addAll(OWN_KEYS);
             keys.add(SchemaRegistryConfig.PREFIX + "*");
             keys.add(AvroSerdeConfig.PREFIX + "*");
+            keys.add(CONSOLE_PREFIX + "*");
             return keys;
         }
     }

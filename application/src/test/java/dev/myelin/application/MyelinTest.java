@@ -67,6 +67,17 @@ class MyelinTest {
     }
 
     @Test
+    void theConsolesPropertiesShareTheApplicationsFileAndReachNoRuntime() {
+        Myelin shop = Myelin.fromProperties(Map.of(Myelin.APPLICATION, "shop", "bootstrap.servers", "127.0.0.1:9092",
+                "myelin.console.port", "18081", "myelin.console.access-token", "a-token-of-sixteen-chars"));
+
+        assertThat(shop.consoleProperties()).containsOnly(Map.entry("myelin.console.port", "18081"),
+                Map.entry("myelin.console.access-token", "a-token-of-sixteen-chars"));
+        assertThat(shop.config().properties()).doesNotContainKeys("myelin.console.port", "myelin.console.access-token");
+        assertThat(shop.projectionConfig().toString()).doesNotContain("myelin.console");
+    }
+
+    @Test
     void theMeterRegistryGoesToEveryRuntimesConfigurationAndMayBeSetOnce() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Myelin.Builder builder = Myelin.application("shop").bootstrapServers("127.0.0.1:9092").meterRegistry(registry);

@@ -60,14 +60,17 @@ public final class MyelinConsole implements AutoCloseable {
     }
 
     /**
-     * Starts the console of {@code application} on a free port of 127.0.0.1.
+     * Starts the console of {@code application} with the {@code myelin.console.*} properties the
+     * application was given (see {@link ConsoleOptions#fromProperties}); without any, on a free port
+     * of 127.0.0.1, read-only.
      *
      * @param application the application to show
      * @return the running console
      * @throws java.io.UncheckedIOException if it cannot listen
+     * @throws IllegalArgumentException if a {@code myelin.console.*} property is malformed
      */
     public static MyelinConsole start(Myelin application) {
-        return start(application, ConsoleOptions.defaults());
+        return start(application, ConsoleOptions.fromProperties(application.consoleProperties()));
     }
 
     /**

@@ -17,6 +17,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import dev.myelin.eventstore.AggregateNotLocalException;
 import dev.myelin.eventstore.AggregateState;
 import dev.myelin.eventstore.AggregateTopics;
+import dev.myelin.eventstore.CommandDeadLetter;
 import dev.myelin.eventstore.CommandGateway;
 import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.EventStore;
@@ -120,6 +121,37 @@ final class FakeRuntimes implements Runtimes {
         @Override
         public AggregateTopics topics() {
             return AggregateTopics.of("counting", "counter");
+        }
+
+        final List<CommandDeadLetter> commandDeadLetters = new ArrayList<>();
+
+        @Override
+        public List<CommandDeadLetter> deadLetters(Duration timeout) {
+            return List.copyOf(commandDeadLetters);
+        }
+
+        @Override
+        public int redrive(Predicate<? super CommandDeadLetter> which, String by, Duration timeout) {
+            return act(CommandDeadLetter.Status.REDRIVEN, which, by);
+        }
+
+        @Override
+        public int skip(Predicate<? super CommandDeadLetter> which, String by, Duration timeout) {
+            return act(CommandDeadLetter.Status.SKIPPED, which, by);
+        }
+
+        private int act(CommandDeadLetter.Status status, Predicate<? super CommandDeadLetter> which, String by) {
+            int count = 0;
+            for (int i = 0; i < commandDeadLetters.size(); i++) {
+                CommandDeadLetter l = commandDeadLetters.get(i);
+                if (l.status() == CommandDeadLetter.Status.PENDING && which.test(l)) {
+                    commandDeadLetters.set(i, new CommandDeadLetter(l.aggregateId(), l.commandId(), l.commandType(), l.correlationId(),
+                            l.error(), l.origin(), l.position(), l.failedAt(), l.value(),
+                            List.of(new CommandDeadLetter.Action(status, by, Instant.parse("2026-01-02T03:04:06Z")))));
+                    count++;
+                }
+            }
+            return count;
         }
 
         @Override

@@ -153,7 +153,7 @@ class ProjectionIT {
             assertThat(running.query().get("acc-none")).isEmpty();
             Await.until(WAIT, "lag 0", () -> running.lag().caughtUp(), running::lag);
             assertThat(running.lag().partitions().keySet()).extracting(TopicPartition::topic)
-                    .containsOnly(topic, "account-balances.redrive").hasSize(2 * PARTITIONS);
+                    .containsOnly(topic, "bank.account-balances.redrive").hasSize(2 * PARTITIONS);
 
             List<DeadLetter> letters = running.deadLetters(WAIT);
             assertThat(letters).extracting(DeadLetter::reason)
@@ -169,7 +169,9 @@ class ProjectionIT {
             assertThat(letters.get(0).value()).isEqualTo(history.corrupt().value());
 
             // the raw dead-letter records carry the reason and origin as plain headers
-            List<ConsumerRecord<byte[], byte[]>> raw = kafka.readAll(projection.deadLetterTopic(),
+            // the projection's own topics carry the application's name, as its other topics do
+            assertThat(running.projection().deadLetterTopic()).isEqualTo("bank.account-balances.dead-letters");
+            List<ConsumerRecord<byte[], byte[]>> raw = kafka.readAll(running.projection().deadLetterTopic(),
                     new ByteArrayDeserializer(), new ByteArrayDeserializer());
             assertThat(raw).hasSize(2);
             ConsumerRecord<byte[], byte[]> thrown = raw.get(1);
@@ -284,7 +286,7 @@ class ProjectionIT {
 
             totals.awaitCaughtUp(WAIT, Duration.ofMillis(500));
             assertThat(totals.lag().partitions().keySet()).extracting(TopicPartition::topic)
-                    .containsOnly(topic, "savings-total.redrive", "bank.savings-total.v1-myelin-rekey-repartition")
+                    .containsOnly(topic, "bank.savings-total.redrive", "bank.savings-total.v1-myelin-rekey-repartition")
                     .hasSize(3 * PARTITIONS);
 
             SwitchableViewQuery<String, Balance> readers = SwitchableViewQuery.of(v1);

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -15,22 +14,18 @@ import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.myelin.eventstore.internal.AggregatePartitioner;
+import dev.myelin.eventstore.internal.TopicScan;
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.processors.MyelinProjectionException;
 import dev.myelin.schemas.EventMetadata;
@@ -110,43 +105,16 @@ final class ProjectionDeadLetters {
     }
 
     private void read(Duration timeout, BiConsumer<DeadLetter, ConsumerRecord<byte[], byte[]>> each) {
-        Map<String, Object> props = new HashMap<>(clientProperties);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString().toLowerCase(Locale.ROOT));
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, applicationId + "-myelin-dead-letters");
-        props.keySet().retainAll(ConsumerConfig.configNames());
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(definition.deadLetterTopic(), timeout).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
-            while (!reached(consumer, ends)) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new MyelinProjectionException("could not read dead-letter topic " + definition.deadLetterTopic()
-                            + " to its end within " + timeout);
+        Map<String, Object> props = TopicScan.consumerProperties(clientProperties, applicationId + "-myelin-dead-letters");
+        try {
+            TopicScan.read(props, definition.deadLetterTopic(), timeout, record -> {
+                DeadLetter letter = DeadLetterCodec.read(record.key(), record.value(), record.headers());
+                if (letter.projection().equals(definition.name())) {
+                    each.accept(letter, record);
                 }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofNanos(Math.min(left, 200_000_000L)))) {
-                    DeadLetter letter = DeadLetterCodec.read(record.key(), record.value(), record.headers());
-                    if (letter.projection().equals(definition.name())) {
-                        each.accept(letter, record);
-                    }
-                }
-            }
-        } catch (KafkaException e) {
-            throw new MyelinProjectionException("could not read dead-letter topic " + definition.deadLetterTopic() + ": " + e, e);
+            });
+        } catch (IllegalStateException | KafkaException e) {
+            throw new MyelinProjectionException("could not read dead-letter topic " + definition.deadLetterTopic() + ": " + e.getMessage(), e);
         }
-    }
-
-    private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> ends) {
-        for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
-            if (consumer.position(end.getKey()) < end.getValue()) {
-                return false;
-            }
-        }
-        return true;
     }
 }

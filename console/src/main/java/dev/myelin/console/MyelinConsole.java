@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import dev.myelin.application.Myelin;
 import dev.myelin.console.internal.ConsoleApi;
 import dev.myelin.console.internal.ConsoleServer;
+import dev.myelin.console.internal.LiveViews;
 import dev.myelin.console.internal.Runtimes;
 import dev.myelin.console.internal.TopicReader;
 import dev.myelin.eventstore.EventStore;
@@ -103,7 +104,7 @@ public final class MyelinConsole implements AutoCloseable {
                 return reader.readAll(topic, timeout);
             }
         };
-        ConsoleServer server = ConsoleServer.start(new ConsoleApi(runtimes), options.host(), options.port());
+        ConsoleServer server = ConsoleServer.start(new ConsoleApi(runtimes), new LiveViews(runtimes), options.host(), options.port());
         LOG.info("Myelin Console of {} at {}", application.name(), server.url());
         return new MyelinConsole(server);
     }

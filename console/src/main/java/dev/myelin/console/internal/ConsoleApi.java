@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,8 +17,6 @@ import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.IntegerSerializer;
 import org.apache.kafka.common.serialization.LongSerializer;
@@ -37,7 +34,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.myelin.eventstore.AggregateNotLocalException;
 import dev.myelin.eventstore.AggregateState;
 import dev.myelin.eventstore.AggregateTopics;
-import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.eventstore.EventStore;
 import dev.myelin.eventstore.RecordedEvent;
 import dev.myelin.processors.DeadLetter;
@@ -68,6 +64,7 @@ public final class ConsoleApi {
     private static final Map<String, String> ASSETS = Map.of(
             "index.html", "text/html; charset=utf-8",
             "console.js", "text/javascript; charset=utf-8",
+            "live.js", "text/javascript; charset=utf-8",
             "console.css", "text/css; charset=utf-8");
     /** How long reading a projection's dead-letter topic may take. */
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
@@ -135,12 +132,16 @@ public final class ConsoleApi {
     }
 
     /** A failure with the status it answers. */
-    private static final class Refused extends RuntimeException {
+    static final class Refused extends RuntimeException {
         private final int status;
 
         Refused(int status, String message) {
             super(message);
             this.status = status;
+        }
+
+        int status() {
+            return status;
         }
     }
 
@@ -184,8 +185,12 @@ public final class ConsoleApi {
                 return aggregate(eventStore(path.get(1)), path.get(2));
             }
             case "event-stores" -> {
-                requireGet(request, path.size() == 3 && path.get(2).equals("dead-letters"));
-                return commandDeadLetters(eventStore(path.get(1)));
+                if (path.size() < 3) {
+                    throw new Refused(404, "no such API: " + request.rawPath());
+                }
+                EventStore<?, ?, ?> store = eventStore(path.get(1));
+                deadLetterCounts.remove(store);
+                return CommandDeadLetterRoutes.route(request, store, path.get(1), String.join("/", path.subList(2, path.size())));
             }
             case "projections" -> {
                 return projection(request, path);
@@ -235,7 +240,7 @@ public final class ConsoleApi {
             entry.put("aggregate", aggregateName(store));
             entry.set("health", ValueJson.health(store.health()));
             entry.set("topics", ValueJson.MAPPER.valueToTree(store.topics()));
-            entry.set("deadLetters", cachedCount(store, () -> runtimes.readTopic(store.topics().deadLetters(), READ_TIMEOUT).size()));
+            entry.set("deadLetters", cachedCount(store, () -> CommandDeadLetterRoutes.pending(store)));
         }
         ArrayNode projections = node.putArray("projections");
         for (RunningProjection<?, ?> projection : runtimes.projections()) {
@@ -334,38 +339,6 @@ public final class ConsoleApi {
         return node;
     }
 
-    /**
-     * The commands an event store gave up on (no reply address to answer): read from its dead-letter
-     * topic, each with the error the processor recorded. The payload is shown as the bytes were sent:
-     * the console does not have the store's command serde.
-     */
-    private JsonNode commandDeadLetters(EventStore<?, ?, ?> store) {
-        String topic = store.topics().deadLetters();
-        List<ConsumerRecord<byte[], byte[]>> records = runtimes.readTopic(topic, READ_TIMEOUT);
-        deadLetterCounts.remove(store);
-        ObjectNode node = ValueJson.MAPPER.createObjectNode();
-        node.put("aggregate", aggregateName(store));
-        node.put("topic", topic);
-        ArrayNode list = node.putArray("deadLetters");
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            ObjectNode entry = list.addObject();
-            entry.put("origin", topic + ":" + record.partition() + ":" + record.offset());
-            entry.put("time", Instant.ofEpochMilli(record.timestamp()).toString());
-            entry.set("aggregateId", record.key() == null ? ValueJson.MAPPER.nullNode() : ValueJson.bytes(record.key()));
-            entry.put("commandId", header(record, CommandHeaders.COMMAND_ID));
-            entry.put("commandType", header(record, CommandHeaders.COMMAND_TYPE));
-            entry.put("correlationId", header(record, CommandHeaders.CORRELATION_ID));
-            entry.put("error", header(record, CommandHeaders.ERROR));
-            entry.set("payload", record.value() == null ? ValueJson.MAPPER.nullNode() : ValueJson.bytes(record.value()));
-        }
-        return node;
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
-        Header header = record.headers().lastHeader(name);
-        return header == null || header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
-    }
-
     /** The aggregate type's name, read back from its events topic {@code <application>.<aggregate>.events}. */
     static String aggregateName(EventStore<?, ?, ?> store) {
         AggregateTopics topics = store.topics();
@@ -417,7 +390,7 @@ public final class ConsoleApi {
 
     /** Turns the key a person typed into the view's key type, known by its serializer. */
     @SuppressWarnings("unchecked")
-    private static <K> K key(RunningProjection<K, ?> projection, String typed) {
+    static <K> K key(RunningProjection<K, ?> projection, String typed) {
         Serializer<K> serializer = projection.projection().keySerde().serializer();
         try {
             if (serializer instanceof StringSerializer) {
@@ -548,12 +521,7 @@ public final class ConsoleApi {
     }
 
     private static void requireAction(Request request) {
-        if (!request.method().equals("POST")) {
-            throw new Refused(405, request.method() + " " + request.rawPath() + " is not allowed; use POST");
-        }
-        if (!request.headers().containsKey(ACTION_HEADER.toLowerCase(java.util.Locale.ROOT))) {
-            throw new Refused(403, "an action needs the header " + ACTION_HEADER + " (the console's page sends it)");
-        }
+        ActionGate.requireAction(request);
     }
 
     private static Response asset(Request request, String name) {

@@ -29,8 +29,10 @@ import dev.myelin.processors.Projection;
 import dev.myelin.processors.ProjectionLag;
 import dev.myelin.processors.ProjectionState;
 import dev.myelin.processors.RunningProjection;
+import dev.myelin.processors.ViewChange;
 import dev.myelin.processors.ViewEntry;
 import dev.myelin.processors.ViewQuery;
+import dev.myelin.processors.ViewSubscription;
 import dev.myelin.sagas.Participant;
 import dev.myelin.sagas.SagaDefinition;
 import dev.myelin.sagas.SagaRuntime;
@@ -243,6 +245,12 @@ final class FakeRuntimes implements Runtimes {
             List<DeadLetter> chosen = deadLetters.stream().filter(which::test).toList();
             redriven.addAll(chosen);
             return chosen.size();
+        }
+
+        @Override
+        public ViewSubscription subscribe(Predicate<? super String> keys, int buffer,
+                                          java.util.function.Consumer<? super ViewChange<String, Long>> listener) {
+            throw new UnsupportedOperationException("the console's live views are tested on a real projection (ConsoleIT)");
         }
 
         @Override

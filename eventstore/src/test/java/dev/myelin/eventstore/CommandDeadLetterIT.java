@@ -27,7 +27,7 @@ import dev.myelin.embedded.MyelinKafka;
  * Command-side dead letters on a real broker: a fire-and-forget command whose {@code decide} throws is
  * dead-lettered with its origin; once the cause is fixed it is redriven and applied once; a second
  * redrive sends nothing, and the same command arriving twice is not decided twice; a skip is recorded
- * on the topic with who did it.
+ * on the topic with who did it, and read back by a store started again.
  */
 @MyelinKafka(brokers = 1, shared = true)
 class CommandDeadLetterIT {
@@ -99,6 +99,14 @@ class CommandDeadLetterIT {
                 assertThat(a.status()).isEqualTo(CommandDeadLetter.Status.SKIPPED);
             });
             assertThat(store.state("c-2")).isEqualTo(Optional.empty());
+        }
+
+        // the audit survives the process: a store started again reads who did what from the topic
+        try (EventStore<Long, String, String> again = EventStore.builder(COUNTER, config)
+                .commandSerde(Serdes.String()).eventSerde(Serdes.String()).stateSerde(Serdes.Long())
+                .stateDirectory(dir).start()) {
+            assertThat(again.deadLetters(TIMEOUT)).extracting(l -> l.status() + " by " + l.actions().get(0).by())
+                    .containsExactlyInAnyOrder("REDRIVEN by ada", "SKIPPED by bob");
         }
     }
 

@@ -134,6 +134,9 @@ class ConsoleIT {
             assertThat(redriven.statusCode()).as(redriven.body()).isEqualTo(200);
             assertThat(mapper.readTree(redriven.body()).get("redriven").asInt()).isEqualTo(1);
             await(console, "api/projections/counter-totals/views/c-2", v -> v.path("view").asLong() == 13);
+            JsonNode redrivenLetter = get(console, "api/projections/counter-totals/dead-letters").get("deadLetters").get(0);
+            assertThat(redrivenLetter.get("status").asText()).isEqualTo("REDRIVEN");
+            assertThat(redrivenLetter.get("actions").get(0).get("by").asText()).as("recorded on the topic").isEqualTo("console");
 
             // a command of a type the processor does not know, and one whose decide throws, both with no reply
             // address: the event store dead-letters them

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
+import dev.myelin.eventstore.internal.DeadLetterActions;
 import dev.myelin.schemas.RecordOrigin;
 
 /**
@@ -19,7 +20,7 @@ import dev.myelin.schemas.RecordOrigin;
  *
  * <pre>{@code
  * for (CommandDeadLetter letter : orders.deadLetters(Duration.ofSeconds(10))) {
- *     if (letter.status() == CommandDeadLetter.Status.PENDING) {
+ *     if (letter.status() == DeadLetterStatus.PENDING) {
  *         log.warn("{} at {}: {}", letter.commandId(), letter.origin(), letter.error());
  *     }
  * }
@@ -41,41 +42,7 @@ import dev.myelin.schemas.RecordOrigin;
  */
 public record CommandDeadLetter(Optional<String> aggregateId, String commandId, String commandType,
                                 Optional<String> correlationId, String error, RecordOrigin origin, RecordOrigin position,
-                                Instant failedAt, byte[] value, List<Action> actions) {
-
-    /** Where a dead letter stands. */
-    public enum Status {
-        /** Nothing was done about it yet. */
-        PENDING,
-        /** Its command was written back to the commands topic to be decided again. */
-        REDRIVEN,
-        /** Someone decided it needs nothing more. */
-        SKIPPED
-    }
-
-    /**
-     * Something done about a dead letter, as recorded on its topic.
-     *
-     * @param status what it made of the letter: {@link Status#REDRIVEN} or {@link Status#SKIPPED}
-     * @param by     who did it, as the caller named them
-     * @param at     when
-     */
-    public record Action(Status status, String by, Instant at) {
-        /**
-         * Checks the components.
-         *
-         * @throws NullPointerException     if a component is null
-         * @throws IllegalArgumentException if {@code status} is {@link Status#PENDING}
-         */
-        public Action {
-            Objects.requireNonNull(status, "status");
-            Objects.requireNonNull(by, "by");
-            Objects.requireNonNull(at, "at");
-            if (status == Status.PENDING) {
-                throw new IllegalArgumentException("an action redrives or skips; PENDING is no action");
-            }
-        }
-    }
+                                Instant failedAt, byte[] value, List<DeadLetterAction> actions) {
 
     /**
      * Checks the components and copies the value and the actions.
@@ -96,13 +63,13 @@ public record CommandDeadLetter(Optional<String> aggregateId, String commandId, 
     }
 
     /**
-     * Returns where the letter stands: the status its last action left, {@link Status#PENDING}
+     * Returns where the letter stands: the status its last action left, {@link DeadLetterStatus#PENDING}
      * without one.
      *
      * @return the status
      */
-    public Status status() {
-        return actions.isEmpty() ? Status.PENDING : actions.get(actions.size() - 1).status();
+    public DeadLetterStatus status() {
+        return DeadLetterActions.status(actions);
     }
 
     /**

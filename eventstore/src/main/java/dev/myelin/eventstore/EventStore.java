@@ -187,7 +187,7 @@ public interface EventStore<S, C, E> extends AutoCloseable {
 
     /**
      * Sends dead-lettered commands back to be decided again once their cause is fixed (a {@code decide}
-     * that now copes, an upcaster for an unreadable command): each {@link CommandDeadLetter.Status#PENDING
+     * that now copes, an upcaster for an unreadable command): each {@link DeadLetterStatus#PENDING
      * pending} dead letter {@code which} accepts is written back to the commands topic with its key,
      * value and headers and its command id, and a {@code REDRIVE} action naming {@code by} is recorded on
      * the dead-letter topic, both in one transaction. Exactly once: a letter redriven is no longer
@@ -210,9 +210,9 @@ public interface EventStore<S, C, E> extends AutoCloseable {
     int redrive(Predicate<? super CommandDeadLetter> which, String by, Duration timeout);
 
     /**
-     * Records the {@link CommandDeadLetter.Status#PENDING pending} dead letters {@code which} accepts as
+     * Records the {@link DeadLetterStatus#PENDING pending} dead letters {@code which} accepts as
      * needing nothing more (a {@code SKIP} action naming {@code by} on the dead-letter topic): they stay
-     * on the topic until its retention deletes them, listed as {@link CommandDeadLetter.Status#SKIPPED}.
+     * on the topic until its retention deletes them, listed as {@link DeadLetterStatus#SKIPPED}.
      *
      * @param which   chooses among the pending dead letters
      * @param by      who skips, for the audit

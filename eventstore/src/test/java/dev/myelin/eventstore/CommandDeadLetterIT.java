@@ -65,7 +65,7 @@ class CommandDeadLetterIT {
             assertThat(letter.origin().offset()).isPresent();
             assertThat(letter.position().topic()).isEqualTo(store.topics().deadLetters());
             assertThat(new String(letter.value(), StandardCharsets.UTF_8)).isEqualTo("add 13");
-            assertThat(letter.status()).isEqualTo(CommandDeadLetter.Status.PENDING);
+            assertThat(letter.status()).isEqualTo(DeadLetterStatus.PENDING);
             assertThat(store.state("c-1")).isEmpty();
 
             FIXED.set(true);
@@ -82,7 +82,7 @@ class CommandDeadLetterIT {
             assertThat(store.state("c-1").orElseThrow().version()).isEqualTo(2L);
 
             CommandDeadLetter redriven = store.deadLetters(TIMEOUT).get(0);
-            assertThat(redriven.status()).isEqualTo(CommandDeadLetter.Status.REDRIVEN);
+            assertThat(redriven.status()).isEqualTo(DeadLetterStatus.REDRIVEN);
             assertThat(redriven.actions()).singleElement().satisfies(a -> assertThat(a.by()).isEqualTo("ada"));
 
             producer.send(command(commands, "c-2", "cmd-boom", "boom")).get();
@@ -93,10 +93,10 @@ class CommandDeadLetterIT {
             // the audit is on the topic: a fresh read finds who did what
             List<CommandDeadLetter> letters = store.deadLetters(TIMEOUT);
             CommandDeadLetter skipped = letters.stream().filter(l -> l.commandId().equals("cmd-boom")).findFirst().orElseThrow();
-            assertThat(skipped.status()).isEqualTo(CommandDeadLetter.Status.SKIPPED);
+            assertThat(skipped.status()).isEqualTo(DeadLetterStatus.SKIPPED);
             assertThat(skipped.actions()).singleElement().satisfies(a -> {
                 assertThat(a.by()).isEqualTo("bob");
-                assertThat(a.status()).isEqualTo(CommandDeadLetter.Status.SKIPPED);
+                assertThat(a.status()).isEqualTo(DeadLetterStatus.SKIPPED);
             });
             assertThat(store.state("c-2")).isEqualTo(Optional.empty());
         }

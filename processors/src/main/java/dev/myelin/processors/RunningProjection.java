@@ -199,8 +199,10 @@ public interface RunningProjection<K, V> extends AutoCloseable {
      * accepts are written to the projection's re-drive topic {@code <application>.<name>.redrive} ({@code <name>.redrive} without an application), which it reads
      * besides its sources. A re-driven event is folded after the events that followed it on the events
      * topic. Every call re-drives every dead letter that matches, so choose them so that none is
-     * re-driven twice, by {@link DeadLetter#failedAt()} or {@link DeadLetter#origin()}. Should a
-     * re-driven event fail again, its new dead letter names the same origin.
+     * re-driven twice, by {@link DeadLetter#failedAt()} or {@link DeadLetter#origin()}, or use
+     * {@link #redrive(Predicate, String, Duration)}, which re-drives pending letters only. Each call is
+     * recorded on the dead-letter topic as an action by {@code application}. Should a re-driven event
+     * fail again, its new dead letter names the same origin.
      *
      * <pre>{@code
      * Instant fixedAt = ...; // when the fixed handler was deployed
@@ -213,6 +215,40 @@ public interface RunningProjection<K, V> extends AutoCloseable {
      * @throws MyelinProjectionException if the dead letters cannot be read or written back in time
      */
     int redrive(Predicate<? super DeadLetter> which, Duration timeout);
+
+    /**
+     * Feeds the {@link dev.myelin.eventstore.DeadLetterStatus#PENDING pending} dead letters {@code which}
+     * accepts back into the projection, as {@link #redrive(Predicate, Duration)} does, and records a
+     * {@code REDRIVE} action naming {@code by} on the dead-letter topic, both in one transaction: a letter
+     * redriven is no longer pending, so a second call does not send it again, and who did what outlives
+     * every process ({@link DeadLetter#actions()}). As an event store's
+     * {@code EventStore.redrive} does for commands.
+     *
+     * <pre>{@code
+     * balances.redrive(letter -> letter.errorMessage().contains("refunds"), "ops@example.com", Duration.ofSeconds(30));
+     * }</pre>
+     *
+     * @param which   chooses among the pending dead letters
+     * @param by      who redrives, for the audit
+     * @param timeout how long to read the dead letters and write them back, at most
+     * @return how many dead letters were re-driven
+     * @throws IllegalArgumentException  if {@code by} is blank
+     * @throws MyelinProjectionException if the dead letters cannot be read or written back in time
+     */
+    int redrive(Predicate<? super DeadLetter> which, String by, Duration timeout);
+
+    /**
+     * Records the {@link dev.myelin.eventstore.DeadLetterStatus#PENDING pending} dead letters {@code which}
+     * accepts as needing nothing more: a {@code SKIP} action naming {@code by} on the dead-letter topic.
+     *
+     * @param which   chooses among the pending dead letters
+     * @param by      who skips, for the audit
+     * @param timeout how long to read the dead letters and record the action, at most
+     * @return how many dead letters were skipped
+     * @throws IllegalArgumentException  if {@code by} is blank
+     * @throws MyelinProjectionException if the dead letters cannot be read or the action written in time
+     */
+    int skip(Predicate<? super DeadLetter> which, String by, Duration timeout);
 
     /**
      * Subscribes to the committed changes of the view of {@code key}: {@code listener} receives each

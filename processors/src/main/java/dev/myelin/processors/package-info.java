@@ -64,7 +64,10 @@
  * (reason, error class, message, stack trace, source topic, partition and offset, projection, attempts,
  * time), and the projection goes on. {@link dev.myelin.processors.ErrorPolicy#FAIL_FAST} stops it
  * instead. Once the cause is fixed, {@link dev.myelin.processors.RunningProjection#redrive} feeds
- * chosen dead letters back in.
+ * chosen dead letters back in, and {@link dev.myelin.processors.RunningProjection#skip} sets them aside;
+ * each action is recorded on the dead-letter topic with who did it and when, as an event store does for
+ * its commands, so {@link dev.myelin.processors.DeadLetter#status()} and
+ * {@link dev.myelin.processors.DeadLetter#actions()} outlive every process.
  *
  * <h2>Live views</h2>
  * {@link dev.myelin.processors.RunningProjection#subscribe(Object, java.util.function.Consumer)} (one key),

@@ -34,6 +34,7 @@ import dev.myelin.embedded.Await;
 import dev.myelin.eventstore.internal.AggregatePartitioner;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
+import dev.myelin.eventstore.DeadLetterStatus;
 import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.processors.bank.Balance;
 import dev.myelin.processors.bank.Deposited;
@@ -428,14 +429,23 @@ class ProjectionIT {
                     () -> running.deadLetters(WAIT));
 
             fixed.set(true);
-            assertThat(running.redrive(letter -> letter.errorMessage().contains("refunds"), WAIT)).isEqualTo(1);
+            assertThat(running.redrive(letter -> letter.errorMessage().contains("refunds"), "ada", WAIT)).isEqualTo(1);
 
             // folded after the events that followed it: the view's last sequence is the re-driven one's
             Await.until(WAIT, "the re-driven event counts", () -> running.query().get("acc-1")
                     .equals(Optional.of(new Balance(16L, 3, 2L))), () -> running.query().get("acc-1"));
             running.awaitCaughtUp(WAIT, Duration.ofSeconds(5));
-            assertThat(running.deadLetters(WAIT)).hasSize(1);
+            assertThat(running.deadLetters(WAIT)).singleElement().satisfies(letter -> {
+                assertThat(letter.status()).isEqualTo(DeadLetterStatus.REDRIVEN);
+                assertThat(letter.actions()).singleElement().satisfies(a -> assertThat(a.by()).isEqualTo("ada"));
+                assertThat(letter.position().topic()).isEqualTo(running.projection().deadLetterTopic());
+            });
             assertThat(running.redrive(letter -> false, WAIT)).isZero();
+            // redriven once: neither redriven again nor skipped, and the view counts it once
+            assertThat(running.redrive(letter -> true, "ada", WAIT)).isZero();
+            assertThat(running.skip(letter -> true, "bob", WAIT)).isZero();
+            running.awaitCaughtUp(WAIT, Duration.ofSeconds(5));
+            assertThat(running.query().get("acc-1")).contains(new Balance(16L, 3, 2L));
         }
     }
 

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.myelin.eventstore.CommandDeadLetter;
+import dev.myelin.eventstore.DeadLetterStatus;
 import dev.myelin.eventstore.EventStore;
 
 /**
@@ -50,7 +51,7 @@ final class CommandDeadLetterRoutes {
 
     /** Counts the letters still pending, for the overview. */
     static int pending(EventStore<?, ?, ?> store) {
-        return (int) store.deadLetters(TIMEOUT).stream().filter(l -> l.status() == CommandDeadLetter.Status.PENDING).count();
+        return (int) store.deadLetters(TIMEOUT).stream().filter(l -> l.status() == DeadLetterStatus.PENDING).count();
     }
 
     private static JsonNode list(EventStore<?, ?, ?> store, String aggregate) {

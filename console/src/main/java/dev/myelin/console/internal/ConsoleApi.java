@@ -34,6 +34,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.myelin.eventstore.AggregateNotLocalException;
 import dev.myelin.eventstore.AggregateState;
 import dev.myelin.eventstore.AggregateTopics;
+import dev.myelin.eventstore.DeadLetterStatus;
 import dev.myelin.eventstore.EventStore;
 import dev.myelin.eventstore.RecordedEvent;
 import dev.myelin.processors.DeadLetter;
@@ -218,9 +219,9 @@ public final class ConsoleApi {
             requireGet(request, true);
             return deadLetters(projection);
         }
-        if (rest.equals("dead-letters/redrive")) {
-            requireAction(request);
-            return redrive(projection, request.query());
+        if (rest.equals("dead-letters/redrive") || rest.equals("dead-letters/skip")) {
+            String by = ActionGate.requireAction(request);
+            return redrive(projection, request.query(), rest.endsWith("redrive"), by);
         }
         if (path.size() == 4 && path.get(2).equals("views")) {
             requireGet(request, true);
@@ -245,7 +246,8 @@ public final class ConsoleApi {
         ArrayNode projections = node.putArray("projections");
         for (RunningProjection<?, ?> projection : runtimes.projections()) {
             ObjectNode entry = projectionSummary(projection);
-            entry.set("deadLetters", cachedCount(projection, () -> projection.deadLetters(READ_TIMEOUT).size()));
+            entry.set("deadLetters", cachedCount(projection, () -> (int) projection.deadLetters(READ_TIMEOUT).stream()
+                    .filter(letter -> letter.status() == DeadLetterStatus.PENDING).count()));
             projections.add(entry);
         }
         ArrayNode sagas = node.putArray("sagas");
@@ -425,6 +427,10 @@ public final class ConsoleApi {
             entry.put("origin", origin(letter.origin()));
             entry.put("attempts", letter.attempts());
             entry.put("failedAt", letter.failedAt().toString());
+            entry.put("position", origin(letter.position()));
+            entry.put("status", letter.status().name());
+            ArrayNode actions = entry.putArray("actions");
+            letter.actions().forEach(a -> actions.addObject().put("status", a.status().name()).put("by", a.by()).put("at", a.at().toString()));
             entry.set("key", ValueJson.bytes(letter.key()));
             entry.set("payload", payload(events, letter));
         }
@@ -449,7 +455,7 @@ public final class ConsoleApi {
                 + (origin.offset().isPresent() ? origin.offset().getAsLong() : -1);
     }
 
-    private JsonNode redrive(RunningProjection<?, ?> projection, Map<String, String> query) {
+    private JsonNode redrive(RunningProjection<?, ?> projection, Map<String, String> query, boolean redrive, String by) {
         Predicate<DeadLetter> which;
         String what;
         if ("true".equals(query.get("all"))) {
@@ -460,14 +466,16 @@ public final class ConsoleApi {
             which = letter -> origin(letter.origin()).equals(origin);
             what = origin;
         } else {
-            throw new Refused(400, "say which dead letters to redrive: ?all=true, or ?origin=topic:partition:offset");
+            throw new Refused(400, "say which dead letters: ?all=true, or ?origin=topic:partition:offset");
         }
-        int redriven = projection.redrive(which, READ_TIMEOUT);
+        // pending letters only, each action recorded on the dead-letter topic by whom
+        int done = redrive ? projection.redrive(which, by, READ_TIMEOUT) : projection.skip(which, by, READ_TIMEOUT);
         deadLetterCounts.remove(projection);
-        LOG.info("console: redrove {} dead letter(s) of {} ({})", redriven, projection.projection().name(), what);
+        LOG.info("console: {} {} dead letter(s) of {} ({}), by {}", redrive ? "redrove" : "skipped", done,
+                projection.projection().name(), what, by);
         ObjectNode node = ValueJson.MAPPER.createObjectNode();
         node.put("projection", projection.projection().name());
-        node.put("redriven", redriven);
+        node.put(redrive ? "redriven" : "skipped", done);
         return node;
     }
 
@@ -518,10 +526,6 @@ public final class ConsoleApi {
         if (!request.method().equals("GET")) {
             throw new Refused(405, request.method() + " " + request.rawPath() + " is not allowed; use GET");
         }
-    }
-
-    private static void requireAction(Request request) {
-        ActionGate.requireAction(request);
     }
 
     private static Response asset(Request request, String name) {

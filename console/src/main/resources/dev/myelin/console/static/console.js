@@ -273,10 +273,15 @@ async function loadDeadLetters() {
       cell(row, l.origin);
       cell(row, l.attempts);
       cell(row, json(l.payload));
-      const button = document.createElement('button');
-      button.textContent = 'Redrive';
-      button.addEventListener('click', () => redrive(name, 'origin=' + enc(l.origin)));
-      cell(row, button);
+      const last = l.actions.length ? l.actions[l.actions.length - 1] : null;
+      if (last) {
+        cell(row, l.status + ' by ' + last.by + ' at ' + last.at);
+      } else {
+        const button = document.createElement('button');
+        button.textContent = 'Redrive';
+        button.addEventListener('click', () => redrive(name, 'origin=' + enc(l.origin)));
+        cell(row, button);
+      }
     }
     $('dead-letters-status').textContent = d.deadLetters.length + ' dead letter(s) on ' + d.topic;
   } catch (e) {

@@ -18,6 +18,8 @@ import dev.myelin.eventstore.AggregateNotLocalException;
 import dev.myelin.eventstore.AggregateState;
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.CommandDeadLetter;
+import dev.myelin.eventstore.DeadLetterAction;
+import dev.myelin.eventstore.DeadLetterStatus;
 import dev.myelin.eventstore.CommandGateway;
 import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.EventStore;
@@ -134,22 +136,22 @@ final class FakeRuntimes implements Runtimes {
 
         @Override
         public int redrive(Predicate<? super CommandDeadLetter> which, String by, Duration timeout) {
-            return act(CommandDeadLetter.Status.REDRIVEN, which, by);
+            return act(DeadLetterStatus.REDRIVEN, which, by);
         }
 
         @Override
         public int skip(Predicate<? super CommandDeadLetter> which, String by, Duration timeout) {
-            return act(CommandDeadLetter.Status.SKIPPED, which, by);
+            return act(DeadLetterStatus.SKIPPED, which, by);
         }
 
-        private int act(CommandDeadLetter.Status status, Predicate<? super CommandDeadLetter> which, String by) {
+        private int act(DeadLetterStatus status, Predicate<? super CommandDeadLetter> which, String by) {
             int count = 0;
             for (int i = 0; i < commandDeadLetters.size(); i++) {
                 CommandDeadLetter l = commandDeadLetters.get(i);
-                if (l.status() == CommandDeadLetter.Status.PENDING && which.test(l)) {
+                if (l.status() == DeadLetterStatus.PENDING && which.test(l)) {
                     commandDeadLetters.set(i, new CommandDeadLetter(l.aggregateId(), l.commandId(), l.commandType(), l.correlationId(),
                             l.error(), l.origin(), l.position(), l.failedAt(), l.value(),
-                            List.of(new CommandDeadLetter.Action(status, by, Instant.parse("2026-01-02T03:04:06Z")))));
+                            List.of(new DeadLetterAction(status, by, Instant.parse("2026-01-02T03:04:06Z")))));
                     count++;
                 }
             }
@@ -245,6 +247,16 @@ final class FakeRuntimes implements Runtimes {
             List<DeadLetter> chosen = deadLetters.stream().filter(which::test).toList();
             redriven.addAll(chosen);
             return chosen.size();
+        }
+
+        @Override
+        public int redrive(Predicate<? super DeadLetter> which, String by, Duration timeout) {
+            return redrive(which, timeout);
+        }
+
+        @Override
+        public int skip(Predicate<? super DeadLetter> which, String by, Duration timeout) {
+            throw new UnsupportedOperationException();
         }
 
         @Override

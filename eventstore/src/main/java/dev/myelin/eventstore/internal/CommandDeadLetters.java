@@ -14,20 +14,20 @@ import java.util.Optional;
 import java.util.function.Predicate;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.CommandDeadLetter;
 import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.DeadLetterAction;
+import dev.myelin.eventstore.DeadLetterStatus;
 import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.eventstore.MyelinEventStoreException;
 import dev.myelin.schemas.RecordOrigin;
@@ -59,12 +59,8 @@ public final class CommandDeadLetters {
         this.consumerProperties = TopicScan.consumerProperties(client, topics.deadLetters() + "-reader");
         Map<String, Object> producer = DefaultCommandGateway.clientProperties(config, ProducerConfig.configNames(), "producer.");
         producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        producer.put(ProducerConfig.CLIENT_ID_CONFIG, topics.deadLetters() + "-actions");
-        // one id per aggregate type: two people acting at once on two instances fence, rather than both redrive
-        producer.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.application() + "." + aggregate + ".dead-letter-actions");
-        producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producer.put(ProducerConfig.ACKS_CONFIG, "all");
-        this.producerProperties = Map.copyOf(producer);
+        this.producerProperties = DeadLetterActions.producerProperties(producer, config.application() + "." + aggregate
+                + ".dead-letter-actions");
     }
 
     /** A dead letter with the record it was read from, whose headers a redrive sends back. */
@@ -88,52 +84,41 @@ public final class CommandDeadLetters {
      * @return how many
      */
     public synchronized int redrive(Predicate<? super CommandDeadLetter> which, String by, Duration timeout) {
-        return act(CommandDeadLetter.Status.REDRIVEN, which, by, timeout);
+        return act(DeadLetterStatus.REDRIVEN, which, by, timeout);
     }
 
     /** Records the pending dead letters {@code which} accepts as skipped; returns how many. */
     public synchronized int skip(Predicate<? super CommandDeadLetter> which, String by, Duration timeout) {
-        return act(CommandDeadLetter.Status.SKIPPED, which, by, timeout);
+        return act(DeadLetterStatus.SKIPPED, which, by, timeout);
     }
 
-    private int act(CommandDeadLetter.Status status, Predicate<? super CommandDeadLetter> which, String by, Duration timeout) {
+    private int act(DeadLetterStatus status, Predicate<? super CommandDeadLetter> which, String by, Duration timeout) {
         Objects.requireNonNull(which, "which");
-        Objects.requireNonNull(by, "by");
-        if (by.isBlank()) {
-            throw new IllegalArgumentException("say who acts: the audit records it");
-        }
+        DeadLetterActions.requireBy(by);
         List<Read> chosen = readAll(timeout).stream()
-                .filter(read -> read.letter().status() == CommandDeadLetter.Status.PENDING && which.test(read.letter()))
+                .filter(read -> read.letter().status() == DeadLetterStatus.PENDING && which.test(read.letter()))
                 .toList();
         if (chosen.isEmpty()) {
             return 0;
         }
         Instant now = Instant.now();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties, new ByteArraySerializer(),
-                new ByteArraySerializer())) {
-            producer.initTransactions();
-            producer.beginTransaction();
-            for (Read read : chosen) {
-                ConsumerRecord<byte[], byte[]> record = read.record();
-                if (status == CommandDeadLetter.Status.REDRIVEN) {
-                    producer.send(new ProducerRecord<>(topics.commands(), null, record.key(), record.value(),
-                            commandHeaders(record.headers(), read.letter().commandId())));
-                }
-                Headers action = new RecordHeaders();
-                DeadLetterHeaders.put(action, DeadLetterHeaders.ACTION, status == CommandDeadLetter.Status.REDRIVEN ? "REDRIVE" : "SKIP");
-                DeadLetterHeaders.put(action, DeadLetterHeaders.ACTION_BY, by);
-                DeadLetterHeaders.put(action, DeadLetterHeaders.ACTION_AT, now.toString());
-                DeadLetterHeaders.put(action, DeadLetterHeaders.ACTION_LETTER, Long.toString(record.offset()));
-                producer.send(new ProducerRecord<>(topics.deadLetters(), record.partition(), record.key(), new byte[0], action));
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (Read read : chosen) {
+            ConsumerRecord<byte[], byte[]> record = read.record();
+            if (status == DeadLetterStatus.REDRIVEN) {
+                records.add(new ProducerRecord<>(topics.commands(), null, record.key(), record.value(),
+                        commandHeaders(record.headers(), read.letter().commandId())));
             }
-            producer.commitTransaction();
+            records.add(DeadLetterActions.record(record, status, by, now));
+        }
+        try {
+            DeadLetterActions.sendInOneTransaction(producerProperties, records);
         } catch (KafkaException e) {
-            // a failed transaction aborts as the producer closes: nothing of it is read committed
-            throw new MyelinEventStoreException("could not " + (status == CommandDeadLetter.Status.REDRIVEN ? "redrive" : "skip")
+            throw new MyelinEventStoreException("could not " + (status == DeadLetterStatus.REDRIVEN ? "redrive" : "skip")
                     + " dead letters of " + topics.deadLetters() + ": " + e.getMessage(), e);
         }
         // who and how many; never the payloads
-        LOG.info("{} {} dead letter(s) of {}, by {}", status == CommandDeadLetter.Status.REDRIVEN ? "Redrove" : "Skipped",
+        LOG.info("{} {} dead letter(s) of {}, by {}", status == DeadLetterStatus.REDRIVEN ? "Redrove" : "Skipped",
                 chosen.size(), topics.deadLetters(), by);
         return chosen.size();
     }
@@ -156,16 +141,14 @@ public final class CommandDeadLetters {
 
     private List<Read> readAll(Duration timeout) {
         Map<String, Read> letters = new LinkedHashMap<>();
-        Map<String, List<CommandDeadLetter.Action>> actions = new HashMap<>();
+        Map<String, List<DeadLetterAction>> actions = new HashMap<>();
         try {
             TopicScan.read(consumerProperties, topics.deadLetters(), timeout, record -> {
-                Optional<String> action = DeadLetterHeaders.text(record.headers(), DeadLetterHeaders.ACTION);
-                if (action.isPresent()) {
-                    action(record, action.get()).ifPresent(a -> actions.computeIfAbsent(record.partition() + ":"
-                            + DeadLetterHeaders.text(record.headers(), DeadLetterHeaders.ACTION_LETTER).orElse(""),
+                if (DeadLetterActions.isAction(record.headers())) {
+                    DeadLetterActions.read(record).ifPresent(a -> actions.computeIfAbsent(DeadLetterActions.actedOn(record),
                             k -> new ArrayList<>()).add(a));
                 } else {
-                    letters.put(record.partition() + ":" + record.offset(), new Read(letter(record, List.of()), record));
+                    letters.put(DeadLetterActions.letterKey(record), new Read(letter(record, List.of()), record));
                 }
             });
         } catch (IllegalStateException | KafkaException e) {
@@ -177,23 +160,7 @@ public final class CommandDeadLetters {
         return result;
     }
 
-    private static Optional<CommandDeadLetter.Action> action(ConsumerRecord<byte[], byte[]> record, String kind) {
-        CommandDeadLetter.Status status = switch (kind) {
-            case "REDRIVE" -> CommandDeadLetter.Status.REDRIVEN;
-            case "SKIP" -> CommandDeadLetter.Status.SKIPPED;
-            default -> null;
-        };
-        if (status == null) {
-            // an action a later version knows: leave the letter as this one sees it
-            return Optional.empty();
-        }
-        Instant at = DeadLetterHeaders.text(record.headers(), DeadLetterHeaders.ACTION_AT).map(Instant::parse)
-                .orElse(Instant.ofEpochMilli(record.timestamp()));
-        return Optional.of(new CommandDeadLetter.Action(status,
-                DeadLetterHeaders.text(record.headers(), DeadLetterHeaders.ACTION_BY).orElse("unknown"), at));
-    }
-
-    private CommandDeadLetter letter(ConsumerRecord<byte[], byte[]> record, List<CommandDeadLetter.Action> actions) {
+    private CommandDeadLetter letter(ConsumerRecord<byte[], byte[]> record, List<DeadLetterAction> actions) {
         Headers headers = record.headers();
         RecordOrigin origin = DeadLetterHeaders.text(headers, DeadLetterHeaders.SOURCE_TOPIC)
                 .map(topic -> {

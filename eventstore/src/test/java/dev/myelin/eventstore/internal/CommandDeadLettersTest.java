@@ -13,6 +13,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
 import dev.myelin.eventstore.CommandDeadLetter;
+import dev.myelin.eventstore.DeadLetterAction;
+import dev.myelin.eventstore.DeadLetterStatus;
 import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.schemas.EventMetadata;
 import dev.myelin.schemas.RecordOrigin;
@@ -42,17 +44,17 @@ class CommandDeadLettersTest {
     @Test
     void aDeadLetterIsPendingUntilItsLastActionRedrivesOrSkipsIt() {
         CommandDeadLetter pending = letter(List.of());
-        CommandDeadLetter redriven = letter(List.of(new CommandDeadLetter.Action(CommandDeadLetter.Status.REDRIVEN, "ada",
+        CommandDeadLetter redriven = letter(List.of(new DeadLetterAction(DeadLetterStatus.REDRIVEN, "ada",
                 Instant.parse("2026-01-02T03:05:00Z"))));
 
-        assertThat(pending.status()).isEqualTo(CommandDeadLetter.Status.PENDING);
-        assertThat(redriven.status()).isEqualTo(CommandDeadLetter.Status.REDRIVEN);
+        assertThat(pending.status()).isEqualTo(DeadLetterStatus.PENDING);
+        assertThat(redriven.status()).isEqualTo(DeadLetterStatus.REDRIVEN);
         assertThat(redriven.toString()).contains("cmd-1", "REDRIVEN").doesNotContain("add 1");
-        assertThatIllegalArgumentException().isThrownBy(() -> new CommandDeadLetter.Action(CommandDeadLetter.Status.PENDING, "ada",
+        assertThatIllegalArgumentException().isThrownBy(() -> new DeadLetterAction(DeadLetterStatus.PENDING, "ada",
                 Instant.EPOCH));
     }
 
-    private static CommandDeadLetter letter(List<CommandDeadLetter.Action> actions) {
+    private static CommandDeadLetter letter(List<DeadLetterAction> actions) {
         return new CommandDeadLetter(Optional.of("acc-1"), "cmd-1", CommandHeaders.TYPE_COMMAND, Optional.empty(), "decide threw",
                 RecordOrigin.of("bank.account.commands", 1, 7), RecordOrigin.of("bank.account.dead-letters", 1, 0),
                 Instant.parse("2026-01-02T03:04:05Z"), "add 1".getBytes(StandardCharsets.UTF_8), actions);

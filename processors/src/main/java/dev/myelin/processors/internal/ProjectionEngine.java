@@ -319,7 +319,17 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
 
     @Override
     public int redrive(Predicate<? super DeadLetter> which, Duration timeout) {
-        return deadLetters.redrive(which, timeout);
+        return deadLetters.redrive(which, "application", false, timeout);
+    }
+
+    @Override
+    public int redrive(Predicate<? super DeadLetter> which, String by, Duration timeout) {
+        return deadLetters.redrive(which, by, true, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    @Override
+    public int skip(Predicate<? super DeadLetter> which, String by, Duration timeout) {
+        return deadLetters.skip(which, by, Objects.requireNonNull(timeout, "timeout"));
     }
 
     @Override

@@ -21,6 +21,7 @@ import dev.myelin.application.Myelin;
 import dev.myelin.console.internal.ConsoleAccess;
 import dev.myelin.console.internal.ConsoleApi;
 import dev.myelin.console.internal.ConsoleServer;
+import dev.myelin.console.internal.LiveViews;
 import dev.myelin.console.internal.PayloadMask;
 import dev.myelin.console.internal.Runtimes;
 import dev.myelin.console.internal.TopicReader;
@@ -115,7 +116,9 @@ public final class MyelinConsole implements AutoCloseable {
         };
         ConsoleAccess access = new ConsoleAccess(options.accessToken(), loopback(options.host()));
         PayloadMask mask = new PayloadMask(options.maskedPayloads(), options.maskedFields());
-        ConsoleServer server = ConsoleServer.start(new ConsoleApi(runtimes, access, mask), options.host(), options.port());
+        // live streams bypass the API's access check, so they are served only where reads need no token: on loopback
+        LiveViews live = access.loopback() ? new LiveViews(runtimes) : null;
+        ConsoleServer server = ConsoleServer.start(new ConsoleApi(runtimes, access, mask), live, options.host(), options.port());
         // the options' text never holds the token
         LOG.info("Myelin Console of {} at {} ({})", application.name(), server.url(), options);
         if (!access.loopback() && !access.actionsEnabled()) {

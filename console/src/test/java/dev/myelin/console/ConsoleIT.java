@@ -11,6 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
@@ -38,15 +41,24 @@ import dev.myelin.processors.Projection;
 /**
  * The console of a real application on a real broker, through its HTTP endpoints: the overview
  * lists the event store and the projection, an aggregate's history comes with its metadata, a view
- * is queried by key, a projection's dead letter is listed and redriven (with the console's access
- * token) into the view once its handler copes, and a command the event store dead-lettered is listed.
+ * is queried by key, a projection's dead letter is listed and redriven into the view once its handler
+ * copes (with the console's access token); commands the event store dead-lettered are listed, one redriven once its cause is fixed and
+ * applied once, another skipped, each action on record; a live view streams the value and then each
+ * committed change as server-sent events.
  */
 @MyelinKafka(brokers = 1)
 class ConsoleIT {
+    /** Until "fixed", deciding "add 99" throws: a command sent without a reply address is then dead-lettered. */
+    private static final AtomicBoolean NINETY_NINE_FIXED = new AtomicBoolean();
     private static final AggregateType<Long, String, String> COUNTER = AggregateType.of("counter", 0L, String.class, String.class)
-            .on(String.class, (total, command) -> command.startsWith("add ")
-                    ? Decision.accept("added " + Long.parseLong(command.substring(4)))
-                    : Decision.reject("only 'add N' is understood: " + command))
+            .on(String.class, (total, command) -> {
+                if (command.equals("add 99") && !NINETY_NINE_FIXED.get()) {
+                    throw new IllegalStateException("99 is not supported yet");
+                }
+                return command.startsWith("add ")
+                        ? Decision.accept("added " + Long.parseLong(command.substring(4)))
+                        : Decision.reject("only 'add N' is understood: " + command);
+            })
             .apply(String.class, (total, added) -> total + Long.parseLong(added.substring(6)))
             .build();
     private static final Duration PATIENCE = Duration.ofSeconds(60);
@@ -123,26 +135,90 @@ class ConsoleIT {
             assertThat(redriven.statusCode()).as(redriven.body()).isEqualTo(200);
             assertThat(mapper.readTree(redriven.body()).get("redriven").asInt()).isEqualTo(1);
             await(console, "api/projections/counter-totals/views/c-2", v -> v.path("view").asLong() == 13);
+            JsonNode redrivenLetter = get(console, "api/projections/counter-totals/dead-letters").get("deadLetters").get(0);
+            assertThat(redrivenLetter.get("status").asText()).isEqualTo("REDRIVEN");
+            assertThat(redrivenLetter.get("actions").get(0).get("by").asText()).as("recorded on the topic").isEqualTo("console");
 
-            // a command of a type the processor does not know, with no reply address: the event store dead-letters it
+            // a command of a type the processor does not know, and one whose decide throws, both with no reply
+            // address: the event store dead-letters them
             try (KafkaProducer<String, String> producer = new KafkaProducer<>(
                     Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
                 ProducerRecord<String, String> bogus = new ProducerRecord<>(app.topics(COUNTER).commands(), "c-3", "add 1");
                 bogus.headers().add(CommandHeaders.COMMAND_ID, "bogus-1".getBytes(StandardCharsets.UTF_8));
                 bogus.headers().add(CommandHeaders.COMMAND_TYPE, "bogus".getBytes(StandardCharsets.UTF_8));
                 producer.send(bogus).get();
+                ProducerRecord<String, String> unsupported = new ProducerRecord<>(app.topics(COUNTER).commands(), "c-4", "add 99");
+                unsupported.headers().add(CommandHeaders.COMMAND_ID, "cmd-99".getBytes(StandardCharsets.UTF_8));
+                producer.send(unsupported).get();
             }
-            JsonNode commands = await(console, "api/event-stores/counter/dead-letters", d -> d.get("deadLetters").size() == 1);
-            JsonNode command = commands.get("deadLetters").get(0);
-            assertThat(command.get("commandId").asText()).isEqualTo("bogus-1");
+            JsonNode commands = await(console, "api/event-stores/counter/dead-letters", d -> d.get("deadLetters").size() == 2);
+            JsonNode command = find(commands.get("deadLetters"), "bogus-1");
             assertThat(command.get("aggregateId").asText()).isEqualTo("c-3");
             assertThat(command.get("error").asText()).contains("bogus");
             assertThat(command.get("payload").asText()).isEqualTo("add 1");
+            assertThat(command.get("origin").asText()).startsWith("console-it.counter.commands:");
+            assertThat(command.get("status").asText()).isEqualTo("PENDING");
+
+            // the cause fixed, the command is redriven from the console and applied once; the other is skipped
+            NINETY_NINE_FIXED.set(true);
+            String position = find(commands.get("deadLetters"), "cmd-99").get("position").asText();
+            JsonNode redrove = post(console, "api/event-stores/counter/dead-letters/redrive?positions=" + position);
+            assertThat(redrove.get("redriven").asInt()).isEqualTo(1);
+            await(console, "api/aggregates/counter/c-4", a -> a.path("version").asLong() == 1 && a.path("state").asLong() == 99);
+            assertThat(post(console, "api/event-stores/counter/dead-letters/redrive?all=true").get("redriven").asInt())
+                    .as("a redriven letter is not redriven again; the bogus one fails again as a new letter").isEqualTo(1);
+            await(console, "api/event-stores/counter/dead-letters", d -> d.get("deadLetters").size() == 3);
+            JsonNode skipped = post(console, "api/event-stores/counter/dead-letters/skip?all=true");
+            assertThat(skipped.get("skipped").asInt()).as("the bogus command, dead-lettered again").isEqualTo(1);
+            JsonNode after = get(console, "api/event-stores/counter/dead-letters");
+            assertThat(after.get("deadLetters")).extracting(l -> l.get("status").asText())
+                    .containsExactlyInAnyOrder("REDRIVEN", "REDRIVEN", "SKIPPED");
+            assertThat(get(console, "api/aggregates/counter/c-4").get("version").asLong()).isEqualTo(1);
+
+            // a live view: the value now, then each committed change, as server-sent events
+            BlockingQueue<String> events = new LinkedBlockingQueue<>();
+            HttpResponse<java.util.stream.Stream<String>> live = http.sendAsync(HttpRequest.newBuilder(
+                            console.url().resolve("api/projections/counter-totals/live?key=c-1")).build(), HttpResponse.BodyHandlers.ofLines())
+                    .get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertThat(live.statusCode()).isEqualTo(200);
+            assertThat(live.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+            Thread reader = new Thread(() -> live.body().filter(line -> line.startsWith("data: ")).forEach(events::add), "sse-reader");
+            reader.setDaemon(true);
+            reader.start();
+            assertThat(mapper.readTree(next(events).substring(6)).get("view").asLong()).as("the value when the stream opened").isEqualTo(55);
+            assertThat(counters.gateway().send("c-1", "add 5").get()).isInstanceOf(CommandResult.Accepted.class);
+            JsonNode change = mapper.readTree(next(events).substring(6));
+            assertThat(change.get("key").asText()).isEqualTo("c-1");
+            assertThat(change.get("view").asLong()).isEqualTo(60);
+            assertThat(change.get("missedBefore").asLong()).isZero();
+            live.body().close();
 
             HttpResponse<String> page = http.send(HttpRequest.newBuilder(console.url()).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(page.statusCode()).isEqualTo(200);
             assertThat(page.body()).contains("Myelin Console");
         }
+    }
+
+    private static JsonNode find(JsonNode letters, String commandId) {
+        for (JsonNode letter : letters) {
+            if (letter.get("commandId").asText().equals(commandId)) {
+                return letter;
+            }
+        }
+        throw new AssertionError("no dead letter of command " + commandId + " in " + letters);
+    }
+
+    private static String next(BlockingQueue<String> events) throws InterruptedException {
+        String event = events.poll(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        assertThat(event).as("a live view event within " + PATIENCE).isNotNull();
+        return event;
+    }
+
+    private JsonNode post(MyelinConsole console, String path) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(console.url().resolve(path))
+                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
+        return mapper.readTree(response.body());
     }
 
     private JsonNode get(MyelinConsole console, String path) throws Exception {

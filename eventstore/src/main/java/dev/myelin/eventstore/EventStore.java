@@ -3,10 +3,12 @@ package dev.myelin.eventstore;
 import static dev.myelin.schemas.internal.BuilderChecks.requireState;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -169,6 +171,57 @@ public interface EventStore<S, C, E> extends AutoCloseable {
      * @return the topics
      */
     AggregateTopics topics();
+
+    /**
+     * Reads every command this store dead-lettered, oldest first per partition, from the start of its
+     * dead-letter topic ({@link AggregateTopics#deadLetters()}) to its current end, each with what was
+     * done about it ({@link CommandDeadLetter#actions()}). A command is dead-lettered when it cannot be
+     * processed and has no {@link CommandHeaders#REPLY_TO reply address} to be answered on; a transient
+     * fault (the schema registry down) never dead-letters one: it is held and resumes by itself.
+     *
+     * @param timeout how long to read for at most
+     * @return the dead letters
+     * @throws MyelinEventStoreException if the topic cannot be read to its end within {@code timeout}
+     */
+    List<CommandDeadLetter> deadLetters(Duration timeout);
+
+    /**
+     * Sends dead-lettered commands back to be decided again once their cause is fixed (a {@code decide}
+     * that now copes, an upcaster for an unreadable command): each {@link DeadLetterStatus#PENDING
+     * pending} dead letter {@code which} accepts is written back to the commands topic with its key,
+     * value and headers and its command id, and a {@code REDRIVE} action naming {@code by} is recorded on
+     * the dead-letter topic, both in one transaction. Exactly once: a letter redriven is no longer
+     * pending, so a second call does not send it again; and should the same command reach the processor
+     * twice anyway (two instances acting at once), the processor knows its command id and answers the
+     * first result instead of deciding it again. A redriven command that fails again becomes a new dead
+     * letter.
+     *
+     * <pre>{@code
+     * orders.redrive(letter -> letter.error().contains("unknown currency"), "ops@example.com", Duration.ofSeconds(30));
+     * }</pre>
+     *
+     * @param which   chooses among the pending dead letters
+     * @param by      who redrives, for the audit (a user name, a ticket)
+     * @param timeout how long to read the dead letters and write them back, at most
+     * @return how many dead letters were redriven
+     * @throws IllegalArgumentException  if {@code by} is blank
+     * @throws MyelinEventStoreException if the dead letters cannot be read or written back in time
+     */
+    int redrive(Predicate<? super CommandDeadLetter> which, String by, Duration timeout);
+
+    /**
+     * Records the {@link DeadLetterStatus#PENDING pending} dead letters {@code which} accepts as
+     * needing nothing more (a {@code SKIP} action naming {@code by} on the dead-letter topic): they stay
+     * on the topic until its retention deletes them, listed as {@link DeadLetterStatus#SKIPPED}.
+     *
+     * @param which   chooses among the pending dead letters
+     * @param by      who skips, for the audit
+     * @param timeout how long to read the dead letters and record the action, at most
+     * @return how many dead letters were skipped
+     * @throws IllegalArgumentException  if {@code by} is blank
+     * @throws MyelinEventStoreException if the dead letters cannot be read or the action written in time
+     */
+    int skip(Predicate<? super CommandDeadLetter> which, String by, Duration timeout);
 
     /**
      * Stops the processor and the gateway.

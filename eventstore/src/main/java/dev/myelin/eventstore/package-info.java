@@ -55,6 +55,21 @@
  * and {@code bank.account.dead-letters}, created if missing and checked if present. The processor
  * runs with {@code exactly_once_v2}: events, result and new state commit in one transaction.
  *
+ * <h2>Dead letters</h2>
+ * A command that cannot be processed is answered {@code Rejected}; one sent without a reply address
+ * (a fire-and-forget producer) goes to {@code bank.account.dead-letters} instead, with its key, value
+ * and headers, the reason ({@code myelin.error}) and the {@code myelin.dead-letter.*} headers (origin,
+ * time). {@link dev.myelin.eventstore.EventStore#deadLetters} lists them as
+ * {@link dev.myelin.eventstore.CommandDeadLetter}s; once the cause is fixed,
+ * {@link dev.myelin.eventstore.EventStore#redrive} writes the chosen ones back to the commands topic to be
+ * decided again (once: by command id), and {@link dev.myelin.eventstore.EventStore#skip} sets them
+ * aside. Each action is recorded on the dead-letter topic with who did it and when, so the audit
+ * outlives every process:
+ *
+ * <pre>{@code
+ * accounts.redrive(letter -> letter.error().contains("unknown currency"), "ops@example.com", Duration.ofSeconds(30));
+ * }</pre>
+ *
  * <h2>Health and meters</h2>
  * {@link dev.myelin.eventstore.Health} is the one health shape of every runtime, with
  * {@code isLive()} and {@code isReady()}. With {@link dev.myelin.eventstore.MyelinConfig.Builder#meterRegistry}

@@ -33,6 +33,7 @@ import dev.myelin.eventstore.bank.Deposit;
 import dev.myelin.eventstore.bank.Deposited;
 import dev.myelin.eventstore.bank.OpenAccount;
 import dev.myelin.eventstore.bank.Withdraw;
+import dev.myelin.eventstore.internal.DeadLetterHeaders;
 import dev.myelin.eventstore.internal.EventListCodec;
 import dev.myelin.eventstore.internal.ResultCodec;
 import dev.myelin.schemas.EventMetadata;
@@ -216,6 +217,11 @@ class CommandTopologyTest {
         assertThat(dead.value()).containsExactly(1, 2, 3);
         assertThat(EventMetadata.header(dead.headers(), CommandHeaders.ERROR)).hasValueSatisfying(
                 reason -> assertThat(reason).contains("cannot be deserialized"));
+        // where and when, so the letter can be listed with its origin and redriven
+        assertThat(EventMetadata.header(dead.headers(), DeadLetterHeaders.SOURCE_TOPIC)).contains(TOPICS.commands());
+        assertThat(EventMetadata.header(dead.headers(), DeadLetterHeaders.SOURCE_OFFSET)).contains("0");
+        assertThat(EventMetadata.header(dead.headers(), DeadLetterHeaders.FAILED_AT)).isPresent();
+        assertThat(EventMetadata.header(dead.headers(), DeadLetterHeaders.AGGREGATE)).contains("account");
         assertThat(results.isEmpty()).isTrue();
         assertThat(events.isEmpty()).isTrue();
     }

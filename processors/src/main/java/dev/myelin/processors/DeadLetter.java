@@ -2,10 +2,14 @@ package dev.myelin.processors;
 
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
+import dev.myelin.eventstore.DeadLetterAction;
+import dev.myelin.eventstore.DeadLetterStatus;
+import dev.myelin.eventstore.internal.DeadLetterActions;
 import dev.myelin.eventstore.internal.DeadLetterHeaders;
 import dev.myelin.processors.internal.DeadLetterCodec;
 import dev.myelin.schemas.RecordOrigin;
@@ -31,9 +35,14 @@ import dev.myelin.schemas.RecordOrigin;
  * @param failedAt     when the projection gave up
  * @param key          the original record key's bytes (empty for a null key)
  * @param value        the original record value's bytes (empty for a null value)
+ * @param position     where the dead letter itself is: its dead-letter topic, partition and offset (the
+ *                     topic alone for a letter not read from a topic)
+ * @param actions      what was done about it ({@link RunningProjection#redrive(java.util.function.Predicate, String,
+ *                     java.time.Duration)}, {@link RunningProjection#skip}), oldest first, as recorded on its topic
  */
 public record DeadLetter(String projection, Reason reason, String errorClass, String errorMessage, String stackTrace,
-                         RecordOrigin origin, int attempts, Instant failedAt, byte[] key, byte[] value) {
+                         RecordOrigin origin, int attempts, Instant failedAt, byte[] key, byte[] value,
+                         RecordOrigin position, List<DeadLetterAction> actions) {
 
     /** Header: the projection's name. */
     public static final String PROJECTION = "myelin.dead-letter.projection";
@@ -88,11 +97,34 @@ public record DeadLetter(String projection, Reason reason, String errorClass, St
      */
     public static DeadLetter from(ConsumerRecord<byte[], byte[]> record) {
         Objects.requireNonNull(record, "record");
-        return DeadLetterCodec.read(record.key(), record.value(), record.headers());
+        return DeadLetterCodec.read(record, List.of());
     }
 
     /**
-     * Checks the components and copies the byte arrays.
+     * Makes a dead letter not read from its topic, with no actions: its position is the topic
+     * {@code <projection>.dead-letters}.
+     *
+     * @param projection   the projection's name
+     * @param reason       why
+     * @param errorClass   the exception's class name
+     * @param errorMessage its message
+     * @param stackTrace   its stack trace
+     * @param origin       where the event was read
+     * @param attempts     how many times the handler was tried
+     * @param failedAt     when the projection gave up
+     * @param key          the event's key bytes
+     * @param value        the event's value bytes
+     * @throws NullPointerException     if a component is null
+     * @throws IllegalArgumentException if {@code attempts} is negative
+     */
+    public DeadLetter(String projection, Reason reason, String errorClass, String errorMessage, String stackTrace,
+                      RecordOrigin origin, int attempts, Instant failedAt, byte[] key, byte[] value) {
+        this(projection, reason, errorClass, errorMessage, stackTrace, origin, attempts, failedAt, key, value,
+                RecordOrigin.topic(projection + ".dead-letters"), List.of());
+    }
+
+    /**
+     * Checks the components and copies the byte arrays and the actions.
      *
      * @throws NullPointerException     if a component is null
      * @throws IllegalArgumentException if {@code attempts} is negative
@@ -110,6 +142,18 @@ public record DeadLetter(String projection, Reason reason, String errorClass, St
         }
         key = Objects.requireNonNull(key, "key").clone();
         value = Objects.requireNonNull(value, "value").clone();
+        Objects.requireNonNull(position, "position");
+        actions = List.copyOf(actions);
+    }
+
+    /**
+     * Returns where the letter stands: the status its last action left, {@link DeadLetterStatus#PENDING}
+     * without one.
+     *
+     * @return the status
+     */
+    public DeadLetterStatus status() {
+        return DeadLetterActions.status(actions);
     }
 
     /**
@@ -137,12 +181,13 @@ public record DeadLetter(String projection, Reason reason, String errorClass, St
         return o instanceof DeadLetter d && projection.equals(d.projection) && reason == d.reason
                 && errorClass.equals(d.errorClass) && errorMessage.equals(d.errorMessage)
                 && stackTrace.equals(d.stackTrace) && origin.equals(d.origin) && attempts == d.attempts
-                && failedAt.equals(d.failedAt) && Arrays.equals(key, d.key) && Arrays.equals(value, d.value);
+                && failedAt.equals(d.failedAt) && Arrays.equals(key, d.key) && Arrays.equals(value, d.value)
+                && position.equals(d.position) && actions.equals(d.actions);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(projection, reason, errorClass, errorMessage, origin, attempts, failedAt)
+        return Objects.hash(projection, reason, errorClass, errorMessage, origin, attempts, failedAt, position, actions)
                 + 31 * Arrays.hashCode(key) + Arrays.hashCode(value);
     }
 
@@ -150,6 +195,6 @@ public record DeadLetter(String projection, Reason reason, String errorClass, St
     @Override
     public String toString() {
         return "DeadLetter[" + projection + " " + reason + " " + errorClass + ": " + errorMessage + " at " + origin
-                + ", attempts " + attempts + "]";
+                + ", attempts " + attempts + ", " + status() + "]";
     }
 }

@@ -80,7 +80,11 @@ public interface Projection<K, V> {
     List<String> sourceTopics();
 
     /**
-     * Returns the topic the projection writes its dead letters to.
+     * Returns the topic the projection writes its dead letters to: the one given to the builder, or
+     * {@code <name>.dead-letters}; a running projection's definition ({@link RunningProjection#projection()})
+     * started under an application ({@link ProjectionConfig#APPLICATION}) names
+     * {@code <application>.<name>.dead-letters}, as its re-drive topic is {@code <application>.<name>.redrive},
+     * so that two applications on one cluster share neither.
      *
      * @return the topic name
      */

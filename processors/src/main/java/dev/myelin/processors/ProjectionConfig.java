@@ -44,7 +44,7 @@ public final class ProjectionConfig {
     public static final String APPLICATION = "myelin.application";
     /**
      * Whether to create missing dead-letter, re-drive and publish topics at start; default {@code true}.
-     * Without it they must exist: the re-drive topic {@code <name>.redrive} with as many partitions as
+     * Without it they must exist: the re-drive topic {@code <application>.<name>.redrive} with as many partitions as
      * the source topics.
      */
     public static final String CREATE_TOPICS = "myelin.topics.create";

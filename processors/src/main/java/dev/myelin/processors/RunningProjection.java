@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import dev.myelin.eventstore.Health;
@@ -195,11 +196,13 @@ public interface RunningProjection<K, V> extends AutoCloseable {
     /**
      * Feeds dead letters back into the projection once their cause is fixed (a handler that now copes,
      * an upcaster for an unreadable schema): the original events of the dead letters {@code which}
-     * accepts are written to the projection's re-drive topic {@code <name>.redrive}, which it reads
+     * accepts are written to the projection's re-drive topic {@code <application>.<name>.redrive} ({@code <name>.redrive} without an application), which it reads
      * besides its sources. A re-driven event is folded after the events that followed it on the events
      * topic. Every call re-drives every dead letter that matches, so choose them so that none is
-     * re-driven twice, by {@link DeadLetter#failedAt()} or {@link DeadLetter#origin()}. Should a
-     * re-driven event fail again, its new dead letter names the same origin.
+     * re-driven twice, by {@link DeadLetter#failedAt()} or {@link DeadLetter#origin()}, or use
+     * {@link #redrive(Predicate, String, Duration)}, which re-drives pending letters only. Each call is
+     * recorded on the dead-letter topic as an action by {@code application}. Should a re-driven event
+     * fail again, its new dead letter names the same origin.
      *
      * <pre>{@code
      * Instant fixedAt = ...; // when the fixed handler was deployed
@@ -212,6 +215,90 @@ public interface RunningProjection<K, V> extends AutoCloseable {
      * @throws MyelinProjectionException if the dead letters cannot be read or written back in time
      */
     int redrive(Predicate<? super DeadLetter> which, Duration timeout);
+
+    /**
+     * Feeds the {@link dev.myelin.eventstore.DeadLetterStatus#PENDING pending} dead letters {@code which}
+     * accepts back into the projection, as {@link #redrive(Predicate, Duration)} does, and records a
+     * {@code REDRIVE} action naming {@code by} on the dead-letter topic, both in one transaction: a letter
+     * redriven is no longer pending, so a second call does not send it again, and who did what outlives
+     * every process ({@link DeadLetter#actions()}). As an event store's
+     * {@code EventStore.redrive} does for commands.
+     *
+     * <pre>{@code
+     * balances.redrive(letter -> letter.errorMessage().contains("refunds"), "ops@example.com", Duration.ofSeconds(30));
+     * }</pre>
+     *
+     * @param which   chooses among the pending dead letters
+     * @param by      who redrives, for the audit
+     * @param timeout how long to read the dead letters and write them back, at most
+     * @return how many dead letters were re-driven
+     * @throws IllegalArgumentException  if {@code by} is blank
+     * @throws MyelinProjectionException if the dead letters cannot be read or written back in time
+     */
+    int redrive(Predicate<? super DeadLetter> which, String by, Duration timeout);
+
+    /**
+     * Records the {@link dev.myelin.eventstore.DeadLetterStatus#PENDING pending} dead letters {@code which}
+     * accepts as needing nothing more: a {@code SKIP} action naming {@code by} on the dead-letter topic.
+     *
+     * @param which   chooses among the pending dead letters
+     * @param by      who skips, for the audit
+     * @param timeout how long to read the dead letters and record the action, at most
+     * @return how many dead letters were skipped
+     * @throws IllegalArgumentException  if {@code by} is blank
+     * @throws MyelinProjectionException if the dead letters cannot be read or the action written in time
+     */
+    int skip(Predicate<? super DeadLetter> which, String by, Duration timeout);
+
+    /**
+     * Subscribes to the committed changes of the view of {@code key}: {@code listener} receives each
+     * value the projection commits for the key from now on, on the subscription's own thread, with a
+     * buffer of {@value ViewSubscription#DEFAULT_BUFFER} changes (see {@link ViewSubscription} for what
+     * a slow listener loses). The changes of every instance of the projection are seen, not only this
+     * one's.
+     *
+     * <pre>{@code
+     * Optional<Balance> now = balances.query().get("acc-1");         // the value before
+     * try (ViewSubscription live = balances.subscribe("acc-1", change -> push(change.view()))) {
+     *     ...
+     * }
+     * }</pre>
+     *
+     * @param key      the view key
+     * @param listener receives the changes
+     * @return the subscription; close it to unsubscribe
+     * @throws MyelinProjectionException if the projection is closed or its changelog cannot be read
+     */
+    default ViewSubscription subscribe(K key, Consumer<? super ViewChange<K, V>> listener) {
+        Objects.requireNonNull(key, "key");
+        return subscribe(key::equals, ViewSubscription.DEFAULT_BUFFER, listener);
+    }
+
+    /**
+     * Subscribes to the committed changes of every key of the view; as {@link #subscribe(Object, Consumer)}.
+     *
+     * @param listener receives the changes
+     * @return the subscription; close it to unsubscribe
+     * @throws MyelinProjectionException if the projection is closed or its changelog cannot be read
+     */
+    default ViewSubscription subscribeAll(Consumer<? super ViewChange<K, V>> listener) {
+        return subscribe(key -> true, ViewSubscription.DEFAULT_BUFFER, listener);
+    }
+
+    /**
+     * Subscribes to the committed changes of the keys {@code keys} accepts, such as a key range
+     * ({@code k -> k.compareTo("a") >= 0 && k.compareTo("n") < 0}), with a buffer of {@code buffer}
+     * changes; as {@link #subscribe(Object, Consumer)}. {@code keys} runs on the subscriptions' reading
+     * thread for every change of the view: keep it cheap.
+     *
+     * @param keys     chooses the keys
+     * @param buffer   how many undelivered changes to hold before dropping the oldest, at least 1
+     * @param listener receives the changes
+     * @return the subscription; close it to unsubscribe
+     * @throws IllegalArgumentException  if {@code buffer} is less than 1
+     * @throws MyelinProjectionException if the projection is closed or its changelog cannot be read
+     */
+    ViewSubscription subscribe(Predicate<? super K> keys, int buffer, Consumer<? super ViewChange<K, V>> listener);
 
     /** Stops the projection, waiting up to the configured close timeout; its store stays on disk. */
     @Override

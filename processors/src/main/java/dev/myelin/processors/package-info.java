@@ -58,13 +58,28 @@
  * An event that cannot be decoded (corrupt bytes, unknown schema, missing metadata headers), whose
  * handler still throws after its {@link dev.myelin.eventstore.RetryPolicy retries}, or whose view key
  * or view cannot be read, serialized or stored (a serde throws, a view larger than
- * {@code max.request.size}) is written to the projection's dead-letter topic ({@code <name>.dead-letters}
+ * {@code max.request.size}) is written to the projection's dead-letter topic ({@code <application>.<name>.dead-letters}
  * unless set; kept 30 days unless {@link dev.myelin.processors.ProjectionConfig#DEAD_LETTER_RETENTION_MS}
  * says otherwise) with its original key, value and headers plus {@code myelin.dead-letter.*} headers
  * (reason, error class, message, stack trace, source topic, partition and offset, projection, attempts,
  * time), and the projection goes on. {@link dev.myelin.processors.ErrorPolicy#FAIL_FAST} stops it
  * instead. Once the cause is fixed, {@link dev.myelin.processors.RunningProjection#redrive} feeds
- * chosen dead letters back in.
+ * chosen dead letters back in, and {@link dev.myelin.processors.RunningProjection#skip} sets them aside;
+ * each action is recorded on the dead-letter topic with who did it and when, as an event store does for
+ * its commands, so {@link dev.myelin.processors.DeadLetter#status()} and
+ * {@link dev.myelin.processors.DeadLetter#actions()} outlive every process.
+ *
+ * <h2>Live views</h2>
+ * {@link dev.myelin.processors.RunningProjection#subscribe(Object, java.util.function.Consumer)} (one key),
+ * {@code subscribeAll} and {@code subscribe(keys, buffer, listener)} (a key predicate, such as a range)
+ * push each committed change of a view to a listener as a {@link dev.myelin.processors.ViewChange}: read
+ * from the view store's changelog with {@code read_committed}, so a change an aborted transaction wrote is
+ * never delivered. Each subscription has a bounded buffer and its own thread; a slow listener loses the
+ * oldest changes ({@link dev.myelin.processors.ViewChange#missedBefore()} says how many), never slowing the
+ * projection. Close the {@link dev.myelin.processors.ViewSubscription} to unsubscribe.
+ * <pre>{@code
+ * try (ViewSubscription live = balances.subscribe("acc-1", change -> push(change.view()))) { ... }
+ * }</pre>
  *
  * <h2>Faults that pass</h2>
  * An unavailable schema registry is not the event's fault. The projection waits for it, up to a few

@@ -34,6 +34,7 @@ import dev.myelin.embedded.Await;
 import dev.myelin.eventstore.internal.AggregatePartitioner;
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.MyelinKafka;
+import dev.myelin.eventstore.DeadLetterStatus;
 import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.processors.bank.Balance;
 import dev.myelin.processors.bank.Deposited;
@@ -153,7 +154,7 @@ class ProjectionIT {
             assertThat(running.query().get("acc-none")).isEmpty();
             Await.until(WAIT, "lag 0", () -> running.lag().caughtUp(), running::lag);
             assertThat(running.lag().partitions().keySet()).extracting(TopicPartition::topic)
-                    .containsOnly(topic, "account-balances.redrive").hasSize(2 * PARTITIONS);
+                    .containsOnly(topic, "bank.account-balances.redrive").hasSize(2 * PARTITIONS);
 
             List<DeadLetter> letters = running.deadLetters(WAIT);
             assertThat(letters).extracting(DeadLetter::reason)
@@ -169,7 +170,9 @@ class ProjectionIT {
             assertThat(letters.get(0).value()).isEqualTo(history.corrupt().value());
 
             // the raw dead-letter records carry the reason and origin as plain headers
-            List<ConsumerRecord<byte[], byte[]>> raw = kafka.readAll(projection.deadLetterTopic(),
+            // the projection's own topics carry the application's name, as its other topics do
+            assertThat(running.projection().deadLetterTopic()).isEqualTo("bank.account-balances.dead-letters");
+            List<ConsumerRecord<byte[], byte[]>> raw = kafka.readAll(running.projection().deadLetterTopic(),
                     new ByteArrayDeserializer(), new ByteArrayDeserializer());
             assertThat(raw).hasSize(2);
             ConsumerRecord<byte[], byte[]> thrown = raw.get(1);
@@ -284,7 +287,7 @@ class ProjectionIT {
 
             totals.awaitCaughtUp(WAIT, Duration.ofMillis(500));
             assertThat(totals.lag().partitions().keySet()).extracting(TopicPartition::topic)
-                    .containsOnly(topic, "savings-total.redrive", "bank.savings-total.v1-myelin-rekey-repartition")
+                    .containsOnly(topic, "bank.savings-total.redrive", "bank.savings-total.v1-myelin-rekey-repartition")
                     .hasSize(3 * PARTITIONS);
 
             SwitchableViewQuery<String, Balance> readers = SwitchableViewQuery.of(v1);
@@ -426,14 +429,23 @@ class ProjectionIT {
                     () -> running.deadLetters(WAIT));
 
             fixed.set(true);
-            assertThat(running.redrive(letter -> letter.errorMessage().contains("refunds"), WAIT)).isEqualTo(1);
+            assertThat(running.redrive(letter -> letter.errorMessage().contains("refunds"), "ada", WAIT)).isEqualTo(1);
 
             // folded after the events that followed it: the view's last sequence is the re-driven one's
             Await.until(WAIT, "the re-driven event counts", () -> running.query().get("acc-1")
                     .equals(Optional.of(new Balance(16L, 3, 2L))), () -> running.query().get("acc-1"));
             running.awaitCaughtUp(WAIT, Duration.ofSeconds(5));
-            assertThat(running.deadLetters(WAIT)).hasSize(1);
+            assertThat(running.deadLetters(WAIT)).singleElement().satisfies(letter -> {
+                assertThat(letter.status()).isEqualTo(DeadLetterStatus.REDRIVEN);
+                assertThat(letter.actions()).singleElement().satisfies(a -> assertThat(a.by()).isEqualTo("ada"));
+                assertThat(letter.position().topic()).isEqualTo(running.projection().deadLetterTopic());
+            });
             assertThat(running.redrive(letter -> false, WAIT)).isZero();
+            // redriven once: neither redriven again nor skipped, and the view counts it once
+            assertThat(running.redrive(letter -> true, "ada", WAIT)).isZero();
+            assertThat(running.skip(letter -> true, "bob", WAIT)).isZero();
+            running.awaitCaughtUp(WAIT, Duration.ofSeconds(5));
+            assertThat(running.query().get("acc-1")).contains(new Balance(16L, 3, 2L));
         }
     }
 

@@ -175,21 +175,21 @@ class ProjectionOutageIT {
             second.awaitRunning(WAIT);
             Await.until(WAIT, "running and healthy", () -> first.health() instanceof Health.Running, first::health);
 
-            Map<String, ConfigEntry> dead = kafka.topicConfig(byDefault.deadLetterTopic());
+            Map<String, ConfigEntry> dead = kafka.topicConfig(first.projection().deadLetterTopic());
             assertThat(dead.get(TopicConfig.RETENTION_MS_CONFIG).value()).isEqualTo(Long.toString(Duration.ofDays(30).toMillis()));
             assertThat(dead.get(TopicConfig.RETENTION_MS_CONFIG).source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
             assertThat(dead.get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo(TopicConfig.CLEANUP_POLICY_DELETE);
             assertThat(dead.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG).source())
                     .as("the application's topic.min.insync.replicas, set on the topic")
                     .isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
-            for (String created : List.of("kept-by-default.redrive", "bank.kept-by-default")) {
+            for (String created : List.of("outage.kept-by-default.redrive", "bank.kept-by-default")) {
                 assertThat(kafka.topicConfig(created).get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG).source()).as(created)
                         .isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
             }
             assertThat(kafka.topicConfig("bank.kept-by-default").get(TopicConfig.CLEANUP_POLICY_CONFIG).value())
                     .isEqualTo(TopicConfig.CLEANUP_POLICY_COMPACT);
 
-            Map<String, ConfigEntry> weekly = kafka.topicConfig(configured.deadLetterTopic());
+            Map<String, ConfigEntry> weekly = kafka.topicConfig(second.projection().deadLetterTopic());
             assertThat(weekly.get(TopicConfig.RETENTION_MS_CONFIG).value()).isEqualTo(Long.toString(Duration.ofDays(7).toMillis()));
             assertThat(weekly.get(TopicConfig.RETENTION_MS_CONFIG).source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
             assertThat(weekly.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG).source())

@@ -60,20 +60,8 @@ class ViewCommittedReadsIT {
         Bank writer = new Bank(schemas);
         FlakyRegistry flaky = new FlakyRegistry(schemas);
         Bank bank = new Bank(flaky);
-        Projection<String, Balance> projection = Projection.named("committed-balances")
-                .from(topic, bank.events)
-                .initially(() -> new Balance(0L, 0, 0L), bank.balances)
-                .on(Deposited.class, (balance, deposited, metadata) -> Bank.apply(balance,
-                        deposited.getAmount() * 1_000 + ThreadLocalRandom.current().nextLong(1, 1_000), metadata))
-                .build();
-        ProjectionConfig config = ProjectionConfig.builder()
-                .bootstrapServers(kafka.bootstrapServers())
-                .application("committed")
-                .property("state.dir", dir.resolve("state").toString())
-                // long enough that a round's deposits and the event that holds them share a transaction
-                .property("commit.interval.ms", 2_000)
-                .property("num.stream.threads", 1)
-                .build();
+        Projection<String, Balance> projection = randomlyFolded("committed-balances", topic, bank);
+        ProjectionConfig config = abortable(kafka, "committed", dir).property("num.stream.threads", 1).build();
 
         try (RunningProjection<String, Balance> running = RunningProjection.start(projection, config)) {
             running.awaitRunning(WAIT);
@@ -126,6 +114,28 @@ class ViewCommittedReadsIT {
         }
     }
 
+    /**
+     * A balances projection that folds each deposit with a random part, so a deposit folded in a
+     * transaction that aborts and folded again after it leaves a different view at the same event count.
+     */
+    static Projection<String, Balance> randomlyFolded(String name, String topic, Bank bank) {
+        return Projection.named(name)
+                .from(topic, bank.events)
+                .initially(() -> new Balance(0L, 0, 0L), bank.balances)
+                .on(Deposited.class, (balance, deposited, metadata) -> Bank.apply(balance,
+                        deposited.getAmount() * 1_000 + ThreadLocalRandom.current().nextLong(1, 1_000), metadata))
+                .build();
+    }
+
+    /** Settings under which a round of deposits and the event that holds them share one transaction. */
+    static ProjectionConfig.Builder abortable(EmbeddedKafkaCluster kafka, String application, Path dir) {
+        return ProjectionConfig.builder()
+                .bootstrapServers(kafka.bootstrapServers())
+                .application(application)
+                .property("state.dir", dir.resolve("state").toString())
+                .property("commit.interval.ms", 2_000);
+    }
+
     private static int events(RunningProjection<String, Balance> running) {
         return view(running).getEvents();
     }
@@ -138,7 +148,7 @@ class ViewCommittedReadsIT {
         }
     }
 
-    private static void write(EmbeddedKafkaCluster kafka, String topic, List<Bank.EventRecord> records) {
+    static void write(EmbeddedKafkaCluster kafka, String topic, List<Bank.EventRecord> records) {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.clientProperties(), new StringSerializer(),
                 new ByteArraySerializer())) {
             for (Bank.EventRecord record : records) {

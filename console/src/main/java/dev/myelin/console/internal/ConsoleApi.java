@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Arrays;
@@ -20,8 +19,6 @@ import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.IntegerSerializer;
 import org.apache.kafka.common.serialization.LongSerializer;
@@ -39,7 +36,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.myelin.eventstore.AggregateNotLocalException;
 import dev.myelin.eventstore.AggregateState;
 import dev.myelin.eventstore.AggregateTopics;
-import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.DeadLetterStatus;
 import dev.myelin.eventstore.EventStore;
 import dev.myelin.eventstore.RecordedEvent;
 import dev.myelin.processors.DeadLetter;
@@ -71,6 +68,7 @@ public final class ConsoleApi {
     private static final Map<String, String> ASSETS = Map.of(
             "index.html", "text/html; charset=utf-8",
             "console.js", "text/javascript; charset=utf-8",
+            "live.js", "text/javascript; charset=utf-8",
             "console.css", "text/css; charset=utf-8",
             "mermaid.min.js", "text/javascript; charset=utf-8",
             "mermaid-LICENSE", "text/plain; charset=utf-8");
@@ -158,12 +156,16 @@ public final class ConsoleApi {
     }
 
     /** A failure with the status it answers. */
-    private static final class Refused extends RuntimeException {
+    static final class Refused extends RuntimeException {
         private final int status;
 
         Refused(int status, String message) {
             super(message);
             this.status = status;
+        }
+
+        int status() {
+            return status;
         }
     }
 
@@ -215,8 +217,12 @@ public final class ConsoleApi {
                 return aggregate(eventStore(path.get(1)), path.get(2));
             }
             case "event-stores" -> {
-                requireGet(request, path.size() == 3 && path.get(2).equals("dead-letters"));
-                return commandDeadLetters(eventStore(path.get(1)));
+                if (path.size() < 3) {
+                    throw new Refused(404, "no such API: " + request.rawPath());
+                }
+                EventStore<?, ?, ?> store = eventStore(path.get(1));
+                deadLetterCounts.remove(store);
+                return CommandDeadLetterRoutes.route(request, store, path.get(1), String.join("/", path.subList(2, path.size())), mask);
             }
             case "projections" -> {
                 return projection(request, path);
@@ -251,9 +257,9 @@ public final class ConsoleApi {
             requireGet(request, true);
             return deadLetters(projection);
         }
-        if (rest.equals("dead-letters/redrive")) {
-            requireAction(request);
-            return redrive(projection, request.query());
+        if (rest.equals("dead-letters/redrive") || rest.equals("dead-letters/skip")) {
+            String by = ActionGate.requireAction(request);
+            return redrive(projection, request.query(), rest.endsWith("redrive"), by);
         }
         if (path.size() == 4 && path.get(2).equals("views")) {
             requireGet(request, true);
@@ -273,12 +279,13 @@ public final class ConsoleApi {
             entry.put("aggregate", aggregateName(store));
             entry.set("health", ValueJson.health(store.health()));
             entry.set("topics", ValueJson.MAPPER.valueToTree(store.topics()));
-            entry.set("deadLetters", cachedCount(store, () -> runtimes.readTopic(store.topics().deadLetters(), READ_TIMEOUT).size()));
+            entry.set("deadLetters", cachedCount(store, () -> CommandDeadLetterRoutes.pending(store)));
         }
         ArrayNode projections = node.putArray("projections");
         for (RunningProjection<?, ?> projection : runtimes.projections()) {
             ObjectNode entry = projectionSummary(projection);
-            entry.set("deadLetters", cachedCount(projection, () -> projection.deadLetters(READ_TIMEOUT).size()));
+            entry.set("deadLetters", cachedCount(projection, () -> (int) projection.deadLetters(READ_TIMEOUT).stream()
+                    .filter(letter -> letter.status() == DeadLetterStatus.PENDING).count()));
             projections.add(entry);
         }
         ArrayNode sagas = node.putArray("sagas");
@@ -391,40 +398,6 @@ public final class ConsoleApi {
         return node;
     }
 
-    /**
-     * The commands an event store gave up on (no reply address to answer): read from its dead-letter
-     * topic, each with the error the processor recorded. The payload is shown as the bytes were sent:
-     * the console does not have the store's command serde.
-     */
-    private JsonNode commandDeadLetters(EventStore<?, ?, ?> store) {
-        String topic = store.topics().deadLetters();
-        List<ConsumerRecord<byte[], byte[]>> records = runtimes.readTopic(topic, READ_TIMEOUT);
-        deadLetterCounts.remove(store);
-        ObjectNode node = ValueJson.MAPPER.createObjectNode();
-        node.put("aggregate", aggregateName(store));
-        node.put("topic", topic);
-        ArrayNode list = node.putArray("deadLetters");
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            ObjectNode entry = list.addObject();
-            entry.put("origin", topic + ":" + record.partition() + ":" + record.offset());
-            entry.put("time", Instant.ofEpochMilli(record.timestamp()).toString());
-            entry.set("aggregateId", record.key() == null ? ValueJson.MAPPER.nullNode() : ValueJson.bytes(record.key()));
-            entry.put("commandId", header(record, CommandHeaders.COMMAND_ID));
-            entry.put("commandType", header(record, CommandHeaders.COMMAND_TYPE));
-            entry.put("correlationId", header(record, CommandHeaders.CORRELATION_ID));
-            entry.put("error", header(record, CommandHeaders.ERROR));
-            entry.set("payload", record.value() == null ? ValueJson.MAPPER.nullNode()
-                    : mask.apply(ValueJson.bytes(record.value()), null, aggregateName(store), topic, store.topics().commands(),
-                    header(record, CommandHeaders.COMMAND_TYPE)));
-        }
-        return node;
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
-        Header header = record.headers().lastHeader(name);
-        return header == null || header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
-    }
-
     /** The aggregate type's name, read back from its events topic {@code <application>.<aggregate>.events}. */
     static String aggregateName(EventStore<?, ?, ?> store) {
         AggregateTopics topics = store.topics();
@@ -476,7 +449,7 @@ public final class ConsoleApi {
 
     /** Turns the key a person typed into the view's key type, known by its serializer. */
     @SuppressWarnings("unchecked")
-    private static <K> K key(RunningProjection<K, ?> projection, String typed) {
+    static <K> K key(RunningProjection<K, ?> projection, String typed) {
         Serializer<K> serializer = projection.projection().keySerde().serializer();
         try {
             if (serializer instanceof StringSerializer) {
@@ -511,6 +484,10 @@ public final class ConsoleApi {
             entry.put("origin", origin(letter.origin()));
             entry.put("attempts", letter.attempts());
             entry.put("failedAt", letter.failedAt().toString());
+            entry.put("position", origin(letter.position()));
+            entry.put("status", letter.status().name());
+            ArrayNode actions = entry.putArray("actions");
+            letter.actions().forEach(a -> actions.addObject().put("status", a.status().name()).put("by", a.by()).put("at", a.at().toString()));
             entry.set("key", ValueJson.bytes(letter.key()));
             entry.set("payload", payload(events, letter, projection.projection().name(), projection.projection().deadLetterTopic()));
         }
@@ -536,7 +513,7 @@ public final class ConsoleApi {
                 + (origin.offset().isPresent() ? origin.offset().getAsLong() : -1);
     }
 
-    private JsonNode redrive(RunningProjection<?, ?> projection, Map<String, String> query) {
+    private JsonNode redrive(RunningProjection<?, ?> projection, Map<String, String> query, boolean redrive, String by) {
         Predicate<DeadLetter> which;
         String what;
         if ("true".equals(query.get("all"))) {
@@ -547,14 +524,16 @@ public final class ConsoleApi {
             which = letter -> origin(letter.origin()).equals(origin);
             what = origin;
         } else {
-            throw new Refused(400, "say which dead letters to redrive: ?all=true, or ?origin=topic:partition:offset");
+            throw new Refused(400, "say which dead letters: ?all=true, or ?origin=topic:partition:offset");
         }
-        int redriven = projection.redrive(which, READ_TIMEOUT);
+        // pending letters only, each action recorded on the dead-letter topic by whom
+        int done = redrive ? projection.redrive(which, by, READ_TIMEOUT) : projection.skip(which, by, READ_TIMEOUT);
         deadLetterCounts.remove(projection);
-        LOG.info("console: redrove {} dead letter(s) of {} ({})", redriven, projection.projection().name(), what);
+        LOG.info("console: {} {} dead letter(s) of {} ({}), by {}", redrive ? "redrove" : "skipped", done,
+                projection.projection().name(), what, by);
         ObjectNode node = ValueJson.MAPPER.createObjectNode();
         node.put("projection", projection.projection().name());
-        node.put("redriven", redriven);
+        node.put(redrive ? "redriven" : "skipped", done);
         return node;
     }
 

@@ -28,11 +28,14 @@ public final class ConsoleServer implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor;
+    /** The live views' streams, or null. */
+    private final LiveViews live;
     private final URI url;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ConsoleServer(HttpServer server, ExecutorService executor, URI url) {
+    private ConsoleServer(HttpServer server, ExecutorService executor, LiveViews live, URI url) {
         this.server = server;
+        this.live = live;
         this.executor = executor;
         this.url = url;
     }
@@ -47,6 +50,20 @@ public final class ConsoleServer implements AutoCloseable {
      * @throws UncheckedIOException if the address cannot be bound
      */
     public static ConsoleServer start(ConsoleApi api, String host, int port) {
+        return start(api, null, host, port);
+    }
+
+    /**
+     * Binds and starts serving {@code api}, and the live views' event streams when {@code live} is given.
+     *
+     * @param api  the routes
+     * @param live the live views, or null for none
+     * @param host the host to bind to
+     * @param port the port, 0 for a free one
+     * @return the running server
+     * @throws UncheckedIOException if the address cannot be bound
+     */
+    public static ConsoleServer start(ConsoleApi api, LiveViews live, String host, int port) {
         HttpServer server;
         InetSocketAddress address = new InetSocketAddress(host, port);
         try {
@@ -63,10 +80,19 @@ public final class ConsoleServer implements AutoCloseable {
             return thread;
         });
         server.setExecutor(executor);
-        server.createContext("/", exchange -> serve(api, exchange, loopback));
+        server.createContext("/", exchange -> {
+            List<String> path = ConsoleApi.segments(exchange.getRequestURI().getRawPath());
+            String hostHeader = exchange.getRequestHeaders().getFirst("Host");
+            if (live != null && LiveViews.isLive(path) && (!loopback || loopbackHost(hostHeader == null ? "" : hostHeader))) {
+                // a stream outlives this call: written from its subscription's thread, closed when the client goes
+                live.open(exchange, path, ConsoleApi.Request.parseQuery(exchange.getRequestURI().getRawQuery()));
+            } else {
+                serve(api, exchange, loopback);
+            }
+        });
         server.start();
         String shownHost = bound.isAnyLocalAddress() ? "localhost" : host.contains(":") ? "[" + host + "]" : host;
-        return new ConsoleServer(server, executor, URI.create("http://" + shownHost + ":" + server.getAddress().getPort() + "/"));
+        return new ConsoleServer(server, executor, live, URI.create("http://" + shownHost + ":" + server.getAddress().getPort() + "/"));
     }
 
     /**
@@ -124,6 +150,9 @@ public final class ConsoleServer implements AutoCloseable {
     public void close() {
         if (closed.getAndSet(true)) {
             return;
+        }
+        if (live != null) {
+            live.close();
         }
         server.stop(0);
         executor.shutdownNow();

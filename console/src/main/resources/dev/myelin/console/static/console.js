@@ -204,26 +204,64 @@ $('aggregate-form').addEventListener('submit', async event => {
   }
 });
 
-$('command-dead-letters-load').addEventListener('click', async () => {
+async function loadCommandDeadLetters() {
   const status = $('command-dead-letters-status');
   status.textContent = 'reading…';
   try {
-    const d = await api('event-stores/' + enc($('aggregate-type').value) + '/dead-letters');
+    const aggregate = $('aggregate-type').value;
+    const d = await api('event-stores/' + enc(aggregate) + '/dead-letters');
     $('command-dead-letters').replaceChildren();
     for (const l of d.deadLetters) {
       const row = $('command-dead-letters').insertRow();
       cell(row, l.time);
-      cell(row, typeof l.aggregateId === 'string' ? l.aggregateId : JSON.stringify(l.aggregateId));
+      cell(row, l.aggregateId === null ? '' : l.aggregateId);
       cell(row, l.commandId);
       cell(row, l.commandType);
       cell(row, l.error);
       cell(row, l.origin);
       cell(row, json(l.payload));
+      const last = l.actions.length ? l.actions[l.actions.length - 1] : null;
+      cell(row, l.status + (last ? ' by ' + last.by + ' at ' + last.at : ''));
+      const actions = document.createElement('span');
+      if (l.status === 'PENDING') {
+        for (const [label, action] of [['Redrive', 'redrive'], ['Skip', 'skip']]) {
+          const button = document.createElement('button');
+          button.type = 'button';
+          button.textContent = label;
+          button.addEventListener('click', () => actOnCommands(aggregate, action, 'positions=' + enc(l.position)));
+          actions.appendChild(button);
+        }
+      }
+      cell(row, actions);
     }
     status.textContent = d.deadLetters.length + ' dead letter(s) on ' + d.topic;
   } catch (e) {
     status.textContent = e.message;
   }
+}
+
+async function actOnCommands(aggregate, action, which) {
+  if (!confirm(action + ' ' + (which === 'all=true' ? 'every pending dead letter' : 'the chosen dead letters') + ' of ' + aggregate + '?')) {
+    return;
+  }
+  const status = $('command-dead-letters-status');
+  try {
+    const r = await api('event-stores/' + enc(aggregate) + '/dead-letters/' + action + '?' + which, { method: 'POST', headers: ACTION });
+    await loadCommandDeadLetters();
+    status.textContent = (action === 'redrive' ? 'redrove ' + r.redriven : 'skipped ' + r.skipped) + ' dead letter(s); ' + status.textContent;
+  } catch (e) {
+    status.textContent = e.message;
+  }
+}
+
+$('command-dead-letters-load').addEventListener('click', loadCommandDeadLetters);
+$('command-dead-letters-redrive-matching').addEventListener('click', () => {
+  const error = $('command-dead-letters-filter').value;
+  actOnCommands($('aggregate-type').value, 'redrive', error ? 'error=' + enc(error) : 'all=true');
+});
+$('command-dead-letters-skip-matching').addEventListener('click', () => {
+  const error = $('command-dead-letters-filter').value;
+  actOnCommands($('aggregate-type').value, 'skip', error ? 'error=' + enc(error) : 'all=true');
 });
 
 // ---- projections
@@ -292,10 +330,15 @@ async function loadDeadLetters() {
       cell(row, l.origin);
       cell(row, l.attempts);
       cell(row, json(l.payload));
-      const button = document.createElement('button');
-      button.textContent = 'Redrive';
-      button.addEventListener('click', () => redrive(name, 'origin=' + enc(l.origin)));
-      cell(row, button);
+      const last = l.actions.length ? l.actions[l.actions.length - 1] : null;
+      if (last) {
+        cell(row, l.status + ' by ' + last.by + ' at ' + last.at);
+      } else {
+        const button = document.createElement('button');
+        button.textContent = 'Redrive';
+        button.addEventListener('click', () => redrive(name, 'origin=' + enc(l.origin)));
+        cell(row, button);
+      }
     }
     $('dead-letters-status').textContent = d.deadLetters.length + ' dead letter(s) on ' + d.topic;
   } catch (e) {

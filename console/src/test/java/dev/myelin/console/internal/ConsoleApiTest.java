@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.CommandDeadLetter;
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.sagas.SagaState;
 import dev.myelin.sagas.SagaStatus;
@@ -138,30 +138,54 @@ class ConsoleApiTest {
     }
 
     @Test
-    void anEventStoresDeadLettersAreTheCommandsOnItsTopicWithTheirError() throws Exception {
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(CommandHeaders.COMMAND_ID, "cmd-9".getBytes(StandardCharsets.UTF_8));
-        headers.add(CommandHeaders.COMMAND_TYPE, "bogus".getBytes(StandardCharsets.UTF_8));
-        headers.add(CommandHeaders.ERROR, "unknown myelin.command-type 'bogus'".getBytes(StandardCharsets.UTF_8));
-        runtimes.topics.put("counting.counter.dead-letters", List.of(new ConsumerRecord<>("counting.counter.dead-letters", 1, 4L,
-                1_767_323_045_000L, TimestampType.CREATE_TIME, 3, 5, "c-3".getBytes(StandardCharsets.UTF_8),
-                "add 1".getBytes(StandardCharsets.UTF_8), headers, Optional.empty())));
+    void anEventStoresDeadLettersAreListedWithTheirErrorOriginAndStatus() throws Exception {
+        runtimes.store.commandDeadLetters.add(commandLetter(4, "c-3", "unknown myelin.command-type 'bogus'"));
 
         JsonNode letters = json(get("/api/event-stores/counter/dead-letters"));
         JsonNode overview = json(get("/api/overview"));
 
         assertThat(letters.get("topic").asText()).isEqualTo("counting.counter.dead-letters");
         JsonNode letter = letters.get("deadLetters").get(0);
-        assertThat(letter.get("origin").asText()).isEqualTo("counting.counter.dead-letters:1:4");
+        assertThat(letter.get("position").asText()).isEqualTo("counting.counter.dead-letters:1:4");
+        assertThat(letter.get("origin").asText()).isEqualTo("counting.counter.commands:0:14");
         assertThat(letter.get("time").asText()).isEqualTo("2026-01-02T03:04:05Z");
         assertThat(letter.get("aggregateId").asText()).isEqualTo("c-3");
-        assertThat(letter.get("commandId").asText()).isEqualTo("cmd-9");
+        assertThat(letter.get("commandId").asText()).isEqualTo("cmd-4");
         assertThat(letter.get("commandType").asText()).isEqualTo("bogus");
         assertThat(letter.get("correlationId").asText()).isEmpty();
         assertThat(letter.get("error").asText()).contains("bogus");
+        assertThat(letter.get("status").asText()).isEqualTo("PENDING");
         assertThat(letter.get("payload").asText()).isEqualTo("add 1");
         assertThat(overview.get("eventStores").get(0).get("deadLetters").asInt()).isEqualTo(1);
         assertThat(get("/api/event-stores/counter").status()).isEqualTo(404);
+    }
+
+    @Test
+    void anEventStoresDeadLettersAreRedrivenOrSkippedBySelectionWithWhoActed() throws Exception {
+        runtimes.store.commandDeadLetters.add(commandLetter(4, "c-3", "bogus"));
+        runtimes.store.commandDeadLetters.add(commandLetter(5, "c-4", "bogus"));
+        runtimes.store.commandDeadLetters.add(commandLetter(6, "c-5", "decide threw"));
+        Map<String, String> action = Map.of("x-myelin-console", "1");
+        String base = "/api/event-stores/counter/dead-letters/";
+
+        assertThat(json(post(base + "redrive", Map.of("positions", "counting.counter.dead-letters:1:4,counting.counter.dead-letters:1:6"),
+                action)).get("redriven").asInt()).isEqualTo(2);
+        assertThat(json(post(base + "skip", Map.of("error", "bogus"), action)).get("skipped").asInt())
+                .as("only the pending one of the two matching").isEqualTo(1);
+        assertThat(json(post(base + "redrive", Map.of("all", "true"), action)).get("redriven").asInt()).isZero();
+
+        JsonNode letters = json(get("/api/event-stores/counter/dead-letters")).get("deadLetters");
+        assertThat(letters).extracting(l -> l.get("status").asText()).containsExactly("REDRIVEN", "SKIPPED", "REDRIVEN");
+        assertThat(letters.get(1).get("actions").get(0).get("by").asText()).isEqualTo(ActionGate.ANONYMOUS);
+        assertThat(post(base + "redrive", Map.of(), action).status()).as("no selection").isEqualTo(400);
+        assertThat(post(base + "skip", Map.of("all", "true"), Map.of()).status()).as("no action header").isEqualTo(403);
+        assertThat(api.handle(new ConsoleApi.Request("GET", base + "skip", Map.of("all", "true"), action)).status()).isEqualTo(405);
+    }
+
+    private static CommandDeadLetter commandLetter(long offset, String aggregateId, String error) {
+        return new CommandDeadLetter(Optional.of(aggregateId), "cmd-" + offset, "bogus", Optional.empty(), error,
+                RecordOrigin.of("counting.counter.commands", 0, offset + 10), RecordOrigin.of("counting.counter.dead-letters", 1, offset),
+                Instant.parse("2026-01-02T03:04:05Z"), "add 1".getBytes(StandardCharsets.UTF_8), List.of());
     }
 
     @Test

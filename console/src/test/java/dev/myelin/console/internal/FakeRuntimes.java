@@ -17,6 +17,9 @@ import org.apache.kafka.common.serialization.Serdes;
 import dev.myelin.eventstore.AggregateNotLocalException;
 import dev.myelin.eventstore.AggregateState;
 import dev.myelin.eventstore.AggregateTopics;
+import dev.myelin.eventstore.CommandDeadLetter;
+import dev.myelin.eventstore.DeadLetterAction;
+import dev.myelin.eventstore.DeadLetterStatus;
 import dev.myelin.eventstore.CommandGateway;
 import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.EventStore;
@@ -28,8 +31,10 @@ import dev.myelin.processors.Projection;
 import dev.myelin.processors.ProjectionLag;
 import dev.myelin.processors.ProjectionState;
 import dev.myelin.processors.RunningProjection;
+import dev.myelin.processors.ViewChange;
 import dev.myelin.processors.ViewEntry;
 import dev.myelin.processors.ViewQuery;
+import dev.myelin.processors.ViewSubscription;
 import dev.myelin.sagas.Participant;
 import dev.myelin.sagas.SagaDefinition;
 import dev.myelin.sagas.SagaRuntime;
@@ -122,6 +127,37 @@ final class FakeRuntimes implements Runtimes {
             return AggregateTopics.of("counting", "counter");
         }
 
+        final List<CommandDeadLetter> commandDeadLetters = new ArrayList<>();
+
+        @Override
+        public List<CommandDeadLetter> deadLetters(Duration timeout) {
+            return List.copyOf(commandDeadLetters);
+        }
+
+        @Override
+        public int redrive(Predicate<? super CommandDeadLetter> which, String by, Duration timeout) {
+            return act(DeadLetterStatus.REDRIVEN, which, by);
+        }
+
+        @Override
+        public int skip(Predicate<? super CommandDeadLetter> which, String by, Duration timeout) {
+            return act(DeadLetterStatus.SKIPPED, which, by);
+        }
+
+        private int act(DeadLetterStatus status, Predicate<? super CommandDeadLetter> which, String by) {
+            int count = 0;
+            for (int i = 0; i < commandDeadLetters.size(); i++) {
+                CommandDeadLetter l = commandDeadLetters.get(i);
+                if (l.status() == DeadLetterStatus.PENDING && which.test(l)) {
+                    commandDeadLetters.set(i, new CommandDeadLetter(l.aggregateId(), l.commandId(), l.commandType(), l.correlationId(),
+                            l.error(), l.origin(), l.position(), l.failedAt(), l.value(),
+                            List.of(new DeadLetterAction(status, by, Instant.parse("2026-01-02T03:04:06Z")))));
+                    count++;
+                }
+            }
+            return count;
+        }
+
         @Override
         public void close() {
         }
@@ -211,6 +247,22 @@ final class FakeRuntimes implements Runtimes {
             List<DeadLetter> chosen = deadLetters.stream().filter(which::test).toList();
             redriven.addAll(chosen);
             return chosen.size();
+        }
+
+        @Override
+        public int redrive(Predicate<? super DeadLetter> which, String by, Duration timeout) {
+            return redrive(which, timeout);
+        }
+
+        @Override
+        public int skip(Predicate<? super DeadLetter> which, String by, Duration timeout) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public ViewSubscription subscribe(Predicate<? super String> keys, int buffer,
+                                          java.util.function.Consumer<? super ViewChange<String, Long>> listener) {
+            throw new UnsupportedOperationException("the console's live views are tested on a real projection (ConsoleIT)");
         }
 
         @Override

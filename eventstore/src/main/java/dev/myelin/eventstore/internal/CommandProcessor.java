@@ -152,8 +152,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             // nothing behind it overtakes it. Any other exception would end the thread, and its replacement would
             // wait out the old member's session timeout before getting the partition back.
             String partition = context.recordMetadata().map(m -> m.topic() + "-" + m.partition()).orElse("?");
-            RecordOrigin origin = context.recordMetadata().filter(m -> m.offset() >= 0)
-                    .map(m -> RecordOrigin.of(m.topic(), m.partition(), m.offset())).orElse(RecordOrigin.topic(topics.commands()));
+            RecordOrigin origin = currentOrigin();
             log.debug("holding command {} for {} (partition {}): {}", commandId, command.key(), partition, transientFault.getMessage());
             // a pause before giving the task up, so an outage costs a retry a second, not a busy loop; far under the
             // transaction timeout, as the registry call itself is bounded by its deadline
@@ -489,9 +488,22 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
             Headers headers = new RecordHeaders(command.headers().toArray());
             headers.remove(CommandHeaders.ERROR);
             headers.add(CommandHeaders.ERROR, reason.getBytes(StandardCharsets.UTF_8));
+            // where and when, as every Myelin dead letter says, so the letter can be found, shown and redriven
+            DeadLetterHeaders.put(headers, DeadLetterHeaders.AGGREGATE, type.name());
+            RecordOrigin origin = currentOrigin();
+            DeadLetterHeaders.put(headers, DeadLetterHeaders.SOURCE_TOPIC, origin.topic());
+            DeadLetterHeaders.put(headers, DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(origin.partition().orElse(-1)));
+            DeadLetterHeaders.put(headers, DeadLetterHeaders.SOURCE_OFFSET, Long.toString(origin.offset().orElse(-1)));
+            DeadLetterHeaders.put(headers, DeadLetterHeaders.FAILED_AT, Instant.ofEpochMilli(context.currentSystemTimeMs()).toString());
             context.forward(new Record<>(command.key(), command.value(), command.timestamp(), headers), CommandTopology.DEAD_LETTERS_SINK);
             deadLettered.increment();
         }
+    }
+
+    /** Where the command being processed was read: its commands topic, partition and offset. */
+    private RecordOrigin currentOrigin() {
+        return context.recordMetadata().filter(m -> m.offset() >= 0)
+                .map(m -> RecordOrigin.of(m.topic(), m.partition(), m.offset())).orElse(RecordOrigin.topic(topics.commands()));
     }
 
     private String syntheticCommandId() {

@@ -37,6 +37,22 @@ public final class DeadLetterHeaders {
     /** Header: when the runtime gave up, ISO-8601. */
     public static final String FAILED_AT = "myelin.dead-letter.failed-at";
 
+    /** Header: the aggregate type whose event store gave up on a command. */
+    public static final String AGGREGATE = "myelin.dead-letter.aggregate";
+
+    /**
+     * Header of an action record on a dead-letter topic: what was done to a dead letter
+     * ({@code REDRIVE} or {@code SKIP}). The record's value is empty; it stands on the letter's
+     * partition, after it, so the topic keeps its own audit.
+     */
+    public static final String ACTION = "myelin.dead-letter.action";
+    /** Header of an action record: who acted, as the caller named them. */
+    public static final String ACTION_BY = "myelin.dead-letter.action-by";
+    /** Header of an action record: when, ISO-8601. */
+    public static final String ACTION_AT = "myelin.dead-letter.action-at";
+    /** Header of an action record: the offset of the dead letter it acts on, on the same partition, in decimal. */
+    public static final String ACTION_LETTER = "myelin.dead-letter.action-letter";
+
     /** Header carrying a record's original topic through a re-keying step (a repartition topic, a saga's inbox). */
     public static final String ORIGIN_TOPIC = "myelin.origin.topic";
     /** Header carrying a record's original partition through a re-keying step. */

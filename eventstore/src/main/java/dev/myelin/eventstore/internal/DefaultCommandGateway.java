@@ -198,7 +198,8 @@ public final class DefaultCommandGateway<C, E> implements CommandGateway<C, E> {
         return name.endsWith(".commands") ? name.substring(0, name.length() - ".commands".length()) : name;
     }
 
-    private static Map<String, Object> clientProperties(MyelinConfig config, java.util.Set<String> known, String prefix) {
+    /** Returns the settings among the application's properties that a client knows, {@code prefix}ed keys over plain ones. */
+    static Map<String, Object> clientProperties(MyelinConfig config, java.util.Set<String> known, String prefix) {
         Map<String, Object> props = new HashMap<>();
         config.properties().forEach((k, v) -> {
             if (known.contains(k)) {

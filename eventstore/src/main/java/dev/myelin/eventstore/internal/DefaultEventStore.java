@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.TopicPartition;
@@ -41,6 +42,7 @@ import dev.myelin.eventstore.AggregateNotLocalException;
 import dev.myelin.eventstore.AggregateState;
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.AggregateType;
+import dev.myelin.eventstore.CommandDeadLetter;
 import dev.myelin.eventstore.CommandGateway;
 import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.eventstore.CommandResult;
@@ -76,6 +78,7 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     private final List<AutoCloseable> streamsMeters = new ArrayList<>();
     private final Meters.Latency stateReads;
     private final Meters.Latency historyReads;
+    private final CommandDeadLetters deadLetters;
 
     private DefaultEventStore(AggregateType<S, C, E> type, MyelinConfig config, Serde<C> commandSerde, Serde<E> eventSerde,
                               Serde<S> stateSerde, Optional<Path> stateDirectory) {
@@ -123,6 +126,7 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         }
         this.gateway = DefaultCommandGateway.start(config, topics, commandSerde, eventSerde, false);
         this.recordingGateway = new RecordingGateway();
+        this.deadLetters = new CommandDeadLetters(config, topics, type.name());
     }
 
     /**
@@ -337,6 +341,21 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     @Override
     public AggregateTopics topics() {
         return topics;
+    }
+
+    @Override
+    public List<CommandDeadLetter> deadLetters(Duration timeout) {
+        return deadLetters.read(Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    @Override
+    public int redrive(Predicate<? super CommandDeadLetter> which, String by, Duration timeout) {
+        return deadLetters.redrive(which, by, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    @Override
+    public int skip(Predicate<? super CommandDeadLetter> which, String by, Duration timeout) {
+        return deadLetters.skip(which, by, Objects.requireNonNull(timeout, "timeout"));
     }
 
     @Override

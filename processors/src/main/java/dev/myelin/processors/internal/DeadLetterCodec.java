@@ -1,12 +1,15 @@
 package dev.myelin.processors.internal;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
+import dev.myelin.eventstore.DeadLetterAction;
 import dev.myelin.eventstore.internal.DeadLetterHeaders;
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.schemas.RecordOrigin;
@@ -38,6 +41,23 @@ public final class DeadLetterCodec {
      * @throws IllegalArgumentException if a dead-letter header is missing or malformed
      */
     public static DeadLetter read(byte[] key, byte[] value, Headers headers) {
+        return read(key, value, headers, RecordOrigin.topic(required(headers, DeadLetter.PROJECTION) + ".dead-letters"), List.of());
+    }
+
+    /**
+     * Reads a record of a dead-letter topic, with its position there and what was done about it.
+     *
+     * @param record  the record
+     * @param actions its actions, oldest first
+     * @return the dead letter
+     * @throws IllegalArgumentException if a dead-letter header is missing or malformed
+     */
+    public static DeadLetter read(ConsumerRecord<byte[], byte[]> record, List<DeadLetterAction> actions) {
+        return read(record.key(), record.value(), record.headers(), RecordOrigin.of(record.topic(), record.partition(), record.offset()),
+                actions);
+    }
+
+    private static DeadLetter read(byte[] key, byte[] value, Headers headers, RecordOrigin position, List<DeadLetterAction> actions) {
         String topic = required(headers, DeadLetter.SOURCE_TOPIC);
         int partition = Integer.parseInt(required(headers, DeadLetter.SOURCE_PARTITION));
         long offset = Long.parseLong(required(headers, DeadLetter.SOURCE_OFFSET));
@@ -48,7 +68,7 @@ public final class DeadLetterCodec {
                 required(headers, DeadLetter.STACK_TRACE), origin,
                 Integer.parseInt(required(headers, DeadLetter.ATTEMPTS)),
                 Instant.parse(required(headers, DeadLetter.FAILED_AT)),
-                key == null ? new byte[0] : key, value == null ? new byte[0] : value);
+                key == null ? new byte[0] : key, value == null ? new byte[0] : value, position, actions);
     }
 
     /**

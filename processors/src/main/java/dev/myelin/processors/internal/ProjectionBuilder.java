@@ -211,9 +211,9 @@ public final class ProjectionBuilder {
                         + dlq + "; give them separate topics");
             }
             return new ProjectionDefinition<>(name, version == 0 ? 1 : version, source.topics(), source.events(),
-                    keyFunction, rekeyed, keySerde, initial, viewSerde, handlers, typeHandlers, publishTopic, dlq,
+                    keyFunction, rekeyed, keySerde, initial, viewSerde, handlers, typeHandlers, publishTopic, deadLetterTopic,
                     errorPolicy == null ? ErrorPolicy.DEAD_LETTER : errorPolicy,
-                    retryPolicy == null ? DEFAULT_RETRY : retryPolicy);
+                    retryPolicy == null ? DEFAULT_RETRY : retryPolicy, "");
         }
     }
 }

@@ -1,36 +1,31 @@
 package dev.myelin.processors.internal;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.myelin.eventstore.DeadLetterAction;
+import dev.myelin.eventstore.DeadLetterStatus;
 import dev.myelin.eventstore.internal.AggregatePartitioner;
+import dev.myelin.eventstore.internal.DeadLetterActions;
+import dev.myelin.eventstore.internal.TopicScan;
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.processors.MyelinProjectionException;
 import dev.myelin.schemas.EventMetadata;
@@ -61,36 +56,52 @@ final class ProjectionDeadLetters {
         return letters;
     }
 
-    /** Re-drives the dead letters {@code which} selects; returns how many. */
-    int redrive(Predicate<? super DeadLetter> which, Duration timeout) {
+    /**
+     * Re-drives the dead letters {@code which} selects, only the pending ones if {@code pendingOnly}, and
+     * records the action by {@code by}, in one transaction; returns how many.
+     */
+    int redrive(Predicate<? super DeadLetter> which, String by, boolean pendingOnly, Duration timeout) {
+        return act(DeadLetterStatus.REDRIVEN, which, by, pendingOnly, timeout);
+    }
+
+    /** Records the pending dead letters {@code which} selects as skipped by {@code by}; returns how many. */
+    int skip(Predicate<? super DeadLetter> which, String by, Duration timeout) {
+        return act(DeadLetterStatus.SKIPPED, which, by, true, timeout);
+    }
+
+    private synchronized int act(DeadLetterStatus status, Predicate<? super DeadLetter> which, String by, boolean pendingOnly,
+                                 Duration timeout) {
         Objects.requireNonNull(which, "which");
-        List<ProducerRecord<byte[], byte[]>> redrive = new ArrayList<>();
-        int partitions = partitionCount(definition.redriveTopic());
+        DeadLetterActions.requireBy(by);
+        int partitions = status == DeadLetterStatus.REDRIVEN ? partitionCount(definition.redriveTopic()) : 0;
+        Instant now = Instant.now();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        int[] chosen = {0};
         read(timeout, (letter, record) -> {
-            if (which.test(letter)) {
-                Headers headers = DeadLetterCodec.redriveHeaders(record.headers(), letter.origin());
-                redrive.add(new ProducerRecord<>(definition.redriveTopic(), redrivePartition(headers, partitions),
-                        record.key(), record.value(), headers));
+            if ((!pendingOnly || letter.status() == DeadLetterStatus.PENDING) && which.test(letter)) {
+                if (status == DeadLetterStatus.REDRIVEN) {
+                    Headers headers = DeadLetterCodec.redriveHeaders(record.headers(), letter.origin());
+                    records.add(new ProducerRecord<>(definition.redriveTopic(), redrivePartition(headers, partitions),
+                            record.key(), record.value(), headers));
+                }
+                records.add(DeadLetterActions.record(record, status, by, now));
+                chosen[0]++;
             }
         });
-        Map<String, Object> props = new HashMap<>(clientProperties);
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, applicationId + "-myelin-redrive");
-        props.keySet().retainAll(ProducerConfig.configNames());
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
-                new ByteArraySerializer())) {
-            List<Future<?>> sent = new ArrayList<>();
-            redrive.forEach(record -> sent.add(producer.send(record)));
-            producer.flush();
-            for (Future<?> future : sent) {
-                future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (ExecutionException | TimeoutException | InterruptedException | KafkaException e) {
-            throw ProjectionAdmin.failure("re-drive dead letters of projection " + definition.name(), e);
+        if (chosen[0] == 0) {
+            return 0;
         }
-        LOG.info("Re-drove {} dead letter(s) into projection {}", redrive.size(), definition.name());
-        return redrive.size();
+        Map<String, Object> props = DeadLetterActions.producerProperties(clientProperties, applicationId + "-myelin-dead-letter-actions");
+        try {
+            DeadLetterActions.sendInOneTransaction(props, records);
+        } catch (KafkaException e) {
+            throw ProjectionAdmin.failure((status == DeadLetterStatus.REDRIVEN ? "re-drive" : "skip") + " dead letters of projection "
+                    + definition.name(), e);
+        }
+        // who and how many; never the payloads
+        LOG.info("{} {} dead letter(s) of projection {}, by {}", status == DeadLetterStatus.REDRIVEN ? "Re-drove" : "Skipped",
+                chosen[0], definition.name(), by);
+        return chosen[0];
     }
 
     /** Returns the partition of the re-drive topic for an event: its aggregate's, as on the events topic. */
@@ -110,43 +121,26 @@ final class ProjectionDeadLetters {
     }
 
     private void read(Duration timeout, BiConsumer<DeadLetter, ConsumerRecord<byte[], byte[]>> each) {
-        Map<String, Object> props = new HashMap<>(clientProperties);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString().toLowerCase(Locale.ROOT));
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, applicationId + "-myelin-dead-letters");
-        props.keySet().retainAll(ConsumerConfig.configNames());
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(definition.deadLetterTopic(), timeout).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
-            while (!reached(consumer, ends)) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new MyelinProjectionException("could not read dead-letter topic " + definition.deadLetterTopic()
-                            + " to its end within " + timeout);
+        Map<String, Object> props = TopicScan.consumerProperties(clientProperties, applicationId + "-myelin-dead-letters");
+        List<ConsumerRecord<byte[], byte[]>> letters = new ArrayList<>();
+        Map<String, List<DeadLetterAction>> actions = new HashMap<>();
+        try {
+            TopicScan.read(props, definition.deadLetterTopic(), timeout, record -> {
+                if (DeadLetterActions.isAction(record.headers())) {
+                    DeadLetterActions.read(record).ifPresent(a -> actions.computeIfAbsent(DeadLetterActions.actedOn(record),
+                            k -> new ArrayList<>()).add(a));
+                } else {
+                    letters.add(record);
                 }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofNanos(Math.min(left, 200_000_000L)))) {
-                    DeadLetter letter = DeadLetterCodec.read(record.key(), record.value(), record.headers());
-                    if (letter.projection().equals(definition.name())) {
-                        each.accept(letter, record);
-                    }
-                }
-            }
-        } catch (KafkaException e) {
-            throw new MyelinProjectionException("could not read dead-letter topic " + definition.deadLetterTopic() + ": " + e, e);
+            });
+        } catch (IllegalStateException | KafkaException e) {
+            throw new MyelinProjectionException("could not read dead-letter topic " + definition.deadLetterTopic() + ": " + e.getMessage(), e);
         }
-    }
-
-    private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> ends) {
-        for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
-            if (consumer.position(end.getKey()) < end.getValue()) {
-                return false;
+        for (ConsumerRecord<byte[], byte[]> record : letters) {
+            DeadLetter letter = DeadLetterCodec.read(record, actions.getOrDefault(DeadLetterActions.letterKey(record), List.of()));
+            if (letter.projection().equals(definition.name())) {
+                each.accept(letter, record);
             }
         }
-        return true;
     }
 }

@@ -43,7 +43,10 @@ public final class ProjectionDefinition<K, E, V> implements Projection<K, V> {
     private final Map<Class<?>, EventHandler<V, Object>> handlers;
     private final Map<String, EventHandler<V, Object>> typeHandlers;
     private final String publishTopic;
+    /** The dead-letter topic the builder was given, or null for the default one. */
     private final String deadLetterTopic;
+    /** The application the projection runs in, which prefixes its own topics; empty when none was named. */
+    private final String application;
     private final ErrorPolicy errorPolicy;
     private final RetryPolicy retryPolicy;
     private final Map<Class<?>, EventHandler<V, Object>> resolved = new ConcurrentHashMap<>();
@@ -53,7 +56,7 @@ public final class ProjectionDefinition<K, E, V> implements Projection<K, V> {
                          Supplier<? extends V> initial, Serde<V> viewSerde,
                          Map<Class<?>, EventHandler<V, Object>> handlers,
                          Map<String, EventHandler<V, Object>> typeHandlers, String publishTopic, String deadLetterTopic,
-                         ErrorPolicy errorPolicy, RetryPolicy retryPolicy) {
+                         ErrorPolicy errorPolicy, RetryPolicy retryPolicy, String application) {
         this.name = name;
         this.version = version;
         this.sourceTopics = List.copyOf(sourceTopics);
@@ -69,6 +72,29 @@ public final class ProjectionDefinition<K, E, V> implements Projection<K, V> {
         this.deadLetterTopic = deadLetterTopic;
         this.errorPolicy = errorPolicy;
         this.retryPolicy = retryPolicy;
+        this.application = application;
+    }
+
+    /**
+     * Returns this definition as it runs in {@code application}: its default dead-letter topic and its
+     * re-drive topic carry the application's name first, as every other topic of the application does,
+     * so that two applications (or two runs of a demo) on one cluster do not share them. A dead-letter
+     * topic the builder was given is kept as it is.
+     *
+     * @param application the application's name, or empty for none
+     * @return the definition in that application
+     */
+    public ProjectionDefinition<K, E, V> inApplication(String application) {
+        if (application.equals(this.application)) {
+            return this;
+        }
+        return new ProjectionDefinition<>(name, version, sourceTopics, eventSerde, keyFunction, rekeyed, keySerde, initial,
+                viewSerde, handlers, typeHandlers, publishTopic, deadLetterTopic, errorPolicy, retryPolicy, application);
+    }
+
+    /** Returns what the projection's own topics start with: {@code <application>.}, or nothing. */
+    private String topicPrefix() {
+        return application.isEmpty() ? "" : application + ".";
     }
 
     /**
@@ -106,7 +132,7 @@ public final class ProjectionDefinition<K, E, V> implements Projection<K, V> {
 
     @Override
     public String deadLetterTopic() {
-        return deadLetterTopic;
+        return deadLetterTopic != null ? deadLetterTopic : topicPrefix() + name + ".dead-letters";
     }
 
     @Override
@@ -126,7 +152,7 @@ public final class ProjectionDefinition<K, E, V> implements Projection<K, V> {
 
     /** Returns the topic dead letters are re-driven through, which the projection reads besides its sources. */
     public String redriveTopic() {
-        return name + ".redrive";
+        return topicPrefix() + name + ".redrive";
     }
 
     /** Returns every topic the projection reads: its sources and its re-drive topic. */

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -37,7 +38,9 @@ import dev.myelin.processors.ProjectionFailedException;
 import dev.myelin.processors.ProjectionLag;
 import dev.myelin.processors.ProjectionState;
 import dev.myelin.processors.RunningProjection;
+import dev.myelin.processors.ViewChange;
 import dev.myelin.processors.ViewQuery;
+import dev.myelin.processors.ViewSubscription;
 
 /**
  * Runs one projection as a Kafka Streams application: starts it, serves its view, reports its state
@@ -66,6 +69,7 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
     private final ProjectionDeadLetters deadLetters;
     private final CatchUp catchUp;
     private final FoldedUpTo foldedUpTo = new FoldedUpTo();
+    private final ViewChanges<K, V> viewChanges;
     private final List<AutoCloseable> meters = new ArrayList<>();
     private boolean closed;
 
@@ -77,6 +81,9 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
         this.admin = admin;
         this.lag = new ProjectionLagReader(definition, applicationId, admin);
         this.deadLetters = new ProjectionDeadLetters(definition, applicationId, admin, clientProperties);
+        // Kafka Streams names a store's changelog <application id>-<store>-changelog
+        this.viewChanges = new ViewChanges<>(definition.name(), applicationId + "-" + definition.storeName() + "-changelog",
+                clientProperties, definition.keySerde().deserializer(), definition.viewSerde().deserializer());
         this.queryPath = "/myelin/views/" + applicationId;
         String runtime = "projection " + definition.name();
         // Bound before Kafka Streams starts, so that port 0 can be resolved and advertised.
@@ -168,8 +175,9 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
      * @throws MyelinProjectionException if a source topic is missing or the cluster cannot be reached
      */
     public static <K, V> RunningProjection<K, V> start(Projection<K, V> projection, ProjectionSettings settings) {
-        ProjectionDefinition<K, ?, V> definition = ProjectionDefinition.of(projection);
         Objects.requireNonNull(settings, "settings");
+        // the projection's own topics carry the application's name, as the application's other topics do
+        ProjectionDefinition<K, ?, V> definition = ProjectionDefinition.of(projection).inApplication(settings.application());
         String applicationId = definition.applicationId(settings.application());
         // A projection's task reads its events topics and its redrive topic, which is nearly always
         // empty. While one input partition has nothing buffered, Kafka Streams 4.3 checks that
@@ -334,12 +342,27 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
 
     @Override
     public int redrive(Predicate<? super DeadLetter> which, Duration timeout) {
-        return deadLetters.redrive(which, timeout);
+        return deadLetters.redrive(which, "application", false, timeout);
+    }
+
+    @Override
+    public int redrive(Predicate<? super DeadLetter> which, String by, Duration timeout) {
+        return deadLetters.redrive(which, by, true, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    @Override
+    public int skip(Predicate<? super DeadLetter> which, String by, Duration timeout) {
+        return deadLetters.skip(which, by, Objects.requireNonNull(timeout, "timeout"));
     }
 
     @Override
     public void close() {
         stop(false);
+    }
+
+    @Override
+    public ViewSubscription subscribe(Predicate<? super K> keys, int buffer, Consumer<? super ViewChange<K, V>> listener) {
+        return viewChanges.subscribe(keys, buffer, listener);
     }
 
     @Override
@@ -349,6 +372,7 @@ public final class ProjectionEngine<K, V> implements RunningProjection<K, V> {
 
     private synchronized void stop(boolean destroy) {
         health.closed();
+        viewChanges.close();
         meters.forEach(Meters::release);
         meters.clear();
         LOG.info("{} projection {} ({})", destroy ? "Destroying" : "Closing", definition.name(), applicationId);

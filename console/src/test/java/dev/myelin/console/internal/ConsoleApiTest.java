@@ -48,6 +48,11 @@ class ConsoleApiTest {
         return api.handle(new ConsoleApi.Request("POST", path, query, headers));
     }
 
+    /** An action on the console that has an access token, carrying it. */
+    private ConsoleApi.Response act(String path, Map<String, String> query) {
+        return actions.handle(new ConsoleApi.Request("POST", path, query, BEARER));
+    }
+
     private static JsonNode json(ConsoleApi.Response response) throws Exception {
         assertThat(response.contentType()).startsWith("application/json");
         return ValueJson.MAPPER.readTree(response.body());
@@ -165,21 +170,22 @@ class ConsoleApiTest {
         runtimes.store.commandDeadLetters.add(commandLetter(4, "c-3", "bogus"));
         runtimes.store.commandDeadLetters.add(commandLetter(5, "c-4", "bogus"));
         runtimes.store.commandDeadLetters.add(commandLetter(6, "c-5", "decide threw"));
-        Map<String, String> action = Map.of("x-myelin-console", "1");
         String base = "/api/event-stores/counter/dead-letters/";
 
-        assertThat(json(post(base + "redrive", Map.of("positions", "counting.counter.dead-letters:1:4,counting.counter.dead-letters:1:6"),
-                action)).get("redriven").asInt()).isEqualTo(2);
-        assertThat(json(post(base + "skip", Map.of("error", "bogus"), action)).get("skipped").asInt())
+        assertThat(json(act(base + "redrive", Map.of("positions", "counting.counter.dead-letters:1:4,counting.counter.dead-letters:1:6")))
+                .get("redriven").asInt()).isEqualTo(2);
+        assertThat(json(act(base + "skip", Map.of("error", "bogus"))).get("skipped").asInt())
                 .as("only the pending one of the two matching").isEqualTo(1);
-        assertThat(json(post(base + "redrive", Map.of("all", "true"), action)).get("redriven").asInt()).isZero();
+        assertThat(json(act(base + "redrive", Map.of("all", "true"))).get("redriven").asInt()).isZero();
 
         JsonNode letters = json(get("/api/event-stores/counter/dead-letters")).get("deadLetters");
         assertThat(letters).extracting(l -> l.get("status").asText()).containsExactly("REDRIVEN", "SKIPPED", "REDRIVEN");
         assertThat(letters.get(1).get("actions").get(0).get("by").asText()).isEqualTo(ActionGate.ANONYMOUS);
-        assertThat(post(base + "redrive", Map.of(), action).status()).as("no selection").isEqualTo(400);
-        assertThat(post(base + "skip", Map.of("all", "true"), Map.of()).status()).as("no action header").isEqualTo(403);
-        assertThat(api.handle(new ConsoleApi.Request("GET", base + "skip", Map.of("all", "true"), action)).status()).isEqualTo(405);
+        assertThat(act(base + "redrive", Map.of()).status()).as("no selection").isEqualTo(400);
+        assertThat(actions.handle(new ConsoleApi.Request("POST", base + "skip", Map.of("all", "true"), Map.of())).status())
+                .as("no token").isEqualTo(401);
+        assertThat(post(base + "skip", Map.of("all", "true"), BEARER).status()).as("a read-only console").isEqualTo(403);
+        assertThat(actions.handle(new ConsoleApi.Request("GET", base + "skip", Map.of("all", "true"), BEARER)).status()).isEqualTo(405);
     }
 
     private static CommandDeadLetter commandLetter(long offset, String aggregateId, String error) {

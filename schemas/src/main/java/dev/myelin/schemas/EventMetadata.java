@@ -126,12 +126,29 @@ public record EventMetadata(
         put(headers, EVENT_TYPE, eventType);
         put(headers, AGGREGATE_ID, aggregateId);
         put(headers, SEQUENCE, Long.toString(sequence));
-        put(headers, TIMESTAMP, timestamp.toString());
+        put(headers, TIMESTAMP, formatted(timestamp));
         put(headers, COMMAND_ID, commandId);
         put(headers, CORRELATION_ID, correlationId);
         put(headers, CAUSATION_ID, causationId);
         traceContext.ifPresent(trace -> trace.writeTo(headers));
         return headers;
+    }
+
+    /** The last timestamp written and its text: every event of a command, and commands in the same millisecond, share it. */
+    private record FormattedInstant(Instant instant, String text) {
+    }
+
+    private static volatile FormattedInstant lastFormatted = new FormattedInstant(Instant.EPOCH, Instant.EPOCH.toString());
+
+    /** ISO-8601 text of {@code instant}; formatting an {@code Instant} costs more than the rest of the headers together. */
+    private static String formatted(Instant instant) {
+        FormattedInstant last = lastFormatted;
+        if (last.instant().equals(instant)) {
+            return last.text();
+        }
+        String text = instant.toString();
+        lastFormatted = new FormattedInstant(instant, text);
+        return text;
     }
 
     /**

@@ -31,21 +31,22 @@ final class CommandOutcomes {
     }
 
     /**
-     * Returns the first outcome of {@code commandId} on {@code aggregateId} if it was decided within
-     * the retention before {@code nowMs}.
+     * Returns the first outcome of {@code commandId}, stored under {@code key} (see {@link #key}), if
+     * it was decided within the retention before {@code nowMs}.
      */
-    Optional<StoredAggregate.Outcome> find(String aggregateId, String commandId, long nowMs) {
+    Optional<StoredAggregate.Outcome> find(Bytes key, String commandId, long nowMs) {
         // the upper bound leaves room for a wall clock that stepped back since the id was stored
-        try (WindowStoreIterator<byte[]> found = store.fetch(key(aggregateId, commandId), nowMs - retentionMs, nowMs + retentionMs)) {
+        try (WindowStoreIterator<byte[]> found = store.fetch(key, nowMs - retentionMs, nowMs + retentionMs)) {
             return found.hasNext() ? Optional.of(decode(commandId, found.next().value)) : Optional.empty();
         }
     }
 
-    /** Remembers {@code outcome} as decided at {@code nowMs}. */
-    void remember(String aggregateId, StoredAggregate.Outcome outcome, long nowMs) {
-        store.put(key(aggregateId, outcome.commandId()), encode(outcome), nowMs);
+    /** Remembers {@code outcome} under {@code key} (see {@link #key}) as decided at {@code nowMs}. */
+    void remember(Bytes key, StoredAggregate.Outcome outcome, long nowMs) {
+        store.put(key, encode(outcome), nowMs);
     }
 
+    /** The store key of {@code commandId} on {@code aggregateId}; made once per command, as the command path is hot. */
     static Bytes key(String aggregateId, String commandId) {
         byte[] aggregate = aggregateId.getBytes(StandardCharsets.UTF_8);
         UUID uuid = StoredAggregate.asCanonicalUuid(commandId);

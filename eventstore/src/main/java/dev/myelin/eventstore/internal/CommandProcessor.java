@@ -225,7 +225,8 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
 
         long now = context.currentSystemTimeMs();
         // an aggregate last written before the outcomes store existed still holds its recent ids itself
-        Optional<StoredAggregate.Outcome> seen = outcomes.find(aggregateId, commandId, now).or(() -> stored.flatMap(s -> s.find(commandId)));
+        Bytes outcomeKey = CommandOutcomes.key(aggregateId, commandId);
+        Optional<StoredAggregate.Outcome> seen = outcomes.find(outcomeKey, commandId, now).or(() -> stored.flatMap(s -> s.find(commandId)));
         if (seen.isPresent()) {
             log.debug("command {} for {} was seen before; answering its first result", commandId, aggregateId);
             reply(command, commandId, replay(aggregateId, seen.get()));
@@ -250,13 +251,13 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
                     throw poison(e, type.name() + ".decide threw " + describe(e) + " for command " + commandId);
                 }
                 if (decision instanceof Decision.Reject<E> reject) {
-                    outcomes.remember(aggregateId, new StoredAggregate.Outcome(commandId, false, 0, 0, reject.reason()), now);
+                    outcomes.remember(outcomeKey, new StoredAggregate.Outcome(commandId, false, 0, 0, reject.reason()), now);
                     reply(command, commandId, new CommandResult.Rejected<>(reject.reason()));
                 } else if (decision instanceof Decision.Accept<E> accept) {
-                    append(command, commandId, aggregateId, stored, state, accept.events());
+                    append(command, commandId, outcomeKey, aggregateId, stored, state, accept.events());
                 }
             }
-            case CommandHeaders.TYPE_APPEND -> append(command, commandId, aggregateId, stored, state(aggregateId, stored),
+            case CommandHeaders.TYPE_APPEND -> append(command, commandId, outcomeKey, aggregateId, stored, state(aggregateId, stored),
                     decodeEvents(command, commandId));
             case CommandHeaders.TYPE_FORGET -> forget(command, commandId, aggregateId, version);
             default -> throw new CommandFailure("unknown " + CommandHeaders.COMMAND_TYPE + " '" + kind + "' on command " + commandId
@@ -264,7 +265,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         }
     }
 
-    private void append(Record<String, byte[]> command, String commandId, String aggregateId, Optional<StoredAggregate> stored,
+    private void append(Record<String, byte[]> command, String commandId, Bytes outcomeKey, String aggregateId, Optional<StoredAggregate> stored,
                         S state, List<E> events) {
         long version = stored.map(StoredAggregate::version).orElse(0L);
         S next = state;
@@ -323,9 +324,9 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         }
         long decidedAt = now.toEpochMilli();
         // ids an aggregate kept itself (before the outcomes store) move to the store on its next write
-        stored.ifPresent(old -> old.recent().forEach(outcome -> outcomes.remember(aggregateId, outcome, decidedAt)));
+        stored.ifPresent(old -> old.recent().forEach(outcome -> outcomes.remember(CommandOutcomes.key(aggregateId, outcome.commandId()), outcome, decidedAt)));
         aggregates.put(aggregateId, new StoredAggregate(newVersion, newState, List.of()).encode());
-        outcomes.remember(aggregateId, new StoredAggregate.Outcome(commandId, true, newVersion, events.size(), ""), decidedAt);
+        outcomes.remember(outcomeKey, new StoredAggregate.Outcome(commandId, true, newVersion, events.size(), ""), decidedAt);
         reply(command, commandId, new CommandResult.Accepted<>(newVersion, serialized));
         appended.add(events.size());
     }

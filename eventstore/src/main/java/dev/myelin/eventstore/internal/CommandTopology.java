@@ -110,12 +110,12 @@ public final class CommandTopology {
         topology.addProcessor(PROCESSOR,
                 () -> new CommandProcessor<>(type, commandSerde, eventSerde, stateSerde, topics, dedupRetention,
                 commandPartitions, holds, telemetry), SOURCE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGGREGATES_STORE), Serdes.String(),
+        topology.addStateStore(Stores.keyValueStoreBuilder(UncopiedPositionStores.persistentKeyValueStore(AGGREGATES_STORE), Serdes.String(),
                 Serdes.ByteArray()), PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HISTORY_STORE), Serdes.Bytes(),
+        topology.addStateStore(Stores.keyValueStoreBuilder(UncopiedPositionStores.persistentKeyValueStore(HISTORY_STORE), Serdes.Bytes(),
                 Serdes.ByteArray()), PROCESSOR);
         // one-millisecond windows: each id is stored at the time it was decided, and found by a time range
-        topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(OUTCOMES_STORE, dedupRetention,
+        topology.addStateStore(Stores.windowStoreBuilder(UncopiedPositionStores.persistentWindowStore(OUTCOMES_STORE, dedupRetention,
                 Duration.ofMillis(1), false), Serdes.Bytes(), Serdes.ByteArray()), PROCESSOR);
         topology.addSink(EVENTS_SINK, topics.events(), new StringSerializer(), new ByteArraySerializer(), new AggregatePartitioner(),
                 PROCESSOR);

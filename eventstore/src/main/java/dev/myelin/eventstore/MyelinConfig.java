@@ -427,7 +427,8 @@ public final class MyelinConfig {
          * aggregate received in between and across restarts and failovers. After it, the id is
          * forgotten: a later send with the same id is decided again as a new command. The ids live in a
          * store of their own whose expired parts are dropped whole, so a longer retention costs disk
-         * (about 100 bytes per command), not time per command.
+         * (about 100 bytes per command, held for two to three retentions before its part is dropped),
+         * not time per command.
          *
          * @param retention how long ids are remembered; at least a minute
          * @return this builder

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
@@ -62,13 +63,17 @@ class CommandTopologyTest {
     }
 
     private void startWith(AggregateType<AccountState, SpecificRecord, SpecificRecord> type, MyelinConfig config) {
+        startWith(type, config, Instant.now());
+    }
+
+    private void startWith(AggregateType<AccountState, SpecificRecord, SpecificRecord> type, MyelinConfig config, Instant wallClock) {
         if (driver != null) {
             driver.close();
         }
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bank.account");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        driver = new TopologyTestDriver(EventStore.builder(type, config).commandSerde(avro).eventSerde(avro).topology(), props);
+        driver = new TopologyTestDriver(EventStore.builder(type, config).commandSerde(avro).eventSerde(avro).topology(), props, wallClock);
         commands = driver.createInputTopic(TOPICS.commands(), new StringSerializer(), new ByteArraySerializer());
         events = driver.createOutputTopic(TOPICS.events(), new StringDeserializer(), new ByteArrayDeserializer());
         results = driver.createOutputTopic(TOPICS.commandResults(), new StringDeserializer(), new ByteArrayDeserializer());
@@ -191,6 +196,33 @@ class CommandTopologyTest {
         driver.advanceWallClockTime(Duration.ofHours(1).plusMinutes(1));
         send("acc-1", new Deposit(1L), "d1", -1);
         assertThat(result("d1")).isEqualTo(new CommandResult.Accepted<>(503, List.of(new Deposited(1L))));
+        assertThat(events.readKeyValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void anIdDecidedAtTheEndOfAnHourIsRememberedForExactlyTheRetentionAcrossTheHoursTurn() {
+        // the ids are kept in retention-long buckets of wall-clock time: decided a minute before a bucket ends,
+        // the id must still be found from the next bucket until its own retention is over, and not a moment longer
+        Instant decided = Instant.parse("2026-12-03T10:59:00Z");
+        startWith(Account.TYPE, MyelinConfig.builder("bank").bootstrapServers("unused:9092").singleBrokerDevMode()
+                .dedupRetention(Duration.ofHours(1)).build(), decided);
+        send("acc-1", new OpenAccount("ada"), "open", -1);
+        send("acc-1", new Deposit(5L), "d1", -1);
+        assertThat(result("open")).isInstanceOf(CommandResult.Accepted.class);
+        assertThat(result("d1")).isEqualTo(new CommandResult.Accepted<>(2, List.of(new Deposited(5L))));
+        events.readRecordsToList();
+
+        driver.advanceWallClockTime(Duration.ofMinutes(2));  // 11:01, the next bucket
+        send("acc-1", new Deposit(5L), "d1", -1);
+        assertThat(result("d1")).isEqualTo(new CommandResult.Accepted<>(2, List.of(new Deposited(5L))));
+        driver.advanceWallClockTime(Duration.ofMinutes(58).minusMillis(1));  // 11:58:59.999, a millisecond short of the retention
+        send("acc-1", new Deposit(5L), "d1", -1);
+        assertThat(result("d1")).isEqualTo(new CommandResult.Accepted<>(2, List.of(new Deposited(5L))));
+        assertThat(events.isEmpty()).isTrue();
+
+        driver.advanceWallClockTime(Duration.ofMillis(1));  // 11:59:00, the retention is over
+        send("acc-1", new Deposit(5L), "d1", -1);
+        assertThat(result("d1")).isEqualTo(new CommandResult.Accepted<>(3, List.of(new Deposited(5L))));
         assertThat(events.readKeyValuesToList()).hasSize(1);
     }
 

@@ -24,8 +24,12 @@ import dev.myelin.eventstore.AggregateType;
 public final class CommandTopology {
     /** The store of aggregate id to {state, version}. */
     public static final String AGGREGATES_STORE = "aggregates";
-    /** The window store of (aggregate id, command id) to the command's first outcome, kept for the dedup retention. */
-    public static final String OUTCOMES_STORE = "command-outcomes";
+    /**
+     * The window store of (aggregate id, command id) to the command's first outcome, kept for the dedup
+     * retention. Named anew when its layout changed (outcomes in retention-long buckets), so that no
+     * store of the earlier layout, kept at each id's decision time, is read as this one.
+     */
+    public static final String OUTCOMES_STORE = "command-outcomes-bucketed";
     /** The store of (aggregate id, sequence) to event. */
     public static final String HISTORY_STORE = "history";
     static final String EVENTS_SINK = "events";
@@ -114,9 +118,9 @@ public final class CommandTopology {
                 Serdes.ByteArray()), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(UncopiedPositionStores.persistentKeyValueStore(HISTORY_STORE), Serdes.Bytes(),
                 Serdes.ByteArray()), PROCESSOR);
-        // one-millisecond windows: each id is stored at the time it was decided, and found by a time range
-        topology.addStateStore(Stores.windowStoreBuilder(UncopiedPositionStores.persistentWindowStore(OUTCOMES_STORE, dedupRetention,
-                Duration.ofMillis(1), false), Serdes.Bytes(), Serdes.ByteArray()), PROCESSOR);
+        // each id is stored at the start of its retention-long bucket and found by point reads (see CommandOutcomes)
+        topology.addStateStore(Stores.windowStoreBuilder(UncopiedPositionStores.persistentWindowStore(OUTCOMES_STORE,
+                CommandOutcomes.storeRetention(dedupRetention), Duration.ofMillis(1), false), Serdes.Bytes(), Serdes.ByteArray()), PROCESSOR);
         topology.addSink(EVENTS_SINK, topics.events(), new StringSerializer(), new ByteArraySerializer(), new AggregatePartitioner(),
                 PROCESSOR);
         topology.addSink(RESULTS_SINK, topics.commandResults(), new StringSerializer(), new ByteArraySerializer(), PROCESSOR);

@@ -17,8 +17,13 @@ class StoredAggregateTest {
         StoredAggregate.Outcome accepted = new StoredAggregate.Outcome("c1", true, 10_004, 3, "");
         StoredAggregate.Outcome rejected = new StoredAggregate.Outcome("c2", false, 0, 0, "no money");
 
-        assertThat(CommandOutcomes.decode("c1", CommandOutcomes.encode(accepted))).isEqualTo(accepted);
-        assertThat(CommandOutcomes.decode("c2", CommandOutcomes.encode(rejected))).isEqualTo(rejected);
+        Binary.In acceptedIn = new Binary.In(CommandOutcomes.encode(accepted, 1_700_000_000_123L));
+        Binary.In rejectedIn = new Binary.In(CommandOutcomes.encode(rejected, 42L));
+
+        assertThat(acceptedIn.readLong()).isEqualTo(1_700_000_000_123L);
+        assertThat(CommandOutcomes.decode("c1", acceptedIn)).isEqualTo(accepted);
+        assertThat(rejectedIn.readLong()).isEqualTo(42L);
+        assertThat(CommandOutcomes.decode("c2", rejectedIn)).isEqualTo(rejected);
     }
 
     @Test

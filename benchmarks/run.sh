@@ -63,6 +63,13 @@ fi
 kafka=()
 [[ -n "${KAFKA_VERSION:-}" ]] && kafka=("-Dkafka.version=$KAFKA_VERSION")
 
-# Two steps: in one reactor run, exec:java would start the examples' demo too.
-mvn -B -q ${kafka[@]+"${kafka[@]}"} -pl benchmarks -am -DskipTests install
-MAVEN_OPTS="${MAVEN_OPTS:-} -Xmx4g" mvn -B -q ${kafka[@]+"${kafka[@]}"} -pl benchmarks exec:java -Dexec.args="$*"
+# Compiles the benchmarks and the modules they use in this checkout and runs them from their
+# target/classes, without installing anything into the local Maven repository (which other
+# checkouts on the machine share). MVN_FLAGS adds Maven options, such as -o to stay offline.
+# (exec:java cannot be used in the same reactor run: it would start the examples' demo too.)
+classpath=$(mktemp "${TMPDIR:-/tmp}/myelin-bench-cp.XXXXXX")
+trap 'rm -f "$classpath"; declare -F stop_pg >/dev/null && stop_pg' EXIT
+# shellcheck disable=SC2086
+mvn -B -q ${MVN_FLAGS:-} ${kafka[@]+"${kafka[@]}"} -pl benchmarks -am -DskipTests compile dependency:build-classpath \
+  -Dmdep.outputFile="$classpath"
+java -Xmx4g -cp "benchmarks/target/classes:$(cat "$classpath")" dev.myelin.benchmarks.Benchmarks "$@"

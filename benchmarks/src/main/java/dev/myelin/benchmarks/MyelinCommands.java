@@ -94,7 +94,7 @@ final class MyelinCommands implements AutoCloseable {
     }
 
     /** Sends deposits to random accounts at a fixed rate and returns p50/p99/p999 round trips. */
-    List<Measurement> latency(int perSecond, Duration duration, int commitIntervalMs) throws Exception {
+    List<Measurement> latency(int perSecond, Duration duration, int commitIntervalMs, String load) throws Exception {
         long total = perSecond * duration.toSeconds();
         Latencies latencies = new Latencies((int) total);
         List<CompletableFuture<?>> pending = new ArrayList<>();
@@ -103,7 +103,7 @@ final class MyelinCommands implements AutoCloseable {
                         .thenRun(() -> latencies.add(System.nanoTime() - due))));
         // the deposits above did not go through remember(): checked commands after this would be stale
         CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
-        return latencies.percentiles("Myelin command round trip", perSecond + " commands/s for " + duration.toSeconds()
+        return latencies.percentiles("Myelin command round trip", perSecond + " commands/s (" + load + ") for " + duration.toSeconds()
                 + " s, commit.interval.ms=" + commitIntervalMs);
     }
 

@@ -49,7 +49,7 @@ final class Goals {
                 return "met";
             }
             double factor = atLeast ? limit / value : value / limit;
-            return String.format(Locale.ROOT, "missed: %s %s, %.1f× %s the target", Report.format(value), unit, factor,
+            return String.format(Locale.ROOT, "missed: %s%s, %.1f× %s the target", Report.format(value), unit.equals("×") ? "×" : " " + unit, factor,
                     atLeast ? "below" : "above");
         }
     }

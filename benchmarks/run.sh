@@ -2,7 +2,9 @@
 # Runs every benchmark beside its raw-Kafka baseline and rewrites docs/benchmarks.md.
 # Usage: benchmarks/run.sh [--size tiny|full] [--only raw,commands,latency,projection,reads,sagas,axon,recovery] [--no-write]
 #                          [--recovery-aggregates N]
-# Run it on an otherwise idle machine; it takes about 15 minutes at the full size.
+# Run it on an otherwise idle machine; it takes about 20 minutes at the full size (2 cores).
+# It compiles this checkout and runs from target/classes: nothing is installed into ~/.m2.
+# MVN_FLAGS=-o benchmarks/run.sh ... keeps Maven offline.
 # The recovery suite (SIGKILL and restart at a million aggregates) runs only when named in --only.
 # KAFKA_VERSION=4.3.1 benchmarks/run.sh ... builds and runs on that Kafka version instead of the pom's.
 #

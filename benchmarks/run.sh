@@ -2,7 +2,9 @@
 # Runs every benchmark beside its raw-Kafka baseline and rewrites docs/benchmarks.md.
 # Usage: benchmarks/run.sh [--size tiny|full] [--only raw,commands,latency,projection,reads,sagas,axon,recovery] [--no-write]
 #                          [--recovery-aggregates N]
-# Run it on an otherwise idle machine; it takes about 15 minutes at the full size.
+# Run it on an otherwise idle machine; it takes about 20 minutes at the full size (2 cores).
+# It compiles this checkout and runs from target/classes: nothing is installed into ~/.m2.
+# MVN_FLAGS=-o benchmarks/run.sh ... keeps Maven offline.
 # The recovery suite (SIGKILL and restart at a million aggregates) runs only when named in --only.
 # KAFKA_VERSION=4.3.1 benchmarks/run.sh ... builds and runs on that Kafka version instead of the pom's.
 #
@@ -63,6 +65,13 @@ fi
 kafka=()
 [[ -n "${KAFKA_VERSION:-}" ]] && kafka=("-Dkafka.version=$KAFKA_VERSION")
 
-# Two steps: in one reactor run, exec:java would start the examples' demo too.
-mvn -B -q ${kafka[@]+"${kafka[@]}"} -pl benchmarks -am -DskipTests install
-MAVEN_OPTS="${MAVEN_OPTS:-} -Xmx4g" mvn -B -q ${kafka[@]+"${kafka[@]}"} -pl benchmarks exec:java -Dexec.args="$*"
+# Compiles the benchmarks and the modules they use in this checkout and runs them from their
+# target/classes, without installing anything into the local Maven repository (which other
+# checkouts on the machine share). MVN_FLAGS adds Maven options, such as -o to stay offline.
+# (exec:java cannot be used in the same reactor run: it would start the examples' demo too.)
+classpath=$(mktemp "${TMPDIR:-/tmp}/myelin-bench-cp.XXXXXX")
+trap 'rm -f "$classpath"; declare -F stop_pg >/dev/null && stop_pg' EXIT
+# shellcheck disable=SC2086
+mvn -B -q ${MVN_FLAGS:-} ${kafka[@]+"${kafka[@]}"} -pl benchmarks -am -DskipTests compile dependency:build-classpath \
+  -Dmdep.outputFile="$classpath"
+java -Xmx4g -cp "benchmarks/target/classes:$(cat "$classpath")" dev.myelin.benchmarks.Benchmarks "$@"

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
@@ -70,7 +71,7 @@ final class MyelinCommands implements AutoCloseable {
      *
      * @param checked whether each command carries the expected version (optimistic concurrency)
      */
-    Measurement throughput(int commands, boolean checked, Measurement baseline) throws Exception {
+    Measurement throughput(int commands, boolean checked, Optional<Measurement> baseline) throws Exception {
         AtomicLong conflicts = new AtomicLong();
         // A checked command must wait for its account's previous answer: round-robin over the
         // accounts guarantees that while fewer commands than accounts are in flight.
@@ -89,12 +90,12 @@ final class MyelinCommands implements AutoCloseable {
         if (conflicts.get() > 0) {
             throw new IllegalStateException(conflicts.get() + " deposits were not accepted");
         }
-        return Measurement.of("Myelin commands, expected version " + (checked ? "checked" : "unchecked"), "commands/s", perSecond,
-                commands + " deposits over " + aggregates + " accounts, " + window + " in flight").against(baseline);
+        return new Measurement("Myelin commands, expected version " + (checked ? "checked" : "unchecked"), "commands/s", perSecond,
+                baseline, commands + " deposits over " + aggregates + " accounts, " + window + " in flight");
     }
 
     /** Sends deposits to random accounts at a fixed rate and returns p50/p99/p999 round trips. */
-    List<Measurement> latency(int perSecond, Duration duration, int commitIntervalMs) throws Exception {
+    List<Measurement> latency(int perSecond, Duration duration, int commitIntervalMs, String load) throws Exception {
         long total = perSecond * duration.toSeconds();
         Latencies latencies = new Latencies((int) total);
         List<CompletableFuture<?>> pending = new ArrayList<>();
@@ -103,7 +104,7 @@ final class MyelinCommands implements AutoCloseable {
                         .thenRun(() -> latencies.add(System.nanoTime() - due))));
         // the deposits above did not go through remember(): checked commands after this would be stale
         CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
-        return latencies.percentiles("Myelin command round trip", perSecond + " commands/s for " + duration.toSeconds()
+        return latencies.percentiles("Myelin command round trip", perSecond + " commands/s (" + load + ") for " + duration.toSeconds()
                 + " s, commit.interval.ms=" + commitIntervalMs);
     }
 

@@ -99,7 +99,7 @@ final class RawKafka {
      * the p50/p99/p999 time from send to read_committed delivery on the output topic.
      */
     static List<Measurement> eosPassThroughLatency(EmbeddedKafkaCluster kafka, int perSecond, Duration duration,
-                                                   int commitIntervalMs, Path stateDir) throws Exception {
+                                                   int commitIntervalMs, String load, Path stateDir) throws Exception {
         String suffix = Long.toString(System.nanoTime());
         String in = "raw-latency-in-" + suffix;
         String out = "raw-latency-out-" + suffix;
@@ -131,7 +131,7 @@ final class RawKafka {
                     java.nio.ByteBuffer.allocate(8).putLong(due).array())));
             reader.join();
         }
-        String note = perSecond + " records/s for " + duration.toSeconds() + " s, commit.interval.ms=" + commitIntervalMs;
+        String note = perSecond + " records/s (" + load + ") for " + duration.toSeconds() + " s, commit.interval.ms=" + commitIntervalMs;
         return latencies.percentiles("raw Kafka Streams EOS v2 pass-through latency", note);
     }
 

@@ -56,6 +56,14 @@ final class Report {
         doc.append("Ratios compare Myelin to raw Kafka, or in the Myelin vs Axon rows to the Axon Framework, measured\n");
         doc.append("in the same run: the machine is shared and noisy, so\n");
         doc.append("the ratio is the figure to quote, not the absolute number.\n\n");
+        List<Goals.Goal> goals = Goals.evaluate(measurements);
+        if (goals.stream().anyMatch(goal -> goal.measured().isPresent())) {
+            doc.append("## Goals (issue 17)\n\n");
+            doc.append("Each goal of issue 17 beside the figure of this run that measures it (from the table below), its ratio to\n");
+            doc.append("the raw-Kafka baseline of the same run where there is one, and whether it is met.\n\n");
+            doc.append(Goals.table(goals)).append('\n');
+            doc.append("## All figures\n\n");
+        }
         doc.append(table(measurements)).append('\n');
         for (String note : notes) {
             doc.append("- ").append(note).append('\n');
@@ -190,7 +198,7 @@ final class Report {
         return Runtime.getRuntime().maxMemory() / 1024.0 / 1024.0 / 1024.0;
     }
 
-    private static String format(double value) {
+    static String format(double value) {
         if (Double.isNaN(value)) {
             return "n/a";
         }

@@ -21,7 +21,12 @@ class BenchmarksSmokeIT {
         assertThat(results).extracting(Measurement::benchmark).contains(
                 "raw idempotent producer", "raw Kafka Streams EOS v2 pass-through", "raw Kafka Streams EOS v2 pass-through latency",
                 "Myelin projection (account balances)", "Myelin state read, 10 events of history",
-                "Myelin state read, 200 events of history", "Myelin place-order sagas (4 steps)");
+                "Myelin state read, 200 events of history", "Myelin place-order sagas (4 steps)",
+                MyelinSagas.FIRST, MyelinSagas.LATENCY, "Myelin commands, expected version unchecked, latency suite's configuration");
+        // the command round trip at the default commit interval, at a fifth and four fifths of max, each against raw
+        assertThat(results).filteredOn(m -> m.benchmark().equals("Myelin command round trip") && m.metric().equals("p99 ms")
+                && Goals.DEFAULT_COMMIT.matcher(m.note()).find()).hasSize(2).allSatisfy(m -> assertThat(m.baseline()).isPresent());
+        assertThat(Goals.evaluate(results)).allSatisfy(goal -> assertThat(goal.measured()).as(goal.goal()).isPresent());
         assertThat(results).extracting(Measurement::benchmark).anyMatch(name -> name.startsWith("Myelin history read, 10 of "));
         assertThat(results).filteredOn(m -> m.benchmark().startsWith("Myelin projection")).singleElement()
                 .satisfies(m -> assertThat(m.baseline()).isPresent());

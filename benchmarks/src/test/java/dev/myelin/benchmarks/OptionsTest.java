@@ -31,6 +31,14 @@ class OptionsTest {
     }
 
     @Test
+    void theSagasRunAtMyelinsDefaultCommitIntervalsUnlessTold() {
+        assertThat(Benchmarks.Options.parse(new String[0]).sagaCommitIntervalMs()).isEmpty();
+        assertThat(Benchmarks.Options.parse(new String[] {"--saga-commit-interval-ms", "50"}).sagaCommitIntervalMs()).hasValue(50);
+        assertThatThrownBy(() -> Benchmarks.Options.parse(new String[] {"--saga-commit-interval-ms", "0"}))
+                .hasMessageContaining("--saga-commit-interval-ms must be a positive count");
+    }
+
+    @Test
     void aDatabaseRunsTheAxonSuite() {
         String url = "jdbc:postgresql://127.0.0.1:5433/bench?user=postgres";
         Benchmarks.Options all = Benchmarks.Options.parse(new String[] {"--axon-jdbc", url, "--no-write"});

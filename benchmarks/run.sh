@@ -74,4 +74,6 @@ trap 'rm -f "$classpath"; declare -F stop_pg >/dev/null && stop_pg' EXIT
 # shellcheck disable=SC2086
 mvn -B -q ${MVN_FLAGS:-} ${kafka[@]+"${kafka[@]}"} -pl benchmarks -am -DskipTests compile dependency:build-classpath \
   -Dmdep.outputFile="$classpath"
-java -Xmx4g -cp "benchmarks/target/classes:$(cat "$classpath")" dev.myelin.benchmarks.Benchmarks "$@"
+# BENCH_JAVA_OPTS adds JVM options, such as a flight recording: BENCH_JAVA_OPTS=-XX:StartFlightRecording=filename=bench.jfr
+# shellcheck disable=SC2086
+java -Xmx4g ${BENCH_JAVA_OPTS:-} -cp "benchmarks/target/classes:$(cat "$classpath")" dev.myelin.benchmarks.Benchmarks "$@"

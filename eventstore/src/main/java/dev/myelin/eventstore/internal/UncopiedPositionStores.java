@@ -39,14 +39,19 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * while it is on; everything else, queries included (they read the position inside the store), is
  * Kafka's own store, untouched.
  */
-final class UncopiedPositionStores {
+public final class UncopiedPositionStores {
     private static final String CONSISTENCY = StreamsConfig.InternalConfig.IQ_CONSISTENCY_OFFSET_VECTOR_ENABLED;
 
     private UncopiedPositionStores() {
     }
 
-    /** Kafka's persistent key-value store under {@code name}, returning an uncopied position. */
-    static KeyValueBytesStoreSupplier persistentKeyValueStore(String name) {
+    /**
+     * Kafka's persistent key-value store under {@code name}, returning an uncopied position.
+     *
+     * @param name the store name
+     * @return the supplier
+     */
+    public static KeyValueBytesStoreSupplier persistentKeyValueStore(String name) {
         KeyValueBytesStoreSupplier kafka = Stores.persistentKeyValueStore(name);
         return new KeyValueBytesStoreSupplier() {
             @Override
@@ -66,8 +71,16 @@ final class UncopiedPositionStores {
         };
     }
 
-    /** Kafka's persistent window store, as {@link Stores#persistentWindowStore} makes it, returning an uncopied position. */
-    static WindowBytesStoreSupplier persistentWindowStore(String name, Duration retention, Duration windowSize,
+    /**
+     * Kafka's persistent window store, as {@link Stores#persistentWindowStore} makes it, returning an uncopied position.
+     *
+     * @param name             the store name
+     * @param retention        how long the store keeps a window
+     * @param windowSize       the windows' size
+     * @param retainDuplicates whether a key may hold several values in one window
+     * @return the supplier
+     */
+    public static WindowBytesStoreSupplier persistentWindowStore(String name, Duration retention, Duration windowSize,
                                                           boolean retainDuplicates) {
         WindowBytesStoreSupplier kafka = Stores.persistentWindowStore(name, retention, windowSize, retainDuplicates);
         return new WindowBytesStoreSupplier() {

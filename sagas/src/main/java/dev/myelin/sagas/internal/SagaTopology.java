@@ -23,6 +23,7 @@ import dev.myelin.eventstore.internal.DeadLetterHeaders;
 import dev.myelin.eventstore.internal.Holds;
 import dev.myelin.eventstore.internal.Meters;
 import dev.myelin.eventstore.internal.Telemetry;
+import dev.myelin.eventstore.internal.UncopiedPositionStores;
 import dev.myelin.sagas.SagaStore;
 import dev.myelin.sagas.SagaTopics;
 import dev.myelin.schemas.EventMetadata;
@@ -198,7 +199,7 @@ public final class SagaTopology {
     }
 
     private static KeyValueBytesStoreSupplier store(String name, boolean persistent) {
-        return persistent ? Stores.persistentKeyValueStore(name) : Stores.inMemoryKeyValueStore(name);
+        return persistent ? UncopiedPositionStores.persistentKeyValueStore(name) : Stores.inMemoryKeyValueStore(name);
     }
 
     /**

@@ -89,8 +89,11 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
         String applicationId = config.application() + ".saga." + definition.name();
         String runtime = "saga runtime " + applicationId;
         Map<String, Object> defaults = StreamsBootstrap.clusterDefaults(config, Optional.empty());
-        // a saga step is a round trip through two transactions; a short commit interval keeps it quick
+        // a saga step is a round trip through two transactions; a short commit interval keeps it quick. A commit is due
+        // only when the stream thread comes back from poll(), so poll.ms bounds it too: with Kafka's 100 ms a lone
+        // saga's command or reply waited up to that long for its commit at every hop (a single saga took ~0.7 s)
         defaults.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 20);
+        defaults.put(StreamsConfig.POLL_MS_CONFIG, 5);
         defaults.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
         // the replies sub-topology reads every participant's results topic, most of them empty at any
         // moment; Kafka Streams 4.3 formats a lag message per record while an input is empty, and a

@@ -228,6 +228,14 @@ public final class ConsoleApi {
             case "projections" -> {
                 return projection(request, path);
             }
+            case "saga-runtimes" -> {
+                if (path.size() < 3) {
+                    throw new Refused(404, "no such API: " + request.rawPath());
+                }
+                SagaRuntime<?, ?> saga = saga(path.get(1));
+                deadLetterCounts.remove(saga);
+                return SagaDeadLetterRoutes.route(request, saga, String.join("/", path.subList(2, path.size())), mask);
+            }
             case "access" -> {
                 requireGet(request, path.size() == 1);
                 return accessInfo(request);
@@ -295,6 +303,7 @@ public final class ConsoleApi {
             entry.put("name", saga.definition().name());
             entry.set("health", ValueJson.health(saga.health()));
             entry.set("topics", ValueJson.MAPPER.valueToTree(saga.topics()));
+            entry.set("deadLetters", cachedCount(saga, () -> SagaDeadLetterRoutes.pending(saga)));
             try {
                 entry.set("counts", ValueJson.MAPPER.valueToTree(sagaLog(saga).countByStatus()));
             } catch (RuntimeException e) {

@@ -135,6 +135,7 @@ async function refreshOverview() {
     for (const status of ['RUNNING', 'COMPENSATING', 'COMPLETED', 'COMPENSATED', 'FAILED']) {
       cell(row, typeof counts === 'string' ? counts : counts[status], status);
     }
+    cell(row, s.deadLetters + ' on ' + s.topics.deadLetters);
     cell(row, s.topics.log);
   }
 }
@@ -204,65 +205,73 @@ $('aggregate-form').addEventListener('submit', async event => {
   }
 });
 
-async function loadCommandDeadLetters() {
-  const status = $('command-dead-letters-status');
-  status.textContent = 'reading…';
-  try {
-    const aggregate = $('aggregate-type').value;
-    const d = await api('event-stores/' + enc(aggregate) + '/dead-letters');
-    $('command-dead-letters').replaceChildren();
-    for (const l of d.deadLetters) {
-      const row = $('command-dead-letters').insertRow();
-      cell(row, l.time);
-      cell(row, l.aggregateId === null ? '' : l.aggregateId);
-      cell(row, l.commandId);
-      cell(row, l.commandType);
-      cell(row, l.error);
-      cell(row, l.origin);
-      cell(row, json(l.payload));
-      const last = l.actions.length ? l.actions[l.actions.length - 1] : null;
-      cell(row, l.status + (last ? ' by ' + last.by + ' at ' + last.at : ''));
-      const actions = document.createElement('span');
-      if (l.status === 'PENDING') {
-        for (const [label, action] of [['Redrive', 'redrive'], ['Skip', 'skip']]) {
-          const button = document.createElement('button');
-          button.type = 'button';
-          button.textContent = label;
-          button.addEventListener('click', () => actOnCommands(aggregate, action, 'positions=' + enc(l.position)));
-          actions.appendChild(button);
+// A dead-letter table with its actions, the same for an event store's commands and a saga runtime's triggers and
+// replies: list (ids <prefix>-load, <prefix> for the rows, <prefix>-status), redrive or skip one, or every pending one
+// whose error contains the filter (<prefix>-filter, <prefix>-redrive-matching, <prefix>-skip-matching).
+function deadLetterSection(prefix, owner, columns) {
+  const status = $(prefix + '-status');
+  async function load() {
+    status.textContent = 'reading…';
+    try {
+      const o = owner();
+      const d = await api(o.path + '/dead-letters');
+      $(prefix).replaceChildren();
+      for (const l of d.deadLetters) {
+        const row = $(prefix).insertRow();
+        row.dataset.position = l.position;
+        row.dataset.status = l.status;
+        for (const value of columns(l)) {
+          cell(row, value);
         }
+        cell(row, json(l.payload));
+        const last = l.actions.length ? l.actions[l.actions.length - 1] : null;
+        cell(row, l.status + (last ? ' by ' + last.by + ' at ' + last.at : ''), 'status');
+        const actions = document.createElement('span');
+        if (l.status === 'PENDING') {
+          for (const [label, action] of [['Redrive', 'redrive'], ['Skip', 'skip']]) {
+            const button = document.createElement('button');
+            button.type = 'button';
+            button.textContent = label;
+            button.className = action;
+            button.addEventListener('click', () => act(o, action, 'positions=' + enc(l.position)));
+            actions.appendChild(button);
+          }
+        }
+        cell(row, actions);
       }
-      cell(row, actions);
+      status.textContent = d.deadLetters.length + ' dead letter(s) on ' + d.topic;
+    } catch (e) {
+      status.textContent = e.message;
     }
-    status.textContent = d.deadLetters.length + ' dead letter(s) on ' + d.topic;
-  } catch (e) {
-    status.textContent = e.message;
   }
+  async function act(o, action, which) {
+    if (!confirm(action + ' ' + (which === 'all=true' ? 'every pending dead letter' : 'the chosen dead letters') + ' of ' + o.name + '?')) {
+      return;
+    }
+    try {
+      const r = await api(o.path + '/dead-letters/' + action + '?' + which, { method: 'POST', headers: ACTION });
+      await load();
+      status.textContent = (action === 'redrive' ? 'redrove ' + r.redriven : 'skipped ' + r.skipped) + ' dead letter(s); ' + status.textContent;
+    } catch (e) {
+      status.textContent = e.message;
+    }
+  }
+  $(prefix + '-load').addEventListener('click', load);
+  for (const action of ['redrive', 'skip']) {
+    $(prefix + '-' + action + '-matching').addEventListener('click', () => {
+      const error = $(prefix + '-filter').value;
+      act(owner(), action, error ? 'error=' + enc(error) : 'all=true');
+    });
+  }
+  return load;
 }
 
-async function actOnCommands(aggregate, action, which) {
-  if (!confirm(action + ' ' + (which === 'all=true' ? 'every pending dead letter' : 'the chosen dead letters') + ' of ' + aggregate + '?')) {
-    return;
-  }
-  const status = $('command-dead-letters-status');
-  try {
-    const r = await api('event-stores/' + enc(aggregate) + '/dead-letters/' + action + '?' + which, { method: 'POST', headers: ACTION });
-    await loadCommandDeadLetters();
-    status.textContent = (action === 'redrive' ? 'redrove ' + r.redriven : 'skipped ' + r.skipped) + ' dead letter(s); ' + status.textContent;
-  } catch (e) {
-    status.textContent = e.message;
-  }
-}
+deadLetterSection('command-dead-letters', () => ({ name: $('aggregate-type').value, path: 'event-stores/' + enc($('aggregate-type').value) }),
+  l => [l.time, l.aggregateId === null ? '' : l.aggregateId, l.commandId, l.commandType, l.error, l.origin]);
 
-$('command-dead-letters-load').addEventListener('click', loadCommandDeadLetters);
-$('command-dead-letters-redrive-matching').addEventListener('click', () => {
-  const error = $('command-dead-letters-filter').value;
-  actOnCommands($('aggregate-type').value, 'redrive', error ? 'error=' + enc(error) : 'all=true');
-});
-$('command-dead-letters-skip-matching').addEventListener('click', () => {
-  const error = $('command-dead-letters-filter').value;
-  actOnCommands($('aggregate-type').value, 'skip', error ? 'error=' + enc(error) : 'all=true');
-});
+const loadSagaDeadLetters = deadLetterSection('saga-dead-letters',
+  () => ({ name: $('saga-name').value, path: 'saga-runtimes/' + enc($('saga-name').value) }),
+  l => [l.time, l.kind, l.sagaId || l.key, l.commandId, l.reason, l.error, l.origin]);
 
 // ---- projections
 

@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.myelin.eventstore.CommandDeadLetter;
 import dev.myelin.processors.DeadLetter;
+import dev.myelin.sagas.SagaDeadLetter;
 import dev.myelin.sagas.SagaState;
 import dev.myelin.sagas.SagaStatus;
 import dev.myelin.schemas.RecordOrigin;
@@ -186,6 +187,50 @@ class ConsoleApiTest {
                 .as("no token").isEqualTo(401);
         assertThat(post(base + "skip", Map.of("all", "true"), BEARER).status()).as("a read-only console").isEqualTo(403);
         assertThat(actions.handle(new ConsoleApi.Request("GET", base + "skip", Map.of("all", "true"), BEARER)).status()).isEqualTo(405);
+    }
+
+    @Test
+    void aSagaRuntimesDeadLettersAreListedDecodedAndRedrivenOrSkippedWithTheToken() throws Exception {
+        runtimes.saga.sagaDeadLetters.add(sagaLetter(2, SagaDeadLetter.Kind.TRIGGER, Optional.empty(), "UNDECODABLE"));
+        runtimes.saga.sagaDeadLetters.add(sagaLetter(3, SagaDeadLetter.Kind.REPLY, Optional.of("s-1"), "UNDECODABLE"));
+        runtimes.saga.sagaDeadLetters.add(sagaLetter(4, SagaDeadLetter.Kind.TRIGGER, Optional.empty(), "HANDLER_FAILED"));
+        String base = "/api/saga-runtimes/double/dead-letters";
+
+        JsonNode listed = json(get(base));
+        assertThat(listed.get("topic").asText()).isEqualTo("counting.saga.double.dead-letters");
+        JsonNode trigger = listed.get("deadLetters").get(0);
+        assertThat(trigger.get("kind").asText()).isEqualTo("TRIGGER");
+        assertThat(trigger.get("reason").asText()).isEqualTo("UNDECODABLE");
+        assertThat(trigger.get("position").asText()).isEqualTo("counting.saga.double.dead-letters:0:2");
+        assertThat(trigger.get("origin").asText()).isEqualTo("counting.counter.events:1:12");
+        assertThat(trigger.get("payload").asText()).as("decoded by the saga's trigger serde").isEqualTo("added 2");
+        assertThat(trigger.get("status").asText()).isEqualTo("PENDING");
+        assertThat(listed.get("deadLetters").get(1).get("sagaId").asText()).isEqualTo("s-1");
+        assertThat(listed.get("deadLetters").get(1).get("commandId").asText()).isEqualTo("saga:double:i:add-again:s-1");
+        assertThat(json(get("/api/overview")).get("sagas").get(0).get("deadLetters").asInt()).isEqualTo(3);
+
+        assertThat(post(base + "/redrive", Map.of("all", "true"), BEARER).status()).as("a read-only console").isEqualTo(403);
+        assertThat(actions.handle(new ConsoleApi.Request("POST", base + "/redrive", Map.of("all", "true"), Map.of())).status())
+                .as("no token").isEqualTo(401);
+        assertThat(act(base + "/redrive", Map.of()).status()).as("no selection").isEqualTo(400);
+        assertThat(runtimes.saga.sagaDeadLetters).allMatch(l -> l.actions().isEmpty());
+
+        assertThat(json(act(base + "/redrive", Map.of("positions", "counting.saga.double.dead-letters:0:2"))).get("redriven").asInt())
+                .isEqualTo(1);
+        assertThat(json(act(base + "/skip", Map.of("sagaId", "s-1"))).get("skipped").asInt()).isEqualTo(1);
+        assertThat(json(act(base + "/redrive", Map.of("error", "threw"))).get("redriven").asInt()).isEqualTo(1);
+        assertThat(json(act(base + "/redrive", Map.of("all", "true"))).get("redriven").asInt()).as("none pending").isZero();
+        JsonNode after = json(get(base)).get("deadLetters");
+        assertThat(after).extracting(l -> l.get("status").asText()).containsExactly("REDRIVEN", "SKIPPED", "REDRIVEN");
+        assertThat(after.get(1).get("actions").get(0).get("by").asText()).isEqualTo(ActionGate.ANONYMOUS);
+        assertThat(get("/api/saga-runtimes/nope/dead-letters").status()).isEqualTo(404);
+    }
+
+    private static SagaDeadLetter sagaLetter(long offset, SagaDeadLetter.Kind kind, Optional<String> sagaId, String reason) {
+        return new SagaDeadLetter("double", kind, Optional.of(sagaId.orElse("k-" + offset)), sagaId,
+                sagaId.map(id -> "saga:double:i:add-again:" + id), reason, "java.lang.IllegalStateException: it threw",
+                RecordOrigin.of("counting.counter.events", 1, offset + 10), RecordOrigin.of("counting.saga.double.dead-letters", 0, offset),
+                Instant.parse("2026-01-02T03:04:05Z"), ("added " + offset).getBytes(StandardCharsets.UTF_8), List.of());
     }
 
     private static CommandDeadLetter commandLetter(long offset, String aggregateId, String error) {

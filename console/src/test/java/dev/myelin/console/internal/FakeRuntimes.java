@@ -36,6 +36,7 @@ import dev.myelin.processors.ViewEntry;
 import dev.myelin.processors.ViewQuery;
 import dev.myelin.processors.ViewSubscription;
 import dev.myelin.sagas.Participant;
+import dev.myelin.sagas.SagaDeadLetter;
 import dev.myelin.sagas.SagaDefinition;
 import dev.myelin.sagas.SagaRuntime;
 import dev.myelin.sagas.SagaState;
@@ -304,6 +305,37 @@ final class FakeRuntimes implements Runtimes {
         @Override
         public SagaTopics topics() {
             return SagaTopics.of("counting", "double");
+        }
+
+        final List<SagaDeadLetter> sagaDeadLetters = new ArrayList<>();
+
+        @Override
+        public List<SagaDeadLetter> deadLetters(Duration timeout) {
+            return List.copyOf(sagaDeadLetters);
+        }
+
+        @Override
+        public int redrive(Predicate<? super SagaDeadLetter> which, String by, Duration timeout) {
+            return act(DeadLetterStatus.REDRIVEN, which, by);
+        }
+
+        @Override
+        public int skip(Predicate<? super SagaDeadLetter> which, String by, Duration timeout) {
+            return act(DeadLetterStatus.SKIPPED, which, by);
+        }
+
+        private int act(DeadLetterStatus status, Predicate<? super SagaDeadLetter> which, String by) {
+            int count = 0;
+            for (int i = 0; i < sagaDeadLetters.size(); i++) {
+                SagaDeadLetter l = sagaDeadLetters.get(i);
+                if (l.status() == DeadLetterStatus.PENDING && which.test(l)) {
+                    sagaDeadLetters.set(i, new SagaDeadLetter(l.saga(), l.kind(), l.key(), l.sagaId(), l.commandId(), l.reason(),
+                            l.error(), l.origin(), l.position(), l.failedAt(), l.value(),
+                            List.of(new DeadLetterAction(status, by, Instant.parse("2026-01-02T03:04:06Z")))));
+                    count++;
+                }
+            }
+            return count;
         }
 
         @Override

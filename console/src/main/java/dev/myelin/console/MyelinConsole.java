@@ -27,6 +27,7 @@ import dev.myelin.console.internal.Runtimes;
 import dev.myelin.console.internal.TopicReader;
 import dev.myelin.eventstore.EventStore;
 import dev.myelin.eventstore.MyelinConfig;
+import dev.myelin.processors.Projection;
 import dev.myelin.processors.RunningProjection;
 import dev.myelin.sagas.SagaRuntime;
 
@@ -105,6 +106,12 @@ public final class MyelinConsole implements AutoCloseable {
             @Override
             public List<SagaRuntime<?, ?>> sagas() {
                 return application.sagas();
+            }
+
+            @Override
+            public RunningProjection<?, ?> startProjection(Projection<?, ?> projection) {
+                // registered with the application: listed with its projections, closed with it
+                return application.projection(projection);
             }
 
             @Override

@@ -86,6 +86,7 @@ public final class ConsoleApi {
     private final PayloadMask mask;
     private final Map<Object, Count> deadLetterCounts = new ConcurrentHashMap<>();
     private final Map<String, Log> sagaLogs = new ConcurrentHashMap<>();
+    private final ProjectionRebuilds rebuilds;
 
     /**
      * Creates read-only routes over {@code runtimes}, on this machine, masking nothing.
@@ -104,9 +105,22 @@ public final class ConsoleApi {
      * @param mask     what to hide of payloads
      */
     public ConsoleApi(Runtimes runtimes, ConsoleAccess access, PayloadMask mask) {
+        this(runtimes, access, mask, ProjectionRebuilds.CATCH_UP);
+    }
+
+    /**
+     * Creates the routes over {@code runtimes}, a rebuild waiting {@code catchUp} for its version to catch up.
+     *
+     * @param runtimes what to show
+     * @param access   who may read and act
+     * @param mask     what to hide of payloads
+     * @param catchUp  how long a rebuilt version may take to catch up
+     */
+    public ConsoleApi(Runtimes runtimes, ConsoleAccess access, PayloadMask mask, Duration catchUp) {
         this.runtimes = runtimes;
         this.access = access;
         this.mask = mask;
+        this.rebuilds = new ProjectionRebuilds(runtimes, catchUp);
     }
 
     /**
@@ -266,6 +280,13 @@ public final class ConsoleApi {
             requireGet(request, true);
             return deadLetters(projection);
         }
+        if (rest.equals("rebuild")) {
+            String by = ActionGate.requireAction(request);
+            ObjectNode node = ValueJson.MAPPER.createObjectNode();
+            node.put("projection", projection.projection().name());
+            rebuilds.start(projection, by).into(node);
+            return node;
+        }
         if (rest.equals("dead-letters/redrive") || rest.equals("dead-letters/skip")) {
             String by = ActionGate.requireAction(request);
             return redrive(projection, request.query(), rest.endsWith("redrive"), by);
@@ -419,8 +440,9 @@ public final class ConsoleApi {
 
     // ---- projections
 
+    /** The version of {@code name} the console reads: the one a rebuild switched to, or the first started. */
     private RunningProjection<?, ?> projection(String name) {
-        return runtimes.projections().stream().filter(p -> p.projection().name().equals(name)).findFirst()
+        return rebuilds.current(name)
                 .orElseThrow(() -> new Refused(404, "no projection '" + name + "'; known: "
                         + runtimes.projections().stream().map(p -> p.projection().name()).toList()));
     }
@@ -430,6 +452,13 @@ public final class ConsoleApi {
         node.set("sourceTopics", ValueJson.MAPPER.valueToTree(projection.projection().sourceTopics()));
         node.put("deadLetterTopic", projection.projection().deadLetterTopic());
         projection.failure().ifPresent(f -> node.put("failure", ValueJson.describe(f)));
+        ArrayNode versions = node.putArray("versions");
+        for (RunningProjection<?, ?> version : runtimes.projections()) {
+            if (version.projection().name().equals(projection.projection().name())) {
+                versions.add(projectionSummary(version).put("current", version == projection));
+            }
+        }
+        rebuilds.last(projection.projection().name()).ifPresent(r -> r.into(node.putObject("rebuild")));
         try {
             ObjectNode partitions = ((ObjectNode) node.get("lag")).putObject("partitions");
             projection.lag().partitions().forEach((tp, lag) -> partitions.put(tp.toString(), lag));

@@ -6,6 +6,7 @@ import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import dev.myelin.eventstore.EventStore;
+import dev.myelin.processors.Projection;
 import dev.myelin.processors.RunningProjection;
 import dev.myelin.sagas.SagaRuntime;
 
@@ -25,6 +26,14 @@ public interface Runtimes {
 
     /** Returns the saga runtimes, in start order. */
     List<SagaRuntime<?, ?>> sagas();
+
+    /**
+     * Starts a projection in the application, as the application starts its own (a rebuild's next version).
+     *
+     * @param projection the projection
+     * @return it, running
+     */
+    RunningProjection<?, ?> startProjection(Projection<?, ?> projection);
 
     /**
      * Returns every committed record of a topic of the application, from its start to its current end.

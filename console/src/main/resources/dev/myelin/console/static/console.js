@@ -300,6 +300,15 @@ async function refreshProjection() {
       add('Lag by partition', Object.entries(p.lag.partitions).map(([tp, lag]) => tp + ': ' + lag).join(', '));
     }
     add('Dead-letter topic', p.deadLetterTopic);
+    if (p.versions && p.versions.length > 1) {
+      add('Versions running', p.versions.map(v => 'v' + v.version + (v.current ? ' (read here)' : '') + ': ' + v.state
+        + ', lag ' + (v.lag.error ? v.lag.error : v.lag.records + (v.lag.caughtUp ? ' (caught up)' : ''))).join('; '));
+    }
+    if (p.rebuild) {
+      const r = p.rebuild;
+      add('Rebuild', 'v' + r.from + ' → v' + r.version + ': ' + r.status + ' (by ' + r.by + ', started ' + r.startedAt
+        + (r.endedAt ? ', ended ' + r.endedAt : '') + ')' + (r.error ? ': ' + r.error : ''));
+    }
     if (p.failure) {
       add('Failure', p.failure);
     }
@@ -366,6 +375,21 @@ async function redrive(name, which) {
     $('dead-letters-status').textContent = e.message;
   }
 }
+
+$('projection-rebuild').addEventListener('click', async () => {
+  const name = $('projection-name').value;
+  if (!confirm('Rebuild ' + name + ' as a new version? It folds every event again beside the version running now; '
+      + 'the console reads the new version once it has caught up.')) {
+    return;
+  }
+  try {
+    const r = await api('projections/' + enc(name) + '/rebuild', { method: 'POST', headers: ACTION });
+    $('projection-rebuild-status').textContent = 'rebuilding as version ' + r.version;
+    await refreshProjection();
+  } catch (e) {
+    $('projection-rebuild-status').textContent = e.message;
+  }
+});
 
 $('dead-letters-load').addEventListener('click', loadDeadLetters);
 $('dead-letters-redrive-all').addEventListener('click', () => redrive($('projection-name').value, 'all=true'));

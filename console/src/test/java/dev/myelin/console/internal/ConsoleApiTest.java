@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -224,6 +225,49 @@ class ConsoleApiTest {
         assertThat(after).extracting(l -> l.get("status").asText()).containsExactly("REDRIVEN", "SKIPPED", "REDRIVEN");
         assertThat(after.get(1).get("actions").get(0).get("by").asText()).isEqualTo(ActionGate.ANONYMOUS);
         assertThat(get("/api/saga-runtimes/nope/dead-letters").status()).isEqualTo(404);
+    }
+
+    @Test
+    void aRebuildStartsTheNextVersionBesideTheOldAndSwitchesReadsOnceItHasCaughtUp() throws Exception {
+        String rebuild = "/api/projections/counter-totals/rebuild";
+        String detail = "/api/projections/counter-totals";
+        assertThat(post(rebuild, Map.of(), BEARER).status()).as("a read-only console").isEqualTo(403);
+        assertThat(actions.handle(new ConsoleApi.Request("POST", rebuild, Map.of(), Map.of())).status()).as("no token").isEqualTo(401);
+        assertThat(actions.handle(new ConsoleApi.Request("GET", rebuild, Map.of(), BEARER)).status()).isEqualTo(405);
+        assertThat(runtimes.started).isEmpty();
+
+        JsonNode started = json(act(rebuild, Map.of()));
+        assertThat(started.get("from").asInt()).isEqualTo(1);
+        assertThat(started.get("version").asInt()).isEqualTo(2);
+        assertThat(started.get("status").asText()).isEqualTo("REBUILDING");
+        assertThat(act(rebuild, Map.of()).status()).as("one rebuild at a time").isEqualTo(409);
+
+        JsonNode rebuilding = awaitJson(detail, d -> d.get("versions").size() == 2);
+        assertThat(rebuilding.get("version").asInt()).as("reads stay on version 1 while version 2 catches up").isEqualTo(1);
+        assertThat(rebuilding.get("rebuild").get("status").asText()).isEqualTo("REBUILDING");
+        assertThat(rebuilding.get("versions")).extracting(v -> v.get("version").asInt() + ":" + v.get("current").asBoolean())
+                .containsExactly("1:true", "2:false");
+
+        runtimes.caughtUp.countDown();
+        JsonNode switched = awaitJson(detail, d -> d.get("version").asInt() == 2);
+        assertThat(switched.get("applicationId").asText()).isEqualTo("counting.counter-totals.v2");
+        assertThat(switched.get("rebuild").get("status").asText()).isEqualTo("SWITCHED");
+        assertThat(switched.get("rebuild").get("by").asText()).isEqualTo(ActionGate.ANONYMOUS);
+        assertThat(switched.get("versions")).extracting(v -> v.get("version").asInt() + ":" + v.get("current").asBoolean())
+                .containsExactly("1:false", "2:true");
+        assertThat(json(act(rebuild, Map.of())).get("version").asInt()).as("the next after the newest").isEqualTo(3);
+    }
+
+    private JsonNode awaitJson(String path, Predicate<JsonNode> done) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            JsonNode node = json(actions.handle(new ConsoleApi.Request("GET", path, Map.of(), BEARER)));
+            if (done.test(node)) {
+                return node;
+            }
+            assertThat(System.nanoTime()).as("%s within 10 s; last: %s", path, node).isLessThan(deadline);
+            Thread.sleep(20); // in memory: no broker to poll
+        }
     }
 
     private static SagaDeadLetter sagaLetter(long offset, SagaDeadLetter.Kind kind, Optional<String> sagaId, String reason) {

@@ -60,9 +60,25 @@ final class FakeRuntimes implements Runtimes {
         return List.of(store);
     }
 
+    /** Projections started by a rebuild, after {@link #totals}. */
+    final List<RunningProjection<?, ?>> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Opened to let a started projection's {@code awaitCaughtUp} return. */
+    final java.util.concurrent.CountDownLatch caughtUp = new java.util.concurrent.CountDownLatch(1);
+
     @Override
     public List<RunningProjection<?, ?>> projections() {
-        return List.of(totals);
+        List<RunningProjection<?, ?>> all = new ArrayList<>();
+        all.add(totals);
+        all.addAll(started);
+        return all;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public RunningProjection<?, ?> startProjection(Projection<?, ?> projection) {
+        Totals next = new Totals((Projection<String, Long>) projection, caughtUp);
+        started.add(next);
+        return next;
     }
 
     @Override
@@ -168,11 +184,21 @@ final class FakeRuntimes implements Runtimes {
         final Map<String, Long> views = new TreeMap<>();
         final List<DeadLetter> deadLetters = new ArrayList<>();
         final List<DeadLetter> redriven = new ArrayList<>();
-        private final Projection<String, Long> projection = Projection.named("counter-totals")
-                .from("counting.counter.events", Serdes.String())
-                .initially(() -> 0L, Serdes.Long())
-                .on(String.class, (total, added, metadata) -> total + Long.parseLong(added.substring(6)))
-                .build();
+        private final Projection<String, Long> projection;
+        private final java.util.concurrent.CountDownLatch caughtUp;
+
+        Totals() {
+            this(Projection.named("counter-totals")
+                    .from("counting.counter.events", Serdes.String())
+                    .initially(() -> 0L, Serdes.Long())
+                    .on(String.class, (total, added, metadata) -> total + Long.parseLong(added.substring(6)))
+                    .build(), new java.util.concurrent.CountDownLatch(0));
+        }
+
+        Totals(Projection<String, Long> projection, java.util.concurrent.CountDownLatch caughtUp) {
+            this.projection = projection;
+            this.caughtUp = caughtUp;
+        }
 
         @Override
         public Projection<String, Long> projection() {
@@ -181,7 +207,7 @@ final class FakeRuntimes implements Runtimes {
 
         @Override
         public String applicationId() {
-            return "counting.counter-totals.v1";
+            return "counting.counter-totals.v" + projection.version();
         }
 
         @Override
@@ -236,6 +262,14 @@ final class FakeRuntimes implements Runtimes {
 
         @Override
         public void awaitCaughtUp(Duration timeout, Duration progressInterval) {
+            try {
+                if (!caughtUp.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    throw new dev.myelin.processors.MyelinProjectionException("version " + projection.version() + " did not catch up");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
         }
 
         @Override

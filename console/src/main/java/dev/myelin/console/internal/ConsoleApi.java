@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
@@ -38,6 +39,7 @@ import dev.myelin.eventstore.AggregateNotLocalException;
 import dev.myelin.eventstore.AggregateState;
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.DeadLetterStatus;
+import dev.myelin.eventstore.internal.Meters;
 import dev.myelin.eventstore.EventStore;
 import dev.myelin.eventstore.RecordedEvent;
 import dev.myelin.processors.DeadLetter;
@@ -87,6 +89,7 @@ public final class ConsoleApi {
     private final Map<Object, Count> deadLetterCounts = new ConcurrentHashMap<>();
     private final Map<String, Log> sagaLogs = new ConcurrentHashMap<>();
     private final ProjectionRebuilds rebuilds;
+    private final Throughput throughput = new Throughput(System::nanoTime);
 
     /**
      * Creates read-only routes over {@code runtimes}, on this machine, masking nothing.
@@ -310,10 +313,23 @@ public final class ConsoleApi {
             entry.set("health", ValueJson.health(store.health()));
             entry.set("topics", ValueJson.MAPPER.valueToTree(store.topics()));
             entry.set("deadLetters", cachedCount(store, () -> CommandDeadLetterRoutes.pending(store)));
+            String aggregate = aggregateName(store);
+            // commands answered to this instance's gateways, and events appended by this instance's processors
+            // (which also decide commands other senders, such as sagas, wrote to the topic)
+            OptionalDouble accepted = runtimes.counted(Meters.COMMANDS_ACCEPTED, "aggregate", aggregate);
+            OptionalDouble answered = accepted.isPresent()
+                    ? OptionalDouble.of(accepted.getAsDouble() + runtimes.counted(Meters.COMMANDS_REJECTED, "aggregate", aggregate).orElse(0))
+                    : accepted;
+            entry.set("commandsPerSecond", throughput.rate("commands:" + aggregate, answered));
+            entry.set("eventsPerSecond", throughput.rate("appended:" + aggregate,
+                    runtimes.counted(Meters.EVENTS_APPENDED, "aggregate", aggregate)));
         }
         ArrayNode projections = node.putArray("projections");
         for (RunningProjection<?, ?> projection : runtimes.projections()) {
             ObjectNode entry = projectionSummary(projection);
+            // the meter is the projection's, whichever version folds
+            entry.set("eventsPerSecond", throughput.rate("folded:" + projection.applicationId(),
+                    runtimes.counted(Meters.PROJECTION_FOLDED, "projection", projection.projection().name())));
             entry.set("deadLetters", cachedCount(projection, () -> (int) projection.deadLetters(READ_TIMEOUT).stream()
                     .filter(letter -> letter.status() == DeadLetterStatus.PENDING).count()));
             projections.add(entry);

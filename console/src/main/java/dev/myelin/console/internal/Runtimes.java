@@ -2,6 +2,7 @@ package dev.myelin.console.internal;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalDouble;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -26,6 +27,19 @@ public interface Runtimes {
 
     /** Returns the saga runtimes, in start order. */
     List<SagaRuntime<?, ?>> sagas();
+
+    /**
+     * Returns the sum of the application's counters named {@code meter} tagged {@code tag=value}, such
+     * as {@code myelin.events.appended} of {@code aggregate=order}.
+     *
+     * @param meter the counter's name
+     * @param tag   a tag key
+     * @param value its value
+     * @return the sum, or empty when the application counts nothing (it has no meter registry)
+     */
+    default OptionalDouble counted(String meter, String tag, String value) {
+        return OptionalDouble.empty();
+    }
 
     /**
      * Starts a projection in the application, as the application starts its own (a rebuild's next version).

@@ -114,6 +114,8 @@ async function refreshOverview() {
     cell(row, s.aggregate);
     cell(row, health(s.health));
     cell(row, s.topics.events);
+    cell(row, perSecond(s.commandsPerSecond), 'rate');
+    cell(row, perSecond(s.eventsPerSecond), 'rate');
     cell(row, s.deadLetters + ' on ' + s.topics.deadLetters);
   }
   $('overview-projections').replaceChildren();
@@ -124,6 +126,7 @@ async function refreshOverview() {
     cell(row, p.state);
     cell(row, health(p.health));
     cell(row, p.lag.error ? p.lag.error : p.lag.records + (p.lag.caughtUp ? ' (caught up)' : ''));
+    cell(row, perSecond(p.eventsPerSecond), 'rate');
     cell(row, p.deadLetters);
   }
   $('overview-sagas').replaceChildren();
@@ -138,6 +141,11 @@ async function refreshOverview() {
     cell(row, s.deadLetters + ' on ' + s.topics.deadLetters);
     cell(row, s.topics.log);
   }
+}
+
+// a rate from the overview: null while there is none (no meter registry, or the first reading)
+function perSecond(rate) {
+  return rate === null || rate === undefined ? '–' : rate.toFixed(1);
 }
 
 function link(text, href) {

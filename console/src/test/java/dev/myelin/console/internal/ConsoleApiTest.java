@@ -84,6 +84,9 @@ class ConsoleApiTest {
         assertThat(projection.get("lag").get("records").asLong()).isEqualTo(7);
         assertThat(projection.get("lag").get("caughtUp").asBoolean()).isFalse();
         assertThat(projection.get("deadLetters").asInt()).isEqualTo(2);
+        assertThat(projection.get("eventsPerSecond").isNull()).as("no meter registry: no rate").isTrue();
+        assertThat(store.get("commandsPerSecond").isNull()).isTrue();
+        assertThat(store.get("eventsPerSecond").isNull()).isTrue();
         JsonNode saga = overview.get("sagas").get(0);
         assertThat(saga.get("name").asText()).isEqualTo("double");
         assertThat(saga.get("health").get("status").asText()).isEqualTo("FAILED");

@@ -710,6 +710,12 @@ public final class ConsoleApi {
             node.putNull("data");
         }
         ArrayNode timeline = node.putArray("timeline");
+        Map<String, String> commandIds = new LinkedHashMap<>();
+        for (SagaLog.Entry e : log.timeline(id)) {
+            SagaLog.command(e).ifPresent(c -> commandIds.put(e.detail(), c.step()));
+        }
+        Map<String, SagaMessages.Exchange> exchanges = commandIds.isEmpty() ? Map.of()
+                : SagaMessages.read(saga, commandIds, runtimes, mask);
         for (SagaLog.Entry e : log.timeline(id)) {
             ObjectNode entry = timeline.addObject();
             entry.put("at", e.at().toString());
@@ -724,6 +730,7 @@ public final class ConsoleApi {
                 command.put("id", e.detail());
                 command.put("step", c.step());
                 command.put("compensation", c.compensation());
+                Optional.ofNullable(exchanges.get(e.detail())).ifPresent(x -> SagaMessages.into(command, x));
             });
         }
         return node;

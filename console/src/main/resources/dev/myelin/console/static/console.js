@@ -485,6 +485,28 @@ async function loadSagaList() {
   }
 }
 
+// a command on a saga's timeline: its id, then what was sent and the reply it got (decoded, masked), when found
+function exchange(command) {
+  const wrap = document.createElement('div');
+  const title = document.createElement('div');
+  title.textContent = (command.compensation ? 'compensation ' : 'command ') + command.id;
+  wrap.appendChild(title);
+  for (const [label, value] of [['sent', command.sent], ['reply', command.reply]]) {
+    if (value === undefined) {
+      continue;
+    }
+    const part = document.createElement('div');
+    part.className = 'exchange-' + label;
+    const caption = document.createElement('span');
+    caption.className = 'muted';
+    caption.textContent = label + ': ';
+    part.appendChild(caption);
+    part.appendChild(value === null ? document.createTextNode(label === 'reply' ? 'none yet' : 'not found') : json(value));
+    wrap.appendChild(part);
+  }
+  return wrap;
+}
+
 async function loadSaga(name, id) {
   const target = $('saga-detail');
   try {
@@ -528,7 +550,7 @@ async function loadSaga(name, id) {
       cell(row, e.step);
       cell(row, e.attempt);
       cell(row, e.status, e.status);
-      cell(row, e.command ? (e.command.compensation ? 'compensation ' : 'command ') + e.command.id : e.detail);
+      cell(row, e.command ? exchange(e.command) : e.detail);
     }
     target.appendChild(timeline);
   } catch (e) {

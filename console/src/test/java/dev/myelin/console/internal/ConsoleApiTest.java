@@ -25,10 +25,13 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.myelin.eventstore.CommandDeadLetter;
+import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.CommandResult;
 import dev.myelin.processors.DeadLetter;
 import dev.myelin.sagas.SagaDeadLetter;
 import dev.myelin.sagas.SagaState;
 import dev.myelin.sagas.SagaStatus;
+import dev.myelin.sagas.internal.ParticipantModel;
 import dev.myelin.schemas.RecordOrigin;
 
 /** The console's routes over runtimes in memory: what each answers, and what each refuses. */
@@ -522,6 +525,51 @@ class ConsoleApiTest {
         assertThat(undo.get("id").asText()).isEqualTo("saga:double:c:add-again:s-1");
         assertThat(undo.get("compensation").asBoolean()).isTrue();
         assertThat(timeline.get(4).get("detail").asText()).isEqualTo("declined");
+    }
+
+    @Test
+    void eachCommandOnASagasTimelineShowsWhatWasSentAndTheReplyDecodedAndMasked() throws Exception {
+        logSagas();
+        ParticipantModel<String, CommandResult<String>> counters = ParticipantModel.of(FakeRuntimes.Saga.COUNTERS);
+        runtimes.topics.put(counters.commandTopic(), List.of(
+                command(0, "saga:double:i:add-again:s-2", "add 9"),
+                command(1, "saga:double:i:add-again:s-1", "add 2"),
+                command(2, "saga:double:i:confirm:s-1", "confirm")));
+        runtimes.topics.put(counters.replyTopic(), List.of(
+                reply(0, "saga:double:i:add-again:s-1", counters.encodeReply(new CommandResult.Accepted<>(3, List.of("added 2")))),
+                reply(1, "saga:double:i:confirm:s-1", counters.encodeReply(new CommandResult.Rejected<>("declined")))));
+
+        JsonNode timeline = json(get("/api/sagas/double/s-1")).get("timeline");
+        JsonNode first = timeline.get(1).get("command");
+        assertThat(first.get("sent").asText()).isEqualTo("add 2");
+        assertThat(first.get("reply").get("result").asText()).isEqualTo("Accepted");
+        assertThat(first.get("reply").get("newVersion").asLong()).isEqualTo(3);
+        assertThat(first.get("reply").get("events").get(0).asText()).isEqualTo("added 2");
+        JsonNode second = timeline.get(3).get("command");
+        assertThat(second.get("sent").asText()).isEqualTo("confirm");
+        assertThat(second.get("reply").get("result").asText()).isEqualTo("Rejected");
+        assertThat(second.get("reply").get("reason").asText()).isEqualTo("declined");
+        JsonNode undo = timeline.get(6).get("command");
+        assertThat(undo.get("sent").isNull()).as("not on the topic").isTrue();
+        assertThat(undo.get("reply").isNull()).isTrue();
+
+        ConsoleApi masked = new ConsoleApi(runtimes, ConsoleAccess.readOnly(),
+                new PayloadMask(Set.of(counters.commandTopic()), Map.of()));
+        JsonNode hidden = json(masked.handle(new ConsoleApi.Request("GET", "/api/sagas/double/s-1", Map.of(), Map.of())))
+                .get("timeline").get(1).get("command");
+        assertThat(hidden.get("sent").asText()).isEqualTo("***");
+        assertThat(hidden.get("reply").get("events").get(0).asText()).as("the reply topic is not masked").isEqualTo("added 2");
+    }
+
+    private static ConsumerRecord<byte[], byte[]> command(long offset, String commandId, String command) {
+        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("counting.counter.commands", 0, offset, "c-1".getBytes(StandardCharsets.UTF_8),
+                command.getBytes(StandardCharsets.UTF_8));
+        record.headers().add(CommandHeaders.COMMAND_ID, commandId.getBytes(StandardCharsets.UTF_8));
+        return record;
+    }
+
+    private static ConsumerRecord<byte[], byte[]> reply(long offset, String commandId, byte[] value) {
+        return new ConsumerRecord<>("replies", 0, offset, commandId.getBytes(StandardCharsets.UTF_8), value);
     }
 
     @Test

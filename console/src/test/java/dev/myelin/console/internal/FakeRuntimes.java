@@ -310,7 +310,7 @@ final class FakeRuntimes implements Runtimes {
     }
 
     static final class Saga implements SagaRuntime<String, String> {
-        private static final Participant<String, CommandResult<String>> COUNTERS =
+        static final Participant<String, CommandResult<String>> COUNTERS =
                 Participant.aggregate(AggregateTopics.of("counting", "counter"), Serdes.String(), Serdes.String());
         final Map<String, SagaState<String>> states = new TreeMap<>();
         private final SagaDefinition<String, String> definition = SagaDefinition.named("double", String.class)

@@ -378,7 +378,8 @@ async function redrive(name, which) {
   }
   try {
     const r = await api('projections/' + enc(name) + '/dead-letters/redrive?' + which, { method: 'POST', headers: ACTION });
-    $('dead-letters-status').textContent = 'redrove ' + r.redriven + ' dead letter(s); they stay listed on the topic';
+    await loadDeadLetters();
+    $('dead-letters-status').textContent = 'redrove ' + r.redriven + ' dead letter(s); they stay listed on the topic, with who redrove them';
   } catch (e) {
     $('dead-letters-status').textContent = e.message;
   }

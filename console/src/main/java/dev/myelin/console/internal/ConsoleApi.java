@@ -327,6 +327,9 @@ public final class ConsoleApi {
         ArrayNode projections = node.putArray("projections");
         for (RunningProjection<?, ?> projection : runtimes.projections()) {
             ObjectNode entry = projectionSummary(projection);
+            entry.put("deadLetterTopic", projection.projection().deadLetterTopic());
+            // the version the console reads; the others are being rebuilt or were replaced
+            entry.put("current", rebuilds.current(projection.projection().name()).orElse(null) == projection);
             // the meter is the projection's, whichever version folds
             entry.set("eventsPerSecond", throughput.rate("folded:" + projection.applicationId(),
                     runtimes.counted(Meters.PROJECTION_FOLDED, "projection", projection.projection().name())));

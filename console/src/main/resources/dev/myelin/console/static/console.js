@@ -129,6 +129,27 @@ async function refreshOverview() {
     cell(row, perSecond(p.eventsPerSecond), 'rate');
     cell(row, p.deadLetters);
   }
+  // the one place for dead letters: each owner's topic and pending count, opening the list where it is acted on
+  $('dead-letter-owners').replaceChildren();
+  const owners = [
+    ...overview.eventStores.map(s => ['event store', s.aggregate, s.topics.deadLetters, s.deadLetters,
+      () => openDeadLetters('#aggregates', 'aggregate-type', s.aggregate, 'command-dead-letters-load')]),
+    ...overview.projections.filter(p => p.current !== false).map(p => ['projection', p.name, p.deadLetterTopic, p.deadLetters,
+      () => openDeadLetters('#projections', 'projection-name', p.name, 'dead-letters-load')]),
+    ...overview.sagas.map(s => ['saga runtime', s.name, s.topics.deadLetters, s.deadLetters,
+      () => openDeadLetters('#sagas/' + enc(s.name), 'saga-name', s.name, 'saga-dead-letters-load')])];
+  for (const [kind, name, topic, pending, open] of owners) {
+    const row = $('dead-letter-owners').insertRow();
+    cell(row, kind);
+    cell(row, name);
+    cell(row, topic);
+    cell(row, pending, 'pending');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'List';
+    button.addEventListener('click', open);
+    cell(row, button);
+  }
   $('overview-sagas').replaceChildren();
   for (const s of overview.sagas) {
     const row = $('overview-sagas').insertRow();
@@ -141,6 +162,13 @@ async function refreshOverview() {
     cell(row, s.deadLetters + ' on ' + s.topics.deadLetters);
     cell(row, s.topics.log);
   }
+}
+
+// opens a page's dead-letter list for one owner: the page, its owner chosen, its list read
+function openDeadLetters(page, select, name, load) {
+  location.hash = page;
+  $(select).value = name;
+  $(load).click();
 }
 
 // a rate from the overview: null while there is none (no meter registry, or the first reading)

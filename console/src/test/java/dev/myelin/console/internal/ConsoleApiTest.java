@@ -88,6 +88,8 @@ class ConsoleApiTest {
         assertThat(projection.get("lag").get("caughtUp").asBoolean()).isFalse();
         assertThat(projection.get("deadLetters").asInt()).isEqualTo(2);
         assertThat(projection.get("eventsPerSecond").isNull()).as("no meter registry: no rate").isTrue();
+        assertThat(projection.get("current").asBoolean()).isTrue();
+        assertThat(projection.get("deadLetterTopic").asText()).isEqualTo("counter-totals.dead-letters");
         assertThat(store.get("commandsPerSecond").isNull()).isTrue();
         assertThat(store.get("eventsPerSecond").isNull()).isTrue();
         JsonNode saga = overview.get("sagas").get(0);

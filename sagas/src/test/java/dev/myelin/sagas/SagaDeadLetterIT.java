@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,14 +14,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,7 +52,8 @@ import dev.myelin.schemas.InMemorySchemaRegistry;
 /**
  * A saga runtime's dead letters on a real broker: a trigger its decoder could not read is listed with
  * its origin, redriven once the decoder is fixed (once only, into the saga's inbox, where it starts its
- * saga), another is skipped, and both actions are read back by a runtime started afresh.
+ * saga), another is skipped, and both actions are read back by a runtime started afresh; a reply no one
+ * can read is redriven into the inbox as it was read, once.
  */
 @MyelinKafka(brokers = 1, shared = true)
 class SagaDeadLetterIT {
@@ -123,7 +129,7 @@ class SagaDeadLetterIT {
 
             try (SagaRuntime<OrderPlaced, PlaceOrderData> restarted = SagaRuntime.builder(placeOrder, config)
                     .stateDirectory(dir.resolve("saga-again")).start()) {
-                Map<Optional<String>, SagaDeadLetter> byKey = new java.util.HashMap<>();
+                Map<Optional<String>, SagaDeadLetter> byKey = new HashMap<>();
                 restarted.deadLetters(READ).forEach(letter -> byKey.put(letter.key(), letter));
                 assertThat(byKey).hasSize(2);
                 assertThat(byKey.get(Optional.of("o-1@1")).status()).isEqualTo(DeadLetterStatus.REDRIVEN);
@@ -137,6 +143,64 @@ class SagaDeadLetterIT {
                 assertThat(restarted.skip(letter -> true, "ops@example.com", READ)).as("nothing left pending").isZero();
             }
         }
+    }
+
+    @Test
+    void anUnreadableReplyIsRedrivenIntoTheInboxAsItWasReadOnce(EmbeddedKafkaCluster kafka, @TempDir Path dir) throws Exception {
+        String application = "saga-dl-r-" + Long.toString(System.nanoTime() % 1_000_000, 36);
+        MyelinConfig config = MyelinConfig.builder(application).bootstrapServers(kafka.bootstrapServers()).singleBrokerDevMode()
+                .partitions(2).property("commit.interval.ms", 20).build();
+        SagaDefinition<OrderPlaced, PlaceOrderData> placeOrder = Shop.placeOrder(application, AVRO, Duration.ofSeconds(30));
+        // the customer service makes its topics, then is down: the saga's reservation waits unanswered
+        try (EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = start(Shop.CUSTOMER, config, dir.resolve("customer"))) {
+            assertThat(customers.topics().commands()).isNotBlank();
+        }
+        String commandId = "saga:place-order:i:reserve-credit:o-7";
+        String replies = placeOrder.participants().stream().filter(p -> p.commandTopic().equals(AggregateTopics.of(application,
+                "customer").commands())).findFirst().orElseThrow().replyTopic();
+        try (EventStore<StockState, SpecificRecord, SpecificRecord> stock = start(Shop.STOCK, config, dir.resolve("stock"));
+             EventStore<OrderState, SpecificRecord, SpecificRecord> orders = start(Shop.ORDER, config, dir.resolve("order"));
+             SagaRuntime<OrderPlaced, PlaceOrderData> runtime = SagaRuntime.builder(placeOrder, config)
+                     .stateDirectory(dir.resolve("saga")).start()) {
+            place(orders, "o-7");
+            Await.until(PATIENCE, "the saga waits for the customer", () -> runtime.state("o-7")
+                    .map(s -> s.inFlightSteps().contains("reserve-credit")).orElse(false));
+
+            // an answer nobody can read: the saga stops FAILED, the reply is kept
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                    Map.of("bootstrap.servers", kafka.bootstrapServers()), new StringSerializer(),
+                    new ByteArraySerializer())) {
+                ProducerRecord<String, byte[]> garbage = new ProducerRecord<>(
+                        replies, commandId, "not a result".getBytes(StandardCharsets.UTF_8));
+                garbage.headers().add("myelin.command-id", commandId.getBytes(StandardCharsets.UTF_8));
+                producer.send(garbage).get();
+            }
+            Await.until(PATIENCE, "the reply is a dead letter", () -> runtime.deadLetters(READ).size() == 1);
+            SagaDeadLetter letter = runtime.deadLetters(READ).get(0);
+            assertThat(letter.kind()).isEqualTo(SagaDeadLetter.Kind.REPLY);
+            assertThat(letter.sagaId()).contains("o-7");
+            assertThat(letter.commandId()).contains(commandId);
+            assertThat(letter.reason()).isEqualTo("UNDECODABLE");
+            assertThat(letter.origin().topic()).as("where it was first read, not the inbox").isEqualTo(replies);
+            Await.until(PATIENCE, "the saga failed", () -> runtime.state("o-7").map(s -> s.status() == SagaStatus.FAILED).orElse(false));
+
+            assertThat(runtime.redrive(l -> l.commandId().equals(Optional.of(commandId)), "ops@example.com", READ)).isEqualTo(1);
+            assertThat(runtime.redrive(l -> true, "ops@example.com", READ)).isZero();
+            Await.until(PATIENCE, "the redriven reply is in the inbox", () -> replyRecords(kafka, runtime).size() == 2);
+            List<ConsumerRecord<String, byte[]>> inInbox = replyRecords(kafka, runtime);
+            assertThat(inInbox).extracting(ConsumerRecord::key).containsExactly("o-7", "o-7");
+            assertThat(header(inInbox.get(1).headers(), "myelin.origin.offset"))
+                    .as("as it was read: the same origin").isEqualTo(Long.toString(letter.origin().offset().getAsLong()));
+            assertThat(inInbox.get(1).headers().lastHeader("myelin.dead-letter.reason")).as("without the dead-letter headers").isNull();
+            assertThat(runtime.deadLetters(READ)).extracting(SagaDeadLetter::status).containsExactly(DeadLetterStatus.REDRIVEN);
+            // a failed saga takes no more answers: the redriven reply is passed over, not dead-lettered again
+            assertThat(runtime.state("o-7").orElseThrow().status()).isEqualTo(SagaStatus.FAILED);
+        }
+    }
+
+    private static List<ConsumerRecord<String, byte[]>> replyRecords(EmbeddedKafkaCluster kafka, SagaRuntime<?, ?> runtime) {
+        return kafka.readAll(runtime.topics().inbox(), new StringDeserializer(), new ByteArrayDeserializer()).stream()
+                .filter(r -> "reply".equals(header(r.headers(), "myelin.saga.kind"))).toList();
     }
 
     private static void place(EventStore<OrderState, SpecificRecord, SpecificRecord> orders, String orderId) {

@@ -110,7 +110,8 @@ public final class SagaDeadLetters {
             return Optional.empty();
         }
         DeadLetterHeaders.put(headers, SagaTopology.KIND, SagaTopology.KIND_TRIGGER);
-        DeadLetterHeaders.carryOrigin(headers, read.letter().origin());
+        // as the router does: the origin is where the trigger was read, not some upstream pipeline's
+        SagaTopology.carryOrigin(headers, read.letter().origin());
         return Optional.of(new ProducerRecord<>(topics.inbox(), null, sagaId.getBytes(StandardCharsets.UTF_8), record.value(), headers));
     }
 

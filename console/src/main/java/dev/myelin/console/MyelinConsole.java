@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalDouble;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -22,11 +23,13 @@ import dev.myelin.console.internal.ConsoleAccess;
 import dev.myelin.console.internal.ConsoleApi;
 import dev.myelin.console.internal.ConsoleServer;
 import dev.myelin.console.internal.LiveViews;
+import dev.myelin.console.internal.MeterSums;
 import dev.myelin.console.internal.PayloadMask;
 import dev.myelin.console.internal.Runtimes;
 import dev.myelin.console.internal.TopicReader;
 import dev.myelin.eventstore.EventStore;
 import dev.myelin.eventstore.MyelinConfig;
+import dev.myelin.processors.Projection;
 import dev.myelin.processors.RunningProjection;
 import dev.myelin.sagas.SagaRuntime;
 
@@ -105,6 +108,20 @@ public final class MyelinConsole implements AutoCloseable {
             @Override
             public List<SagaRuntime<?, ?>> sagas() {
                 return application.sagas();
+            }
+
+            @Override
+            public OptionalDouble counted(String meter, String tag, String value) {
+                // the registry is looked at only when there is one: Micrometer may be absent from the class path
+                return application.config().meterRegistry().isPresent()
+                        ? OptionalDouble.of(MeterSums.sum(application.config().meterRegistry().get(), meter, tag, value))
+                        : OptionalDouble.empty();
+            }
+
+            @Override
+            public RunningProjection<?, ?> startProjection(Projection<?, ?> projection) {
+                // registered with the application: listed with its projections, closed with it
+                return application.projection(projection);
             }
 
             @Override

@@ -25,6 +25,8 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -72,12 +74,14 @@ class ConsoleIT {
         Path state = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "console-it-");
         // the handler cannot fold 13 until it is "fixed": that event becomes a dead letter
         AtomicBoolean fixed = new AtomicBoolean();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (Myelin app = Myelin.application("console-it")
                 .bootstrapServers(kafka.bootstrapServers())
                 .singleBrokerDevMode()
                 .partitions(2)
                 .stateDirectory(state)
                 .property("commit.interval.ms", 20)
+                .meterRegistry(meters)
                 .build();
              MyelinConsole console = MyelinConsole.start(app, ConsoleOptions.builder().accessToken(TOKEN).build())) {
             EventStore<Long, String, String> counters = app.eventStore(COUNTER,
@@ -192,6 +196,31 @@ class ConsoleIT {
             assertThat(change.get("view").asLong()).isEqualTo(60);
             assertThat(change.get("missedBefore").asLong()).isZero();
             live.body().close();
+
+            // throughput from the application's meters: read once, then commands, then a rate above zero
+            get(console, "api/overview");
+            for (int i = 0; i < 20; i++) {
+                assertThat(counters.gateway().send("c-9", "add 1").get()).isInstanceOf(CommandResult.Accepted.class);
+            }
+            JsonNode busy = await(console, "api/overview", o -> o.get("eventStores").get(0).path("commandsPerSecond").asDouble() > 0
+                    && o.get("eventStores").get(0).path("eventsPerSecond").asDouble() > 0
+                    && o.get("projections").get(0).path("eventsPerSecond").asDouble() > 0);
+            assertThat(busy.get("eventStores").get(0).get("commandsPerSecond").asDouble())
+                    .as("at most the 20 commands over the shortest span a rate is given for, half a second").isLessThanOrEqualTo(40);
+
+            // a rebuild from the console: version 2 folds the events from the start beside version 1, and the
+            // console's reads move to it once it has caught up
+            JsonNode rebuilding = post(console, "api/projections/counter-totals/rebuild");
+            assertThat(rebuilding.get("version").asInt()).isEqualTo(2);
+            assertThat(rebuilding.get("status").asText()).isEqualTo("REBUILDING");
+            JsonNode rebuilt = await(console, "api/projections/counter-totals", p -> p.get("version").asInt() == 2);
+            assertThat(rebuilt.get("rebuild").get("status").asText()).isEqualTo("SWITCHED");
+            assertThat(rebuilt.get("applicationId").asText()).endsWith(".v2");
+            assertThat(rebuilt.get("versions")).hasSize(2);
+            assertThat(get(console, "api/projections/counter-totals/views/c-1").get("view").asLong())
+                    .as("read from version 2, which folded every event again").isEqualTo(60);
+            assertThat(get(console, "api/overview").get("projections")).extracting(p -> p.get("version").asInt())
+                    .containsExactly(1, 2);
 
             HttpResponse<String> page = http.send(HttpRequest.newBuilder(console.url()).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(page.statusCode()).isEqualTo(200);

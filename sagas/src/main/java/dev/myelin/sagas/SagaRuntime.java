@@ -6,8 +6,10 @@ import static dev.myelin.schemas.internal.BuilderChecks.requireUnset;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 import org.apache.kafka.streams.Topology;
 
@@ -97,6 +99,56 @@ public interface SagaRuntime<T, D> extends AutoCloseable {
      * @return the topics
      */
     SagaTopics topics();
+
+    /**
+     * Reads the saga's dead letters: the triggers and replies its dead-letter topic
+     * ({@link SagaTopics#deadLetters()}) holds, read to its current end, each with what was done about
+     * it (its {@link SagaDeadLetter#status() status} and {@link SagaDeadLetter#actions() actions}).
+     * Works on any instance, whichever wrote them, and reads nothing else.
+     *
+     * @param timeout how long reading may take
+     * @return the dead letters, by partition and offset
+     * @throws IllegalStateException if the topic cannot be read to its end within {@code timeout}
+     */
+    List<SagaDeadLetter> deadLetters(Duration timeout);
+
+    /**
+     * Processes the pending dead letters {@code which} accepts again, once the cause is fixed: each is
+     * written to the saga's inbox ({@link SagaTopics#inbox()}), where the saga processor reads it as it
+     * would have, and the action (who, when) is recorded on the dead-letter topic, both in one
+     * transaction. Exactly once: a redriven letter is no longer pending, so a second call does not
+     * send it again; a trigger whose saga already exists starts nothing. A record the saga processor
+     * gave up on goes back as it was read; a trigger its router gave up on (it could not be decoded, or
+     * its saga id could not be made) is decoded and given its saga id by this runtime's definition
+     * first, and one that still cannot be is left pending (the log names it). Nothing is written back
+     * to the trigger or reply topics, which other runtimes read. A redriven record that fails again
+     * becomes a new dead letter.
+     *
+     * <pre>{@code
+     * runtime.redrive(letter -> letter.reason().equals("UNDECODABLE"), "ops@example.com", Duration.ofSeconds(30));
+     * }</pre>
+     *
+     * @param which   chooses the letters
+     * @param by      who redrives, for the audit
+     * @param timeout how long reading the topic may take
+     * @return how many dead letters were redriven
+     * @throws IllegalArgumentException if {@code by} is blank
+     * @throws IllegalStateException    if the topic cannot be read, the schema registry is unavailable, or the transaction fails
+     */
+    int redrive(Predicate<? super SagaDeadLetter> which, String by, Duration timeout);
+
+    /**
+     * Sets the pending dead letters {@code which} accepts aside: records that {@code by} skipped them,
+     * so they no longer show as pending and a redrive leaves them.
+     *
+     * @param which   chooses the letters
+     * @param by      who skips, for the audit
+     * @param timeout how long reading the topic may take
+     * @return how many dead letters were skipped
+     * @throws IllegalArgumentException if {@code by} is blank
+     * @throws IllegalStateException    if the topic cannot be read or the transaction fails
+     */
+    int skip(Predicate<? super SagaDeadLetter> which, String by, Duration timeout);
 
     /**
      * Stops the Kafka Streams application.

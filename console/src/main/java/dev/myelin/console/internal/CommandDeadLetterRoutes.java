@@ -1,10 +1,6 @@
 package dev.myelin.console.internal;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.function.Predicate;
 
 import org.slf4j.Logger;
@@ -36,14 +32,13 @@ final class CommandDeadLetterRoutes {
     static JsonNode route(ConsoleApi.Request request, EventStore<?, ?, ?> store, String aggregate, String rest, PayloadMask mask) {
         switch (rest) {
             case "dead-letters" -> {
-                if (!request.method().equals("GET")) {
-                    throw new ConsoleApi.Refused(405, request.method() + " " + request.rawPath() + " is not allowed; use GET");
-                }
+                DeadLetterJson.requireGet(request);
                 return list(store, aggregate, mask);
             }
             case "dead-letters/redrive", "dead-letters/skip" -> {
                 String by = ActionGate.requireAction(request);
-                return act(store, aggregate, rest.endsWith("redrive"), which(request.query()), by);
+                return act(store, aggregate, rest.endsWith("redrive"), DeadLetterJson.which(request.query(), CommandDeadLetter::position,
+                        "aggregateId", CommandDeadLetter::aggregateId, CommandDeadLetter::error), by);
             }
             default -> throw new ConsoleApi.Refused(404, "no such API: " + request.rawPath());
         }
@@ -61,17 +56,13 @@ final class CommandDeadLetterRoutes {
         ArrayNode list = node.putArray("deadLetters");
         for (CommandDeadLetter letter : store.deadLetters(TIMEOUT)) {
             ObjectNode entry = list.addObject();
-            entry.put("position", ConsoleApi.origin(letter.position()));
-            entry.put("origin", ConsoleApi.origin(letter.origin()));
+            DeadLetterJson.common(entry, letter.position(), letter.origin(), letter.status(), letter.actions());
             entry.put("time", letter.failedAt().toString());
             letter.aggregateId().ifPresentOrElse(id -> entry.put("aggregateId", id), () -> entry.putNull("aggregateId"));
             entry.put("commandId", letter.commandId());
             entry.put("commandType", letter.commandType());
             entry.put("correlationId", letter.correlationId().orElse(""));
             entry.put("error", letter.error());
-            entry.put("status", letter.status().name());
-            ArrayNode actions = entry.putArray("actions");
-            letter.actions().forEach(a -> actions.addObject().put("status", a.status().name()).put("by", a.by()).put("at", a.at().toString()));
             // the console has not the store's command serde: the bytes as text, or base64
             entry.set("payload", mask.apply(ValueJson.bytes(letter.value()), null, aggregate, store.topics().deadLetters(),
                     store.topics().commands(), letter.commandType()));
@@ -79,34 +70,10 @@ final class CommandDeadLetterRoutes {
         return node;
     }
 
-    private static Predicate<CommandDeadLetter> which(Map<String, String> query) {
-        List<Predicate<CommandDeadLetter>> all = new ArrayList<>();
-        if (query.containsKey("positions")) {
-            Set<String> positions = Set.of(query.get("positions").split(","));
-            all.add(l -> positions.contains(ConsoleApi.origin(l.position())));
-        }
-        if (query.containsKey("aggregateId")) {
-            String id = query.get("aggregateId");
-            all.add(l -> l.aggregateId().filter(id::equals).isPresent());
-        }
-        if (query.containsKey("error")) {
-            String text = query.get("error");
-            all.add(l -> l.error().contains(text));
-        }
-        if (all.isEmpty() && !"true".equals(query.get("all"))) {
-            throw new ConsoleApi.Refused(400, "say which dead letters: ?positions=topic:partition:offset,..., ?aggregateId=,"
-                    + " ?error=text, or ?all=true");
-        }
-        return l -> all.stream().allMatch(p -> p.test(l));
-    }
-
     private static JsonNode act(EventStore<?, ?, ?> store, String aggregate, boolean redrive, Predicate<CommandDeadLetter> which,
                                 String by) {
         int done = redrive ? store.redrive(which, by, TIMEOUT) : store.skip(which, by, TIMEOUT);
         LOG.info("console: {} {} dead letter(s) of event store {}, by {}", redrive ? "redrove" : "skipped", done, aggregate, by);
-        ObjectNode node = ValueJson.MAPPER.createObjectNode();
-        node.put("aggregate", aggregate);
-        node.put(redrive ? "redriven" : "skipped", done);
-        return node;
+        return DeadLetterJson.acted("aggregate", aggregate, redrive, done);
     }
 }

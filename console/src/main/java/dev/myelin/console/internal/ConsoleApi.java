@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
@@ -38,6 +39,7 @@ import dev.myelin.eventstore.AggregateNotLocalException;
 import dev.myelin.eventstore.AggregateState;
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.DeadLetterStatus;
+import dev.myelin.eventstore.internal.Meters;
 import dev.myelin.eventstore.EventStore;
 import dev.myelin.eventstore.RecordedEvent;
 import dev.myelin.processors.DeadLetter;
@@ -86,6 +88,8 @@ public final class ConsoleApi {
     private final PayloadMask mask;
     private final Map<Object, Count> deadLetterCounts = new ConcurrentHashMap<>();
     private final Map<String, Log> sagaLogs = new ConcurrentHashMap<>();
+    private final ProjectionRebuilds rebuilds;
+    private final Throughput throughput = new Throughput(System::nanoTime);
 
     /**
      * Creates read-only routes over {@code runtimes}, on this machine, masking nothing.
@@ -104,9 +108,22 @@ public final class ConsoleApi {
      * @param mask     what to hide of payloads
      */
     public ConsoleApi(Runtimes runtimes, ConsoleAccess access, PayloadMask mask) {
+        this(runtimes, access, mask, ProjectionRebuilds.CATCH_UP);
+    }
+
+    /**
+     * Creates the routes over {@code runtimes}, a rebuild waiting {@code catchUp} for its version to catch up.
+     *
+     * @param runtimes what to show
+     * @param access   who may read and act
+     * @param mask     what to hide of payloads
+     * @param catchUp  how long a rebuilt version may take to catch up
+     */
+    public ConsoleApi(Runtimes runtimes, ConsoleAccess access, PayloadMask mask, Duration catchUp) {
         this.runtimes = runtimes;
         this.access = access;
         this.mask = mask;
+        this.rebuilds = new ProjectionRebuilds(runtimes, catchUp);
     }
 
     /**
@@ -228,6 +245,14 @@ public final class ConsoleApi {
             case "projections" -> {
                 return projection(request, path);
             }
+            case "saga-runtimes" -> {
+                if (path.size() < 3) {
+                    throw new Refused(404, "no such API: " + request.rawPath());
+                }
+                SagaRuntime<?, ?> saga = saga(path.get(1));
+                deadLetterCounts.remove(saga);
+                return SagaDeadLetterRoutes.route(request, saga, String.join("/", path.subList(2, path.size())), mask);
+            }
             case "access" -> {
                 requireGet(request, path.size() == 1);
                 return accessInfo(request);
@@ -258,6 +283,13 @@ public final class ConsoleApi {
             requireGet(request, true);
             return deadLetters(projection);
         }
+        if (rest.equals("rebuild")) {
+            String by = ActionGate.requireAction(request);
+            ObjectNode node = ValueJson.MAPPER.createObjectNode();
+            node.put("projection", projection.projection().name());
+            rebuilds.start(projection, by).into(node);
+            return node;
+        }
         if (rest.equals("dead-letters/redrive") || rest.equals("dead-letters/skip")) {
             String by = ActionGate.requireAction(request);
             return redrive(projection, request.query(), rest.endsWith("redrive"), by);
@@ -281,10 +313,26 @@ public final class ConsoleApi {
             entry.set("health", ValueJson.health(store.health()));
             entry.set("topics", ValueJson.MAPPER.valueToTree(store.topics()));
             entry.set("deadLetters", cachedCount(store, () -> CommandDeadLetterRoutes.pending(store)));
+            String aggregate = aggregateName(store);
+            // commands answered to this instance's gateways, and events appended by this instance's processors
+            // (which also decide commands other senders, such as sagas, wrote to the topic)
+            OptionalDouble accepted = runtimes.counted(Meters.COMMANDS_ACCEPTED, "aggregate", aggregate);
+            OptionalDouble answered = accepted.isPresent()
+                    ? OptionalDouble.of(accepted.getAsDouble() + runtimes.counted(Meters.COMMANDS_REJECTED, "aggregate", aggregate).orElse(0))
+                    : accepted;
+            entry.set("commandsPerSecond", throughput.rate("commands:" + aggregate, answered));
+            entry.set("eventsPerSecond", throughput.rate("appended:" + aggregate,
+                    runtimes.counted(Meters.EVENTS_APPENDED, "aggregate", aggregate)));
         }
         ArrayNode projections = node.putArray("projections");
         for (RunningProjection<?, ?> projection : runtimes.projections()) {
             ObjectNode entry = projectionSummary(projection);
+            entry.put("deadLetterTopic", projection.projection().deadLetterTopic());
+            // the version the console reads; the others are being rebuilt or were replaced
+            entry.put("current", rebuilds.current(projection.projection().name()).orElse(null) == projection);
+            // the meter is the projection's, whichever version folds
+            entry.set("eventsPerSecond", throughput.rate("folded:" + projection.applicationId(),
+                    runtimes.counted(Meters.PROJECTION_FOLDED, "projection", projection.projection().name())));
             entry.set("deadLetters", cachedCount(projection, () -> (int) projection.deadLetters(READ_TIMEOUT).stream()
                     .filter(letter -> letter.status() == DeadLetterStatus.PENDING).count()));
             projections.add(entry);
@@ -295,6 +343,7 @@ public final class ConsoleApi {
             entry.put("name", saga.definition().name());
             entry.set("health", ValueJson.health(saga.health()));
             entry.set("topics", ValueJson.MAPPER.valueToTree(saga.topics()));
+            entry.set("deadLetters", cachedCount(saga, () -> SagaDeadLetterRoutes.pending(saga)));
             try {
                 entry.set("counts", ValueJson.MAPPER.valueToTree(sagaLog(saga).countByStatus()));
             } catch (RuntimeException e) {
@@ -410,8 +459,9 @@ public final class ConsoleApi {
 
     // ---- projections
 
+    /** The version of {@code name} the console reads: the one a rebuild switched to, or the first started. */
     private RunningProjection<?, ?> projection(String name) {
-        return runtimes.projections().stream().filter(p -> p.projection().name().equals(name)).findFirst()
+        return rebuilds.current(name)
                 .orElseThrow(() -> new Refused(404, "no projection '" + name + "'; known: "
                         + runtimes.projections().stream().map(p -> p.projection().name()).toList()));
     }
@@ -421,6 +471,13 @@ public final class ConsoleApi {
         node.set("sourceTopics", ValueJson.MAPPER.valueToTree(projection.projection().sourceTopics()));
         node.put("deadLetterTopic", projection.projection().deadLetterTopic());
         projection.failure().ifPresent(f -> node.put("failure", ValueJson.describe(f)));
+        ArrayNode versions = node.putArray("versions");
+        for (RunningProjection<?, ?> version : runtimes.projections()) {
+            if (version.projection().name().equals(projection.projection().name())) {
+                versions.add(projectionSummary(version).put("current", version == projection));
+            }
+        }
+        rebuilds.last(projection.projection().name()).ifPresent(r -> r.into(node.putObject("rebuild")));
         try {
             ObjectNode partitions = ((ObjectNode) node.get("lag")).putObject("partitions");
             projection.lag().partitions().forEach((tp, lag) -> partitions.put(tp.toString(), lag));
@@ -656,6 +713,12 @@ public final class ConsoleApi {
             node.putNull("data");
         }
         ArrayNode timeline = node.putArray("timeline");
+        Map<String, String> commandIds = new LinkedHashMap<>();
+        for (SagaLog.Entry e : log.timeline(id)) {
+            SagaLog.command(e).ifPresent(c -> commandIds.put(e.detail(), c.step()));
+        }
+        Map<String, SagaMessages.Exchange> exchanges = commandIds.isEmpty() ? Map.of()
+                : SagaMessages.read(saga, commandIds, runtimes, mask);
         for (SagaLog.Entry e : log.timeline(id)) {
             ObjectNode entry = timeline.addObject();
             entry.put("at", e.at().toString());
@@ -670,6 +733,7 @@ public final class ConsoleApi {
                 command.put("id", e.detail());
                 command.put("step", c.step());
                 command.put("compensation", c.compensation());
+                Optional.ofNullable(exchanges.get(e.detail())).ifPresent(x -> SagaMessages.into(command, x));
             });
         }
         return node;

@@ -114,6 +114,8 @@ async function refreshOverview() {
     cell(row, s.aggregate);
     cell(row, health(s.health));
     cell(row, s.topics.events);
+    cell(row, perSecond(s.commandsPerSecond), 'rate');
+    cell(row, perSecond(s.eventsPerSecond), 'rate');
     cell(row, s.deadLetters + ' on ' + s.topics.deadLetters);
   }
   $('overview-projections').replaceChildren();
@@ -124,7 +126,29 @@ async function refreshOverview() {
     cell(row, p.state);
     cell(row, health(p.health));
     cell(row, p.lag.error ? p.lag.error : p.lag.records + (p.lag.caughtUp ? ' (caught up)' : ''));
+    cell(row, perSecond(p.eventsPerSecond), 'rate');
     cell(row, p.deadLetters);
+  }
+  // the one place for dead letters: each owner's topic and pending count, opening the list where it is acted on
+  $('dead-letter-owners').replaceChildren();
+  const owners = [
+    ...overview.eventStores.map(s => ['event store', s.aggregate, s.topics.deadLetters, s.deadLetters,
+      () => openDeadLetters('#aggregates', 'aggregate-type', s.aggregate, 'command-dead-letters-load')]),
+    ...overview.projections.filter(p => p.current !== false).map(p => ['projection', p.name, p.deadLetterTopic, p.deadLetters,
+      () => openDeadLetters('#projections', 'projection-name', p.name, 'dead-letters-load')]),
+    ...overview.sagas.map(s => ['saga runtime', s.name, s.topics.deadLetters, s.deadLetters,
+      () => openDeadLetters('#sagas/' + enc(s.name), 'saga-name', s.name, 'saga-dead-letters-load')])];
+  for (const [kind, name, topic, pending, open] of owners) {
+    const row = $('dead-letter-owners').insertRow();
+    cell(row, kind);
+    cell(row, name);
+    cell(row, topic);
+    cell(row, pending, 'pending');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'List';
+    button.addEventListener('click', open);
+    cell(row, button);
   }
   $('overview-sagas').replaceChildren();
   for (const s of overview.sagas) {
@@ -135,8 +159,21 @@ async function refreshOverview() {
     for (const status of ['RUNNING', 'COMPENSATING', 'COMPLETED', 'COMPENSATED', 'FAILED']) {
       cell(row, typeof counts === 'string' ? counts : counts[status], status);
     }
+    cell(row, s.deadLetters + ' on ' + s.topics.deadLetters);
     cell(row, s.topics.log);
   }
+}
+
+// opens a page's dead-letter list for one owner: the page, its owner chosen, its list read
+function openDeadLetters(page, select, name, load) {
+  location.hash = page;
+  $(select).value = name;
+  $(load).click();
+}
+
+// a rate from the overview: null while there is none (no meter registry, or the first reading)
+function perSecond(rate) {
+  return rate === null || rate === undefined ? '–' : rate.toFixed(1);
 }
 
 function link(text, href) {
@@ -204,65 +241,73 @@ $('aggregate-form').addEventListener('submit', async event => {
   }
 });
 
-async function loadCommandDeadLetters() {
-  const status = $('command-dead-letters-status');
-  status.textContent = 'reading…';
-  try {
-    const aggregate = $('aggregate-type').value;
-    const d = await api('event-stores/' + enc(aggregate) + '/dead-letters');
-    $('command-dead-letters').replaceChildren();
-    for (const l of d.deadLetters) {
-      const row = $('command-dead-letters').insertRow();
-      cell(row, l.time);
-      cell(row, l.aggregateId === null ? '' : l.aggregateId);
-      cell(row, l.commandId);
-      cell(row, l.commandType);
-      cell(row, l.error);
-      cell(row, l.origin);
-      cell(row, json(l.payload));
-      const last = l.actions.length ? l.actions[l.actions.length - 1] : null;
-      cell(row, l.status + (last ? ' by ' + last.by + ' at ' + last.at : ''));
-      const actions = document.createElement('span');
-      if (l.status === 'PENDING') {
-        for (const [label, action] of [['Redrive', 'redrive'], ['Skip', 'skip']]) {
-          const button = document.createElement('button');
-          button.type = 'button';
-          button.textContent = label;
-          button.addEventListener('click', () => actOnCommands(aggregate, action, 'positions=' + enc(l.position)));
-          actions.appendChild(button);
+// A dead-letter table with its actions, the same for an event store's commands and a saga runtime's triggers and
+// replies: list (ids <prefix>-load, <prefix> for the rows, <prefix>-status), redrive or skip one, or every pending one
+// whose error contains the filter (<prefix>-filter, <prefix>-redrive-matching, <prefix>-skip-matching).
+function deadLetterSection(prefix, owner, columns) {
+  const status = $(prefix + '-status');
+  async function load() {
+    status.textContent = 'reading…';
+    try {
+      const o = owner();
+      const d = await api(o.path + '/dead-letters');
+      $(prefix).replaceChildren();
+      for (const l of d.deadLetters) {
+        const row = $(prefix).insertRow();
+        row.dataset.position = l.position;
+        row.dataset.status = l.status;
+        for (const value of columns(l)) {
+          cell(row, value);
         }
+        cell(row, json(l.payload));
+        const last = l.actions.length ? l.actions[l.actions.length - 1] : null;
+        cell(row, l.status + (last ? ' by ' + last.by + ' at ' + last.at : ''), 'status');
+        const actions = document.createElement('span');
+        if (l.status === 'PENDING') {
+          for (const [label, action] of [['Redrive', 'redrive'], ['Skip', 'skip']]) {
+            const button = document.createElement('button');
+            button.type = 'button';
+            button.textContent = label;
+            button.className = action;
+            button.addEventListener('click', () => act(o, action, 'positions=' + enc(l.position)));
+            actions.appendChild(button);
+          }
+        }
+        cell(row, actions);
       }
-      cell(row, actions);
+      status.textContent = d.deadLetters.length + ' dead letter(s) on ' + d.topic;
+    } catch (e) {
+      status.textContent = e.message;
     }
-    status.textContent = d.deadLetters.length + ' dead letter(s) on ' + d.topic;
-  } catch (e) {
-    status.textContent = e.message;
   }
+  async function act(o, action, which) {
+    if (!confirm(action + ' ' + (which === 'all=true' ? 'every pending dead letter' : 'the chosen dead letters') + ' of ' + o.name + '?')) {
+      return;
+    }
+    try {
+      const r = await api(o.path + '/dead-letters/' + action + '?' + which, { method: 'POST', headers: ACTION });
+      await load();
+      status.textContent = (action === 'redrive' ? 'redrove ' + r.redriven : 'skipped ' + r.skipped) + ' dead letter(s); ' + status.textContent;
+    } catch (e) {
+      status.textContent = e.message;
+    }
+  }
+  $(prefix + '-load').addEventListener('click', load);
+  for (const action of ['redrive', 'skip']) {
+    $(prefix + '-' + action + '-matching').addEventListener('click', () => {
+      const error = $(prefix + '-filter').value;
+      act(owner(), action, error ? 'error=' + enc(error) : 'all=true');
+    });
+  }
+  return load;
 }
 
-async function actOnCommands(aggregate, action, which) {
-  if (!confirm(action + ' ' + (which === 'all=true' ? 'every pending dead letter' : 'the chosen dead letters') + ' of ' + aggregate + '?')) {
-    return;
-  }
-  const status = $('command-dead-letters-status');
-  try {
-    const r = await api('event-stores/' + enc(aggregate) + '/dead-letters/' + action + '?' + which, { method: 'POST', headers: ACTION });
-    await loadCommandDeadLetters();
-    status.textContent = (action === 'redrive' ? 'redrove ' + r.redriven : 'skipped ' + r.skipped) + ' dead letter(s); ' + status.textContent;
-  } catch (e) {
-    status.textContent = e.message;
-  }
-}
+deadLetterSection('command-dead-letters', () => ({ name: $('aggregate-type').value, path: 'event-stores/' + enc($('aggregate-type').value) }),
+  l => [l.time, l.aggregateId === null ? '' : l.aggregateId, l.commandId, l.commandType, l.error, l.origin]);
 
-$('command-dead-letters-load').addEventListener('click', loadCommandDeadLetters);
-$('command-dead-letters-redrive-matching').addEventListener('click', () => {
-  const error = $('command-dead-letters-filter').value;
-  actOnCommands($('aggregate-type').value, 'redrive', error ? 'error=' + enc(error) : 'all=true');
-});
-$('command-dead-letters-skip-matching').addEventListener('click', () => {
-  const error = $('command-dead-letters-filter').value;
-  actOnCommands($('aggregate-type').value, 'skip', error ? 'error=' + enc(error) : 'all=true');
-});
+const loadSagaDeadLetters = deadLetterSection('saga-dead-letters',
+  () => ({ name: $('saga-name').value, path: 'saga-runtimes/' + enc($('saga-name').value) }),
+  l => [l.time, l.kind, l.sagaId || l.key, l.commandId, l.reason, l.error, l.origin]);
 
 // ---- projections
 
@@ -291,6 +336,15 @@ async function refreshProjection() {
       add('Lag by partition', Object.entries(p.lag.partitions).map(([tp, lag]) => tp + ': ' + lag).join(', '));
     }
     add('Dead-letter topic', p.deadLetterTopic);
+    if (p.versions && p.versions.length > 1) {
+      add('Versions running', p.versions.map(v => 'v' + v.version + (v.current ? ' (read here)' : '') + ': ' + v.state
+        + ', lag ' + (v.lag.error ? v.lag.error : v.lag.records + (v.lag.caughtUp ? ' (caught up)' : ''))).join('; '));
+    }
+    if (p.rebuild) {
+      const r = p.rebuild;
+      add('Rebuild', 'v' + r.from + ' → v' + r.version + ': ' + r.status + ' (by ' + r.by + ', started ' + r.startedAt
+        + (r.endedAt ? ', ended ' + r.endedAt : '') + ')' + (r.error ? ': ' + r.error : ''));
+    }
     if (p.failure) {
       add('Failure', p.failure);
     }
@@ -352,11 +406,27 @@ async function redrive(name, which) {
   }
   try {
     const r = await api('projections/' + enc(name) + '/dead-letters/redrive?' + which, { method: 'POST', headers: ACTION });
-    $('dead-letters-status').textContent = 'redrove ' + r.redriven + ' dead letter(s); they stay listed on the topic';
+    await loadDeadLetters();
+    $('dead-letters-status').textContent = 'redrove ' + r.redriven + ' dead letter(s); they stay listed on the topic, with who redrove them';
   } catch (e) {
     $('dead-letters-status').textContent = e.message;
   }
 }
+
+$('projection-rebuild').addEventListener('click', async () => {
+  const name = $('projection-name').value;
+  if (!confirm('Rebuild ' + name + ' as a new version? It folds every event again beside the version running now; '
+      + 'the console reads the new version once it has caught up.')) {
+    return;
+  }
+  try {
+    const r = await api('projections/' + enc(name) + '/rebuild', { method: 'POST', headers: ACTION });
+    $('projection-rebuild-status').textContent = 'rebuilding as version ' + r.version;
+    await refreshProjection();
+  } catch (e) {
+    $('projection-rebuild-status').textContent = e.message;
+  }
+});
 
 $('dead-letters-load').addEventListener('click', loadDeadLetters);
 $('dead-letters-redrive-all').addEventListener('click', () => redrive($('projection-name').value, 'all=true'));
@@ -444,6 +514,28 @@ async function loadSagaList() {
   }
 }
 
+// a command on a saga's timeline: its id, then what was sent and the reply it got (decoded, masked), when found
+function exchange(command) {
+  const wrap = document.createElement('div');
+  const title = document.createElement('div');
+  title.textContent = (command.compensation ? 'compensation ' : 'command ') + command.id;
+  wrap.appendChild(title);
+  for (const [label, value] of [['sent', command.sent], ['reply', command.reply]]) {
+    if (value === undefined) {
+      continue;
+    }
+    const part = document.createElement('div');
+    part.className = 'exchange-' + label;
+    const caption = document.createElement('span');
+    caption.className = 'muted';
+    caption.textContent = label + ': ';
+    part.appendChild(caption);
+    part.appendChild(value === null ? document.createTextNode(label === 'reply' ? 'none yet' : 'not found') : json(value));
+    wrap.appendChild(part);
+  }
+  return wrap;
+}
+
 async function loadSaga(name, id) {
   const target = $('saga-detail');
   try {
@@ -487,7 +579,7 @@ async function loadSaga(name, id) {
       cell(row, e.step);
       cell(row, e.attempt);
       cell(row, e.status, e.status);
-      cell(row, e.command ? (e.command.compensation ? 'compensation ' : 'command ') + e.command.id : e.detail);
+      cell(row, e.command ? exchange(e.command) : e.detail);
     }
     target.appendChild(timeline);
   } catch (e) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -24,9 +25,13 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.myelin.eventstore.CommandDeadLetter;
+import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.CommandResult;
 import dev.myelin.processors.DeadLetter;
+import dev.myelin.sagas.SagaDeadLetter;
 import dev.myelin.sagas.SagaState;
 import dev.myelin.sagas.SagaStatus;
+import dev.myelin.sagas.internal.ParticipantModel;
 import dev.myelin.schemas.RecordOrigin;
 
 /** The console's routes over runtimes in memory: what each answers, and what each refuses. */
@@ -82,6 +87,11 @@ class ConsoleApiTest {
         assertThat(projection.get("lag").get("records").asLong()).isEqualTo(7);
         assertThat(projection.get("lag").get("caughtUp").asBoolean()).isFalse();
         assertThat(projection.get("deadLetters").asInt()).isEqualTo(2);
+        assertThat(projection.get("eventsPerSecond").isNull()).as("no meter registry: no rate").isTrue();
+        assertThat(projection.get("current").asBoolean()).isTrue();
+        assertThat(projection.get("deadLetterTopic").asText()).isEqualTo("counter-totals.dead-letters");
+        assertThat(store.get("commandsPerSecond").isNull()).isTrue();
+        assertThat(store.get("eventsPerSecond").isNull()).isTrue();
         JsonNode saga = overview.get("sagas").get(0);
         assertThat(saga.get("name").asText()).isEqualTo("double");
         assertThat(saga.get("health").get("status").asText()).isEqualTo("FAILED");
@@ -186,6 +196,93 @@ class ConsoleApiTest {
                 .as("no token").isEqualTo(401);
         assertThat(post(base + "skip", Map.of("all", "true"), BEARER).status()).as("a read-only console").isEqualTo(403);
         assertThat(actions.handle(new ConsoleApi.Request("GET", base + "skip", Map.of("all", "true"), BEARER)).status()).isEqualTo(405);
+    }
+
+    @Test
+    void aSagaRuntimesDeadLettersAreListedDecodedAndRedrivenOrSkippedWithTheToken() throws Exception {
+        runtimes.saga.sagaDeadLetters.add(sagaLetter(2, SagaDeadLetter.Kind.TRIGGER, Optional.empty(), "UNDECODABLE"));
+        runtimes.saga.sagaDeadLetters.add(sagaLetter(3, SagaDeadLetter.Kind.REPLY, Optional.of("s-1"), "UNDECODABLE"));
+        runtimes.saga.sagaDeadLetters.add(sagaLetter(4, SagaDeadLetter.Kind.TRIGGER, Optional.empty(), "HANDLER_FAILED"));
+        String base = "/api/saga-runtimes/double/dead-letters";
+
+        JsonNode listed = json(get(base));
+        assertThat(listed.get("topic").asText()).isEqualTo("counting.saga.double.dead-letters");
+        JsonNode trigger = listed.get("deadLetters").get(0);
+        assertThat(trigger.get("kind").asText()).isEqualTo("TRIGGER");
+        assertThat(trigger.get("reason").asText()).isEqualTo("UNDECODABLE");
+        assertThat(trigger.get("position").asText()).isEqualTo("counting.saga.double.dead-letters:0:2");
+        assertThat(trigger.get("origin").asText()).isEqualTo("counting.counter.events:1:12");
+        assertThat(trigger.get("payload").asText()).as("decoded by the saga's trigger serde").isEqualTo("added 2");
+        assertThat(trigger.get("status").asText()).isEqualTo("PENDING");
+        assertThat(listed.get("deadLetters").get(1).get("sagaId").asText()).isEqualTo("s-1");
+        assertThat(listed.get("deadLetters").get(1).get("commandId").asText()).isEqualTo("saga:double:i:add-again:s-1");
+        assertThat(json(get("/api/overview")).get("sagas").get(0).get("deadLetters").asInt()).isEqualTo(3);
+
+        assertThat(post(base + "/redrive", Map.of("all", "true"), BEARER).status()).as("a read-only console").isEqualTo(403);
+        assertThat(actions.handle(new ConsoleApi.Request("POST", base + "/redrive", Map.of("all", "true"), Map.of())).status())
+                .as("no token").isEqualTo(401);
+        assertThat(act(base + "/redrive", Map.of()).status()).as("no selection").isEqualTo(400);
+        assertThat(runtimes.saga.sagaDeadLetters).allMatch(l -> l.actions().isEmpty());
+
+        assertThat(json(act(base + "/redrive", Map.of("positions", "counting.saga.double.dead-letters:0:2"))).get("redriven").asInt())
+                .isEqualTo(1);
+        assertThat(json(act(base + "/skip", Map.of("sagaId", "s-1"))).get("skipped").asInt()).isEqualTo(1);
+        assertThat(json(act(base + "/redrive", Map.of("error", "threw"))).get("redriven").asInt()).isEqualTo(1);
+        assertThat(json(act(base + "/redrive", Map.of("all", "true"))).get("redriven").asInt()).as("none pending").isZero();
+        JsonNode after = json(get(base)).get("deadLetters");
+        assertThat(after).extracting(l -> l.get("status").asText()).containsExactly("REDRIVEN", "SKIPPED", "REDRIVEN");
+        assertThat(after.get(1).get("actions").get(0).get("by").asText()).isEqualTo(ActionGate.ANONYMOUS);
+        assertThat(get("/api/saga-runtimes/nope/dead-letters").status()).isEqualTo(404);
+    }
+
+    @Test
+    void aRebuildStartsTheNextVersionBesideTheOldAndSwitchesReadsOnceItHasCaughtUp() throws Exception {
+        String rebuild = "/api/projections/counter-totals/rebuild";
+        String detail = "/api/projections/counter-totals";
+        assertThat(post(rebuild, Map.of(), BEARER).status()).as("a read-only console").isEqualTo(403);
+        assertThat(actions.handle(new ConsoleApi.Request("POST", rebuild, Map.of(), Map.of())).status()).as("no token").isEqualTo(401);
+        assertThat(actions.handle(new ConsoleApi.Request("GET", rebuild, Map.of(), BEARER)).status()).isEqualTo(405);
+        assertThat(runtimes.started).isEmpty();
+
+        JsonNode started = json(act(rebuild, Map.of()));
+        assertThat(started.get("from").asInt()).isEqualTo(1);
+        assertThat(started.get("version").asInt()).isEqualTo(2);
+        assertThat(started.get("status").asText()).isEqualTo("REBUILDING");
+        assertThat(act(rebuild, Map.of()).status()).as("one rebuild at a time").isEqualTo(409);
+
+        JsonNode rebuilding = awaitJson(detail, d -> d.get("versions").size() == 2);
+        assertThat(rebuilding.get("version").asInt()).as("reads stay on version 1 while version 2 catches up").isEqualTo(1);
+        assertThat(rebuilding.get("rebuild").get("status").asText()).isEqualTo("REBUILDING");
+        assertThat(rebuilding.get("versions")).extracting(v -> v.get("version").asInt() + ":" + v.get("current").asBoolean())
+                .containsExactly("1:true", "2:false");
+
+        runtimes.caughtUp.countDown();
+        JsonNode switched = awaitJson(detail, d -> d.get("version").asInt() == 2);
+        assertThat(switched.get("applicationId").asText()).isEqualTo("counting.counter-totals.v2");
+        assertThat(switched.get("rebuild").get("status").asText()).isEqualTo("SWITCHED");
+        assertThat(switched.get("rebuild").get("by").asText()).isEqualTo(ActionGate.ANONYMOUS);
+        assertThat(switched.get("versions")).extracting(v -> v.get("version").asInt() + ":" + v.get("current").asBoolean())
+                .containsExactly("1:false", "2:true");
+        assertThat(json(act(rebuild, Map.of())).get("version").asInt()).as("the next after the newest").isEqualTo(3);
+    }
+
+    private JsonNode awaitJson(String path, Predicate<JsonNode> done) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            JsonNode node = json(actions.handle(new ConsoleApi.Request("GET", path, Map.of(), BEARER)));
+            if (done.test(node)) {
+                return node;
+            }
+            assertThat(System.nanoTime()).as("%s within 10 s; last: %s", path, node).isLessThan(deadline);
+            Thread.sleep(20); // in memory: no broker to poll
+        }
+    }
+
+    private static SagaDeadLetter sagaLetter(long offset, SagaDeadLetter.Kind kind, Optional<String> sagaId, String reason) {
+        return new SagaDeadLetter("double", kind, Optional.of(sagaId.orElse("k-" + offset)), sagaId,
+                sagaId.map(id -> "saga:double:i:add-again:" + id), reason, "java.lang.IllegalStateException: it threw",
+                RecordOrigin.of("counting.counter.events", 1, offset + 10), RecordOrigin.of("counting.saga.double.dead-letters", 0, offset),
+                Instant.parse("2026-01-02T03:04:05Z"), ("added " + offset).getBytes(StandardCharsets.UTF_8), List.of());
     }
 
     private static CommandDeadLetter commandLetter(long offset, String aggregateId, String error) {
@@ -430,6 +527,51 @@ class ConsoleApiTest {
         assertThat(undo.get("id").asText()).isEqualTo("saga:double:c:add-again:s-1");
         assertThat(undo.get("compensation").asBoolean()).isTrue();
         assertThat(timeline.get(4).get("detail").asText()).isEqualTo("declined");
+    }
+
+    @Test
+    void eachCommandOnASagasTimelineShowsWhatWasSentAndTheReplyDecodedAndMasked() throws Exception {
+        logSagas();
+        ParticipantModel<String, CommandResult<String>> counters = ParticipantModel.of(FakeRuntimes.Saga.COUNTERS);
+        runtimes.topics.put(counters.commandTopic(), List.of(
+                command(0, "saga:double:i:add-again:s-2", "add 9"),
+                command(1, "saga:double:i:add-again:s-1", "add 2"),
+                command(2, "saga:double:i:confirm:s-1", "confirm")));
+        runtimes.topics.put(counters.replyTopic(), List.of(
+                reply(0, "saga:double:i:add-again:s-1", counters.encodeReply(new CommandResult.Accepted<>(3, List.of("added 2")))),
+                reply(1, "saga:double:i:confirm:s-1", counters.encodeReply(new CommandResult.Rejected<>("declined")))));
+
+        JsonNode timeline = json(get("/api/sagas/double/s-1")).get("timeline");
+        JsonNode first = timeline.get(1).get("command");
+        assertThat(first.get("sent").asText()).isEqualTo("add 2");
+        assertThat(first.get("reply").get("result").asText()).isEqualTo("Accepted");
+        assertThat(first.get("reply").get("newVersion").asLong()).isEqualTo(3);
+        assertThat(first.get("reply").get("events").get(0).asText()).isEqualTo("added 2");
+        JsonNode second = timeline.get(3).get("command");
+        assertThat(second.get("sent").asText()).isEqualTo("confirm");
+        assertThat(second.get("reply").get("result").asText()).isEqualTo("Rejected");
+        assertThat(second.get("reply").get("reason").asText()).isEqualTo("declined");
+        JsonNode undo = timeline.get(6).get("command");
+        assertThat(undo.get("sent").isNull()).as("not on the topic").isTrue();
+        assertThat(undo.get("reply").isNull()).isTrue();
+
+        ConsoleApi masked = new ConsoleApi(runtimes, ConsoleAccess.readOnly(),
+                new PayloadMask(Set.of(counters.commandTopic()), Map.of()));
+        JsonNode hidden = json(masked.handle(new ConsoleApi.Request("GET", "/api/sagas/double/s-1", Map.of(), Map.of())))
+                .get("timeline").get(1).get("command");
+        assertThat(hidden.get("sent").asText()).isEqualTo("***");
+        assertThat(hidden.get("reply").get("events").get(0).asText()).as("the reply topic is not masked").isEqualTo("added 2");
+    }
+
+    private static ConsumerRecord<byte[], byte[]> command(long offset, String commandId, String command) {
+        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("counting.counter.commands", 0, offset, "c-1".getBytes(StandardCharsets.UTF_8),
+                command.getBytes(StandardCharsets.UTF_8));
+        record.headers().add(CommandHeaders.COMMAND_ID, commandId.getBytes(StandardCharsets.UTF_8));
+        return record;
+    }
+
+    private static ConsumerRecord<byte[], byte[]> reply(long offset, String commandId, byte[] value) {
+        return new ConsumerRecord<>("replies", 0, offset, commandId.getBytes(StandardCharsets.UTF_8), value);
     }
 
     @Test

@@ -36,6 +36,7 @@ import dev.myelin.processors.ViewEntry;
 import dev.myelin.processors.ViewQuery;
 import dev.myelin.processors.ViewSubscription;
 import dev.myelin.sagas.Participant;
+import dev.myelin.sagas.SagaDeadLetter;
 import dev.myelin.sagas.SagaDefinition;
 import dev.myelin.sagas.SagaRuntime;
 import dev.myelin.sagas.SagaState;
@@ -59,9 +60,25 @@ final class FakeRuntimes implements Runtimes {
         return List.of(store);
     }
 
+    /** Projections started by a rebuild, after {@link #totals}. */
+    final List<RunningProjection<?, ?>> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Opened to let a started projection's {@code awaitCaughtUp} return. */
+    final java.util.concurrent.CountDownLatch caughtUp = new java.util.concurrent.CountDownLatch(1);
+
     @Override
     public List<RunningProjection<?, ?>> projections() {
-        return List.of(totals);
+        List<RunningProjection<?, ?>> all = new ArrayList<>();
+        all.add(totals);
+        all.addAll(started);
+        return all;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public RunningProjection<?, ?> startProjection(Projection<?, ?> projection) {
+        Totals next = new Totals((Projection<String, Long>) projection, caughtUp);
+        started.add(next);
+        return next;
     }
 
     @Override
@@ -167,11 +184,21 @@ final class FakeRuntimes implements Runtimes {
         final Map<String, Long> views = new TreeMap<>();
         final List<DeadLetter> deadLetters = new ArrayList<>();
         final List<DeadLetter> redriven = new ArrayList<>();
-        private final Projection<String, Long> projection = Projection.named("counter-totals")
-                .from("counting.counter.events", Serdes.String())
-                .initially(() -> 0L, Serdes.Long())
-                .on(String.class, (total, added, metadata) -> total + Long.parseLong(added.substring(6)))
-                .build();
+        private final Projection<String, Long> projection;
+        private final java.util.concurrent.CountDownLatch caughtUp;
+
+        Totals() {
+            this(Projection.named("counter-totals")
+                    .from("counting.counter.events", Serdes.String())
+                    .initially(() -> 0L, Serdes.Long())
+                    .on(String.class, (total, added, metadata) -> total + Long.parseLong(added.substring(6)))
+                    .build(), new java.util.concurrent.CountDownLatch(0));
+        }
+
+        Totals(Projection<String, Long> projection, java.util.concurrent.CountDownLatch caughtUp) {
+            this.projection = projection;
+            this.caughtUp = caughtUp;
+        }
 
         @Override
         public Projection<String, Long> projection() {
@@ -180,7 +207,7 @@ final class FakeRuntimes implements Runtimes {
 
         @Override
         public String applicationId() {
-            return "counting.counter-totals.v1";
+            return "counting.counter-totals.v" + projection.version();
         }
 
         @Override
@@ -235,6 +262,14 @@ final class FakeRuntimes implements Runtimes {
 
         @Override
         public void awaitCaughtUp(Duration timeout, Duration progressInterval) {
+            try {
+                if (!caughtUp.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    throw new dev.myelin.processors.MyelinProjectionException("version " + projection.version() + " did not catch up");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
         }
 
         @Override
@@ -275,7 +310,7 @@ final class FakeRuntimes implements Runtimes {
     }
 
     static final class Saga implements SagaRuntime<String, String> {
-        private static final Participant<String, CommandResult<String>> COUNTERS =
+        static final Participant<String, CommandResult<String>> COUNTERS =
                 Participant.aggregate(AggregateTopics.of("counting", "counter"), Serdes.String(), Serdes.String());
         final Map<String, SagaState<String>> states = new TreeMap<>();
         private final SagaDefinition<String, String> definition = SagaDefinition.named("double", String.class)
@@ -304,6 +339,37 @@ final class FakeRuntimes implements Runtimes {
         @Override
         public SagaTopics topics() {
             return SagaTopics.of("counting", "double");
+        }
+
+        final List<SagaDeadLetter> sagaDeadLetters = new ArrayList<>();
+
+        @Override
+        public List<SagaDeadLetter> deadLetters(Duration timeout) {
+            return List.copyOf(sagaDeadLetters);
+        }
+
+        @Override
+        public int redrive(Predicate<? super SagaDeadLetter> which, String by, Duration timeout) {
+            return act(DeadLetterStatus.REDRIVEN, which, by);
+        }
+
+        @Override
+        public int skip(Predicate<? super SagaDeadLetter> which, String by, Duration timeout) {
+            return act(DeadLetterStatus.SKIPPED, which, by);
+        }
+
+        private int act(DeadLetterStatus status, Predicate<? super SagaDeadLetter> which, String by) {
+            int count = 0;
+            for (int i = 0; i < sagaDeadLetters.size(); i++) {
+                SagaDeadLetter l = sagaDeadLetters.get(i);
+                if (l.status() == DeadLetterStatus.PENDING && which.test(l)) {
+                    sagaDeadLetters.set(i, new SagaDeadLetter(l.saga(), l.kind(), l.key(), l.sagaId(), l.commandId(), l.reason(),
+                            l.error(), l.origin(), l.position(), l.failedAt(), l.value(),
+                            List.of(new DeadLetterAction(status, by, Instant.parse("2026-01-02T03:04:06Z")))));
+                    count++;
+                }
+            }
+            return count;
         }
 
         @Override

@@ -1,12 +1,15 @@
 package dev.myelin.eventstore.internal;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -29,6 +32,59 @@ public final class DeadLetterActions {
     private static final String SKIP = "SKIP";
 
     private DeadLetterActions() {
+    }
+
+    /**
+     * A letter of a dead-letter topic as read, with what was done about it.
+     *
+     * @param record  the letter's record
+     * @param actions its actions, oldest first
+     */
+    public record Letter(ConsumerRecord<byte[], byte[]> record, List<DeadLetterAction> actions) {
+        /**
+         * Copies the actions.
+         */
+        public Letter {
+            Objects.requireNonNull(record, "record");
+            actions = List.copyOf(actions);
+        }
+
+        /**
+         * Returns where the letter stands.
+         *
+         * @return the status its last action left, or {@link DeadLetterStatus#PENDING}
+         */
+        public DeadLetterStatus status() {
+            return DeadLetterActions.status(actions);
+        }
+    }
+
+    /**
+     * Reads a dead-letter topic to its end: its letters, by partition and offset, each with the
+     * actions recorded after it (the same reading for an event store's, a projection's and a saga
+     * runtime's dead letters).
+     *
+     * @param consumerProperties settings from {@link TopicScan#consumerProperties}
+     * @param topic              the dead-letter topic
+     * @param timeout            how long reading may take
+     * @return the letters; none if the topic does not exist
+     * @throws IllegalStateException                  if the end is not reached within {@code timeout}
+     * @throws org.apache.kafka.common.KafkaException if the cluster cannot be read
+     */
+    public static List<Letter> readLetters(Map<String, Object> consumerProperties, String topic, Duration timeout) {
+        Map<String, ConsumerRecord<byte[], byte[]>> letters = new HashMap<>();
+        Map<String, List<DeadLetterAction>> actions = new HashMap<>();
+        TopicScan.read(consumerProperties, topic, timeout, record -> {
+            if (isAction(record.headers())) {
+                read(record).ifPresent(a -> actions.computeIfAbsent(actedOn(record), k -> new ArrayList<>()).add(a));
+            } else {
+                letters.put(letterKey(record), record);
+            }
+        });
+        List<Letter> result = new ArrayList<>();
+        letters.forEach((at, record) -> result.add(new Letter(record, actions.getOrDefault(at, List.of()))));
+        result.sort(Comparator.comparing((Letter l) -> l.record().partition()).thenComparing(l -> l.record().offset()));
+        return result;
     }
 
     /**
@@ -143,6 +199,43 @@ public final class DeadLetterActions {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         return Map.copyOf(props);
+    }
+
+    /**
+     * Acts on the chosen letters in one transaction: for each, the record a redrive sends (if any) and
+     * its action record. A letter a redrive has nothing to send for is left as it is.
+     *
+     * @param producerProperties settings from {@link #producerProperties}
+     * @param status             what the action makes of the letters
+     * @param by                 who acts
+     * @param chosen             the letters, pending ones the caller chose
+     * @param recordOf           a letter's record on the dead-letter topic
+     * @param redriven           for a redrive, the record that sends a letter to be processed again, or empty to leave it
+     * @param <L>                the caller's letter type
+     * @return how many letters were acted on
+     * @throws org.apache.kafka.common.KafkaException if the transaction fails
+     */
+    public static <L> int act(Map<String, Object> producerProperties, DeadLetterStatus status, String by, List<L> chosen,
+                              Function<L, ConsumerRecord<byte[], byte[]>> recordOf,
+                              Function<L, Optional<ProducerRecord<byte[], byte[]>>> redriven) {
+        Instant now = Instant.now();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        int acted = 0;
+        for (L letter : chosen) {
+            if (status == DeadLetterStatus.REDRIVEN) {
+                Optional<ProducerRecord<byte[], byte[]>> send = redriven.apply(letter);
+                if (send.isEmpty()) {
+                    continue;
+                }
+                records.add(send.get());
+            }
+            records.add(record(recordOf.apply(letter), status, by, now));
+            acted++;
+        }
+        if (acted > 0) {
+            sendInOneTransaction(producerProperties, records);
+        }
+        return acted;
     }
 
     /**

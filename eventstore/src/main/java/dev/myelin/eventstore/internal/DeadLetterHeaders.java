@@ -139,6 +139,38 @@ public final class DeadLetterHeaders {
     }
 
     /**
+     * Returns a dead letter's headers without the {@code myelin.dead-letter.*} ones: the original
+     * record's, to send it again with.
+     *
+     * @param deadLetter a dead letter's headers
+     * @return new headers
+     */
+    public static Headers original(Headers deadLetter) {
+        Headers headers = new RecordHeaders();
+        for (Header header : deadLetter) {
+            if (!header.key().startsWith("myelin.dead-letter.")) {
+                headers.add(header);
+            }
+        }
+        return headers;
+    }
+
+    /**
+     * Returns where a dead letter's record was read, from its {@code source-*} headers.
+     *
+     * @param headers a dead letter's headers
+     * @return the origin (the topic only when partition or offset is unknown), or empty without a source topic
+     * @throws NumberFormatException if a source header is malformed
+     */
+    public static Optional<RecordOrigin> sourceOrigin(Headers headers) {
+        return text(headers, SOURCE_TOPIC).map(topic -> {
+            int partition = Integer.parseInt(text(headers, SOURCE_PARTITION).orElse("-1"));
+            long offset = Long.parseLong(text(headers, SOURCE_OFFSET).orElse("-1"));
+            return partition < 0 || offset < 0 ? RecordOrigin.topic(topic) : RecordOrigin.of(topic, partition, offset);
+        });
+    }
+
+    /**
      * Records {@code origin} in {@code headers} unless an earlier step already did.
      *
      * @param headers a record's headers

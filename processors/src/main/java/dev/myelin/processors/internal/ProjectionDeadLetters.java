@@ -3,7 +3,6 @@ package dev.myelin.processors.internal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,7 +20,6 @@ import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.myelin.eventstore.DeadLetterAction;
 import dev.myelin.eventstore.DeadLetterStatus;
 import dev.myelin.eventstore.internal.AggregatePartitioner;
 import dev.myelin.eventstore.internal.DeadLetterActions;
@@ -122,24 +120,16 @@ final class ProjectionDeadLetters {
 
     private void read(Duration timeout, BiConsumer<DeadLetter, ConsumerRecord<byte[], byte[]>> each) {
         Map<String, Object> props = TopicScan.consumerProperties(clientProperties, applicationId + "-myelin-dead-letters");
-        List<ConsumerRecord<byte[], byte[]>> letters = new ArrayList<>();
-        Map<String, List<DeadLetterAction>> actions = new HashMap<>();
+        List<DeadLetterActions.Letter> letters;
         try {
-            TopicScan.read(props, definition.deadLetterTopic(), timeout, record -> {
-                if (DeadLetterActions.isAction(record.headers())) {
-                    DeadLetterActions.read(record).ifPresent(a -> actions.computeIfAbsent(DeadLetterActions.actedOn(record),
-                            k -> new ArrayList<>()).add(a));
-                } else {
-                    letters.add(record);
-                }
-            });
+            letters = DeadLetterActions.readLetters(props, definition.deadLetterTopic(), timeout);
         } catch (IllegalStateException | KafkaException e) {
             throw new MyelinProjectionException("could not read dead-letter topic " + definition.deadLetterTopic() + ": " + e.getMessage(), e);
         }
-        for (ConsumerRecord<byte[], byte[]> record : letters) {
-            DeadLetter letter = DeadLetterCodec.read(record, actions.getOrDefault(DeadLetterActions.letterKey(record), List.of()));
+        for (DeadLetterActions.Letter read : letters) {
+            DeadLetter letter = DeadLetterCodec.read(read.record(), read.actions());
             if (letter.projection().equals(definition.name())) {
-                each.accept(letter, record);
+                each.accept(letter, read.record());
             }
         }
     }

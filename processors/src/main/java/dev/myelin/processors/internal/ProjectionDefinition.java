@@ -92,6 +92,23 @@ public final class ProjectionDefinition<K, E, V> implements Projection<K, V> {
                 viewSerde, handlers, typeHandlers, publishTopic, deadLetterTopic, errorPolicy, retryPolicy, application);
     }
 
+    /**
+     * Returns this definition under another version: the same handlers and topics, and its own
+     * application id and view store, so that starting it rebuilds the view from the start of the
+     * sources beside the version running now (what a console's rebuild starts).
+     *
+     * @param version the version, 1 or more
+     * @return the definition under that version
+     * @throws IllegalArgumentException if {@code version} is less than 1
+     */
+    public ProjectionDefinition<K, E, V> withVersion(int version) {
+        if (version < 1) {
+            throw new IllegalArgumentException("version must be 1 or more: " + version);
+        }
+        return new ProjectionDefinition<>(name, version, sourceTopics, eventSerde, keyFunction, rekeyed, keySerde, initial,
+                viewSerde, handlers, typeHandlers, publishTopic, deadLetterTopic, errorPolicy, retryPolicy, application);
+    }
+
     /** Returns what the projection's own topics start with: {@code <application>.}, or nothing. */
     private String topicPrefix() {
         return application.isEmpty() ? "" : application + ".";

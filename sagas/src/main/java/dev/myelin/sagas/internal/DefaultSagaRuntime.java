@@ -5,12 +5,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -42,6 +44,7 @@ import dev.myelin.eventstore.internal.Meters;
 import dev.myelin.eventstore.internal.Telemetry;
 import dev.myelin.eventstore.internal.StreamsBootstrap;
 import dev.myelin.eventstore.internal.StreamsHealth;
+import dev.myelin.sagas.SagaDeadLetter;
 import dev.myelin.sagas.SagaDefinition;
 import dev.myelin.sagas.SagaRuntime;
 import dev.myelin.sagas.SagaState;
@@ -57,14 +60,16 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
     private final KafkaStreams streams;
     private final StreamsHealth health;
     private final List<AutoCloseable> streamsMeters;
+    private final SagaDeadLetters deadLetters;
 
     private DefaultSagaRuntime(DefaultSagaDefinition<T, D> definition, SagaTopics topics, KafkaStreams streams, StreamsHealth health,
-                               List<AutoCloseable> streamsMeters) {
+                               List<AutoCloseable> streamsMeters, SagaDeadLetters deadLetters) {
         this.definition = definition;
         this.topics = topics;
         this.streams = streams;
         this.health = health;
         this.streamsMeters = streamsMeters;
+        this.deadLetters = deadLetters;
     }
 
     /**
@@ -130,7 +135,8 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
             throw e;
         }
         log.info("saga runtime {} running: triggers from {}, log on {}", definition.name(), definition.triggerTopic(), topics.log());
-        return new DefaultSagaRuntime<>(definition, topics, streams, health, streamsMeters);
+        return new DefaultSagaRuntime<>(definition, topics, streams, health, streamsMeters,
+                new SagaDeadLetters(definition, topics, config));
     }
 
     /**
@@ -281,6 +287,21 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
     @Override
     public SagaTopics topics() {
         return topics;
+    }
+
+    @Override
+    public List<SagaDeadLetter> deadLetters(Duration timeout) {
+        return deadLetters.read(Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    @Override
+    public int redrive(Predicate<? super SagaDeadLetter> which, String by, Duration timeout) {
+        return deadLetters.redrive(which, by, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    @Override
+    public int skip(Predicate<? super SagaDeadLetter> which, String by, Duration timeout) {
+        return deadLetters.skip(which, by, Objects.requireNonNull(timeout, "timeout"));
     }
 
     @Override

@@ -27,6 +27,7 @@ import dev.myelin.eventstore.internal.UncopiedPositionStores;
 import dev.myelin.sagas.SagaStore;
 import dev.myelin.sagas.SagaTopics;
 import dev.myelin.schemas.EventMetadata;
+import dev.myelin.schemas.RecordOrigin;
 import dev.myelin.schemas.SchemaRegistryUnavailableException;
 
 /**
@@ -192,10 +193,15 @@ public final class SagaTopology {
      * that one is some other pipeline's.
      */
     private static void carryOrigin(Headers headers, ProcessorContext<?, ?> context) {
+        carryOrigin(headers, RecordFaults.read(context));
+    }
+
+    /** Records {@code origin} in a record bound for the inbox, in place of any it came with (a redrive's too). */
+    static void carryOrigin(Headers headers, RecordOrigin origin) {
         headers.remove(DeadLetterHeaders.ORIGIN_TOPIC);
         headers.remove(DeadLetterHeaders.ORIGIN_PARTITION);
         headers.remove(DeadLetterHeaders.ORIGIN_OFFSET);
-        DeadLetterHeaders.carryOrigin(headers, RecordFaults.read(context));
+        DeadLetterHeaders.carryOrigin(headers, origin);
     }
 
     private static KeyValueBytesStoreSupplier store(String name, boolean persistent) {

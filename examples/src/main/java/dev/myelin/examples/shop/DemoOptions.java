@@ -1,5 +1,6 @@
 package dev.myelin.examples.shop;
 
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -18,9 +19,11 @@ import java.util.Objects;
  * @param keepRunning      whether the application stays up after the summary, for the console, until the JVM is stopped
  * @param application      the application's name, whose topics a run reuses, or null for {@code shop} on an embedded broker
  *                         and a fresh {@code shop-<time>} on a given cluster
+ * @param commandTimeout   how long a command waits for its result before it times out, or null for Myelin's default
+ *                         ({@code MyelinConfig#commandTimeout()}, 30 s)
  */
 public record DemoOptions(int orders, double failShare, String bootstrapServers, String registryUrl, boolean help, int consolePort,
-                          boolean keepRunning, String application) {
+                          boolean keepRunning, String application, Duration commandTimeout) {
 
     /** What {@code --help} prints. */
     public static final String USAGE = """
@@ -44,11 +47,13 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
                                          so the console shows earlier runs too (default: shop on the
                                          embedded broker, a fresh shop-<time> on a given cluster); an
                                          order already placed by an earlier run is not placed again
+              --command-timeout SECONDS  how long an order's command waits for its result before it
+                                         times out (default 30; more on a slow or remote cluster)
               --help                     print this and exit
             """;
 
     /** The options when none are given. */
-    public static final DemoOptions DEFAULTS = new DemoOptions(2000, 0.2, null, null, false, 0, false, null);
+    public static final DemoOptions DEFAULTS = new DemoOptions(2000, 0.2, null, null, false, 0, false, null, null);
 
     /**
      * Checks the values.
@@ -75,6 +80,29 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
             throw new IllegalArgumentException("--application must be letters, digits, '-' and '_' (it starts every topic's name): '"
                     + application + "'");
         }
+        if (commandTimeout != null && (commandTimeout.isNegative() || commandTimeout.isZero())) {
+            throw new IllegalArgumentException("--command-timeout must be a positive number of seconds: " + commandTimeout.toSeconds());
+        }
+    }
+
+    /**
+     * Makes options without {@code --command-timeout}.
+     *
+     * @param orders           how many orders to place
+     * @param failShare        the share of orders planned to fail
+     * @param bootstrapServers a Kafka cluster, or null for an embedded broker
+     * @param registryUrl      a schema registry, or null for an embedded one
+     * @param help             whether {@code --help} was given
+     * @param consolePort      the console's port
+     * @param keepRunning      whether the application stays up after the summary
+     * @param application      the application's name, or null
+     * @throws IllegalArgumentException if a value is out of range or blank
+     * @deprecated use the canonical constructor, which also takes {@code commandTimeout}
+     */
+    @Deprecated(forRemoval = false)
+    public DemoOptions(int orders, double failShare, String bootstrapServers, String registryUrl, boolean help, int consolePort,
+                       boolean keepRunning, String application) {
+        this(orders, failShare, bootstrapServers, registryUrl, help, consolePort, keepRunning, application, null);
     }
 
     /**
@@ -93,7 +121,7 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
     @Deprecated(forRemoval = false)
     public DemoOptions(int orders, double failShare, String bootstrapServers, String registryUrl, boolean help, int consolePort,
                        boolean keepRunning) {
-        this(orders, failShare, bootstrapServers, registryUrl, help, consolePort, keepRunning, null);
+        this(orders, failShare, bootstrapServers, registryUrl, help, consolePort, keepRunning, null, null);
     }
 
     /**
@@ -109,7 +137,7 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
      */
     @Deprecated(forRemoval = false)
     public DemoOptions(int orders, double failShare, String bootstrapServers, String registryUrl, boolean help) {
-        this(orders, failShare, bootstrapServers, registryUrl, help, 0, false, null);
+        this(orders, failShare, bootstrapServers, registryUrl, help, 0, false, null, null);
     }
 
     /**
@@ -130,6 +158,7 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
         Integer consolePort = null;
         boolean keepRunning = false;
         String application = null;
+        Duration commandTimeout = null;
         for (int i = 0; i < args.length; i++) {
             String arg = Objects.requireNonNull(args[i], "argument");
             String name = arg;
@@ -148,7 +177,8 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
                 continue;
             }
             if (!name.equals("--orders") && !name.equals("--fail-share") && !name.equals("--bootstrap-servers")
-                    && !name.equals("--registry-url") && !name.equals("--console-port") && !name.equals("--application")) {
+                    && !name.equals("--registry-url") && !name.equals("--console-port") && !name.equals("--application")
+                    && !name.equals("--command-timeout")) {
                 throw new IllegalArgumentException("unknown option '" + arg + "'");
             }
             if (value == null) {
@@ -163,11 +193,13 @@ public record DemoOptions(int orders, double failShare, String bootstrapServers,
                 case "--bootstrap-servers" -> servers = once(name, servers, value);
                 case "--console-port" -> consolePort = once(name, consolePort, parseInt(name, value));
                 case "--application" -> application = once(name, application, value.trim());
+                case "--command-timeout" -> commandTimeout = once(name, commandTimeout, Duration.ofSeconds(parseInt(name, value)));
                 default -> registry = once(name, registry, value);
             }
         }
         return new DemoOptions(orders == null ? DEFAULTS.orders() : orders, failShare == null ? DEFAULTS.failShare() : failShare,
-                servers, registry, help, consolePort == null ? DEFAULTS.consolePort() : consolePort, keepRunning, application);
+                servers, registry, help, consolePort == null ? DEFAULTS.consolePort() : consolePort, keepRunning, application,
+                commandTimeout);
     }
 
     /**

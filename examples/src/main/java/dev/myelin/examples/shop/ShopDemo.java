@@ -47,6 +47,7 @@ import dev.myelin.embedded.EmbeddedSchemaRegistry;
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.EventStore;
+import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.processors.RunningProjection;
 import dev.myelin.sagas.SagaDefinition;
 import dev.myelin.sagas.SagaRuntime;
@@ -123,9 +124,10 @@ public final class ShopDemo {
                 .schemaRegistry(registryUrl)
                 .trustedPackages(Shop.RECORDS)
                 .stateDirectory(state)
-                .partitions(3)
-                // commit often: a command's result is only seen once its transaction commits
-                .property("commit.interval.ms", 50);
+                .partitions(3);
+        if (options.commandTimeout() != null) {
+            app.property(MyelinConfig.COMMAND_TIMEOUT_MS, options.commandTimeout().toMillis());
+        }
         if (brokerCount(servers) < 3) {
             app.singleBrokerDevMode();
         }

@@ -7,6 +7,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
+import java.time.Duration;
+
 import org.junit.jupiter.api.Test;
 
 import dev.myelin.examples.Demo;
@@ -15,7 +17,7 @@ class DemoOptionsTest {
 
     @Test
     void noOptionsGiveTheDefaults() {
-        assertThat(DemoOptions.parse()).isEqualTo(new DemoOptions(2000, 0.2, null, null, false, 0, false, null));
+        assertThat(DemoOptions.parse()).isEqualTo(new DemoOptions(2000, 0.2, null, null, false, 0, false, null, null));
         assertThat(DemoOptions.parse().plannedFailures()).isEqualTo(400);
     }
 
@@ -24,7 +26,7 @@ class DemoOptionsTest {
         DemoOptions options = DemoOptions.parse("--orders", "200", "--fail-share=0.5", "--bootstrap-servers", "kafka:9092",
                 "--registry-url=http://registry:8080/apis/ccompat/v7");
 
-        assertThat(options).isEqualTo(new DemoOptions(200, 0.5, "kafka:9092", "http://registry:8080/apis/ccompat/v7", false, 0, false, null));
+        assertThat(options).isEqualTo(new DemoOptions(200, 0.5, "kafka:9092", "http://registry:8080/apis/ccompat/v7", false, 0, false, null, null));
     }
 
     @Test
@@ -40,11 +42,22 @@ class DemoOptionsTest {
                 .withMessageContaining("--console-port was already set");
     }
 
+    @Test
+    void theCommandTimeoutIsReadInSeconds() {
+        assertThat(DemoOptions.parse("--command-timeout", "90").commandTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(DemoOptions.parse().commandTimeout()).isNull();
+        assertThatIllegalArgumentException().isThrownBy(() -> DemoOptions.parse("--command-timeout=0"))
+                .withMessage("--command-timeout must be a positive number of seconds: 0");
+        assertThatIllegalArgumentException().isThrownBy(() -> DemoOptions.parse("--command-timeout", "soon"))
+                .withMessageContaining("--command-timeout must be a whole number");
+    }
+
     @SuppressWarnings("deprecation")
     @Test
     void theOldConstructorMeansAFreeConsolePortAndNoKeepRunning() {
-        assertThat(new DemoOptions(5, 0.1, null, null, false)).isEqualTo(new DemoOptions(5, 0.1, null, null, false, 0, false, null));
-        assertThat(new DemoOptions(5, 0.1, null, null, false, 8086, true)).isEqualTo(new DemoOptions(5, 0.1, null, null, false, 8086, true, null));
+        assertThat(new DemoOptions(5, 0.1, null, null, false)).isEqualTo(new DemoOptions(5, 0.1, null, null, false, 0, false, null, null));
+        assertThat(new DemoOptions(5, 0.1, null, null, false, 8086, true)).isEqualTo(new DemoOptions(5, 0.1, null, null, false, 8086, true, null, null));
+        assertThat(new DemoOptions(5, 0.1, null, null, false, 8086, true, "shop-2")).isEqualTo(new DemoOptions(5, 0.1, null, null, false, 8086, true, "shop-2", null));
     }
 
     @Test

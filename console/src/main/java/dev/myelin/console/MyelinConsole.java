@@ -134,8 +134,10 @@ public final class MyelinConsole implements AutoCloseable {
         ConsoleAccess access = new ConsoleAccess(options.accessToken(), loopback(options.host()));
         PayloadMask mask = new PayloadMask(options.maskedPayloads(), options.maskedFields());
         // live streams bypass the API's access check, so they are served only where reads need no token: on loopback
-        LiveViews live = access.loopback() ? new LiveViews(runtimes) : null;
-        ConsoleServer server = ConsoleServer.start(new ConsoleApi(runtimes, access, mask), live, options.host(), options.port());
+        ConsoleApi api = new ConsoleApi(runtimes, access, mask);
+        // a live view follows the version the console reads, so after a rebuild switched it shows the new one
+        LiveViews live = access.loopback() ? new LiveViews(api::currentProjection) : null;
+        ConsoleServer server = ConsoleServer.start(api, live, options.host(), options.port());
         // the options' text never holds the token
         LOG.info("Myelin Console of {} at {} ({})", application.name(), server.url(), options);
         if (!access.loopback() && !access.actionsEnabled()) {

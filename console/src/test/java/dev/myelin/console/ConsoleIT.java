@@ -189,7 +189,9 @@ class ConsoleIT {
             Thread reader = new Thread(() -> live.body().filter(line -> line.startsWith("data: ")).forEach(events::add), "sse-reader");
             reader.setDaemon(true);
             reader.start();
-            assertThat(mapper.readTree(next(events).substring(6)).get("view").asLong()).as("the value when the stream opened").isEqualTo(55);
+            JsonNode opened = mapper.readTree(next(events).substring(6));
+            assertThat(opened.get("view").asLong()).as("the value when the stream opened").isEqualTo(55);
+            assertThat(opened.get("version").asInt()).isEqualTo(1);
             assertThat(counters.gateway().send("c-1", "add 5").get()).isInstanceOf(CommandResult.Accepted.class);
             JsonNode change = mapper.readTree(next(events).substring(6));
             assertThat(change.get("key").asText()).isEqualTo("c-1");
@@ -221,6 +223,19 @@ class ConsoleIT {
                     .as("read from version 2, which folded every event again").isEqualTo(60);
             assertThat(get(console, "api/overview").get("projections")).extracting(p -> p.get("version").asInt())
                     .containsExactly(1, 2);
+            // a live view opened after the switch follows the version the console reads
+            BlockingQueue<String> switchedEvents = new LinkedBlockingQueue<>();
+            HttpResponse<java.util.stream.Stream<String>> switchedLive = http.sendAsync(HttpRequest.newBuilder(
+                            console.url().resolve("api/projections/counter-totals/live?key=c-1")).build(), HttpResponse.BodyHandlers.ofLines())
+                    .get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            Thread switchedReader = new Thread(() -> switchedLive.body().filter(line -> line.startsWith("data: ")).forEach(switchedEvents::add),
+                    "sse-reader-v2");
+            switchedReader.setDaemon(true);
+            switchedReader.start();
+            JsonNode fromV2 = mapper.readTree(next(switchedEvents).substring(6));
+            assertThat(fromV2.get("version").asInt()).as("the live view reads the rebuilt version").isEqualTo(2);
+            assertThat(fromV2.get("view").asLong()).isEqualTo(60);
+            switchedLive.body().close();
 
             HttpResponse<String> page = http.send(HttpRequest.newBuilder(console.url()).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(page.statusCode()).isEqualTo(200);

@@ -127,6 +127,17 @@ public final class ConsoleApi {
     }
 
     /**
+     * Returns the version of projection {@code name} the console reads: the one a rebuild started
+     * here switched to, or else the first the application started.
+     *
+     * @param name the projection's name
+     * @return the running projection, or empty when the application runs none of that name
+     */
+    public Optional<RunningProjection<?, ?>> currentProjection(String name) {
+        return rebuilds.current(name);
+    }
+
+    /**
      * A request as the routes see it.
      *
      * @param method  the HTTP method, upper-case

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +41,8 @@ public final class LiveViews implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LiveViews.class);
     private static final byte[] PING = ": ping\n\n".getBytes(StandardCharsets.UTF_8);
 
-    private final Runtimes runtimes;
+    /** The version of a projection the console reads: after a rebuild switched, the new one. */
+    private final Function<String, Optional<RunningProjection<?, ?>>> projections;
     private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService pings = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "myelin-console-live-pings");
@@ -49,12 +51,13 @@ public final class LiveViews implements AutoCloseable {
     });
 
     /**
-     * Creates the live views of {@code runtimes}' projections.
+     * Creates live views of the projections {@code projections} finds by name.
      *
-     * @param runtimes what the console shows
+     * @param projections the version of a projection the console reads, by name (after a rebuild
+     *                    from the console switched, the new version), or empty for no such projection
      */
-    public LiveViews(Runtimes runtimes) {
-        this.runtimes = runtimes;
+    public LiveViews(Function<String, Optional<RunningProjection<?, ?>>> projections) {
+        this.projections = projections;
         pings.scheduleWithFixedDelay(() -> streams.forEach(s -> s.write(PING)), 15, 15, TimeUnit.SECONDS);
     }
 
@@ -78,8 +81,7 @@ public final class LiveViews implements AutoCloseable {
             if (!exchange.getRequestMethod().equalsIgnoreCase("GET")) {
                 throw new ConsoleApi.Refused(405, "a live view is read with GET");
             }
-            RunningProjection<?, ?> projection = runtimes.projections().stream()
-                    .filter(p -> p.projection().name().equals(path.get(2))).findFirst()
+            RunningProjection<?, ?> projection = projections.apply(path.get(2))
                     .orElseThrow(() -> new ConsoleApi.Refused(404, "no projection '" + path.get(2) + "'"));
             if (streams.size() >= MAX_STREAMS) {
                 throw new ConsoleApi.Refused(503, "too many live views open (" + MAX_STREAMS + "); close one");
@@ -116,7 +118,8 @@ public final class LiveViews implements AutoCloseable {
             }
             if (key.isPresent()) {
                 // after subscribing, so no change falls between the value sent and the first change
-                ObjectNode current = ValueJson.MAPPER.createObjectNode().put("key", typedKey.get());
+                ObjectNode current = ValueJson.MAPPER.createObjectNode().put("key", typedKey.get())
+                        .put("version", projection.projection().version());
                 try {
                     current.set("view", projection.query().get(key.get()).map(ValueJson::of).orElse(ValueJson.MAPPER.nullNode()));
                 } catch (ViewUnavailableException e) {

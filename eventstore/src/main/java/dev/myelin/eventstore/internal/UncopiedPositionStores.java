@@ -28,6 +28,7 @@ import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.apache.kafka.streams.state.internals.WithRetentionPeriod;
 
 /**
  * Kafka's persistent stores, with one cost of the command path taken away: Kafka Streams' changelog
@@ -260,9 +261,20 @@ public final class UncopiedPositionStores {
         }
     }
 
-    private static final class WindowDelegate extends StoreDelegate<WindowStore<Bytes, byte[]>> implements WindowStore<Bytes, byte[]> {
+    /**
+     * A window store; it tells Kafka its retention (through Kafka's internal {@link WithRetentionPeriod},
+     * which Kafka looks for only through its own wrappers) so that a restore still skips the expired
+     * part of the changelog instead of reading it in full.
+     */
+    private static final class WindowDelegate extends StoreDelegate<WindowStore<Bytes, byte[]>>
+            implements WindowStore<Bytes, byte[]>, WithRetentionPeriod {
         WindowDelegate(WindowStore<Bytes, byte[]> inner) {
             super(inner);
+        }
+
+        @Override
+        public long retentionPeriod() {
+            return WithRetentionPeriod.resolveRetentionPeriod(inner);
         }
 
         @Override

@@ -23,6 +23,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.internals.WithRetentionPeriod;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 
@@ -60,6 +61,15 @@ class UncopiedPositionStoresTest {
                 assertThat(new String(position.value(), StandardCharsets.ISO_8859_1)).contains("commands-in");
             }
         }
+    }
+
+    @Test
+    void theWindowStoreTellsKafkaItsRetentionSoARestoreSkipsExpiredData() {
+        WindowStore<Bytes, byte[]> store = UncopiedPositionStores.persistentWindowStore("windows", Duration.ofHours(2),
+                Duration.ofMillis(1), false).get();
+
+        // what Kafka's changelog reader asks before a restore; -1 made it read the whole changelog
+        assertThat(WithRetentionPeriod.resolveRetentionPeriod(store)).isEqualTo(Duration.ofHours(2).toMillis());
     }
 
     private static Topology topology() {

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -162,17 +164,9 @@ final class FakeRuntimes implements Runtimes {
         }
 
         private int act(DeadLetterStatus status, Predicate<? super CommandDeadLetter> which, String by) {
-            int count = 0;
-            for (int i = 0; i < commandDeadLetters.size(); i++) {
-                CommandDeadLetter l = commandDeadLetters.get(i);
-                if (l.status() == DeadLetterStatus.PENDING && which.test(l)) {
-                    commandDeadLetters.set(i, new CommandDeadLetter(l.aggregateId(), l.commandId(), l.commandType(), l.correlationId(),
-                            l.error(), l.origin(), l.position(), l.failedAt(), l.value(),
-                            List.of(new DeadLetterAction(status, by, Instant.parse("2026-01-02T03:04:06Z")))));
-                    count++;
-                }
-            }
-            return count;
+            return FakeRuntimes.act(commandDeadLetters, CommandDeadLetter::status, which, (l, action) -> new CommandDeadLetter(
+                    l.aggregateId(), l.commandId(), l.commandType(), l.correlationId(), l.error(), l.origin(), l.position(), l.failedAt(),
+                    l.value(), List.of(action)), new DeadLetterAction(status, by, ACTED_AT));
         }
 
         @Override
@@ -359,21 +353,30 @@ final class FakeRuntimes implements Runtimes {
         }
 
         private int act(DeadLetterStatus status, Predicate<? super SagaDeadLetter> which, String by) {
-            int count = 0;
-            for (int i = 0; i < sagaDeadLetters.size(); i++) {
-                SagaDeadLetter l = sagaDeadLetters.get(i);
-                if (l.status() == DeadLetterStatus.PENDING && which.test(l)) {
-                    sagaDeadLetters.set(i, new SagaDeadLetter(l.saga(), l.kind(), l.key(), l.sagaId(), l.commandId(), l.reason(),
-                            l.error(), l.origin(), l.position(), l.failedAt(), l.value(),
-                            List.of(new DeadLetterAction(status, by, Instant.parse("2026-01-02T03:04:06Z")))));
-                    count++;
-                }
-            }
-            return count;
+            return FakeRuntimes.act(sagaDeadLetters, SagaDeadLetter::status, which, (l, action) -> new SagaDeadLetter(l.saga(), l.kind(),
+                    l.key(), l.sagaId(), l.commandId(), l.reason(), l.error(), l.origin(), l.position(), l.failedAt(), l.value(),
+                    List.of(action)), new DeadLetterAction(status, by, ACTED_AT));
         }
 
         @Override
         public void close() {
         }
+    }
+
+    /** When every fake action is recorded. */
+    private static final Instant ACTED_AT = Instant.parse("2026-01-02T03:04:06Z");
+
+    /** Records {@code action} on each pending letter {@code which} accepts, as a dead-letter topic does; returns how many. */
+    private static <L> int act(List<L> letters, Function<L, DeadLetterStatus> status, Predicate<? super L> which,
+                               BiFunction<L, DeadLetterAction, L> withAction, DeadLetterAction action) {
+        int count = 0;
+        for (int i = 0; i < letters.size(); i++) {
+            L letter = letters.get(i);
+            if (status.apply(letter) == DeadLetterStatus.PENDING && which.test(letter)) {
+                letters.set(i, withAction.apply(letter, action));
+                count++;
+            }
+        }
+        return count;
     }
 }

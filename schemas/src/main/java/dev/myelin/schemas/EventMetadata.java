@@ -122,14 +122,16 @@ public record EventMetadata(
      * @return the same headers, for chaining
      */
     public Headers writeTo(Headers headers) {
-        put(headers, EVENT_ID, eventId);
-        put(headers, EVENT_TYPE, eventType);
-        put(headers, AGGREGATE_ID, aggregateId);
-        put(headers, SEQUENCE, Long.toString(sequence));
-        put(headers, TIMESTAMP, formatted(timestamp));
-        put(headers, COMMAND_ID, commandId);
-        put(headers, CORRELATION_ID, correlationId);
-        put(headers, CAUSATION_ID, causationId);
+        // the command processor writes into empty headers, once per event: nothing to replace, and each removal walks them all
+        boolean empty = !headers.iterator().hasNext();
+        put(headers, EVENT_ID, eventId, empty);
+        put(headers, EVENT_TYPE, eventType, empty);
+        put(headers, AGGREGATE_ID, aggregateId, empty);
+        put(headers, SEQUENCE, Long.toString(sequence), empty);
+        put(headers, TIMESTAMP, formatted(timestamp), empty);
+        put(headers, COMMAND_ID, commandId, empty);
+        put(headers, CORRELATION_ID, correlationId, empty);
+        put(headers, CAUSATION_ID, causationId, empty);
         traceContext.ifPresent(trace -> trace.writeTo(headers));
         return headers;
     }
@@ -250,8 +252,10 @@ public record EventMetadata(
                 "header " + name + " is missing; records on a Myelin events topic carry all myelin.* metadata headers"));
     }
 
-    private static void put(Headers headers, String name, String value) {
-        headers.remove(name);
+    private static void put(Headers headers, String name, String value, boolean empty) {
+        if (!empty) {
+            headers.remove(name);
+        }
         headers.add(name, value.getBytes(StandardCharsets.UTF_8));
     }
 

@@ -11,8 +11,10 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -73,6 +75,8 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     private final int partitions;
     private final DefaultCommandGateway<C, E> gateway;
     private final OwnWrites ownWrites = new OwnWrites();
+    /** Query handles of one task's store each, by store name and partition (see {@link #query}). */
+    private final Map<String, ReadOnlyKeyValueStore<?, byte[]>> partitionStores = new ConcurrentHashMap<>();
     private final StreamsHealth health;
     private final CommandGateway<C, E> recordingGateway;
     private final List<AutoCloseable> streamsMeters = new ArrayList<>();
@@ -225,12 +229,11 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     }
 
     private Optional<AggregateState<S>> readState(String aggregateId) {
-        requireLocal(aggregateId);
+        int partition = requireLocal(aggregateId);
         // the store answers at the configured isolation (committed only by default); the cache only saves
         // decoding a version already read from it, so it can never show what the store would not
-        ReadOnlyKeyValueStore<String, byte[]> aggregates = store(CommandTopology.AGGREGATES_STORE, String.class);
-        ownWrites.awaitCommitted(aggregateId, () -> committedVersion(aggregates, aggregateId));
-        byte[] bytes = aggregates.get(aggregateId);
+        byte[] bytes = this.<String, byte[]>query(CommandTopology.AGGREGATES_STORE, partition, aggregates -> ownWrites.readCommitted(aggregateId,
+                () -> aggregates.get(aggregateId), found -> found == null ? -1 : StoredAggregate.decode(found).version()));
         if (bytes == null) {
             cache.invalidate(aggregateId);
             return Optional.empty();
@@ -263,8 +266,11 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     }
 
     private List<RecordedEvent<E>> readHistory(String aggregateId, long fromSequence) {
-        requireLocal(aggregateId);
-        ReadOnlyKeyValueStore<Bytes, byte[]> historyStore = store(CommandTopology.HISTORY_STORE, Bytes.class);
+        return this.<Bytes, List<RecordedEvent<E>>>query(CommandTopology.HISTORY_STORE, requireLocal(aggregateId),
+                historyStore -> readHistory(historyStore, aggregateId, fromSequence));
+    }
+
+    private List<RecordedEvent<E>> readHistory(ReadOnlyKeyValueStore<Bytes, byte[]> historyStore, String aggregateId, long fromSequence) {
         // the history store commits apart from the aggregates store: wait for the last event this instance saw accepted
         ownWrites.awaitCommitted(aggregateId, () -> {
             long last = ownWrites.seen(aggregateId).filter(v -> v > 0).orElse(1L);
@@ -282,11 +288,6 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     }
 
     private record Decoded<S>(byte[] bytes, AggregateState<S> state) {
-    }
-
-    private static long committedVersion(ReadOnlyKeyValueStore<String, byte[]> aggregates, String aggregateId) {
-        byte[] bytes = aggregates.get(aggregateId);
-        return bytes == null ? -1 : StoredAggregate.decode(bytes).version();
     }
 
     private <R> CompletableFuture<R> recorded(String aggregateId, boolean forget, CompletableFuture<R> result) {
@@ -315,23 +316,47 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         }
     }
 
-    private <K> ReadOnlyKeyValueStore<K, byte[]> store(String name, Class<K> keyType) {
+    /**
+     * Reads the store {@code name} of the task owning {@code partition}: that one store, where a query
+     * of all would look in every local task's until it found the key. Kafka Streams finds the task's
+     * store anew on each read, so the handle is kept; a read that fails with it (the store moved, a
+     * stream thread was replaced) is tried once more with a new one before it fails.
+     */
+    private <K, T> T query(String name, int partition, Function<ReadOnlyKeyValueStore<K, byte[]>, T> read) {
+        String key = name + "#" + partition;
         try {
-            return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<K, byte[]>keyValueStore()));
-        } catch (InvalidStateStoreException e) {
-            throw new MyelinEventStoreException("store " + name + " cannot be queried now (state " + streams.state()
-                    + "); retry once the rebalance is over", e);
+            return read.apply(this.<K>partitionStore(key, name, partition));
+        } catch (InvalidStateStoreException stale) {
+            partitionStores.remove(key);
+            try {
+                return read.apply(this.<K>partitionStore(key, name, partition));
+            } catch (InvalidStateStoreException e) {
+                partitionStores.remove(key);
+                throw notQueryable(name, e);
+            }
         }
     }
 
-    private void requireLocal(String aggregateId) {
+    @SuppressWarnings("unchecked")
+    private <K> ReadOnlyKeyValueStore<K, byte[]> partitionStore(String key, String name, int partition) {
+        return (ReadOnlyKeyValueStore<K, byte[]>) partitionStores.computeIfAbsent(key, ignored -> streams.store(
+                StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<K, byte[]>keyValueStore()).withPartition(partition)));
+    }
+
+    private MyelinEventStoreException notQueryable(String name, InvalidStateStoreException e) {
+        return new MyelinEventStoreException("store " + name + " cannot be queried now (state " + streams.state()
+                + "); retry once the rebalance is over", e);
+    }
+
+    /** Returns the partition that owns {@code aggregateId}, if a task of this instance runs it. */
+    private int requireLocal(String aggregateId) {
         Objects.requireNonNull(aggregateId, "aggregateId");
         int partition = AggregatePartitioner.partitionOf(aggregateId, partitions);
         TopicPartition wanted = new TopicPartition(topics.commands(), partition);
         for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
             for (TaskMetadata task : thread.activeTasks()) {
                 if (task.topicPartitions().contains(wanted)) {
-                    return;
+                    return partition;
                 }
             }
         }

@@ -5,6 +5,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 import dev.myelin.eventstore.CommandResult;
 
@@ -73,14 +75,27 @@ final class OwnWrites {
      * none) has caught up with what this instance saw accepted, or {@link #MAX_WAIT} passed.
      */
     void awaitCommitted(String aggregateId, LongSupplier committedVersion) {
+        readCommitted(aggregateId, committedVersion::getAsLong, Long::longValue);
+    }
+
+    /**
+     * Reads with {@code read} until what it read has caught up with what this instance saw accepted
+     * for {@code aggregateId} ({@code versionOf} tells its version, -1 for nothing), or
+     * {@link #MAX_WAIT} passed, and returns the last read: one read when nothing is awaited, so a
+     * caller needs no second read for its answer.
+     */
+    <T> T readCommitted(String aggregateId, Supplier<T> read, ToLongFunction<? super T> versionOf) {
+        T value = read.get();
         Optional<Long> wanted = seen(aggregateId);
-        if (wanted.isEmpty()) {
-            return;
+        if (wanted.isEmpty() || caughtUp(wanted.get(), versionOf.applyAsLong(value))) {
+            return value;
         }
         long deadline = System.nanoTime() + MAX_WAIT.toNanos();
-        while (!caughtUp(wanted.get(), committedVersion.getAsLong()) && System.nanoTime() < deadline) {
+        do {
             LockSupport.parkNanos(200_000);
-        }
+            value = read.get();
+        } while (!caughtUp(wanted.get(), versionOf.applyAsLong(value)) && System.nanoTime() < deadline);
+        return value;
     }
 
     /** The generation to record into, turned over first when it is old or full. */

@@ -70,4 +70,25 @@ class OwnWritesTest {
         assertThat(writes.seen("late")).contains(1L);
         assertThat(writes.seen("later")).contains(1L);
     }
+
+    @Test
+    void aReadOfAnAggregateNotWrittenHereReadsOnce() {
+        AtomicLong reads = new AtomicLong();
+
+        long version = writes.readCommitted("acc-1", () -> reads.incrementAndGet() * 10, Long::longValue);
+
+        assertThat(version).isEqualTo(10L);
+        assertThat(reads).hasValue(1);
+    }
+
+    @Test
+    void aReadOfAnAggregateWrittenHereReadsAgainUntilTheStoreHasTheVersionAccepted() {
+        writes.record("acc-1", accepted(3), false);
+        AtomicLong reads = new AtomicLong();
+
+        long version = writes.readCommitted("acc-1", reads::incrementAndGet, Long::longValue);
+
+        assertThat(version).isEqualTo(3L);
+        assertThat(reads).hasValue(3);
+    }
 }

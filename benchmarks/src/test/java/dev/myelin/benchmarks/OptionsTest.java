@@ -84,4 +84,15 @@ class OptionsTest {
         assertThatThrownBy(() -> Benchmarks.Options.parse(new String[] {"--out"}))
                 .hasMessageContaining("--out needs a value");
     }
+
+    @Test
+    void aRunMeasuresOnOneBrokerThenOnThreeChildBrokersUnlessToldOne() {
+        assertThat(Benchmarks.Options.parse(new String[0]).clusters()).containsExactly("one", "child3");
+        assertThat(Benchmarks.Options.parse(new String[] {"--cluster", "both"}).clusters()).containsExactly("one", "child3");
+        assertThat(Benchmarks.Options.parse(new String[] {"--cluster", "child3"}).clusters()).containsExactly("child3");
+        assertThat(Benchmarks.Options.parse(new String[] {"--cluster", "one"}).clusters()).containsExactly("one");
+        assertThatThrownBy(() -> Benchmarks.Options.parse(new String[] {"--cluster", "three"}))
+                .hasMessage("--cluster must be one, child3 or both, not 'three'");
+        assertThat(Benchmarks.Sizes.of("full").threeBrokerRecords()).isLessThan(Benchmarks.Sizes.of("full").records());
+    }
 }

@@ -7,12 +7,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeMap;
 
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.internal.Directories;
@@ -135,7 +138,9 @@ public final class Benchmarks {
         int records = sizes.threeBrokerRecords();
         List<Measurement> results = new ArrayList<>();
         Path stateDir = Files.createTempDirectory("myelin-bench-3-");
-        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.builder().brokers(3).inChildProcesses().start()) {
+        EmbeddedKafkaCluster.Builder cluster = EmbeddedKafkaCluster.builder().brokers(3).inChildProcesses();
+        options.threeBrokerProperties().forEach(cluster::brokerProperty);
+        try (EmbeddedKafkaCluster kafka = cluster.start()) {
             progress("3 brokers in child JVMs (replication 3, min.insync.replicas 2) at " + kafka.bootstrapServers());
             Measurement passThrough = null;
             if (options.suites().contains("raw") || options.suites().contains("commands")) {
@@ -166,12 +171,14 @@ public final class Benchmarks {
         } finally {
             Directories.deleteQuietly(stateDir);
         }
-        return results.stream().map(Benchmarks::onThreeBrokers).toList();
+        String how = "; 3 brokers in child JVMs, replication 3, min.insync.replicas 2" + (options.threeBrokerProperties().isEmpty() ? ""
+                : ", broker settings " + options.threeBrokerProperties());
+        return results.stream().map(m -> onThreeBrokers(m, how)).toList();
     }
 
-    private static Measurement onThreeBrokers(Measurement m) {
-        return new Measurement(m.benchmark() + ON_THREE_BROKERS, m.metric(), m.value(), m.baseline().map(Benchmarks::onThreeBrokers),
-                m.note() + "; 3 brokers in child JVMs, replication 3, min.insync.replicas 2");
+    private static Measurement onThreeBrokers(Measurement m, String how) {
+        return new Measurement(m.benchmark() + ON_THREE_BROKERS, m.metric(), m.value(), m.baseline().map(b -> onThreeBrokers(b, how)),
+                m.note() + how);
     }
 
     /**
@@ -431,11 +438,13 @@ public final class Benchmarks {
 
     /** The parsed command line. */
     record Options(Sizes sizes, Set<String> suites, Path out, boolean help, String axonJdbc, String skipped,
-                   Recovery.Settings recovery, OptionalInt sagaCommitIntervalMs, Set<String> clusters) {
+                   Recovery.Settings recovery, OptionalInt sagaCommitIntervalMs, Set<String> clusters,
+                   Map<String, String> threeBrokerProperties) {
         static final String USAGE = """
                 Usage: Benchmarks [--size tiny|full] [--only SUITE,...] [--cluster one|child3|both] [--no-write | --out FILE]
                                   [--axon-jdbc URL] [--saga-commit-interval-ms MS] [--recovery-aggregates N] [--recovery-write-buffer BYTES]
                                   [--recovery-group-protocol classic|streams] [--recovery-session-timeout-ms MS]
+                                  [--three-broker-property NAME=VALUE ...]
                   --size   tiny runs each benchmark once on a few thousand records (what CI does);
                            full is the real run (default)
                   --only   suites to run, from: %s (default: all but recovery)
@@ -444,6 +453,9 @@ public final class Benchmarks {
                            Kafka's broker defaults, topics replicated 3 times, min.insync.replicas 2
                            (a fifth of the records, a quarter of the orders; rows marked '3 brokers');
                            both (default): the one, then the other
+                  --three-broker-property NAME=VALUE  a broker setting of the 3-broker cluster instead
+                           of Kafka's default (repeatable), such as
+                           add.partitions.to.txn.retry.backoff.max.ms=5000
                   --saga-commit-interval-ms  the commit.interval.ms of the sagas suite's event stores and
                            saga runtime (default: Myelin's own, 5 and 20; the shop demo sets 50)
                   --recovery-aggregates  accounts (and view keys) the recovery suite loads before it
@@ -472,6 +484,7 @@ public final class Benchmarks {
             Recovery.Settings recovery = Recovery.Settings.DEFAULT;
             OptionalInt sagaCommitInterval = OptionalInt.empty();
             Set<String> clusters = new LinkedHashSet<>(CLUSTERS);
+            Map<String, String> threeBrokerProperties = new TreeMap<>();
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--size" -> size = value(args, ++i, "--size");
@@ -490,6 +503,14 @@ public final class Benchmarks {
                             throw new IllegalArgumentException("--cluster must be one, child3 or both, not '" + cluster + "'");
                         }
                         clusters = cluster.equals("both") ? new LinkedHashSet<>(CLUSTERS) : Set.of(cluster);
+                    }
+                    case "--three-broker-property" -> {
+                        String property = value(args, ++i, "--three-broker-property");
+                        int equals = property.indexOf('=');
+                        if (equals < 1) {
+                            throw new IllegalArgumentException("--three-broker-property must be NAME=VALUE, not '" + property + "'");
+                        }
+                        threeBrokerProperties.put(property.substring(0, equals), property.substring(equals + 1));
                     }
                     case "--out" -> out = Path.of(value(args, ++i, "--out"));
                     case "--no-write" -> noWrite = true;
@@ -525,7 +546,8 @@ public final class Benchmarks {
             if (out == null && !noWrite && size.equals("full")) {
                 out = Path.of("docs", "benchmarks.md");
             }
-            return new Options(sizes, suites, noWrite ? null : out, help, axonJdbc, skipped, recovery, sagaCommitInterval, clusters);
+            return new Options(sizes, suites, noWrite ? null : out, help, axonJdbc, skipped, recovery, sagaCommitInterval, clusters,
+                    Collections.unmodifiableMap(threeBrokerProperties));
         }
 
         private static long positive(String text, String option) {

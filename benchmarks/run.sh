@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every benchmark beside its raw-Kafka baseline and rewrites docs/benchmarks.md.
 # Usage: benchmarks/run.sh [--size tiny|full] [--only raw,commands,latency,projection,reads,sagas,axon,recovery] [--no-write]
-#                          [--recovery-aggregates N]
+#                          [--cluster one|child3|both] [--recovery-aggregates N]
+# By default the raw, commands and sagas suites run again on 3 brokers in child JVMs (replication 3,
+# min.insync.replicas 2) after the one-broker run: rows ending in '3 brokers'. --cluster one skips them.
 # Run it on an otherwise idle machine; it takes about 20 minutes at the full size (2 cores).
 # It compiles this checkout and runs from target/classes: nothing is installed into ~/.m2.
 # MVN_FLAGS=-o benchmarks/run.sh ... keeps Maven offline.

@@ -1,16 +1,21 @@
 package dev.myelin.benchmarks;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeMap;
 
 import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.embedded.internal.Directories;
@@ -38,6 +43,14 @@ public final class Benchmarks {
     static final List<String> SUITES = List.of("raw", "commands", "latency", "projection", "reads", "sagas", "axon");
     /** Suites that run only when named in {@code --only}: they take long or kill processes. */
     static final List<String> OPT_IN_SUITES = List.of("recovery");
+    /** The clusters a run can measure on: one broker in this JVM, three brokers in child JVMs. */
+    static final List<String> CLUSTERS = List.of("one", "child3");
+    /** The suites that also run on the three-broker cluster. */
+    static final List<String> THREE_BROKER_SUITES = List.of("raw", "commands", "sagas");
+    /** What a three-broker row's benchmark name ends with, so that its rows stand apart from the one-broker rows. */
+    static final String ON_THREE_BROKERS = ", 3 brokers";
+    /** The broker log lines the three-broker run counts (issue 17: ERROR lines on every Myelin transaction). */
+    static final String OUT_OF_ORDER_SEQUENCE = "OutOfOrderSequenceException";
 
     private Benchmarks() {
     }
@@ -95,17 +108,103 @@ public final class Benchmarks {
     }
 
     /**
-     * Runs the chosen suites on a fresh one-broker embedded cluster and returns every figure.
+     * Runs the chosen suites on a fresh one-broker embedded cluster, then those of them that also
+     * run on three brokers on a fresh cluster of three child-JVM brokers, and returns every figure.
      *
-     * @param options sizes and suites
+     * @param options sizes, suites and clusters
      * @return the measurements, in the order they were taken
      */
     static List<Measurement> run(Options options) throws Exception {
-        Sizes sizes = options.sizes();
         List<Measurement> results = new ArrayList<>();
         if (options.skipped() != null) {
             progress(options.skipped());
         }
+        if (options.clusters().contains("one")) {
+            results.addAll(onOneBroker(options));
+        }
+        if (options.clusters().contains("child3") && THREE_BROKER_SUITES.stream().anyMatch(options.suites()::contains)) {
+            results.addAll(onThreeBrokers(options));
+        }
+        return results;
+    }
+
+    /**
+     * The raw, commands and sagas suites (those of them chosen) on three brokers, each in a child JVM
+     * with Kafka's broker defaults, every topic replicated 3 times with {@code min.insync.replicas=2}:
+     * fewer records than on one broker, the same steps. Each row's name ends with {@link #ON_THREE_BROKERS}.
+     */
+    private static List<Measurement> onThreeBrokers(Options options) throws Exception {
+        Sizes sizes = options.sizes();
+        int records = sizes.threeBrokerRecords();
+        List<Measurement> results = new ArrayList<>();
+        Path stateDir = Files.createTempDirectory("myelin-bench-3-");
+        EmbeddedKafkaCluster.Builder cluster = EmbeddedKafkaCluster.builder().brokers(3).inChildProcesses();
+        options.threeBrokerProperties().forEach(cluster::brokerProperty);
+        try (EmbeddedKafkaCluster kafka = cluster.start()) {
+            progress("3 brokers in child JVMs (replication 3, min.insync.replicas 2) at " + kafka.bootstrapServers());
+            Measurement passThrough = null;
+            if (options.suites().contains("raw") || options.suites().contains("commands")) {
+                progress("3 brokers, raw: idempotent producer, " + records + " x 1 KB");
+                results.add(RawKafka.producerThroughput(kafka, records, 4));
+                progress("3 brokers, raw: Kafka Streams EOS v2 pass-through, warming up with " + records / 5 + " records");
+                RawKafka.eosPassThroughThroughput(kafka, records / 5, 4, 100, stateDir);
+                progress("3 brokers, raw: Kafka Streams EOS v2 pass-through, " + records + " records");
+                passThrough = RawKafka.eosPassThroughThroughput(kafka, records, 4, 100, stateDir);
+                results.add(passThrough);
+            }
+            if (options.suites().contains("commands")) {
+                progress("3 brokers, Myelin: opening " + sizes.aggregates() + " accounts");
+                try (MyelinCommands bank = new MyelinCommands(kafka, sizes.aggregates(), 4, 100, stateDir)) {
+                    progress("3 brokers, Myelin: warming up with " + records / 5 + " deposits");
+                    bank.throughput(records / 5, false, Optional.ofNullable(passThrough));
+                    for (boolean checked : List.of(false, true)) {
+                        progress("3 brokers, Myelin: " + records + " deposits, expected version " + (checked ? "checked" : "unchecked"));
+                        results.add(bank.throughput(records, checked, Optional.ofNullable(passThrough)));
+                    }
+                }
+            }
+            if (options.suites().contains("sagas")) {
+                results.addAll(sagas(kafka, sizes.threeBrokerSagaOrders(), sizes.latencyDuration(), options.sagaCommitIntervalMs(), stateDir));
+            }
+            results.add(Measurement.of("broker log ERROR lines with " + OUT_OF_ORDER_SEQUENCE, "lines",
+                    errorLines(kafka, OUT_OF_ORDER_SEQUENCE), "all three brokers' logs, over every suite above"));
+        } finally {
+            Directories.deleteQuietly(stateDir);
+        }
+        String how = "; 3 brokers in child JVMs, replication 3, min.insync.replicas 2" + (options.threeBrokerProperties().isEmpty() ? ""
+                : ", broker settings " + options.threeBrokerProperties());
+        return results.stream().map(m -> onThreeBrokers(m, how)).toList();
+    }
+
+    private static Measurement onThreeBrokers(Measurement m, String how) {
+        return new Measurement(m.benchmark() + ON_THREE_BROKERS, m.metric(), m.value(), m.baseline().map(b -> onThreeBrokers(b, how)),
+                m.note() + how);
+    }
+
+    /**
+     * How many ERROR lines of the brokers' logs mention {@code text}, themselves or in the line after
+     * them (where the exception of "Error processing append operation" is named).
+     */
+    static long errorLines(EmbeddedKafkaCluster kafka, String text) throws IOException {
+        long count = 0;
+        for (int broker : kafka.brokerIds()) {
+            Optional<Path> log = kafka.brokerLog(broker);
+            if (log.isPresent() && Files.exists(log.get())) {
+                List<String> lines = Files.readAllLines(log.get(), StandardCharsets.ISO_8859_1);
+                for (int i = 0; i < lines.size(); i++) {
+                    if (lines.get(i).contains("] ERROR ")
+                            && (lines.get(i).contains(text) || i + 1 < lines.size() && lines.get(i + 1).contains(text))) {
+                        count++;
+                    }
+                }
+            }
+        }
+        return count;
+    }
+
+    private static List<Measurement> onOneBroker(Options options) throws Exception {
+        Sizes sizes = options.sizes();
+        List<Measurement> results = new ArrayList<>();
         Path stateDir = Files.createTempDirectory("myelin-bench-");
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1)) {
             progress("embedded broker at " + kafka.bootstrapServers());
@@ -190,7 +289,7 @@ public final class Benchmarks {
                 results.addAll(MyelinReads.run(kafka, sizes.aggregates(), sizes.deepHistory(), sizes.reads(), stateDir));
             }
             if (options.suites().contains("sagas")) {
-                results.addAll(sagas(kafka, sizes, options.sagaCommitIntervalMs(), stateDir));
+                results.addAll(sagas(kafka, sizes.sagaOrders(), sizes.latencyDuration(), options.sagaCommitIntervalMs(), stateDir));
             }
             if (options.suites().contains("recovery")) {
                 progress("recovery: " + Recovery.describe(sizes.recoveryAggregates(), options.recovery()) + ", Kafka "
@@ -225,18 +324,18 @@ public final class Benchmarks {
      * The shop's place-order saga: the first saga after a cold start, the maximum (sagas/s), then
      * end-to-end latency at a fifth of that maximum.
      */
-    private static List<Measurement> sagas(EmbeddedKafkaCluster kafka, Sizes sizes, OptionalInt commitIntervalMs, Path stateDir)
-            throws Exception {
+    private static List<Measurement> sagas(EmbeddedKafkaCluster kafka, int orders, Duration latencyDuration,
+                                           OptionalInt commitIntervalMs, Path stateDir) throws Exception {
         List<Measurement> results = new ArrayList<>();
         progress("Myelin: starting the shop, one order through the place-order saga from a cold start");
         try (MyelinSagas shop = new MyelinSagas(kafka, stateDir, commitIntervalMs)) {
             results.add(shop.firstSaga());
-            progress("Myelin: " + sizes.sagaOrders() + " shop orders through the place-order saga");
-            Measurement maximum = shop.throughput(sizes.sagaOrders());
+            progress("Myelin: " + orders + " shop orders through the place-order saga");
+            Measurement maximum = shop.throughput(orders);
             results.add(maximum);
             int rate = Math.max(5, (int) (maximum.value() / 5));
             progress("Myelin: place-order saga latency at " + rate + " orders/s, a fifth of the maximum");
-            results.addAll(shop.latency(rate, sizes.latencyDuration(),
+            results.addAll(shop.latency(rate, latencyDuration,
                     Goals.FIFTH + ": a fifth of the " + Report.format(maximum.value()) + " sagas/s above"));
         }
         return results;
@@ -314,6 +413,7 @@ public final class Benchmarks {
                 "State and history reads are single-threaded calls on the local store (the first 10 % are warm-up); the history read's baseline is a read_committed consumer scanning the aggregate's whole partition, so there a ratio below 1 is the saving.",
                 "Sagas are the shop example's place-order saga (four steps over the customer, stock and order aggregates) with its three event stores and saga runtime on the same broker, at Myelin's default commit intervals (5 ms for an event store, 20 ms for a saga runtime) unless --saga-commit-interval-ms sets one for all (the shop demo sets 50 ms, as this suite did before 2026-12-03; each row's note says which); a saga counts as ended when its COMPLETED transition is committed on the saga's log topic (read_committed). First, one order placed as soon as the saga runtime's start() returned (event stores running, customers open): the time to its saga's end stands for the demo's time to the first saga's end, which the demo itself prints and this run does not start. Then the maximum, at most 200 orders in flight, timed from the first order placed to the last saga completed; then end-to-end latency at a fifth of that maximum, orders placed at a fixed rate and timed from each one's scheduled placing (no coordinated omission), the first 10 % not counted. There is no raw-Kafka equivalent to compare with.",
                 "Command latency at the default commit.interval.ms=5 is measured at a fifth of the throughput suite's maximum (as at the intervals 100 and 20) and at four fifths of the maximum of the latency suite's own configuration (1 partition, commit.interval.ms=5, measured just before over as many deposits as it answers in the latency run's duration, and shown as a row): four fifths of the throughput suite's maximum, on 4 partitions committing every 100 ms, may be more than that configuration sustains.",
+                "Rows ending in '3 brokers' (issue 17, production-like figures): the raw, commands and sagas suites again, after the one-broker suites, on a fresh cluster of three brokers, each in a child JVM started from the same Kafka jars with Kafka's broker defaults (50 partitions for offsets and transaction state, Kafka's thread counts, add.partitions.to.txn.retry.backoff.ms 20 ms, group.initial.rebalance.delay.ms 3 s) and Kafka's own JVM settings (1 GiB heap, G1); every topic, Myelin's and the raw baseline's, replicated 3 times with min.insync.replicas=2 (Myelin's defaults for such a cluster), acks=all waiting for two copies. They send a fifth of the one-broker records and a quarter of its orders, so that a full run takes a few minutes more; compare their ratios, not their absolute figures, with the one-broker rows. The three brokers, the benchmark and its Kafka Streams threads share the same 2 cores. The 'broker log ERROR lines' row counts ERROR lines naming OutOfOrderSequenceException in the three brokers' logs over those suites.",
                 "Goals (issue 17): each target beside the row of this run that measures it; for the commands/s goal the ratio to the raw EOS pass-through is the measured figure itself.");
     }
 
@@ -323,30 +423,44 @@ public final class Benchmarks {
 
     /** How big each benchmark runs. */
     record Sizes(int records, int aggregates, int latencyRate, Duration latencyDuration,
-                 int projectionEvents, int deepHistory, int reads, int sagaOrders, int recoveryAggregates) {
+                 int projectionEvents, int deepHistory, int reads, int sagaOrders, int recoveryAggregates,
+                 int threeBrokerRecords, int threeBrokerSagaOrders) {
         static Sizes of(String name) {
+            // three brokers run a fifth of the records and a quarter of the orders: a full run takes a few minutes longer
             return switch (name) {
-                case "tiny" -> new Sizes(2_000, 200, 200, Duration.ofSeconds(2), 2_000, 200, 2_000, 50, 2_000);
-                case "full" -> new Sizes(100_000, 10_000, 1_000, Duration.ofSeconds(15), 300_000, 20_000, 20_000, 2_000, 1_000_000);
+                case "tiny" -> new Sizes(2_000, 200, 200, Duration.ofSeconds(2), 2_000, 200, 2_000, 50, 2_000, 2_000, 50);
+                case "full" -> new Sizes(100_000, 10_000, 1_000, Duration.ofSeconds(15), 300_000, 20_000, 20_000, 2_000, 1_000_000,
+                        20_000, 500);
                 default -> throw new IllegalArgumentException("--size must be tiny or full, not '" + name + "'");
             };
         }
 
         Sizes withRecoveryAggregates(int count) {
-            return new Sizes(records, aggregates, latencyRate, latencyDuration, projectionEvents, deepHistory, reads, sagaOrders, count);
+            return new Sizes(records, aggregates, latencyRate, latencyDuration, projectionEvents, deepHistory, reads, sagaOrders, count,
+                    threeBrokerRecords, threeBrokerSagaOrders);
         }
     }
 
     /** The parsed command line. */
     record Options(Sizes sizes, Set<String> suites, Path out, boolean help, String axonJdbc, String skipped,
-                   Recovery.Settings recovery, OptionalInt sagaCommitIntervalMs) {
+                   Recovery.Settings recovery, OptionalInt sagaCommitIntervalMs, Set<String> clusters,
+                   Map<String, String> threeBrokerProperties) {
         static final String USAGE = """
-                Usage: Benchmarks [--size tiny|full] [--only SUITE,...] [--no-write | --out FILE] [--axon-jdbc URL]
-                                  [--saga-commit-interval-ms MS] [--recovery-aggregates N] [--recovery-write-buffer BYTES]
+                Usage: Benchmarks [--size tiny|full] [--only SUITE,...] [--cluster one|child3|both] [--no-write | --out FILE]
+                                  [--axon-jdbc URL] [--saga-commit-interval-ms MS] [--recovery-aggregates N] [--recovery-write-buffer BYTES]
                                   [--recovery-group-protocol classic|streams] [--recovery-session-timeout-ms MS]
+                                  [--three-broker-property NAME=VALUE ...]
                   --size   tiny runs each benchmark once on a few thousand records (what CI does);
                            full is the real run (default)
                   --only   suites to run, from: %s (default: all but recovery)
+                  --cluster  one: every suite on one broker inside the benchmark's JVM; child3: the
+                           raw, commands and sagas suites on 3 brokers, each in a child JVM with
+                           Kafka's broker defaults, topics replicated 3 times, min.insync.replicas 2
+                           (a fifth of the records, a quarter of the orders; rows marked '3 brokers');
+                           both (default): the one, then the other
+                  --three-broker-property NAME=VALUE  a broker setting of the 3-broker cluster instead
+                           of Kafka's default (repeatable), such as
+                           add.partitions.to.txn.retry.backoff.max.ms=5000
                   --saga-commit-interval-ms  the commit.interval.ms of the sagas suite's event stores and
                            saga runtime (default: Myelin's own, 5 and 20; the shop demo sets 50)
                   --recovery-aggregates  accounts (and view keys) the recovery suite loads before it
@@ -374,6 +488,8 @@ public final class Benchmarks {
             Integer recoveryAggregates = null;
             Recovery.Settings recovery = Recovery.Settings.DEFAULT;
             OptionalInt sagaCommitInterval = OptionalInt.empty();
+            Set<String> clusters = new LinkedHashSet<>(CLUSTERS);
+            Map<String, String> threeBrokerProperties = new TreeMap<>();
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--size" -> size = value(args, ++i, "--size");
@@ -385,6 +501,21 @@ public final class Benchmarks {
                                 throw new IllegalArgumentException("unknown suite '" + suite + "'; suites are " + SUITES + " and " + OPT_IN_SUITES);
                             }
                         }
+                    }
+                    case "--cluster" -> {
+                        String cluster = value(args, ++i, "--cluster");
+                        if (!cluster.equals("both") && !CLUSTERS.contains(cluster)) {
+                            throw new IllegalArgumentException("--cluster must be one, child3 or both, not '" + cluster + "'");
+                        }
+                        clusters = cluster.equals("both") ? new LinkedHashSet<>(CLUSTERS) : Set.of(cluster);
+                    }
+                    case "--three-broker-property" -> {
+                        String property = value(args, ++i, "--three-broker-property");
+                        int equals = property.indexOf('=');
+                        if (equals < 1) {
+                            throw new IllegalArgumentException("--three-broker-property must be NAME=VALUE, not '" + property + "'");
+                        }
+                        threeBrokerProperties.put(property.substring(0, equals), property.substring(equals + 1));
                     }
                     case "--out" -> out = Path.of(value(args, ++i, "--out"));
                     case "--no-write" -> noWrite = true;
@@ -420,7 +551,8 @@ public final class Benchmarks {
             if (out == null && !noWrite && size.equals("full")) {
                 out = Path.of("docs", "benchmarks.md");
             }
-            return new Options(sizes, suites, noWrite ? null : out, help, axonJdbc, skipped, recovery, sagaCommitInterval);
+            return new Options(sizes, suites, noWrite ? null : out, help, axonJdbc, skipped, recovery, sagaCommitInterval, clusters,
+                    Collections.unmodifiableMap(threeBrokerProperties));
         }
 
         private static long positive(String text, String option) {

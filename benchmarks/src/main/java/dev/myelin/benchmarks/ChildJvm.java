@@ -1,22 +1,19 @@
 package dev.myelin.benchmarks;
 
-import java.io.File;
 import java.io.IOException;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+
+import dev.myelin.embedded.internal.ClassPaths;
 
 /**
  * A main class of this module run in its own JVM (the same java binary and class path), its output
@@ -135,24 +132,8 @@ final class ChildJvm implements AutoCloseable {
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     }
 
-    /**
-     * This module's class path: {@code java.class.path} when the benchmark was started with
-     * {@code java -cp}, else (under {@code mvn exec:java}, where that is Maven's own launcher) the
-     * URLs of the class loaders that loaded this class.
-     */
+    /** This module's class path, as the embedded brokers' child JVMs get theirs. */
     static String classPath() {
-        Set<String> entries = new LinkedHashSet<>();
-        for (ClassLoader loader = ChildJvm.class.getClassLoader(); loader != null; loader = loader.getParent()) {
-            if (loader instanceof URLClassLoader urls) {
-                for (URL url : urls.getURLs()) {
-                    try {
-                        entries.add(Path.of(url.toURI()).toString());
-                    } catch (URISyntaxException | IllegalArgumentException e) {
-                        // not a file: a child JVM could not use it anyway
-                    }
-                }
-            }
-        }
-        return entries.isEmpty() ? System.getProperty("java.class.path") : String.join(File.pathSeparator, entries);
+        return ClassPaths.forChildOf(ChildJvm.class);
     }
 }

@@ -49,9 +49,7 @@ final class MyelinCommands implements AutoCloseable {
     MyelinCommands(EmbeddedKafkaCluster kafka, int aggregates, int partitions, int commitIntervalMs, Path stateDir) throws Exception {
         this.aggregates = aggregates;
         this.versions = new AtomicLongArray(aggregates);
-        MyelinConfig config = MyelinConfig.builder("bench-" + Long.toString(System.nanoTime() % 1_000_000, 36))
-                .bootstrapServers(kafka.bootstrapServers())
-                .singleBrokerDevMode()
+        MyelinConfig config = configFor("bench-" + Long.toString(System.nanoTime() % 1_000_000, 36), kafka)
                 .partitions(partitions)
                 .property(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs)
                 .build();
@@ -63,6 +61,15 @@ final class MyelinCommands implements AutoCloseable {
         gateway = store.gateway();
         pipeline(aggregates, IN_FLIGHT, i -> gateway.send(accountId(i), new OpenAccount("owner-" + i))
                 .thenAccept(result -> remember((int) i, result)));
+    }
+
+    /**
+     * Returns a configuration builder for {@code kafka}: replication 1 on one broker, Myelin's
+     * defaults for a three-broker cluster (replication 3, {@code min.insync.replicas} 2) on more.
+     */
+    static MyelinConfig.Builder configFor(String application, EmbeddedKafkaCluster kafka) {
+        MyelinConfig.Builder builder = MyelinConfig.builder(application).bootstrapServers(kafka.bootstrapServers());
+        return kafka.brokerIds().size() == 1 ? builder.singleBrokerDevMode() : builder;
     }
 
     /**

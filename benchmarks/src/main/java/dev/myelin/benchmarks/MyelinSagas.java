@@ -87,10 +87,7 @@ final class MyelinSagas implements AutoCloseable {
      */
     MyelinSagas(EmbeddedKafkaCluster kafka, Path stateDir, OptionalInt commitIntervalMs) throws Exception {
         String application = "bench-shop-" + Long.toString(System.nanoTime() % 1_000_000, 36);
-        MyelinConfig.Builder builder = MyelinConfig.builder(application)
-                .bootstrapServers(kafka.bootstrapServers())
-                .singleBrokerDevMode()
-                .partitions(3);
+        MyelinConfig.Builder builder = MyelinCommands.configFor(application, kafka).partitions(3);
         commitIntervalMs.ifPresent(ms -> builder.property(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, ms));
         commitInterval = commitIntervalMs.isPresent() ? "commit.interval.ms=" + commitIntervalMs.getAsInt()
                 : "Myelin's default commit intervals (event stores 5 ms, saga runtime 20 ms)";

@@ -52,7 +52,13 @@ final class Report {
                 .append(String.format(Locale.ROOT, "%.0f GiB", totalMemoryGiB())).append(" memory, JDK ")
                 .append(System.getProperty("java.version")).append(" (").append(System.getProperty("java.vm.name")).append(")\n");
         doc.append("- Kafka: ").append(EmbeddedKafkaCluster.kafkaVersion())
-                .append(", one embedded broker (KRaft, in the benchmark's JVM), the same broker for Myelin and its raw baseline\n\n");
+                .append(", one embedded broker (KRaft, in the benchmark's JVM), the same broker for Myelin and its raw baseline");
+        if (measurements.stream().anyMatch(m -> m.benchmark().endsWith(Benchmarks.ON_THREE_BROKERS))) {
+            doc.append("; rows ending in '").append(Benchmarks.ON_THREE_BROKERS.substring(2))
+                    .append("': three brokers (KRaft, each in a child JVM from the same jars, Kafka's broker defaults),")
+                    .append(" every topic replicated 3 times with min.insync.replicas=2, the same cluster for Myelin and its raw baseline");
+        }
+        doc.append("\n\n");
         doc.append("Ratios compare Myelin to raw Kafka, or in the Myelin vs Axon rows to the Axon Framework, measured\n");
         doc.append("in the same run: the machine is shared and noisy, so\n");
         doc.append("the ratio is the figure to quote, not the absolute number.\n\n");

@@ -30,7 +30,23 @@ class BenchmarksSmokeIT {
         assertThat(results).extracting(Measurement::benchmark).anyMatch(name -> name.startsWith("Myelin history read, 10 of "));
         assertThat(results).filteredOn(m -> m.benchmark().startsWith("Myelin projection")).singleElement()
                 .satisfies(m -> assertThat(m.baseline()).isPresent());
-        assertThat(results).allSatisfy(m -> assertThat(m.value()).as(m.benchmark() + " " + m.metric()).isPositive().isFinite());
+        // the same suites on three child-JVM brokers, in rows of their own, each Myelin row beside the raw figure of that cluster
+        assertThat(results).extracting(Measurement::benchmark).contains(
+                "raw idempotent producer" + Benchmarks.ON_THREE_BROKERS, "raw Kafka Streams EOS v2 pass-through" + Benchmarks.ON_THREE_BROKERS,
+                "Myelin commands, expected version unchecked" + Benchmarks.ON_THREE_BROKERS,
+                "Myelin commands, expected version checked" + Benchmarks.ON_THREE_BROKERS,
+                MyelinSagas.FIRST + Benchmarks.ON_THREE_BROKERS, MyelinSagas.BENCHMARK + Benchmarks.ON_THREE_BROKERS,
+                MyelinSagas.LATENCY + Benchmarks.ON_THREE_BROKERS);
+        assertThat(results).filteredOn(m -> m.benchmark().startsWith("Myelin commands, expected version")
+                && m.benchmark().endsWith(Benchmarks.ON_THREE_BROKERS)).hasSize(2)
+                .allSatisfy(m -> assertThat(m.baseline()).hasValueSatisfying(raw -> assertThat(raw.benchmark())
+                        .isEqualTo("raw Kafka Streams EOS v2 pass-through" + Benchmarks.ON_THREE_BROKERS)));
+        assertThat(results).filteredOn(m -> m.metric().equals("lines")).singleElement()
+                .satisfies(m -> assertThat(m.benchmark()).endsWith(Benchmarks.ON_THREE_BROKERS))
+                .satisfies(m -> assertThat(m.value()).isNotNegative());
+        assertThat(results).filteredOn(m -> !m.metric().equals("lines"))
+                .allSatisfy(m -> assertThat(m.value()).as(m.benchmark() + " " + m.metric()).isPositive().isFinite());
+        assertThat(Report.table(results)).contains("| Myelin place-order sagas (4 steps)" + Benchmarks.ON_THREE_BROKERS + " | sagas/s |");
         assertThat(Report.table(results)).contains("| raw idempotent producer | records/s |");
     }
 

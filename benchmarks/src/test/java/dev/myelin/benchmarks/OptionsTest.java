@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -83,5 +84,22 @@ class OptionsTest {
                 .hasMessageContaining("unknown option '--fast'");
         assertThatThrownBy(() -> Benchmarks.Options.parse(new String[] {"--out"}))
                 .hasMessageContaining("--out needs a value");
+    }
+
+    @Test
+    void aRunMeasuresOnOneBrokerThenOnThreeChildBrokersUnlessToldOne() {
+        assertThat(Benchmarks.Options.parse(new String[0]).clusters()).containsExactly("one", "child3");
+        assertThat(Benchmarks.Options.parse(new String[] {"--cluster", "both"}).clusters()).containsExactly("one", "child3");
+        assertThat(Benchmarks.Options.parse(new String[] {"--cluster", "child3"}).clusters()).containsExactly("child3");
+        assertThat(Benchmarks.Options.parse(new String[] {"--cluster", "one"}).clusters()).containsExactly("one");
+        assertThatThrownBy(() -> Benchmarks.Options.parse(new String[] {"--cluster", "three"}))
+                .hasMessage("--cluster must be one, child3 or both, not 'three'");
+        assertThat(Benchmarks.Sizes.of("full").threeBrokerRecords()).isLessThan(Benchmarks.Sizes.of("full").records());
+        assertThat(Benchmarks.Options.parse(new String[0]).threeBrokerProperties()).isEmpty();
+        assertThat(Benchmarks.Options.parse(new String[] {"--three-broker-property", "add.partitions.to.txn.retry.backoff.max.ms=5000",
+                "--three-broker-property", "num.io.threads=4"}).threeBrokerProperties())
+                .containsExactly(Map.entry("add.partitions.to.txn.retry.backoff.max.ms", "5000"), Map.entry("num.io.threads", "4"));
+        assertThatThrownBy(() -> Benchmarks.Options.parse(new String[] {"--three-broker-property", "=5"}))
+                .hasMessage("--three-broker-property must be NAME=VALUE, not '=5'");
     }
 }

@@ -8,10 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -83,6 +85,19 @@ import dev.myelin.embedded.internal.TopicReader;
  * <p>{@link Builder#tls()} puts the client and inter-broker listener on TLS (SSL, or SASL_SSL with
  * {@code saslScram()}), with a certificate made for the cluster that
  * {@link #clientProperties()} tells clients to trust.
+ *
+ * <p>{@link Builder#inChildProcesses()} runs each node in a JVM of its own, started from the Kafka
+ * jars on this JVM's class path, as a deployment runs brokers: with Kafka's broker defaults except
+ * for the replication above, each logging to a file of the cluster's folder ({@link #brokerLog}),
+ * and each one {@link #killBroker(int) killable} with SIGKILL for fault tests. The child JVMs end
+ * with this JVM, however it ends.
+ *
+ * <pre>{@code
+ * try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.builder().brokers(3).inChildProcesses().start()) {
+ *     kafka.killBroker(2);   // SIGKILL: no clean shutdown, its data as the kill left it
+ *     kafka.startBroker(2);  // a new JVM, same id, ports and data
+ * }
+ * }</pre>
  */
 public final class EmbeddedKafkaCluster implements AutoCloseable {
 
@@ -302,6 +317,48 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     }
 
     /**
+     * Kills one node at once, as a crash or {@code kill -9} would: its JVM ends with SIGKILL
+     * ({@link Process#destroyForcibly()}), with no clean shutdown, no leadership handed over and
+     * nothing flushed, and its data stays as the kill left it, for {@link #startBroker(int)} to
+     * recover. Its partitions move to other replicas once the controllers notice it is gone (its
+     * broker session times out). Only a cluster built with {@link Builder#inChildProcesses()} can
+     * kill a node: a node inside this JVM shares its process with the test.
+     *
+     * @param brokerId the node to kill
+     * @throws IllegalArgumentException      if there is no such node
+     * @throws UnsupportedOperationException if the nodes run inside this JVM
+     * @throws IllegalStateException         if the node is not running
+     * @throws EmbeddedKafkaException        if its JVM does not end
+     */
+    public synchronized void killBroker(int brokerId) {
+        requireOpen();
+        nodes.kill(brokerId);
+        log.info("Killed Kafka broker {}", brokerId);
+    }
+
+    /**
+     * Returns the log file of a node that runs in a child JVM ({@link Builder#inChildProcesses()}):
+     * everything its broker and controller log at INFO and above, across its restarts. The file is
+     * in the cluster's folder and goes with it on {@link #close()}.
+     *
+     * @param brokerId the node
+     * @return its log file; empty when the nodes run inside this JVM and log through its own logging
+     * @throws IllegalArgumentException if there is no such node
+     */
+    public Optional<Path> brokerLog(int brokerId) {
+        return nodes.logFile(brokerId);
+    }
+
+    /**
+     * Returns whether each node runs in a child JVM of its own ({@link Builder#inChildProcesses()}).
+     *
+     * @return true for child JVMs, false for nodes inside this JVM
+     */
+    public boolean inChildProcesses() {
+        return nodes.inChildProcesses();
+    }
+
+    /**
      * Starts a stopped node again with the same id, ports and data, and waits until its broker
      * has registered with the controllers.
      *
@@ -486,9 +543,31 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
 
     private void awaitBrokersRegistered(Set<Integer> brokerIds) {
         Poller.awaitServer("brokers " + brokerIds + " to register", startupTimeout, () -> {
+            if (nodes.anyExited(brokerIds)) {
+                return true; // no use waiting: requireAlive below says why
+            }
             Set<Integer> live = admin().describeCluster().nodes().get().stream().map(Node::id).collect(Collectors.toSet());
-            return live.containsAll(brokerIds);
+            // A killed broker stays registered until its session times out: a child JVM started
+            // again counts once it answers on its own port.
+            return live.containsAll(brokerIds) && (!nodes.inChildProcesses() || brokerIds.stream().allMatch(this::answers));
         });
+        nodes.requireAlive(brokerIds);
+    }
+
+    private boolean answers(int brokerId) {
+        Map<String, Object> properties = clientProperties();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.address(brokerId));
+        properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
+        properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        try (Admin direct = Admin.create(properties)) {
+            direct.describeCluster().clusterId().get(5, TimeUnit.SECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException notYet) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private void requireOpen() {
@@ -505,6 +584,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         private Duration startupTimeout;
         private boolean saslScram;
         private boolean tls;
+        private boolean childProcesses;
         private final Map<String, String> brokerProperties = new LinkedHashMap<>();
 
         private Builder() {
@@ -604,13 +684,45 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         }
 
         /**
+         * Runs each node in a child JVM of its own instead of inside this JVM: {@code kafka.Kafka}
+         * from the Kafka jars on this JVM's class path, with a generated {@code server.properties}
+         * and the java launcher, heap (1 GiB) and garbage collector of Kafka's own start script,
+         * bound to 127.0.0.1, logging to a file in the cluster's folder
+         * ({@link EmbeddedKafkaCluster#brokerLog(int)}). Each child ends when this JVM does, even
+         * when this JVM is killed.
+         *
+         * <p>Its brokers run with Kafka's broker defaults (50 partitions for consumer offsets and
+         * transaction state, Kafka's thread counts, group and transaction delays) except for what
+         * makes the cluster honest and its own: the replication and {@code min.insync.replicas}
+         * of every cluster ({@code min(3, brokers)} and {@code min(2, brokers)}), no automatic topic
+         * creation, and the properties set with {@link #brokerProperty}. Nodes inside this JVM are
+         * tuned down for a small machine instead. Such a cluster can also
+         * {@link EmbeddedKafkaCluster#killBroker(int) kill} a broker. It cannot be combined with
+         * {@link #saslScram()} or {@link #tls()} (not supported yet).
+         *
+         * @return this builder
+         * @throws IllegalStateException if already called
+         */
+        public Builder inChildProcesses() {
+            if (childProcesses) {
+                throw new IllegalStateException("inChildProcesses was already set");
+            }
+            childProcesses = true;
+            return this;
+        }
+
+        /**
          * Builds the cluster, formats its storage, starts every node and waits until all brokers
          * serve. The builder stays usable.
          *
          * @return the running cluster
+         * @throws IllegalStateException  if {@link #inChildProcesses()} is combined with {@link #saslScram()} or {@link #tls()}
          * @throws EmbeddedKafkaException if it does not come up in time
          */
         public EmbeddedKafkaCluster start() {
+            if (childProcesses && (saslScram || tls)) {
+                throw new IllegalStateException("brokers in child processes cannot use saslScram() or tls() yet");
+            }
             int count = brokers == null ? 1 : brokers;
             Duration timeout = startupTimeout == null ? Duration.ofSeconds(60) : startupTimeout;
             Path base;
@@ -622,7 +734,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             EmbeddedKafkaCluster cluster = null;
             try {
                 ClusterSecurity security = ClusterSecurity.create(saslScram, tls, base);
-                cluster = new EmbeddedKafkaCluster(KafkaNodes.format(count, base, security, brokerProperties), security, timeout);
+                cluster = new EmbeddedKafkaCluster(KafkaNodes.format(count, base, security, brokerProperties,
+                        childProcesses, timeout), security, timeout);
                 cluster.nodes.startAll(timeout);
                 cluster.awaitBrokersRegistered(cluster.nodes.ids());
                 log.info("Embedded Kafka cluster of {} broker(s) ready at {}", count, cluster.bootstrapServers());

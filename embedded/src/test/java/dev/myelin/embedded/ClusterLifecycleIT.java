@@ -43,6 +43,11 @@ class ClusterLifecycleIT {
             assertThatThrownBy(() -> kafka.stopBroker(7))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("no broker 7");
+            assertThatThrownBy(() -> kafka.killBroker(1))
+                    .as("a broker inside this JVM cannot be killed")
+                    .isInstanceOf(UnsupportedOperationException.class)
+                    .hasMessageContaining("inChildProcesses()");
+            assertThat(kafka.brokerLog(1)).isEmpty();
             kafka.stopBroker(1);
             assertThat(kafka.runningBrokers()).isEmpty();
             assertThatThrownBy(() -> kafka.stopBroker(1))

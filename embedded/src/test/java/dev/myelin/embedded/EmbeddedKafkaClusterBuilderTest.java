@@ -47,4 +47,21 @@ class EmbeddedKafkaClusterBuilderTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage("log.cleaner.backoff.ms was already set to 100");
     }
+
+    @Test
+    void inChildProcessesCannotBeSetTwice() {
+        assertThatThrownBy(() -> EmbeddedKafkaCluster.builder().inChildProcesses().inChildProcesses())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("inChildProcesses was already set");
+    }
+
+    @Test
+    void brokersInChildProcessesRefuseSecurityBeforeStartingAnything() {
+        assertThatThrownBy(() -> EmbeddedKafkaCluster.builder().inChildProcesses().saslScram().start())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("brokers in child processes cannot use saslScram() or tls() yet");
+        assertThatThrownBy(() -> EmbeddedKafkaCluster.builder().tls().inChildProcesses().start())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("brokers in child processes cannot use saslScram() or tls() yet");
+    }
 }

@@ -7,7 +7,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -20,19 +22,24 @@ import kafka.server.KafkaRaftServer;
 
 /**
  * The nodes of one embedded cluster and their life: formatted storage in a data folder, started
- * all at once or one by one, stopped with a clean shutdown, and the folder deleted on
- * {@link #close()}. Waiting for brokers to register is the caller's: it needs a client.
+ * all at once or one by one, in this JVM or each in a child JVM, stopped with a clean shutdown
+ * (or, as child JVMs, killed), and the folder deleted on {@link #close()}. Waiting for brokers to
+ * register is the caller's: it needs a client.
  */
 public final class KafkaNodes implements AutoCloseable {
 
     private final Path baseDirectory;
     private final Map<Integer, Properties> configs;
-    private final Map<Integer, KafkaRaftServer> running = new LinkedHashMap<>();
+    private final boolean childProcesses;
+    private final Duration stopTimeout;
+    private final Map<Integer, Node> running = new LinkedHashMap<>();
     private final String bootstrapServers;
 
-    private KafkaNodes(Path baseDirectory, Map<Integer, Properties> configs) {
+    private KafkaNodes(Path baseDirectory, Map<Integer, Properties> configs, boolean childProcesses, Duration stopTimeout) {
         this.baseDirectory = baseDirectory;
         this.configs = configs;
+        this.childProcesses = childProcesses;
+        this.stopTimeout = stopTimeout;
         this.bootstrapServers = configs.values().stream().map(NodeConfigs::address).collect(Collectors.joining(","));
     }
 
@@ -44,13 +51,63 @@ public final class KafkaNodes implements AutoCloseable {
      * @param base      the cluster's data folder, deleted by {@link #close()}
      * @param security  the cluster's security material
      * @param overrides broker properties set on every node after Myelin's defaults
+     * @param childProcesses true to run each node in a child JVM with Kafka's broker defaults
+     *                  (but the cluster's replication), false to run them in this JVM tuned for a
+     *                  small machine
+     * @param stopTimeout how long a child JVM may take to shut down before it is killed
      * @return the nodes
      * @throws EmbeddedKafkaException if the storage cannot be formatted
      */
-    public static KafkaNodes format(int count, Path base, ClusterSecurity security, Map<String, String> overrides) {
-        Map<Integer, Properties> configs = NodeConfigs.create(count, base, security, overrides);
+    public static KafkaNodes format(int count, Path base, ClusterSecurity security, Map<String, String> overrides,
+                                    boolean childProcesses, Duration stopTimeout) {
+        Map<Integer, Properties> configs = NodeConfigs.create(count, base, security, overrides, !childProcesses);
         NodeConfigs.format(configs, security);
-        return new KafkaNodes(base, configs);
+        return new KafkaNodes(base, configs, childProcesses, stopTimeout);
+    }
+
+    /**
+     * Returns whether each node runs in a child JVM.
+     *
+     * @return true for child JVMs
+     */
+    public boolean inChildProcesses() {
+        return childProcesses;
+    }
+
+    /**
+     * Returns the file a child-JVM node logs to, kept across its restarts and deleted with the data.
+     *
+     * @param nodeId a known node
+     * @return its log file, which exists once the node was first started; empty for nodes in this JVM
+     */
+    public Optional<Path> logFile(int nodeId) {
+        requireKnown(nodeId);
+        return childProcesses ? Optional.of(BrokerProcess.logFile(baseDirectory, nodeId)) : Optional.empty();
+    }
+
+    /**
+     * Returns whether a child-JVM node that should be running has exited by itself.
+     *
+     * @param nodeIds the nodes to check
+     * @return true if one has exited; {@link #requireAlive} says why
+     */
+    public synchronized boolean anyExited(Set<Integer> nodeIds) {
+        return nodeIds.stream().map(running::get).anyMatch(node -> node != null && node.exited());
+    }
+
+    /**
+     * Fails if a child-JVM node that should be running has exited, with the end of its log.
+     *
+     * @param nodeIds the nodes to check
+     * @throws EmbeddedKafkaException if one has exited
+     */
+    public synchronized void requireAlive(Set<Integer> nodeIds) {
+        for (int nodeId : nodeIds) {
+            Node node = running.get(nodeId);
+            if (node != null) {
+                node.requireAlive();
+            }
+        }
     }
 
     /**
@@ -133,14 +190,14 @@ public final class KafkaNodes implements AutoCloseable {
         Map<Integer, RuntimeException> failures = Collections.synchronizedMap(new LinkedHashMap<>());
         List<Thread> starters = new ArrayList<>();
         for (int nodeId : configs.keySet()) {
-            KafkaRaftServer server = newServer(nodeId);
+            Node node = newNode(nodeId);
             // counted as running before it starts, so that close() stops a node whose start failed half way
             synchronized (this) {
-                running.put(nodeId, server);
+                running.put(nodeId, node);
             }
             Thread starter = new Thread(() -> {
                 try {
-                    server.startup();
+                    node.startup();
                 } catch (RuntimeException e) {
                     failures.put(nodeId, e);
                 }
@@ -173,9 +230,9 @@ public final class KafkaNodes implements AutoCloseable {
         if (running.containsKey(nodeId)) {
             throw new IllegalStateException("broker " + nodeId + " is already running");
         }
-        KafkaRaftServer server = newServer(nodeId);
-        server.startup();
-        running.put(nodeId, server);
+        Node node = newNode(nodeId);
+        node.startup();
+        running.put(nodeId, node);
     }
 
     /**
@@ -187,12 +244,34 @@ public final class KafkaNodes implements AutoCloseable {
      */
     public synchronized void stop(int nodeId) {
         requireKnown(nodeId);
-        KafkaRaftServer server = running.remove(nodeId);
-        if (server == null) {
+        Node node = running.get(nodeId);
+        if (node == null) {
             throw new IllegalStateException("broker " + nodeId + " is not running; running: " + running.keySet());
         }
-        server.shutdown();
-        server.awaitShutdown();
+        running.remove(nodeId);
+        node.shutdown();
+    }
+
+    /**
+     * Kills a running child-JVM node with SIGKILL, keeping its data as the kill left it.
+     *
+     * @param nodeId the node
+     * @throws IllegalArgumentException      if there is no such node
+     * @throws UnsupportedOperationException if the nodes run in this JVM
+     * @throws IllegalStateException         if it is not running
+     */
+    public synchronized void kill(int nodeId) {
+        requireKnown(nodeId);
+        if (!childProcesses) {
+            throw new UnsupportedOperationException("broker " + nodeId + " runs inside this JVM, which cannot be killed"
+                    + " without the test; build the cluster with EmbeddedKafkaCluster.builder().inChildProcesses() to kill brokers");
+        }
+        Node node = running.get(nodeId);
+        if (node == null) {
+            throw new IllegalStateException("broker " + nodeId + " is not running; running: " + running.keySet());
+        }
+        running.remove(nodeId);
+        node.kill();
     }
 
     /**
@@ -200,19 +279,16 @@ public final class KafkaNodes implements AutoCloseable {
      */
     @Override
     public void close() {
-        List<KafkaRaftServer> servers;
+        List<Node> nodes;
         synchronized (this) {
-            servers = new ArrayList<>(running.values());
+            nodes = new ArrayList<>(running.values());
             running.clear();
         }
         // All nodes at once: one by one, the last ones would lose their controller quorum and
         // wait out controlled-shutdown timeouts.
         List<Thread> stoppers = new ArrayList<>();
-        for (KafkaRaftServer server : servers) {
-            Thread stopper = new Thread(() -> {
-                server.shutdown();
-                server.awaitShutdown();
-            }, "myelin-kafka-stop");
+        for (Node node : nodes) {
+            Thread stopper = new Thread(node::shutdown, "myelin-kafka-stop");
             stopper.start();
             stoppers.add(stopper);
         }
@@ -233,7 +309,99 @@ public final class KafkaNodes implements AutoCloseable {
         }
     }
 
-    private KafkaRaftServer newServer(int nodeId) {
-        return new KafkaRaftServer(new KafkaConfig(configs.get(nodeId), false), Time.SYSTEM);
+    private Node newNode(int nodeId) {
+        return childProcesses ? new ChildNode(nodeId) : new InProcessNode(nodeId);
+    }
+
+    /** One node's run, from its start to its shutdown. */
+    private interface Node {
+        /** Starts it: in this JVM until the broker serves; a child JVM only until it is launched. */
+        void startup();
+
+        /** Stops it cleanly and waits until it is down. */
+        void shutdown();
+
+        /** Ends it at once, with no clean shutdown. */
+        void kill();
+
+        /** Whether it has ended by itself. */
+        boolean exited();
+
+        /** Fails if it has ended by itself. */
+        void requireAlive();
+    }
+
+    private final class InProcessNode implements Node {
+        private final KafkaRaftServer server;
+
+        InProcessNode(int nodeId) {
+            server = new KafkaRaftServer(new KafkaConfig(configs.get(nodeId), false), Time.SYSTEM);
+        }
+
+        @Override
+        public void startup() {
+            server.startup();
+        }
+
+        @Override
+        public void shutdown() {
+            server.shutdown();
+            server.awaitShutdown();
+        }
+
+        @Override
+        public void kill() {
+            throw new UnsupportedOperationException("a broker in this JVM cannot be killed");
+        }
+
+        @Override
+        public boolean exited() {
+            return false; // its failures surface in startup()
+        }
+
+        @Override
+        public void requireAlive() {
+            // its failures surface in startup()
+        }
+    }
+
+    private final class ChildNode implements Node {
+        private final int nodeId;
+        private BrokerProcess process;
+
+        ChildNode(int nodeId) {
+            this.nodeId = nodeId;
+        }
+
+        @Override
+        public synchronized void startup() {
+            process = BrokerProcess.spawn(baseDirectory, nodeId, configs.get(nodeId));
+        }
+
+        @Override
+        public synchronized void shutdown() {
+            if (process != null) {
+                process.stop(stopTimeout);
+            }
+        }
+
+        @Override
+        public synchronized void kill() {
+            if (process != null) {
+                process.kill();
+            }
+        }
+
+        @Override
+        public synchronized boolean exited() {
+            return process != null && !process.isAlive();
+        }
+
+        @Override
+        public synchronized void requireAlive() {
+            if (process != null) {
+                process.requireAlive();
+            }
+        }
     }
 }

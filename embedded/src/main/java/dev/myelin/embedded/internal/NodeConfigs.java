@@ -49,8 +49,12 @@ final class NodeConfigs {
     /**
      * Returns the configuration of nodes 1 to {@code count}, each both broker and controller with
      * two free ports on 127.0.0.1 and its data in {@code base/node-<id>}; {@code overrides} come last.
+     * With {@code smallMachine}, fewer partitions and threads and shorter waits than Kafka's
+     * defaults; without, Kafka's broker defaults for everything but the cluster's shape and its
+     * replication.
      */
-    static Map<Integer, Properties> create(int count, Path base, ClusterSecurity security, Map<String, String> overrides) {
+    static Map<Integer, Properties> create(int count, Path base, ClusterSecurity security, Map<String, String> overrides,
+                                           boolean smallMachine) {
         Map<Integer, Integer> brokerPorts = new LinkedHashMap<>();
         Map<Integer, Integer> controllerPorts = new LinkedHashMap<>();
         for (int id = 1; id <= count; id++) {
@@ -84,32 +88,40 @@ final class NodeConfigs {
             p.put("transaction.state.log.min.isr", minIsr);
             p.put("share.coordinator.state.topic.replication.factor", replication);
             p.put("share.coordinator.state.topic.min.isr", minIsr);
-            // Fewer internal partitions and threads than a production broker: this cluster
-            // shares a small machine with the application under test.
-            p.put("offsets.topic.num.partitions", "10");
-            p.put("transaction.state.log.num.partitions", "10");
-            p.put("num.network.threads", "2");
-            p.put("num.io.threads", "2");
-            p.put("background.threads", "2");
-            p.put("log.cleaner.dedupe.buffer.size", Integer.toString(8 * 1024 * 1024));
-            p.put("group.initial.rebalance.delay.ms", "0");
-            // The streams rebalance protocol (KIP-1071, group.protocol=streams) takes the session
-            // timeout, heartbeat and standby count from the group's configs, not the client's, and
-            // a production broker refuses a session under 45 s. A test or benchmark of failover
-            // times sets them per group; these floors let it go down to 1 s and 100 ms, as the
-            // classic protocol's may. Kafka's defaults for groups that set nothing are unchanged.
-            p.put("group.streams.initial.rebalance.delay.ms", "0");
-            p.put("group.streams.min.session.timeout.ms", "1000");
-            p.put("group.streams.min.heartbeat.interval.ms", "100");
-            p.put("group.min.session.timeout.ms", "1000");
-            // A transaction's first write otherwise waits out a 20 ms retry while the previous
-            // commit's markers are written (see ARCHITECTURE.md, "Write path").
-            p.put("add.partitions.to.txn.retry.backoff.ms", "1");
+            if (smallMachine) {
+                tuneForASmallMachine(p);
+            }
             security.secure(p, SECURED_LISTENER, CONTROLLER_LISTENER, brokerPorts.get(id), controllerPorts.get(id));
             p.putAll(overrides);
             configs.put(id, p);
         }
         return configs;
+    }
+
+    /**
+     * Fewer internal partitions and threads than a production broker, for a cluster that shares a
+     * small machine with the application under test, and the floors and delays tests need.
+     */
+    private static void tuneForASmallMachine(Properties p) {
+        p.put("offsets.topic.num.partitions", "10");
+        p.put("transaction.state.log.num.partitions", "10");
+        p.put("num.network.threads", "2");
+        p.put("num.io.threads", "2");
+        p.put("background.threads", "2");
+        p.put("log.cleaner.dedupe.buffer.size", Integer.toString(8 * 1024 * 1024));
+        p.put("group.initial.rebalance.delay.ms", "0");
+        // The streams rebalance protocol (KIP-1071, group.protocol=streams) takes the session
+        // timeout, heartbeat and standby count from the group's configs, not the client's, and
+        // a production broker refuses a session under 45 s. A test or benchmark of failover
+        // times sets them per group; these floors let it go down to 1 s and 100 ms, as the
+        // classic protocol's may. Kafka's defaults for groups that set nothing are unchanged.
+        p.put("group.streams.initial.rebalance.delay.ms", "0");
+        p.put("group.streams.min.session.timeout.ms", "1000");
+        p.put("group.streams.min.heartbeat.interval.ms", "100");
+        p.put("group.min.session.timeout.ms", "1000");
+        // A transaction's first write otherwise waits out a 20 ms retry while the previous
+        // commit's markers are written (see ARCHITECTURE.md, "Write path").
+        p.put("add.partitions.to.txn.retry.backoff.ms", "1");
     }
 
     /** Returns a node's client address, {@code 127.0.0.1:<port>}. */

@@ -129,7 +129,8 @@ public final class RegistryProcess {
         }
     }
 
-    private static String javaExecutable() {
+    /** The running JVM's java launcher, for the child JVMs of the embedded servers. */
+    static String javaExecutable() {
         // The running JVM's own launcher: java.home is reliable even when the process was started
         // through a wrapper (an IDE, mvnd), whose command() would not be a java launcher.
         Path fromHome = Path.of(System.getProperty("java.home"), "bin", isWindows() ? "java.exe" : "java");
@@ -225,7 +226,8 @@ public final class RegistryProcess {
         }
     }
 
-    private static void closeQuietly(OutputStream stream) {
+    /** Closes a child's pipe, which may already be gone with the child. */
+    static void closeQuietly(OutputStream stream) {
         try {
             stream.close();
         } catch (IOException ignored) {

@@ -96,6 +96,7 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         this.cache = Caffeine.newBuilder().maximumSize(10_000).build();
         try (Admin admin = Admin.create(DefaultCommandGateway.adminProperties(config))) {
             TopicSetup.ensure(admin, config, topics);
+            BrokerSettings.warnOnce(admin);
             this.partitions = admin.describeTopics(List.of(topics.commands())).allTopicNames().get(60, TimeUnit.SECONDS)
                     .get(topics.commands()).partitions().size();
             requireUnchangedPartitions(admin, config, type, topics, partitions);

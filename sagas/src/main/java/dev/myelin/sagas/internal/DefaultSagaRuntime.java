@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
 import dev.myelin.eventstore.Health;
 import dev.myelin.eventstore.MyelinConfig;
 import dev.myelin.eventstore.TopicConfigurationException;
+import dev.myelin.eventstore.internal.BrokerSettings;
 import dev.myelin.eventstore.internal.DefaultCommandGateway;
 import dev.myelin.eventstore.internal.Holds;
 import dev.myelin.eventstore.internal.Meters;
@@ -235,6 +236,7 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
                         + "; start the participants' event stores (or create the services' topics) before the saga runtime");
             }
             SagaTopicSetup.ensure(admin, config, topics, applicationId, logRetention, minimumLog);
+            BrokerSettings.warnOnce(admin);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating the topics of " + topics, e);

@@ -142,27 +142,7 @@ public final class Benchmarks {
         options.threeBrokerProperties().forEach(cluster::brokerProperty);
         try (EmbeddedKafkaCluster kafka = cluster.start()) {
             progress("3 brokers in child JVMs (replication 3, min.insync.replicas 2) at " + kafka.bootstrapServers());
-            Measurement passThrough = null;
-            if (options.suites().contains("raw") || options.suites().contains("commands")) {
-                progress("3 brokers, raw: idempotent producer, " + records + " x 1 KB");
-                results.add(RawKafka.producerThroughput(kafka, records, 4));
-                progress("3 brokers, raw: Kafka Streams EOS v2 pass-through, warming up with " + records / 5 + " records");
-                RawKafka.eosPassThroughThroughput(kafka, records / 5, 4, 100, stateDir);
-                progress("3 brokers, raw: Kafka Streams EOS v2 pass-through, " + records + " records");
-                passThrough = RawKafka.eosPassThroughThroughput(kafka, records, 4, 100, stateDir);
-                results.add(passThrough);
-            }
-            if (options.suites().contains("commands")) {
-                progress("3 brokers, Myelin: opening " + sizes.aggregates() + " accounts");
-                try (MyelinCommands bank = new MyelinCommands(kafka, sizes.aggregates(), 4, 100, stateDir)) {
-                    progress("3 brokers, Myelin: warming up with " + records / 5 + " deposits");
-                    bank.throughput(records / 5, false, Optional.ofNullable(passThrough));
-                    for (boolean checked : List.of(false, true)) {
-                        progress("3 brokers, Myelin: " + records + " deposits, expected version " + (checked ? "checked" : "unchecked"));
-                        results.add(bank.throughput(records, checked, Optional.ofNullable(passThrough)));
-                    }
-                }
-            }
+            rawAndCommands(kafka, options.suites(), records, sizes.aggregates(), "3 brokers, ", stateDir, results);
             if (options.suites().contains("sagas")) {
                 results.addAll(sagas(kafka, sizes.threeBrokerSagaOrders(), sizes.latencyDuration(), options.sagaCommitIntervalMs(), stateDir));
             }
@@ -202,43 +182,60 @@ public final class Benchmarks {
         return count;
     }
 
+    /** The raw baseline and Myelin's commands/s of one cluster, each present when its suite ran. */
+    private record CommandFigures(Optional<Measurement> passThrough, Optional<Measurement> unchecked, Optional<Measurement> checked) {
+    }
+
+    /**
+     * The raw suite (idempotent producer, EOS pass-through) and the commands suite (unchecked, then
+     * checked), those of them chosen, on {@code kafka}: {@code records} each, every figure added to
+     * {@code results} in that order and its progress lines starting with {@code label}.
+     */
+    private static CommandFigures rawAndCommands(EmbeddedKafkaCluster kafka, Set<String> suites, int records, int aggregates, String label,
+                                                 Path stateDir, List<Measurement> results) throws Exception {
+        Optional<Measurement> passThrough = Optional.empty();
+        Measurement[] myelin = new Measurement[2];
+        if (suites.contains("raw") || suites.contains("commands")) {
+            progress(label + "raw: idempotent producer, " + records + " x 1 KB");
+            results.add(RawKafka.producerThroughput(kafka, records, 4));
+            // both sides are measured warm: a first, unmeasured fifth lets the JIT compile their paths
+            // (before, Myelin's first phase ran with the compiler at about two thirds of a core)
+            progress(label + "raw: Kafka Streams EOS v2 pass-through, warming up with " + records / 5 + " records");
+            RawKafka.eosPassThroughThroughput(kafka, records / 5, 4, 100, stateDir);
+            progress(label + "raw: Kafka Streams EOS v2 pass-through, " + records + " records");
+            passThrough = Optional.of(RawKafka.eosPassThroughThroughput(kafka, records, 4, 100, stateDir));
+            results.add(passThrough.get());
+        }
+        if (suites.contains("commands")) {
+            progress(label + "Myelin: opening " + aggregates + " accounts");
+            try (MyelinCommands bank = new MyelinCommands(kafka, aggregates, 4, 100, stateDir)) {
+                progress(label + "Myelin: warming up with " + records / 5 + " deposits");
+                bank.throughput(records / 5, false, passThrough);
+                for (boolean checked : List.of(false, true)) {
+                    progress(label + "Myelin: " + records + " deposits, expected version " + (checked ? "checked" : "unchecked"));
+                    Measurement throughput = bank.throughput(records, checked, passThrough);
+                    results.add(throughput);
+                    myelin[checked ? 1 : 0] = throughput;
+                }
+            }
+        }
+        return new CommandFigures(passThrough, Optional.ofNullable(myelin[0]), Optional.ofNullable(myelin[1]));
+    }
+
     private static List<Measurement> onOneBroker(Options options) throws Exception {
         Sizes sizes = options.sizes();
         List<Measurement> results = new ArrayList<>();
         Path stateDir = Files.createTempDirectory("myelin-bench-");
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1)) {
             progress("embedded broker at " + kafka.bootstrapServers());
-            Measurement passThrough = null;
             int latencyRate = sizes.latencyRate();
             // the Axon suite compares its commands/s with these, measured in the same run
-            Measurement[] myelinCommands = new Measurement[2];
-            if (options.suites().contains("raw") || options.suites().contains("commands")) {
-                progress("raw: idempotent producer, " + sizes.records() + " x 1 KB");
-                results.add(RawKafka.producerThroughput(kafka, sizes.records(), 4));
-                // both sides are measured warm: a first, unmeasured fifth lets the JIT compile their paths
-                // (before, Myelin's first phase ran with the compiler at about two thirds of a core)
-                progress("raw: Kafka Streams EOS v2 pass-through, warming up with " + sizes.records() / 5 + " records");
-                RawKafka.eosPassThroughThroughput(kafka, sizes.records() / 5, 4, 100, stateDir);
-                progress("raw: Kafka Streams EOS v2 pass-through, " + sizes.records() + " records");
-                passThrough = RawKafka.eosPassThroughThroughput(kafka, sizes.records(), 4, 100, stateDir);
-                results.add(passThrough);
-            }
-            if (options.suites().contains("commands")) {
-                progress("Myelin: opening " + sizes.aggregates() + " accounts");
-                try (MyelinCommands bank = new MyelinCommands(kafka, sizes.aggregates(), 4, 100, stateDir)) {
-                    progress("Myelin: warming up with " + sizes.records() / 5 + " deposits");
-                    bank.throughput(sizes.records() / 5, false, Optional.ofNullable(passThrough));
-                    for (boolean checked : List.of(false, true)) {
-                        progress("Myelin: " + sizes.records() + " deposits, expected version " + (checked ? "checked" : "unchecked"));
-                        Measurement throughput = bank.throughput(sizes.records(), checked, Optional.ofNullable(passThrough));
-                        results.add(throughput);
-                        myelinCommands[checked ? 1 : 0] = throughput;
-                        if (!checked) {
-                            // latency is measured at a fixed fifth of the maximum, as the issue asks
-                            latencyRate = Math.max(50, (int) (throughput.value() / 5));
-                        }
-                    }
-                }
+            CommandFigures commandFigures = rawAndCommands(kafka, options.suites(), sizes.records(), sizes.aggregates(), "", stateDir, results);
+            Measurement passThrough = commandFigures.passThrough().orElse(null);
+            Measurement[] myelinCommands = {commandFigures.unchecked().orElse(null), commandFigures.checked().orElse(null)};
+            if (myelinCommands[0] != null) {
+                // latency is measured at a fixed fifth of the maximum, as the issue asks
+                latencyRate = Math.max(50, (int) (myelinCommands[0].value() / 5));
             }
             if (options.suites().contains("latency")) {
                 // 5 ms is the event store's own default, measured at a fifth and at four fifths of the

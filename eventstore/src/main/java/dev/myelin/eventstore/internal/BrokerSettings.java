@@ -52,9 +52,10 @@ public final class BrokerSettings {
      */
     public static void warnOnce(Admin admin) {
         try {
-            String clusterId = admin.describeCluster().clusterId().get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            DescribeClusterResult cluster = admin.describeCluster();
+            String clusterId = cluster.clusterId().get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
             if (looked.add(String.valueOf(clusterId))) {
-                advice(admin).ifPresent(log::warn);
+                advice(admin, cluster).ifPresent(log::warn);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -71,11 +72,14 @@ public final class BrokerSettings {
      * @throws InterruptedException if interrupted
      */
     static Optional<String> advice(Admin admin) throws InterruptedException {
+        return advice(admin, admin.describeCluster());
+    }
+
+    private static Optional<String> advice(Admin admin, DescribeClusterResult cluster) throws InterruptedException {
         try {
-            DescribeClusterResult cluster = admin.describeCluster();
             Collection<Node> nodes = cluster.nodes().get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
             if (nodes.size() < 2) {
-                return advice(nodes.size(), Optional.empty());
+                return Optional.empty();
             }
             ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, Integer.toString(nodes.iterator().next().id()));
             Config config = admin.describeConfigs(List.of(broker)).all().get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS).get(broker);

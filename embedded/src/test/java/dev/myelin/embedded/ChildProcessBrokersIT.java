@@ -53,7 +53,7 @@ class ChildProcessBrokersIT {
                 IntStream.range(0, 100).forEach(n -> producer.send(new ProducerRecord<>(TOPIC, "k" + n % 7, "tx-" + n)));
                 producer.commitTransaction();
             }
-            assertThat(values(kafka)).hasSize(100).allMatch(v -> v.startsWith("tx-"));
+            assertThat(values(kafka, 100)).hasSize(100).allMatch(v -> v.startsWith("tx-"));
 
             kafka.killBroker(2);
             assertThat(kafka.runningBrokers()).containsExactly(1, 3);
@@ -74,7 +74,7 @@ class ChildProcessBrokersIT {
             Await.until(DEADLINE, "broker 2 holds every record of " + TOPIC + " again",
                     () -> caughtUp(kafka, 2, topic.partitions().size()));
 
-            List<String> all = values(kafka);
+            List<String> all = values(kafka, 300);
             assertThat(all.stream().filter(v -> v.startsWith("tx-"))).hasSize(100);
             assertThat(all.stream().filter(v -> v.startsWith("acked-")).collect(Collectors.toSet()))
                     .containsExactlyInAnyOrderElementsOf(IntStream.range(0, 200).mapToObj(n -> "acked-" + n).toList());
@@ -82,8 +82,12 @@ class ChildProcessBrokersIT {
         }
     }
 
-    private static List<String> values(EmbeddedKafkaCluster kafka) {
-        return kafka.readAll(TOPIC, new StringDeserializer(), new StringDeserializer(), DEADLINE).stream()
+    /**
+     * The topic's committed values once at least {@code expected} are readable: a commit returns before
+     * its markers are on every leader, and until then a read_committed reader's end is before them.
+     */
+    private static List<String> values(EmbeddedKafkaCluster kafka, int expected) {
+        return kafka.readAtLeast(TOPIC, expected, new StringDeserializer(), new StringDeserializer(), DEADLINE).stream()
                 .map(ConsumerRecord::value).toList();
     }
 

@@ -8,13 +8,23 @@ public final class CommandHeaders {
     /** The command's id; results are keyed by it and a repeated id returns the first result. */
     public static final String COMMAND_ID = "myelin.command-id";
     /**
-     * Says that a sender reads the command's result. Results always go to the aggregate's
-     * command-results topic (the value names the topic the sender reads, for people and tools; it
-     * does not route). Present: a command that cannot be processed is answered {@code Rejected} with
-     * the reason. Absent (a fire-and-forget producer): such a command goes to the dead-letter topic
+     * Says that a sender reads the command's result, and where. The result is written to the topic
+     * named here when that is the aggregate's command-results topic or a topic the event store answers
+     * on ({@code MyelinConfig.replyTopics()}: by default a saga's inbox), which exists and which the
+     * store's application may write to; any other name, and any while the store is still asking the
+     * cluster about it, is answered on the command-results topic. On the result, this header names the
+     * topic it was written to. Present: a command that cannot be processed is answered {@code Rejected}
+     * with the reason. Absent (a fire-and-forget producer): such a command goes to the dead-letter topic
      * with the reason in {@link #ERROR}, where someone will look.
      */
     public static final String REPLY_TO = "myelin.reply-to";
+    /**
+     * The key of the result when it is written to a {@link #REPLY_TO} topic other than the
+     * command-results topic (a saga gives its saga id, so that the reply reaches the task that owns the
+     * saga); absent, the command id. Results on the command-results topic are always keyed by command
+     * id. A result written elsewhere carries the command id in {@link #COMMAND_ID}.
+     */
+    public static final String REPLY_KEY = "myelin.reply-key";
     /** The version the aggregate must be at, as a decimal number; absent means any version. */
     public static final String EXPECTED_VERSION = "myelin.expected-version";
     /** What the record asks for: {@link #TYPE_COMMAND} (the default), {@link #TYPE_APPEND} or {@link #TYPE_FORGET}. */

@@ -17,6 +17,8 @@ import org.apache.kafka.streams.Topology;
 import dev.myelin.schemas.AvroSerdes;
 import dev.myelin.eventstore.internal.CommandTopology;
 import dev.myelin.eventstore.internal.DefaultEventStore;
+import dev.myelin.eventstore.internal.Holds;
+import dev.myelin.eventstore.internal.ReplyTopics;
 import dev.myelin.eventstore.internal.Telemetry;
 
 /**
@@ -316,8 +318,11 @@ public interface EventStore<S, C, E> extends AutoCloseable {
          * @throws IllegalStateException if a required serde was not set
          */
         public Topology topology() {
-            return CommandTopology.build(type, requireCommandSerde(), requireEventSerde(), resolveStateSerde(), config.topics(type),
-                    config.dedupRetention(), 1, Telemetry.of(config));
+            AggregateTopics topics = config.topics(type);
+            // a test driver has every topic: a reply address is taken on its name
+            return CommandTopology.build(type, requireCommandSerde(), requireEventSerde(), resolveStateSerde(), topics,
+                    config.dedupRetention(), 1, new Holds("Event store " + topics.commands(), Duration.ofSeconds(4)), Telemetry.of(config),
+                    ReplyTopics.byName(topics.commandResults(), config.replyTopics()));
         }
 
         /**

@@ -93,9 +93,14 @@ public final class MyelinConfig {
      */
     public static final String ROCKSDB_WRITE_BUFFER_BYTES = "myelin.rocksdb.write.buffer.bytes";
 
+    /** {@code myelin.reply-topics}: see {@link Builder#replyTopics(Pattern)}. */
+    public static final String REPLY_TOPICS = "myelin.reply-topics";
+    /** The default of {@link #REPLY_TOPICS}: saga inboxes, {@code <application>.saga.<saga>.inbox}. */
+    public static final Pattern DEFAULT_REPLY_TOPICS = Pattern.compile(".+\\.saga\\..+\\.inbox");
+
     private static final Set<String> MYELIN_KEYS = Set.of(REPLICATION_FACTOR, MIN_INSYNC_REPLICAS, PARTITIONS, DEV_MODE,
             DEDUP_WINDOW, DEDUP_RETENTION_MS, COMMAND_TIMEOUT_MS, ALLOW_WEAKER_GUARANTEES, DEAD_LETTER_RETENTION_MS, SAGA_LOG_RETENTION_MS,
-            ROCKSDB_WRITE_BUFFER_BYTES);
+            ROCKSDB_WRITE_BUFFER_BYTES, REPLY_TOPICS);
     private static final Pattern APPLICATION = Pattern.compile("[a-z][a-z0-9-]*");
 
     private final String application;
@@ -108,6 +113,7 @@ public final class MyelinConfig {
     private final Duration commandTimeout;
     private final Duration deadLetterRetention;
     private final Duration sagaLogRetention;
+    private final Pattern replyTopics;
     private final Map<String, Object> properties;
     /** A Micrometer {@code MeterRegistry}, or null; typed Object so that loading this class loads no Micrometer class. */
     private final Object meterRegistry;
@@ -125,6 +131,7 @@ public final class MyelinConfig {
         this.commandTimeout = b.commandTimeout == null ? Duration.ofSeconds(30) : b.commandTimeout;
         this.deadLetterRetention = b.deadLetterRetention == null ? DEFAULT_DEAD_LETTER_RETENTION : b.deadLetterRetention;
         this.sagaLogRetention = b.sagaLogRetention;
+        this.replyTopics = b.replyTopics == null ? DEFAULT_REPLY_TOPICS : b.replyTopics;
         this.properties = Map.copyOf(b.properties);
         this.meterRegistry = b.meterRegistry;
         this.openTelemetry = b.openTelemetry;
@@ -233,6 +240,17 @@ public final class MyelinConfig {
     }
 
     /**
+     * Returns the names of the topics, besides an aggregate's command-results topic, that an event
+     * store writes a command's result to when the command names one in {@code myelin.reply-to}.
+     *
+     * @return the pattern a whole topic name must match
+     * @see Builder#replyTopics(Pattern)
+     */
+    public Pattern replyTopics() {
+        return replyTopics;
+    }
+
+    /**
      * Returns how long a saga runtime's dead-letter topic keeps a dead letter.
      *
      * @return the retention
@@ -313,6 +331,7 @@ public final class MyelinConfig {
         private Integer partitions;
         private Integer dedupWindow;
         private Duration dedupRetention;
+        private Pattern replyTopics;
         private Duration commandTimeout;
         private Duration deadLetterRetention;
         private Duration sagaLogRetention;
@@ -461,6 +480,27 @@ public final class MyelinConfig {
         }
 
         /**
+         * Sets which topics, besides an aggregate's command-results topic, an event store writes a
+         * command's result to when the command names one in its {@code myelin.reply-to} header
+         * ({@value MyelinConfig#REPLY_TOPICS}; default {@link MyelinConfig#DEFAULT_REPLY_TOPICS}, the
+         * inboxes of saga runtimes, so that a saga hears its participants without a router in between).
+         * The whole name must match, and the store writes there only once the cluster says the topic
+         * exists and this application may write to it; any other reply address is answered on the
+         * command-results topic, as it is while that check is under way. Change it when saga runtimes
+         * are given topic names of their own ({@code SagaTopics}).
+         *
+         * @param pattern the pattern a whole topic name must match; one that matches nothing turns direct replies off
+         * @return this builder
+         * @throws IllegalStateException if already set
+         */
+        public Builder replyTopics(Pattern pattern) {
+            Objects.requireNonNull(pattern, "pattern");
+            requireState(replyTopics == null, "replyTopics was already set to %s", replyTopics);
+            replyTopics = pattern;
+            return this;
+        }
+
+        /**
          * Sets how long a saga runtime's dead-letter topic keeps a dead letter (default 30 days,
          * {@value MyelinConfig#DEAD_LETTER_RETENTION_MS}). A dead letter waits for a person to read,
          * mend and re-drive it; the broker's default (7 days) may pass over a holiday. Set on the topic
@@ -569,6 +609,13 @@ public final class MyelinConfig {
                     case COMMAND_TIMEOUT_MS -> commandTimeout(Duration.ofMillis(parseInt(key, text)));
                     case DEAD_LETTER_RETENTION_MS -> deadLetterRetention(Duration.ofMillis(parseLong(key, text)));
                     case SAGA_LOG_RETENTION_MS -> sagaLogRetention(Duration.ofMillis(parseLong(key, text)));
+                    case REPLY_TOPICS -> {
+                        try {
+                            replyTopics(Pattern.compile(text));
+                        } catch (java.util.regex.PatternSyntaxException e) {
+                            throw new IllegalArgumentException(key + " is not a regular expression: " + e.getMessage(), e);
+                        }
+                    }
                     case ALLOW_WEAKER_GUARANTEES -> {
                         // kept with the pass-through properties, where every runtime's guarantee check reads it
                         requireArgument(text.equals("true") || text.equals("false"), "%s must be true or false: %s", key, text);

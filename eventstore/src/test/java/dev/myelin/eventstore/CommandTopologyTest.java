@@ -174,6 +174,65 @@ class CommandTopologyTest {
         assertThat(events.readKeyValuesToList()).hasSize(1);
     }
 
+    private static final String INBOX = "shop.saga.place-order.inbox";
+
+    private void sendReplyingTo(String aggregateId, SpecificRecord command, String commandId, String replyTo, String replyKey) {
+        Headers headers = headers(commandId, false);
+        headers.add(CommandHeaders.REPLY_TO, replyTo.getBytes(StandardCharsets.UTF_8));
+        headers.add(CommandHeaders.REPLY_KEY, replyKey.getBytes(StandardCharsets.UTF_8));
+        commands.pipeInput(new TestRecord<>(aggregateId, avro.serializer().serialize(TOPICS.commands(), headers, command), headers));
+    }
+
+    private static String text(TestRecord<String, byte[]> record, String header) {
+        return record.headers().lastHeader(header) == null ? null
+                : new String(record.headers().lastHeader(header).value(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aResultIsWrittenToTheSagaInboxTheCommandNamesKeyedByItsReplyKeyAndARetryIsAnsweredThereToo() {
+        TestOutputTopic<String, byte[]> inbox = driver.createOutputTopic(INBOX, new StringDeserializer(), new ByteArrayDeserializer());
+
+        sendReplyingTo("acc-1", new OpenAccount("ada"), "saga-cmd-1", INBOX, "order-7");
+        sendReplyingTo("acc-1", new OpenAccount("ada"), "saga-cmd-1", INBOX, "order-7");
+
+        assertThat(results.isEmpty()).as("nothing on the command-results topic").isTrue();
+        for (int i = 0; i < 2; i++) {
+            TestRecord<String, byte[]> reply = inbox.readRecord();
+            assertThat(reply.key()).as("keyed by the reply key, so it reaches the saga's task").isEqualTo("order-7");
+            assertThat(text(reply, CommandHeaders.COMMAND_ID)).isEqualTo("saga-cmd-1");
+            assertThat(text(reply, CommandHeaders.REPLY_TO)).isEqualTo(INBOX);
+            assertThat(ResultCodec.decode(reply.value(), bytes -> avro.deserializer().deserialize(TOPICS.events(), bytes)))
+                    .as("the retry is answered with the first result").isEqualTo(new CommandResult.Accepted<>(1, List.of(new AccountOpened("ada"))));
+        }
+        assertThat(events.readKeyValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void aReplyAddressTheStoreDoesNotAnswerOnGetsTheResultOnTheResultsTopicKeyedByCommandId() {
+        TestOutputTopic<String, byte[]> elsewhere = driver.createOutputTopic(TOPICS.events(), new StringDeserializer(), new ByteArrayDeserializer());
+
+        // the events topic is no reply address: a header must not be able to write results into it
+        sendReplyingTo("acc-1", new OpenAccount("ada"), "cmd-1", TOPICS.events(), "acc-1");
+        sendReplyingTo("acc-2", new OpenAccount("bob"), "cmd-2", "", "acc-2");
+
+        TestRecord<String, byte[]> first = results.readRecord();
+        assertThat(first.key()).isEqualTo("cmd-1");
+        assertThat(text(first, CommandHeaders.REPLY_TO)).as("names the topic it was written to").isEqualTo(TOPICS.commandResults());
+        assertThat(results.readRecord().key()).isEqualTo("cmd-2");
+        assertThat(elsewhere.readRecordsToList()).as("the two accounts' events and no result on the events topic").hasSize(2)
+                .allSatisfy(record -> assertThat(record.key()).startsWith("acc-"));
+    }
+
+    @Test
+    void aConfiguredPatternDecidesWhichTopicsAreReplyAddresses() {
+        startWith(Account.TYPE, MyelinConfig.builder("bank").bootstrapServers("unused:9092").singleBrokerDevMode()
+                .property(MyelinConfig.REPLY_TOPICS, "(?!)").build());
+
+        sendReplyingTo("acc-1", new OpenAccount("ada"), "saga-cmd-1", INBOX, "order-7");
+
+        assertThat(results.readRecord().key()).as("no topic matches: answered on the results topic").isEqualTo("saga-cmd-1");
+    }
+
     @Test
     void aCommandIdIsRememberedHoweverManyCommandsFollowUntilItsRetentionEnds() {
         startWith(Account.TYPE, MyelinConfig.builder("bank").bootstrapServers("unused:9092").singleBrokerDevMode()

@@ -11,7 +11,9 @@ import java.util.Objects;
  * topics.deadLetters(); // "shop.saga.place-order.dead-letters"
  * }</pre>
  *
- * @param inbox triggers and replies re-keyed by saga id, so one task owns each saga ({@code cleanup.policy=delete})
+ * @param inbox triggers and replies re-keyed by saga id, so one task owns each saga, and the results Myelin aggregates
+ *              write there themselves ({@code cleanup.policy=delete}); a name other than the standard one must match
+ *              the participants' {@code MyelinConfig.replyTopics()} for them to do so
  * @param log         one entry per transition, keyed by saga id ({@code cleanup.policy=delete}, retention
  *                    {@code myelin.saga.log.retention.ms}); see {@link SagaTransition}
  * @param deadLetters the triggers and replies the runtime could not process, for good ({@code cleanup.policy=delete},

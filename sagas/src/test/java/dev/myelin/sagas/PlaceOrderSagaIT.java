@@ -59,12 +59,11 @@ class PlaceOrderSagaIT {
     void everyOrderEndsCompletedOrCompensatedAndTheAggregatesAgree(EmbeddedKafkaCluster kafka, @TempDir Path dir) {
         MyelinConfig config = config(kafka);
         int orders = 1_000;
-        try (EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = start(Shop.CUSTOMER, config, dir.resolve("customer"));
-             EventStore<StockState, SpecificRecord, SpecificRecord> stock = start(Shop.STOCK, config, dir.resolve("stock"));
-             EventStore<OrderState, SpecificRecord, SpecificRecord> orderStore = start(Shop.ORDER, config, dir.resolve("order"));
-             SagaRuntime<OrderPlaced, PlaceOrderData> runtime = SagaRuntime.builder(
-                     Shop.placeOrder(config.application(), AVRO, Duration.ofSeconds(10)), config)
-                     .stateDirectory(dir.resolve("saga")).start()) {
+        try (RunningShop shop = RunningShop.start(config, dir)) {
+            EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = shop.customers();
+            EventStore<StockState, SpecificRecord, SpecificRecord> stock = shop.stock();
+            EventStore<OrderState, SpecificRecord, SpecificRecord> orderStore = shop.orders();
+            SagaRuntime<OrderPlaced, PlaceOrderData> runtime = shop.runtime();
 
             Await.join(customers.gateway().send("c-rich", new OpenCustomer(1_000_000L)));
             Await.join(stock.gateway().send("sku-plenty", new AddStock(10_000)));
@@ -135,6 +134,51 @@ class PlaceOrderSagaIT {
                 return finals.values().stream().mapToInt(Integer::intValue).sum() >= orders;
             });
             assertThat(finals).containsEntry("COMPLETED", orders * 8 / 10).containsEntry("COMPENSATED", orders * 2 / 10);
+
+            // the aggregates answered on the saga's inbox themselves, keyed by saga id: no reply router hop; only the
+            // replies sent while a store was still asking the broker about the inbox came through the router
+            Map<String, Integer> replies = repliesOnTheInbox(kafka, runtime);
+            assertThat(replies.getOrDefault("direct", 0)).as("replies written to the inbox by the participants: %s", replies)
+                    .isGreaterThan(replies.getOrDefault("routed", 0));
+        }
+    }
+
+    /** Counts the replies on the saga's inbox by who wrote them: a participant ("direct") or the reply router ("routed"). */
+    private static Map<String, Integer> repliesOnTheInbox(EmbeddedKafkaCluster kafka, SagaRuntime<?, ?> runtime) {
+        Map<String, Integer> replies = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> record : kafka.readAll(runtime.topics().inbox(), new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            String kind = header(record, "myelin.saga.kind");
+            if (kind == null && header(record, CommandHeaders.COMMAND_ID) != null) {
+                replies.merge("direct", 1, Integer::sum);
+            } else if ("reply".equals(kind)) {
+                replies.merge("routed", 1, Integer::sum);
+            }
+        }
+        return replies;
+    }
+
+    @Test
+    void storesThatDoNotAnswerOnTheInboxAreHeardThroughTheRouter(EmbeddedKafkaCluster kafka, @TempDir Path dir) {
+        String application = "shop-" + APPS.incrementAndGet() + "-" + Long.toString(System.nanoTime() % 100_000, 36);
+        // no topic is a reply address for these stores: every result goes to its store's command-results topic
+        MyelinConfig config = MyelinConfig.builder(application).bootstrapServers(kafka.bootstrapServers()).singleBrokerDevMode()
+                .partitions(2).property("commit.interval.ms", 20).property(MyelinConfig.REPLY_TOPICS, "(?!)").build();
+        int orders = 40;
+        try (RunningShop shop = RunningShop.start(config, dir)) {
+            SagaRuntime<OrderPlaced, PlaceOrderData> runtime = shop.runtime();
+            Await.join(shop.customers().gateway().send("c-rich", new OpenCustomer(1_000_000L)));
+            Await.join(shop.stock().gateway().send("sku-plenty", new AddStock(10_000)));
+            for (int i = 0; i < orders; i++) {
+                Await.join(shop.orders().gateway().send("o-" + i, new PlaceOrder("o-" + i, "c-rich", "sku-plenty", 1, 10L)));
+            }
+
+            Await.until(PATIENCE, "every saga completed", () -> kafka.readAll(runtime.topics().log(), new StringDeserializer(),
+                    new ByteArrayDeserializer()).stream()
+                    .filter(entry -> "COMPLETED".equals(header(entry, "myelin.saga.transition"))).count() == orders);
+            Map<String, Integer> replies = repliesOnTheInbox(kafka, runtime);
+            assertThat(replies).as("every reply came through the router").doesNotContainKey("direct");
+            assertThat(replies.getOrDefault("routed", 0)).as("a reply for each of the three participants' steps").isEqualTo(orders * 3);
         }
     }
 
@@ -288,6 +332,49 @@ class PlaceOrderSagaIT {
         return MyelinConfig.builder(application).bootstrapServers(kafka.bootstrapServers()).singleBrokerDevMode().partitions(2)
                 .property("commit.interval.ms", 20)
                 .build();
+    }
+
+    /** The shop's three event stores and its place-order saga runtime (10 s step timeouts), closed saga first. */
+    private record RunningShop(EventStore<CustomerState, SpecificRecord, SpecificRecord> customers,
+                               EventStore<StockState, SpecificRecord, SpecificRecord> stock,
+                               EventStore<OrderState, SpecificRecord, SpecificRecord> orders,
+                               SagaRuntime<OrderPlaced, PlaceOrderData> runtime) implements AutoCloseable {
+        static RunningShop start(MyelinConfig config, Path dir) {
+            List<AutoCloseable> started = new ArrayList<>();
+            try {
+                EventStore<CustomerState, SpecificRecord, SpecificRecord> customers = started(started,
+                        PlaceOrderSagaIT.start(Shop.CUSTOMER, config, dir.resolve("customer")));
+                EventStore<StockState, SpecificRecord, SpecificRecord> stock = started(started,
+                        PlaceOrderSagaIT.start(Shop.STOCK, config, dir.resolve("stock")));
+                EventStore<OrderState, SpecificRecord, SpecificRecord> orders = started(started,
+                        PlaceOrderSagaIT.start(Shop.ORDER, config, dir.resolve("order")));
+                SagaRuntime<OrderPlaced, PlaceOrderData> runtime = SagaRuntime.builder(
+                        Shop.placeOrder(config.application(), AVRO, Duration.ofSeconds(10)), config).stateDirectory(dir.resolve("saga")).start();
+                return new RunningShop(customers, stock, orders, runtime);
+            } catch (RuntimeException e) {
+                for (AutoCloseable each : started) {
+                    try {
+                        each.close();
+                    } catch (Exception suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+                throw e;
+            }
+        }
+
+        private static <T extends AutoCloseable> T started(List<AutoCloseable> started, T resource) {
+            started.add(0, resource);
+            return resource;
+        }
+
+        @Override
+        public void close() {
+            runtime.close();
+            orders.close();
+            stock.close();
+            customers.close();
+        }
     }
 
     private static <S> EventStore<S, SpecificRecord, SpecificRecord> start(dev.myelin.eventstore.AggregateType<S, SpecificRecord, SpecificRecord> type,

@@ -64,6 +64,7 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private final Meters.Count deduplicated;
     private final Meters.Count deadLettered;
     private final Tracing tracing;
+    private final ReplyTopics replyTopics;
     /** The span of the command being processed: the parent of its events and its result. */
     private Tracing.Span span;
     private boolean reroutedBefore;
@@ -83,8 +84,10 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
     private Deserializer<S> stateDeserializer;
 
     CommandProcessor(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde, Serde<S> stateSerde,
-                     AggregateTopics topics, Duration dedupRetention, int commandPartitions, Holds holds, Telemetry telemetry) {
+                     AggregateTopics topics, Duration dedupRetention, int commandPartitions, Holds holds, Telemetry telemetry,
+                     ReplyTopics replyTopics) {
         this.type = type;
+        this.replyTopics = replyTopics;
         this.commandSerde = commandSerde;
         this.eventSerde = eventSerde;
         this.stateSerde = stateSerde;
@@ -464,7 +467,17 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
 
     private void reply(Record<String, byte[]> command, String commandId, CommandResult<byte[]> result) {
         Headers headers = new RecordHeaders();
-        copy(command.headers(), headers, CommandHeaders.REPLY_TO);
+        Optional<String> replyTo = EventMetadata.header(command.headers(), CommandHeaders.REPLY_TO);
+        String topic = replyTopics.destination(replyTo);
+        String key = commandId;
+        if (replyTo.isPresent()) {
+            // names the topic the sink writes to; a result answered on the results topic in place of another says so
+            headers.add(CommandHeaders.REPLY_TO, topic.getBytes(StandardCharsets.UTF_8));
+        }
+        if (!topic.equals(replyTopics.results())) {
+            key = given(command.headers(), CommandHeaders.REPLY_KEY).orElse(commandId);
+            headers.add(CommandHeaders.COMMAND_ID, commandId.getBytes(StandardCharsets.UTF_8));
+        }
         copy(command.headers(), headers, CommandHeaders.CORRELATION_ID);
         if (command.key() != null) {
             headers.add(EventMetadata.AGGREGATE_ID, command.key().getBytes(StandardCharsets.UTF_8));
@@ -472,12 +485,13 @@ final class CommandProcessor<S, C, E> implements Processor<String, byte[], Strin
         if (result instanceof CommandResult.Rejected<byte[]> rejected) {
             headers.add(CommandHeaders.ERROR, rejected.reason().getBytes(StandardCharsets.UTF_8));
         }
-        if (RecordLimits.size(commandId, null, headers) > maxRecordBytes / 2) {
-            // the copied headers (a client's correlation id, say) are what made it large: answer without them
+        if (RecordLimits.size(key, null, headers) > maxRecordBytes / 2) {
+            // the copied headers (a client's correlation id, say) are what made it large: answer on the results topic without them
             headers = new RecordHeaders();
+            key = commandId;
         }
         span.inject(headers);
-        context.forward(new Record<>(commandId, ResultCodec.encode(result), command.timestamp(), headers), CommandTopology.RESULTS_SINK);
+        context.forward(new Record<>(key, ResultCodec.encode(result), command.timestamp(), headers), CommandTopology.RESULTS_SINK);
     }
 
     private void fail(Record<String, byte[]> command, String commandId, String reason) {

@@ -4,6 +4,10 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 
+import java.nio.charset.StandardCharsets;
+
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -11,10 +15,13 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.RecordContext;
 import org.apache.kafka.streams.state.Stores;
 
 import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.AggregateType;
+import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.MyelinConfig;
 
 /**
  * Builds the command-processing topology: commands in; events, results and dead letters out; two
@@ -41,6 +48,11 @@ public final class CommandTopology {
     private static final String PROCESSOR = "command-processor";
 
     private CommandTopology() {
+    }
+
+    private static String replyTopic(Headers headers, AggregateTopics topics) {
+        Header replyTo = headers.lastHeader(CommandHeaders.REPLY_TO);
+        return replyTo == null || replyTo.value() == null ? topics.commandResults() : new String(replyTo.value(), StandardCharsets.UTF_8);
     }
 
     /**
@@ -85,7 +97,8 @@ public final class CommandTopology {
                                            Serde<S> stateSerde, AggregateTopics topics, Duration dedupRetention,
                                            int commandPartitions, Telemetry telemetry) {
         return build(type, commandSerde, eventSerde, stateSerde, topics, dedupRetention, commandPartitions,
-                new Holds("Event store " + topics.commands(), Duration.ofSeconds(4)), telemetry);
+                new Holds("Event store " + topics.commands(), Duration.ofSeconds(4)), telemetry,
+                ReplyTopics.byName(topics.commandResults(), MyelinConfig.DEFAULT_REPLY_TOPICS));
     }
 
     /**
@@ -101,6 +114,7 @@ public final class CommandTopology {
      * @param commandPartitions the commands topic's partition count
      * @param holds             where held partitions are recorded
      * @param telemetry         where the processor counts and opens spans
+     * @param replyTopics       which reply addresses results are written to
      * @param <S>               the state type
      * @param <C>               the command type
      * @param <E>               the event type
@@ -108,12 +122,12 @@ public final class CommandTopology {
      */
     public static <S, C, E> Topology build(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde,
                                            Serde<S> stateSerde, AggregateTopics topics, Duration dedupRetention,
-                                           int commandPartitions, Holds holds, Telemetry telemetry) {
+                                           int commandPartitions, Holds holds, Telemetry telemetry, ReplyTopics replyTopics) {
         Topology topology = new Topology();
         topology.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.commands());
         topology.addProcessor(PROCESSOR,
                 () -> new CommandProcessor<>(type, commandSerde, eventSerde, stateSerde, topics, dedupRetention,
-                commandPartitions, holds, telemetry), SOURCE);
+                commandPartitions, holds, telemetry, replyTopics), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(UncopiedPositionStores.persistentKeyValueStore(AGGREGATES_STORE), Serdes.String(),
                 Serdes.ByteArray()), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(UncopiedPositionStores.persistentKeyValueStore(HISTORY_STORE), Serdes.Bytes(),
@@ -123,7 +137,9 @@ public final class CommandTopology {
                 CommandOutcomes.storeRetention(dedupRetention), Duration.ofMillis(1), false), Serdes.Bytes(), Serdes.ByteArray()), PROCESSOR);
         topology.addSink(EVENTS_SINK, topics.events(), new StringSerializer(), new ByteArraySerializer(), new AggregatePartitioner(),
                 PROCESSOR);
-        topology.addSink(RESULTS_SINK, topics.commandResults(), new StringSerializer(), new ByteArraySerializer(), PROCESSOR);
+        // the processor names the topic in the result's reply-to header: the results topic or an accepted reply address
+        topology.addSink(RESULTS_SINK, (String key, byte[] value, RecordContext context) -> replyTopic(context.headers(), topics),
+                new StringSerializer(), new ByteArraySerializer(), PROCESSOR);
         // keyed by the aggregate id itself, which may contain '@': partitioned by the whole key, as the gateway does
         topology.addSink(REROUTE_SINK, topics.commands(), new StringSerializer(), new ByteArraySerializer(),
                 (String topic, String key, byte[] value, int partitions) -> Optional.of(Set.of(AggregatePartitioner.partitionOf(key, partitions))),

@@ -83,6 +83,7 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
     private final Meters.Latency stateReads;
     private final Meters.Latency historyReads;
     private final CommandDeadLetters deadLetters;
+    private final ReplyTopics replyTopics;
 
     private DefaultEventStore(AggregateType<S, C, E> type, MyelinConfig config, Serde<C> commandSerde, Serde<E> eventSerde,
                               Serde<S> stateSerde, Optional<Path> stateDirectory) {
@@ -112,8 +113,10 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         Telemetry telemetry = Telemetry.of(config);
         Holds holds = new Holds("Event store " + applicationId, Holds.maxBlock(new StreamsConfig(props).getProducerConfigs(applicationId), props));
         this.health = new StreamsHealth(runtime, holds, MyelinEventStoreException::new);
+        this.replyTopics = ReplyTopics.checked(topics.commandResults(), config.replyTopics(),
+                () -> Admin.create(DefaultCommandGateway.adminProperties(config)));
         this.streams = new KafkaStreams(CommandTopology.build(type, commandSerde, eventSerde, stateSerde, topics,
-                config.dedupRetention(), partitions, holds, telemetry), props);
+                config.dedupRetention(), partitions, holds, telemetry, replyTopics), props);
         Meters meters = telemetry.meters();
         this.stateReads = meters.timer(Meters.STATE_READS, "reads of an aggregate's state", "aggregate", type.name());
         this.historyReads = meters.timer(Meters.HISTORY_READS, "reads of an aggregate's history", "aggregate", type.name());
@@ -127,6 +130,7 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
             StreamsBootstrap.startAndAwait(streams, running, STARTUP_TIMEOUT, runtime, MyelinEventStoreException::new);
         } catch (RuntimeException e) {
             streamsMeters.forEach(Meters::release);
+            replyTopics.close();
             throw e;
         }
         this.gateway = DefaultCommandGateway.start(config, topics, commandSerde, eventSerde, false);
@@ -398,6 +402,7 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         // leave the group at once, so the other instances take over this one's partitions now, not after the session timeout
         streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30))
                 .withGroupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        replyTopics.close();
         streamsMeters.forEach(Meters::release);
     }
 }

@@ -119,6 +119,11 @@ public final class AggregateParticipant<C, E> extends ParticipantModel<C, Comman
     }
 
     @Override
+    public boolean answersOnInbox() {
+        return true;
+    }
+
+    @Override
     public boolean wantsReplyToHeader() {
         // with a reply address the command processor answers a broken command with Rejected
         // instead of dead-lettering it, so the saga hears about it

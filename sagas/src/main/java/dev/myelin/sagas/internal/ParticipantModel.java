@@ -60,6 +60,14 @@ public abstract class ParticipantModel<C, R> implements Participant<C, R> {
         return false;
     }
 
+    /**
+     * Returns whether the participant can answer on the saga's inbox itself, keyed by saga id (a Myelin
+     * event store does, when it may write there), which saves the reply router's hop.
+     */
+    public boolean answersOnInbox() {
+        return false;
+    }
+
     /** Returns whether the participant's command records carry the REPLY_TO header its processor reads. */
     public abstract boolean wantsReplyToHeader();
 

@@ -47,13 +47,16 @@ final class SagaMachine<T, D> {
     private final List<String> stepNames;
     private final Duration retention;
     private final int maxRecordBytes;
+    private final String inbox;
 
     /**
      * @param definition     the saga definition
      * @param retention      how long a finished saga is kept before its deadline removes it
      * @param maxRecordBytes the largest command the producer can send; a larger one fails its step
+     * @param inbox          the saga's inbox, where participants that can are asked to answer
      */
-    SagaMachine(DefaultSagaDefinition<T, D> definition, Duration retention, int maxRecordBytes) {
+    SagaMachine(DefaultSagaDefinition<T, D> definition, Duration retention, int maxRecordBytes, String inbox) {
+        this.inbox = inbox;
         this.definition = definition;
         this.steps = definition.steps();
         this.stepNames = definition.stepNames();
@@ -553,7 +556,11 @@ final class SagaMachine<T, D> {
             Headers headers = new RecordHeaders();
             String commandId = CommandIds.of(definition.name(), saga.sagaId(), phase, step.name());
             headers.add(CommandHeaders.COMMAND_ID, utf8(commandId));
-            if (step.participant().wantsReplyToHeader()) {
+            if (step.participant().answersOnInbox()) {
+                // straight back to this saga's task, no router in between (answered on its reply topic if the store will not)
+                headers.add(CommandHeaders.REPLY_TO, utf8(inbox));
+                headers.add(CommandHeaders.REPLY_KEY, utf8(saga.sagaId()));
+            } else if (step.participant().wantsReplyToHeader()) {
                 headers.add(CommandHeaders.REPLY_TO, utf8(step.participant().replyTopic()));
             }
             headers.add(CommandHeaders.CORRELATION_ID, utf8(saga.sagaId()));

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
@@ -22,6 +23,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.myelin.eventstore.CommandHeaders;
 import dev.myelin.eventstore.internal.RecordLimits;
 import dev.myelin.eventstore.internal.Faults;
 import dev.myelin.eventstore.internal.Tracing;
@@ -59,6 +61,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
     /** The context, keeping a record's forwards back until it is processed whole (see {@link #process}). */
     private ProcessorContext<String, byte[]> context;
     private final SagaMeters meters;
+    private final String inbox;
     private final Tracing tracing;
     /** The span of the inbox record being processed, the parent of the commands it sends; null between records. */
     private Tracing.Span span;
@@ -66,8 +69,9 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
     private KeyValueStore<String, byte[]> sagas;
     private KeyValueStore<Bytes, byte[]> deadlines;
 
-    SagaProcessor(DefaultSagaDefinition<T, D> definition, Duration tick, Duration retention, int deadlinesPerCheck,
+    SagaProcessor(DefaultSagaDefinition<T, D> definition, String inbox, Duration tick, Duration retention, int deadlinesPerCheck,
                   RecordFaults faults, SagaMeters meters, Tracing tracing) {
+        this.inbox = inbox;
         this.faults = faults;
         this.meters = meters;
         this.tracing = tracing;
@@ -86,7 +90,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         this.deadlines = context.getStateStore(SagaTopology.DEADLINES_STORE);
         this.startedAt = context.currentSystemTimeMs();
         this.maxRecordBytes = RecordLimits.maxRecordBytes(context.appConfigs());
-        this.machine = new SagaMachine<>(definition, retention, maxRecordBytes);
+        this.machine = new SagaMachine<>(definition, retention, maxRecordBytes, inbox);
         context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
@@ -108,6 +112,7 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
     }
 
     private void processTraced(Record<String, byte[]> record) {
+        markDirectReply(record.headers());
         buffered.begin();
         try {
             handle(record);
@@ -164,6 +169,22 @@ final class SagaProcessor<T, D> implements Processor<String, byte[], String, byt
         log.error("saga {}: {}; {}", definition.name(), why, stored.isPresent() ? "its saga cannot be marked FAILED" : "no saga to mark FAILED",
                 error);
         faults.deadLetter(context, record, RecordFaults.Reason.UNPROCESSABLE, error);
+    }
+
+    /**
+     * A participant that answers on the inbox itself (a Myelin aggregate, told so by the command's
+     * reply-to) writes the result as it is, with the command id in a header; it is marked as the reply
+     * router marks the replies it forwards, so that it is handled, and dead-lettered, as theirs are.
+     */
+    private static void markDirectReply(Headers headers) {
+        if (headers.lastHeader(SagaTopology.KIND) != null) {
+            return;
+        }
+        Header commandId = headers.lastHeader(CommandHeaders.COMMAND_ID);
+        if (commandId != null && commandId.value() != null) {
+            headers.add(SagaTopology.KIND, SagaTopology.KIND_REPLY.getBytes(StandardCharsets.UTF_8));
+            headers.add(SagaTopology.REPLY_COMMAND, commandId.value());
+        }
     }
 
     private void handle(Record<String, byte[]> record) {

@@ -34,7 +34,10 @@ import dev.myelin.schemas.SchemaRegistryUnavailableException;
  * Builds a saga's topology. Two sub-topologies: routers read trigger events (keyed by whatever their
  * producer chose) and participants' replies (keyed by command id) and re-key both by saga id onto the
  * saga's inbox topic; the saga processor reads the inbox, so every message of one saga reaches the one
- * task that owns the saga's state. Both run under the application's exactly_once_v2.
+ * task that owns the saga's state. Both run under the application's exactly_once_v2. Myelin aggregates
+ * are asked to answer on the inbox themselves, keyed by saga id (see {@code CommandHeaders.REPLY_KEY}),
+ * which saves the reply router's transaction; a store that does not (its reply topics do not include the
+ * inbox, or it cannot write there) answers on its results topic, which the reply router still reads.
  */
 public final class SagaTopology {
     /** The store of saga id to saga state. */
@@ -159,7 +162,7 @@ public final class SagaTopology {
 
         topology.addSource("inbox", new StringDeserializer(), new ByteArrayDeserializer(), topics.inbox());
         RecordFaults sagaFaults = new RecordFaults(definition.name(), holds, RecordFaults.SAGA_DEAD_LETTERS, deadLetters);
-        topology.addProcessor(SAGA_PROCESSOR, () -> new SagaProcessor<>(definition, tick, retention, deadlinesPerCheck, sagaFaults,
+        topology.addProcessor(SAGA_PROCESSOR, () -> new SagaProcessor<>(definition, topics.inbox(), tick, retention, deadlinesPerCheck, sagaFaults,
                 new SagaMeters(telemetry.meters(), definition.name()), telemetry.tracing()), "inbox");
         topology.addStateStore(Stores.keyValueStoreBuilder(store(SAGAS_STORE, persistent), Serdes.String(), Serdes.ByteArray()),
                 SAGA_PROCESSOR);

@@ -93,7 +93,7 @@ class SagaMachineTest {
     private long now = START;
 
     private static SagaMachine<String, String> machine(SagaDefinition<String, String> definition) {
-        return new SagaMachine<>(DefaultSagaDefinition.of(definition), RETENTION, 1_048_576);
+        return new SagaMachine<>(DefaultSagaDefinition.of(definition), RETENTION, 1_048_576, "app.saga.trip.inbox");
     }
 
     /** Feeds the saga one input, and keeps the state the outcome stores. */
@@ -378,7 +378,7 @@ class SagaMachineTest {
 
     @Test
     void aCommandThatCannotBeMadeFailsItsStep() {
-        machine = new SagaMachine<>(DefaultSagaDefinition.of(TRIP), RETENTION, 64);
+        machine = new SagaMachine<>(DefaultSagaDefinition.of(TRIP), RETENTION, 64, "app.saga.trip.inbox");
 
         Outcome started = trigger();
 

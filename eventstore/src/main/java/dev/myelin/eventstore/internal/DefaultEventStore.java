@@ -18,6 +18,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -189,6 +190,10 @@ public final class DefaultEventStore<S, C, E> implements EventStore<S, C, E> {
         // one embedded broker. Under load the interval still batches many commands per transaction.
         defaults.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 5);
         defaults.put(StreamsConfig.POLL_MS_CONFIG, 5);
+        // commands from a saga are written in its transactions, readable only once the commit marker lands, which does not
+        // always wake a fetch parked at the broker (fetch.max.wait.ms, 500 ms by default): a short wait bounds that delay, as
+        // the gateway's result reader does; a busy processor always finds data and never waits
+        defaults.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 10);
         Properties props = StreamsBootstrap.properties("the event store " + config.application() + "." + type.name(),
                 config.application() + "." + type.name(), config.properties(), defaults);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());

@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
@@ -100,6 +101,10 @@ public final class DefaultSagaRuntime<T, D> implements SagaRuntime<T, D> {
         // saga's command or reply waited up to that long for its commit at every hop (a single saga took ~0.7 s)
         defaults.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 20);
         defaults.put(StreamsConfig.POLL_MS_CONFIG, 5);
+        // the inbox and the triggers are written in transactions, readable only once the commit marker lands, which does not
+        // always wake a fetch parked at the broker (fetch.max.wait.ms, 500 ms by default): a short wait bounds that delay at
+        // every hop. Measured on the sagas suite, two runs each: saga p50 197 ms / p99 315 ms against 255 / 400 at 500 ms
+        defaults.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 10);
         defaults.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
         // the replies sub-topology reads every participant's results topic, most of them empty at any
         // moment; Kafka Streams 4.3 formats a lag message per record while an input is empty, and a

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -42,6 +43,7 @@ import dev.myelin.embedded.EmbeddedKafkaCluster;
 import dev.myelin.eventstore.CommandResult;
 import dev.myelin.eventstore.EventStore;
 import dev.myelin.eventstore.MyelinConfig;
+import dev.myelin.eventstore.internal.ReplyTopics;
 import dev.myelin.examples.bank.Account;
 import dev.myelin.examples.bank.AccountState;
 import dev.myelin.examples.bank.Deposit;
@@ -116,6 +118,58 @@ class AccessControlIT {
                         .isInstanceOf(ExecutionException.class).cause().isInstanceOf(SaslAuthenticationException.class);
             }
             log.info("access control: {} worked within its ACLs; writing to {} was denied", bank, shopEvents);
+        }
+    }
+
+    @Test
+    void anEventStoreAnswersOnlyOnSagaInboxesItMayWriteToAndOnItsResultsTopicOtherwise() throws Exception {
+        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.builder().brokers(1).saslScram().start()) {
+            String bank = ReliabilityApp.newApplicationName("inbox-bank");
+            String other = ReliabilityApp.newApplicationName("inbox-other");
+            kafka.addUser(bank, "bank-secret");
+            String ownInbox = bank + ".saga.transfer.inbox";
+            String readOnlyInbox = other + ".saga.refund.inbox";
+            String hiddenInbox = other + ".saga.audit.inbox";
+            for (String inbox : List.of(ownInbox, readOnlyInbox, hiddenInbox)) {
+                kafka.createTopic(inbox, 1);
+            }
+            List<AclBinding> acls = new ArrayList<>();
+            for (ResourceType type : List.of(ResourceType.TOPIC, ResourceType.GROUP, ResourceType.TRANSACTIONAL_ID)) {
+                acls.add(new AclBinding(new ResourcePattern(type, bank + ".", PatternType.PREFIXED),
+                        new AccessControlEntry("User:" + bank, "*", AclOperation.ALL, AclPermissionType.ALLOW)));
+            }
+            // the other application's refund inbox may be seen, not written; its audit inbox not even seen
+            acls.add(new AclBinding(new ResourcePattern(ResourceType.TOPIC, readOnlyInbox, PatternType.LITERAL),
+                    new AccessControlEntry("User:" + bank, "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)));
+            kafka.admin().createAcls(acls).all().get(30, TimeUnit.SECONDS);
+            Map<String, Object> asBank = kafka.clientProperties(bank, "bank-secret");
+            // ACLs reach the authorizer through the metadata log: wait until the bank may describe its own inbox
+            try (Admin admin = Admin.create(asBank)) {
+                Await.until(Duration.ofSeconds(30), "the ACLs of " + bank + " in force", () -> {
+                    try {
+                        admin.describeTopics(List.of(ownInbox)).allTopicNames().get(5, TimeUnit.SECONDS);
+                        return true;
+                    } catch (ExecutionException e) {
+                        return false;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            }
+
+            String results = bank + ".account.command-results";
+            try (ReplyTopics replyTopics = ReplyTopics.checked(results, MyelinConfig.DEFAULT_REPLY_TOPICS, () -> Admin.create(asBank))) {
+                for (String inbox : List.of(ownInbox, readOnlyInbox, hiddenInbox)) {
+                    replyTopics.destination(Optional.of(inbox));
+                }
+                Await.until(Duration.ofSeconds(30), "the broker answered about the three inboxes",
+                        () -> replyTopics.destination(Optional.of(ownInbox)).equals(ownInbox));
+                // the answers about the others come from the same request round: give them the same patience
+                Await.until(Duration.ofSeconds(30), "the other answers are in", () -> !replyTopics.pending(readOnlyInbox)
+                        && !replyTopics.pending(hiddenInbox));
+                assertThat(replyTopics.destination(Optional.of(readOnlyInbox))).as("no WRITE on it").isEqualTo(results);
+                assertThat(replyTopics.destination(Optional.of(hiddenInbox))).as("not even DESCRIBE on it").isEqualTo(results);
+            }
         }
     }
 

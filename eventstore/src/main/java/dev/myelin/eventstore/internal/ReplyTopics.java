@@ -116,7 +116,7 @@ public final class ReplyTopics implements AutoCloseable {
     }
 
     /** Returns whether the cluster has been asked about {@code topic} and has not answered yet. */
-    boolean pending(String topic) {
+    public boolean pending(String topic) {
         Verdict verdict = verdicts.get(topic);
         return verdict != null && verdict.pending();
     }

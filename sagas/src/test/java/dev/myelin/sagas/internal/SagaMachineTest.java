@@ -12,7 +12,9 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
 import org.junit.jupiter.api.Test;
 
+import dev.myelin.eventstore.AggregateTopics;
 import dev.myelin.eventstore.CommandHeaders;
+import dev.myelin.eventstore.CommandResult;
 import dev.myelin.sagas.Participant;
 import dev.myelin.eventstore.RetryPolicy;
 import dev.myelin.sagas.SagaDefinition;
@@ -150,6 +152,36 @@ class SagaMachineTest {
 
     private static boolean nothing(Outcome outcome) {
         return outcome.saga().isEmpty() && outcome.effects().isEmpty();
+    }
+
+    @Test
+    void aMyelinAggregateIsAskedToAnswerOnTheSagasInboxKeyedBySagaIdAndAServiceOnItsReplyTopic() {
+        Participant<String, CommandResult<String>> hotels =
+                Participant.aggregate(AggregateTopics.of("app", "hotel"), Serdes.String(), Serdes.String());
+        SagaDefinition<String, String> stay = SagaDefinition.named("stay", String.class)
+                .from("stays", Serdes.String())
+                .sagaId(t -> t)
+                .data(Serdes.String(), t -> t)
+                .step("book-room")
+                    .invoke(hotels, d -> "room-1", d -> "book " + d)
+                .step("book-flight")
+                    .invoke(TRAVEL, d -> "flight", d -> "book-flight " + d)
+                    .successWhen("ok"::equals)
+                .build();
+        machine = machine(stay);
+        definitionName = stay.name();
+
+        Send toAggregate = trigger().effects(Send.class).get(0);
+
+        assertThat(toAggregate.topic()).isEqualTo("app.hotel.commands");
+        assertThat(header(toAggregate, CommandHeaders.REPLY_TO)).as("the inbox the machine was given").isEqualTo("app.saga.trip.inbox");
+        assertThat(header(toAggregate, CommandHeaders.REPLY_KEY)).isEqualTo(ID);
+        Outcome booked = feed(new Reply(ID, commandId(Phase.INVOKE, "book-room"), new RecordHeaders(),
+                ParticipantModel.of(hotels).encodeReply(new CommandResult.Accepted<>(1, List.of("booked")))));
+        Send toService = booked.effects(Send.class).get(0);
+        assertThat(header(toService, CommandHeaders.REPLY_TO)).as("a service answers on its reply topic, through the router")
+                .isEqualTo("travel-replies");
+        assertThat(header(toService, CommandHeaders.REPLY_KEY)).isNull();
     }
 
     @Test

@@ -17,8 +17,6 @@ import org.apache.kafka.streams.Topology;
 import dev.myelin.schemas.AvroSerdes;
 import dev.myelin.eventstore.internal.CommandTopology;
 import dev.myelin.eventstore.internal.DefaultEventStore;
-import dev.myelin.eventstore.internal.Holds;
-import dev.myelin.eventstore.internal.ReplyTopics;
 import dev.myelin.eventstore.internal.Telemetry;
 
 /**
@@ -318,11 +316,8 @@ public interface EventStore<S, C, E> extends AutoCloseable {
          * @throws IllegalStateException if a required serde was not set
          */
         public Topology topology() {
-            AggregateTopics topics = config.topics(type);
-            // a test driver has every topic: a reply address is taken on its name
-            return CommandTopology.build(type, requireCommandSerde(), requireEventSerde(), resolveStateSerde(), topics,
-                    config.dedupRetention(), 1, new Holds("Event store " + topics.commands(), Duration.ofSeconds(4)), Telemetry.of(config),
-                    ReplyTopics.byName(topics.commandResults(), config.replyTopics()));
+            return CommandTopology.build(type, requireCommandSerde(), requireEventSerde(), resolveStateSerde(), config.topics(type),
+                    config.dedupRetention(), 1, Telemetry.of(config), config.replyTopics());
         }
 
         /**

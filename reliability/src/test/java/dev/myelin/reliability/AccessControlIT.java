@@ -77,7 +77,8 @@ class AccessControlIT {
             }
             kafka.admin().createAcls(acls).all().get(30, TimeUnit.SECONDS);
             Map<String, Object> asBank = kafka.clientProperties(bank, "bank-secret");
-            awaitAclsInForce(asBank, bank);
+            awaitAclsInForce(asBank, bank, admin -> admin.createTopics(List.of(new NewTopic(bank + ".probe", 1, (short) 3)),
+                    new CreateTopicsOptions().validateOnly(true)).all());
 
             Serde<SpecificRecord> avro = ReliabilityApp.avro();
             MyelinConfig.Builder builder = ReliabilityApp.config(kafka.bootstrapServers(), bank);
@@ -143,19 +144,7 @@ class AccessControlIT {
                     new AccessControlEntry("User:" + bank, "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)));
             kafka.admin().createAcls(acls).all().get(30, TimeUnit.SECONDS);
             Map<String, Object> asBank = kafka.clientProperties(bank, "bank-secret");
-            // ACLs reach the authorizer through the metadata log: wait until the bank may describe its own inbox
-            try (Admin admin = Admin.create(asBank)) {
-                Await.until(Duration.ofSeconds(30), "the ACLs of " + bank + " in force", () -> {
-                    try {
-                        admin.describeTopics(List.of(ownInbox)).allTopicNames().get(5, TimeUnit.SECONDS);
-                        return true;
-                    } catch (ExecutionException e) {
-                        return false;
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
-            }
+            awaitAclsInForce(asBank, bank, admin -> admin.describeTopics(List.of(ownInbox)).allTopicNames());
 
             String results = bank + ".account.command-results";
             try (ReplyTopics replyTopics = ReplyTopics.checked(results, MyelinConfig.DEFAULT_REPLY_TOPICS, () -> Admin.create(asBank))) {
@@ -191,16 +180,16 @@ class AccessControlIT {
         }
     }
 
-    /** ACLs reach every broker's authorizer through the metadata log: wait until a dry-run topic creation is allowed. */
-    private static void awaitAclsInForce(Map<String, Object> asBank, String bank) {
+    /** ACLs reach every broker's authorizer through the metadata log: wait until {@code probe}, run as the bank, is allowed. */
+    private static void awaitAclsInForce(Map<String, Object> asBank, String bank,
+                                         java.util.function.Function<Admin, org.apache.kafka.common.KafkaFuture<?>> probe) {
         Map<String, Object> props = new java.util.HashMap<>(asBank);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         try (Admin admin = Admin.create(props)) {
             Await.until(Duration.ofSeconds(30), "the ACLs of " + bank + " in force", () -> {
                 try {
-                    admin.createTopics(List.of(new NewTopic(bank + ".probe", 1, (short) 3)), new CreateTopicsOptions().validateOnly(true))
-                            .all().get(5, TimeUnit.SECONDS);
+                    probe.apply(admin).get(5, TimeUnit.SECONDS);
                     return true;
                 } catch (ExecutionException e) {
                     return false;

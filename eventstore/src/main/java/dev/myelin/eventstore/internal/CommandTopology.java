@@ -1,10 +1,10 @@
 package dev.myelin.eventstore.internal;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
-
-import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
 
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -74,7 +74,8 @@ public final class CommandTopology {
     public static <S, C, E> Topology build(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde,
                                            Serde<S> stateSerde, AggregateTopics topics, Duration dedupRetention,
                                            int commandPartitions) {
-        return build(type, commandSerde, eventSerde, stateSerde, topics, dedupRetention, commandPartitions, Telemetry.none());
+        return build(type, commandSerde, eventSerde, stateSerde, topics, dedupRetention, commandPartitions, Telemetry.none(),
+                MyelinConfig.DEFAULT_REPLY_TOPICS);
     }
 
     /**
@@ -88,6 +89,7 @@ public final class CommandTopology {
      * @param dedupRetention    how long command ids are remembered with their first outcome
      * @param commandPartitions the commands topic's partition count
      * @param telemetry         where the processor counts and opens spans
+     * @param replyTopics       the names of reply addresses results are written to besides the results topic
      * @param <S>               the state type
      * @param <C>               the command type
      * @param <E>               the event type
@@ -95,10 +97,11 @@ public final class CommandTopology {
      */
     public static <S, C, E> Topology build(AggregateType<S, C, E> type, Serde<C> commandSerde, Serde<E> eventSerde,
                                            Serde<S> stateSerde, AggregateTopics topics, Duration dedupRetention,
-                                           int commandPartitions, Telemetry telemetry) {
+                                           int commandPartitions, Telemetry telemetry, Pattern replyTopics) {
+        // without a cluster to ask (a test driver has every topic), a reply address is taken on its name
         return build(type, commandSerde, eventSerde, stateSerde, topics, dedupRetention, commandPartitions,
                 new Holds("Event store " + topics.commands(), Duration.ofSeconds(4)), telemetry,
-                ReplyTopics.byName(topics.commandResults(), MyelinConfig.DEFAULT_REPLY_TOPICS));
+                ReplyTopics.byName(topics.commandResults(), replyTopics));
     }
 
     /**

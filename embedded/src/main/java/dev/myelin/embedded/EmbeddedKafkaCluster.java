@@ -27,6 +27,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionReplica;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -432,6 +433,17 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         Poller.awaitServer("every partition of " + topic.name() + " to have a leader", startupTimeout, () -> {
             TopicDescription description = admin().describeTopics(List.of(topic.name())).allTopicNames().get().get(topic.name());
             return description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        });
+        // A broker names a partition's leader in its metadata before its replica manager has taken the partition on:
+        // a write in between is refused (NOT_LEADER_OR_FOLLOWER) and retried, and an idempotent producer's next batches,
+        // already in flight, may land before that retried first one (seen: a test's first four events of a partition
+        // lost to OutOfOrderSequenceException). The partition's log on its leader exists once the leader took it on.
+        Poller.awaitServer("every partition of " + topic.name() + " to be taken on by its leader", startupTimeout, () -> {
+            TopicDescription description = admin().describeTopics(List.of(topic.name())).allTopicNames().get().get(topic.name());
+            List<TopicPartitionReplica> leaders = description.partitions().stream()
+                    .map(p -> new TopicPartitionReplica(topic.name(), p.partition(), p.leader().id())).toList();
+            return admin().describeReplicaLogDirs(leaders).all().get().values().stream()
+                    .allMatch(info -> info.getCurrentReplicaLogDir() != null);
         });
     }
 

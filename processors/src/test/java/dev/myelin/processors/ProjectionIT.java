@@ -15,11 +15,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -81,13 +84,23 @@ class ProjectionIT {
     /** Writes records the way the event store lays them out: key {@code id@seq}, partitioned by aggregate id. */
     private void write(String topic, List<Bank.EventRecord> records) {
         Map<String, Object> props = new HashMap<>(kafka.clientProperties());
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             for (Bank.EventRecord record : records) {
                 String aggregateId = record.key().substring(0, record.key().lastIndexOf('@'));
                 int partition = AggregatePartitioner.partitionOf(aggregateId, PARTITIONS);
-                producer.send(new ProducerRecord<>(topic, partition, record.key(), record.value(), record.headers()));
+                sent.add(producer.send(new ProducerRecord<>(topic, partition, record.key(), record.value(), record.headers())));
             }
             producer.flush();
+            // a write that failed fails here, naming itself, not later as a view that lacks it
+            for (Future<RecordMetadata> result : sent) {
+                result.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a test event could not be written to " + topic, e.getCause());
         }
     }
 

@@ -24,7 +24,8 @@ import dev.myelin.sagas.internal.StepModel;
 
 /**
  * The commands one saga sent and the replies it received, for its timeline: read from the participants'
- * command and reply topics by command id, decoded as the saga decodes them, masked. A saga page is
+ * command and reply topics, and from the saga's inbox where an aggregate answered there, by command id,
+ * decoded as the saga decodes them, masked. A saga page is
  * opened by a person, once; its topics are read then, not on every refresh.
  */
 final class SagaMessages {
@@ -73,6 +74,29 @@ final class SagaMessages {
                 }, record, mask, name, participant.replyTopic())));
             }
         });
+        // a Myelin aggregate answers straight onto the saga's inbox once its store may write there: its result is
+        // there, with the command id in a header (and not on the store's results topic)
+        Map<String, ParticipantModel<Object, Object>> answeringOnInbox = new HashMap<>();
+        byParticipant.forEach((participant, ids) -> {
+            if (participant.answersOnInbox()) {
+                ids.forEach(id -> answeringOnInbox.put(id, participant));
+            }
+        });
+        if (!answeringOnInbox.isEmpty()) {
+            String inbox = saga.topics().inbox();
+            for (ConsumerRecord<byte[], byte[]> record : runtimes.readTopic(inbox, TIMEOUT)) {
+                Header header = record.headers().lastHeader(CommandHeaders.COMMAND_ID);
+                if (header == null || header.value() == null) {
+                    continue; // a trigger
+                }
+                String id = new String(header.value(), StandardCharsets.UTF_8);
+                ParticipantModel<Object, Object> participant = answeringOnInbox.get(id);
+                if (participant != null && !replies.containsKey(id)) {
+                    replies.put(id, decoded(() -> reply(participant.decodeReply(record.headers(), record.value()), mask, name,
+                            participant.name(), inbox), record, mask, name, inbox));
+                }
+            }
+        }
         Map<String, Exchange> exchanges = new HashMap<>();
         commandIds.keySet().forEach(id -> exchanges.put(id, new Exchange(Optional.ofNullable(commands.get(id)),
                 Optional.ofNullable(replies.get(id)))));

@@ -31,6 +31,7 @@ import dev.myelin.processors.DeadLetter;
 import dev.myelin.sagas.SagaDeadLetter;
 import dev.myelin.sagas.SagaState;
 import dev.myelin.sagas.SagaStatus;
+import dev.myelin.sagas.SagaTopics;
 import dev.myelin.sagas.internal.ParticipantModel;
 import dev.myelin.schemas.RecordOrigin;
 
@@ -562,6 +563,27 @@ class ConsoleApiTest {
                 .get("timeline").get(1).get("command");
         assertThat(hidden.get("sent").asText()).isEqualTo("***");
         assertThat(hidden.get("reply").get("events").get(0).asText()).as("the reply topic is not masked").isEqualTo("added 2");
+    }
+
+    @Test
+    void aReplyAnAggregateWroteStraightOntoTheSagasInboxIsOnTheTimelineToo() throws Exception {
+        logSagas();
+        ParticipantModel<String, CommandResult<String>> counters = ParticipantModel.of(FakeRuntimes.Saga.COUNTERS);
+        runtimes.topics.put(counters.commandTopic(), List.of(command(0, "saga:double:i:add-again:s-1", "add 2")));
+        String inbox = SagaTopics.of("counting", "double").inbox();
+        ConsumerRecord<byte[], byte[]> trigger = new ConsumerRecord<>(inbox, 0, 0, "s-1".getBytes(StandardCharsets.UTF_8),
+                "a trigger".getBytes(StandardCharsets.UTF_8));
+        ConsumerRecord<byte[], byte[]> direct = new ConsumerRecord<>(inbox, 0, 1, "s-1".getBytes(StandardCharsets.UTF_8),
+                counters.encodeReply(new CommandResult.Accepted<>(3, List.of("added 2"))));
+        direct.headers().add(CommandHeaders.COMMAND_ID, "saga:double:i:add-again:s-1".getBytes(StandardCharsets.UTF_8));
+        runtimes.topics.put(inbox, List.of(trigger, direct));
+
+        JsonNode first = json(get("/api/sagas/double/s-1")).get("timeline").get(1).get("command");
+
+        assertThat(first.get("sent").asText()).isEqualTo("add 2");
+        assertThat(first.get("reply").isNull()).as("a reply found on the inbox, not on the results topic").isFalse();
+        assertThat(first.get("reply").get("result").asText()).isEqualTo("Accepted");
+        assertThat(first.get("reply").get("events").get(0).asText()).isEqualTo("added 2");
     }
 
     private static ConsumerRecord<byte[], byte[]> command(long offset, String commandId, String command) {
